@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Redis, RedisOptions } from 'ioredis';
+import { AsyncResult } from './backend/async-result.js';
+import { RedisBackend } from './backend/redis-backend.js';
+import { DEFAULT_BROKER_URL, openRedis, parseRedisUrl } from './broker/connection.js';
+import { Publisher } from './broker/publisher.js';
+import { purgeQueues, queueLength } from './broker/purge.js';
+import { ConfigurationError } from './errors.js';
+import { DEFAULT_QUEUE } from './keys.js';
+import { buildTaskMessage, type ProducerIdentity, type SendOptions } from './protocol/build.js';
+import { Task, type TaskCall, type TaskFn, type TaskOptions, type TaskSender } from './task.js';
+
+export interface AppOptions {
+  /** Broker URL. @default $CELERIAC_BROKER_URL, else $CELERY_BROKER_URL, else redis://127.0.0.1:6379/0 */
+  broker?: string;
+  /** Result backend URL. @default $CELERIAC_RESULT_BACKEND, else $CELERY_RESULT_BACKEND, else the broker */
+  backend?: string;
+  /** Seconds results are kept; null keeps them forever. @default 86400 */
+  resultExpires?: number | null;
+  /** Queue of tasks that name none. @default "celery" */
+  defaultQueue?: string;
+  /** Extra ioredis options for every connection (TLS certificates, timeouts, retry strategy). */
+  redisOptions?: RedisOptions;
+}
+
+/** Resolves the broker URL the way the CLI and createApp() do. */
+export function resolveBrokerUrl(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
+  return explicit || env.CELERIAC_BROKER_URL || env.CELERY_BROKER_URL || DEFAULT_BROKER_URL;
+}
+
+/** Resolves the result backend URL; it defaults to the broker. */
+export function resolveBackendUrl(explicit: string | undefined, brokerUrl: string, env: NodeJS.ProcessEnv = process.env): string {
+  return explicit || env.CELERIAC_RESULT_BACKEND || env.CELERY_RESULT_BACKEND || brokerUrl;
+}
+
+/**
+ * A Celeriac app: the task registry and the producer. Connections open on first use.
+ */
+export class App implements TaskSender {
+  readonly brokerUrl: string;
+  readonly backendUrl: string;
+  readonly defaultQueue: string;
+  /** Registered tasks by name. */
+  readonly tasks = new Map<string, Task<any[], any>>();
+  /** Who we are on the wire (`origin`, `reply_to`). */
+  readonly identity: ProducerIdentity = { origin: `gen${process.pid}@${hostname()}`, replyTo: randomUUID() };
+
+  private brokerConn: Redis | null = null;
+  private backendConn: Redis | null = null;
+  private publisherInstance: Publisher | null = null;
+  private backendInstance: RedisBackend | null = null;
+  private readonly opened: Redis[] = [];
+
+  constructor(private readonly options: AppOptions = {}) {
+    this.brokerUrl = resolveBrokerUrl(options.broker);
+    this.backendUrl = resolveBackendUrl(options.backend, this.brokerUrl);
+    parseRedisUrl(this.brokerUrl);
+    parseRedisUrl(this.backendUrl);
+    this.defaultQueue = options.defaultQueue ?? DEFAULT_QUEUE;
+  }
+
+  /**
+   * Registers a task.
+   * @param name the name workers know it by, e.g. `tasks.add` (Python's default is `module.function`)
+   * @throws ConfigurationError if the name is taken
+   */
+  task<A extends unknown[], R>(name: string, fn: TaskFn<A, R>): Task<A, R>;
+  task<A extends unknown[], R>(name: string, options: TaskOptions, fn: TaskFn<A, R>): Task<A, R>;
+  task<A extends unknown[], R>(name: string, a: TaskOptions | TaskFn<A, R>, b?: TaskFn<A, R>): Task<A, R> {
+    const [options, fn] = typeof a === 'function' ? [{}, a] : [a, b];
+    if (typeof fn !== 'function') throw new ConfigurationError(`task ${name}: the last argument must be the task function`);
+    if (this.tasks.has(name)) throw new ConfigurationError(`a task named ${name} is already registered; task names must be unique`);
+    const task = new Task<A, R>(name, { queue: this.defaultQueue, ...options }, fn, this);
+    this.tasks.set(name, task);
+    return task;
+  }
+
+  /**
+   * Sends a task by name, including tasks only another worker (e.g. a Python one) knows.
+   * @throws NotSerializableError, ConfigurationError
+   */
+  async sendTask<R = unknown>(
+    name: string,
+    args: readonly unknown[] = [],
+    kwargs: Record<string, unknown> = {},
+    options: SendOptions = {},
+  ): Promise<AsyncResult<R>> {
+    const msg = buildTaskMessage(name, args, kwargs, { queue: this.defaultQueue, ...options }, this.identity);
+    await this.publisher.publish(msg);
+    return new AsyncResult<R>(msg.id, this.backend);
+  }
+
+  /** Sends many tasks in one pipeline; every call is checked before anything is sent. */
+  async sendMany(calls: readonly TaskCall[]): Promise<AsyncResult[]> {
+    const msgs = calls.map((c) =>
+      buildTaskMessage(c.name, c.args ?? [], c.kwargs ?? {}, { queue: this.defaultQueue, ...c.options }, this.identity),
+    );
+    await this.publisher.publishMany(msgs);
+    return msgs.map((m) => new AsyncResult(m.id, this.backend));
+  }
+
+  /** A handle on any task's result by id. */
+  asyncResult<R = unknown>(taskId: string): AsyncResult<R> {
+    return new AsyncResult<R>(taskId, this.backend);
+  }
+
+  /** Deletes the waiting messages of queues. @returns messages removed per queue */
+  purge(queues: readonly string[] = [this.defaultQueue]): Promise<Map<string, number>> {
+    return purgeQueues(this.broker, queues);
+  }
+
+  /** Messages waiting in a queue, over its priority lists. */
+  queueLength(queue: string = this.defaultQueue): Promise<number> {
+    return queueLength(this.broker, queue);
+  }
+
+  /** The broker's commands connection (opened on first use). */
+  get broker(): Redis {
+    return (this.brokerConn ??= this.open(this.brokerUrl));
+  }
+
+  /** The result backend. */
+  get backend(): RedisBackend {
+    if (!this.backendInstance) {
+      this.backendConn ??= this.backendUrl === this.brokerUrl ? this.broker : this.open(this.backendUrl);
+      this.backendInstance = new RedisBackend(this.backendConn, () => this.open(this.backendUrl), {
+        resultExpires: this.options.resultExpires,
+      });
+    }
+    return this.backendInstance;
+  }
+
+  /** Opens a new connection to a URL of this app, closed with the app. */
+  open(url: string): Redis {
+    const conn = openRedis(url, this.options.redisOptions);
+    this.opened.push(conn);
+    return conn;
+  }
+
+  /** Closes every connection the app opened. */
+  async close(): Promise<void> {
+    await this.backendInstance?.close();
+    await Promise.all(this.opened.splice(0).map((c) => c.quit().catch(() => c.disconnect())));
+    this.brokerConn = this.backendConn = null;
+    this.publisherInstance = null;
+    this.backendInstance = null;
+  }
+
+  private get publisher(): Publisher {
+    return (this.publisherInstance ??= new Publisher(this.broker));
+  }
+}
+
+/** Creates an app. Nothing connects until the first send or read. */
+export function createApp(options: AppOptions = {}): App {
+  return new App(options);
+}

@@ -1,0 +1,26 @@
+/** The public API of the `celeriac` library, and nothing else. */
+export { App, createApp, resolveBrokerUrl, resolveBackendUrl, type AppOptions } from './app.js';
+export { Task, type TaskOptions, type TaskContext, type TaskFn, type TaskCall, type AutoretryOptions } from './task.js';
+export { AsyncResult, type GetOptions } from './backend/async-result.js';
+export { RedisBackend, type RedisBackendOptions } from './backend/redis-backend.js';
+export { buildMeta, exceptionToInfo, type ResultMeta } from './backend/result-meta.js';
+export * as states from './backend/states.js';
+export { openRedis, redactUrl, connectOrExplain, DEFAULT_BROKER_URL } from './broker/connection.js';
+export { Publisher, priorityListKey } from './broker/publisher.js';
+export {
+  CeleriacError,
+  ConfigurationError,
+  NotSerializableError,
+  MessageDecodeError,
+  TimeoutError,
+  BrokerConnectionError,
+  RemoteTaskError,
+} from './errors.js';
+export {
+  buildTaskMessage,
+  decodeTaskMessage,
+  encodeTaskMessage,
+  type SendOptions,
+  type TaskMessage,
+  type DecodeResult,
+} from './protocol/index.js';

@@ -1,0 +1,66 @@
+/**
+ * The only place that builds Redis key and channel names.
+ *
+ * Wire-fixed names are written exactly as kombu 5.2 and Celery 5.2 write them (see
+ * ../shared/celery/REFERENCE.md §0), so Python workers, `celery inspect` and Flower see the same
+ * keys we do. Celeriac's own keys live under `celeriac:` and are an index, never the source of
+ * truth for delivery.
+ */
+
+/** kombu's separator between a queue name and its priority step, and inside binding members. */
+export const SEP = '\x06\x16';
+
+/** kombu's default priority steps; a message goes to the list of the largest step <= its priority. */
+export const PRIORITY_STEPS = [0, 3, 6, 9] as const;
+
+/** Celery's default queue name (`task_default_queue`). */
+export const DEFAULT_QUEUE = 'celery';
+
+/** kombu's ack-emulation keys (transport options `unacked_key` etc. at their defaults). */
+export const UNACKED = 'unacked';
+export const UNACKED_INDEX = 'unacked_index';
+export const UNACKED_MUTEX = 'unacked_mutex';
+
+/** Celery's Redis result backend prefixes. */
+export const TASK_META_PREFIX = 'celery-task-meta-';
+export const TASKSET_META_PREFIX = 'celery-taskset-meta-';
+
+/** kombu's binding table prefix: one SET per exchange. */
+export const BINDING_PREFIX = '_kombu.binding.';
+
+/** Celeriac's own namespace. */
+export const CELERIAC_PREFIX = 'celeriac:';
+
+/**
+ * The list that holds messages of `queue` with priority step `step` (0 = the bare queue name).
+ * @param queue queue name
+ * @param step one of PRIORITY_STEPS
+ */
+export function queueListKey(queue: string, step: number): string {
+  return step === 0 ? queue : `${queue}${SEP}${step}`;
+}
+
+/** Every list of a queue in kombu's consumption order (step 0 first: on Redis 0 is served first). */
+export function queueListKeys(queue: string): string[] {
+  return PRIORITY_STEPS.map((step) => queueListKey(queue, step));
+}
+
+/** kombu's binding set of an exchange; Celery binds each queue on an exchange of the same name. */
+export function bindingKey(exchange: string): string {
+  return `${BINDING_PREFIX}${exchange}`;
+}
+
+/** A binding member: routing key, pattern and queue joined by SEP. */
+export function bindingMember(routingKey: string, queue: string, pattern = ''): string {
+  return `${routingKey}${SEP}${pattern}${SEP}${queue}`;
+}
+
+/** The result key of a task, which is also the pub/sub channel its updates are published on. */
+export function taskMetaKey(taskId: string): string {
+  return `${TASK_META_PREFIX}${taskId}`;
+}
+
+/** The saved result of a group. */
+export function tasksetMetaKey(groupId: string): string {
+  return `${TASKSET_META_PREFIX}${groupId}`;
+}

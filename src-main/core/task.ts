@@ -1,0 +1,121 @@
+import type { AsyncResult } from './backend/async-result.js';
+import type { SendOptions } from './protocol/build.js';
+
+/** Automatic retry policy of a task (applied by the worker). */
+export interface AutoretryOptions {
+  /** Which errors are retried: classes (instanceof) or a predicate. */
+  on: Array<new (...args: never[]) => Error> | ((err: unknown) => boolean);
+  /** How many retries at most. @default 3 */
+  max?: number;
+  /** Seconds before retry n: 'exponential' (1, 2, 4, ... s) or a fixed number. @default 'exponential' */
+  backoff?: 'exponential' | number;
+  /** Randomise each delay between 0 and its value, as Celery's retry_jitter. @default true */
+  jitter?: boolean;
+  /** Upper bound of one delay, in seconds. @default 600 */
+  maxDelay?: number;
+}
+
+/** Options declared once per task at `app.task(name, options, fn)`. */
+export interface TaskOptions {
+  /** Default queue of the task. @default the app's default queue ("celery") */
+  queue?: string;
+  /** Default priority, 0-9; on Redis 0 is served first. @default 0 */
+  priority?: number;
+  /** Store no result. @default false */
+  ignoreResult?: boolean;
+  /** Store STARTED when a worker begins the task. @default false */
+  trackStarted?: boolean;
+  /** Acknowledge after the task ends (at least once) rather than when it starts. @default true */
+  acksLate?: boolean;
+  /** Hard time limit in seconds: the child running it is killed. */
+  timeLimit?: number;
+  /** Soft time limit in seconds: the task's AbortSignal fires. */
+  softTimeLimit?: number;
+  /** Seconds before a manual `ctx.retry()` runs again. @default 180 (Celery's default_retry_delay) */
+  defaultRetryDelay?: number;
+  /** Retries allowed for manual `ctx.retry()`. @default 3 */
+  maxRetries?: number;
+  /** Retry automatically on these errors. */
+  autoretry?: AutoretryOptions;
+  /** Seconds after sending when a message of this task expires, unless a call says otherwise. */
+  expires?: number;
+}
+
+/** What a running task can see and do; `this` inside a `function` task. */
+export interface TaskContext {
+  /** The task id. */
+  readonly id: string;
+  /** How many times this task was retried before this run. */
+  readonly retries: number;
+  /** Aborted when the soft time limit passes or the task is revoked. */
+  readonly signal: AbortSignal;
+  /** Reports progress as Celery's custom PROGRESS state. */
+  progress(done: number, total: number, meta?: Record<string, unknown>): Promise<void>;
+}
+
+/** A task body: its arguments are the message's args, in order. */
+export type TaskFn<A extends unknown[] = unknown[], R = unknown> = (this: TaskContext, ...args: A) => R | Promise<R>;
+
+/** The part of an App a Task needs; keeps task.ts free of app.ts. */
+export interface TaskSender {
+  sendTask<R>(name: string, args: readonly unknown[], kwargs: Record<string, unknown>, options: SendOptions): Promise<AsyncResult<R>>;
+  sendMany(calls: readonly TaskCall[]): Promise<AsyncResult[]>;
+}
+
+/** One call in a bulk send. */
+export interface TaskCall {
+  name: string;
+  args?: readonly unknown[];
+  kwargs?: Record<string, unknown>;
+  options?: SendOptions;
+}
+
+/** A registered task. Argument types flow from the function to delay(). */
+export class Task<A extends unknown[] = unknown[], R = unknown> {
+  constructor(
+    readonly name: string,
+    readonly options: Readonly<TaskOptions>,
+    readonly fn: TaskFn<A, R>,
+    private readonly sender: TaskSender,
+  ) {}
+
+  /**
+   * Sends the task with these arguments; resolves once the message is in Redis.
+   * @throws NotSerializableError for arguments that are not JSON
+   */
+  delay(...args: A): Promise<AsyncResult<Awaited<R>>> {
+    return this.applyAsync(args);
+  }
+
+  /**
+   * Sends the task with call options (queue, priority, countdown, eta, expires, ...), which
+   * override the task's declared options.
+   */
+  applyAsync(args?: A, kwargs: Record<string, unknown> = {}, options: SendOptions = {}): Promise<AsyncResult<Awaited<R>>> {
+    return this.sender.sendTask<Awaited<R>>(this.name, args ?? [], kwargs, this.callOptions(options));
+  }
+
+  /** Sends one task per argument list in a single pipeline. */
+  async delayMany(argsList: readonly A[], options: SendOptions = {}): Promise<AsyncResult<Awaited<R>>[]> {
+    const merged = this.callOptions(options);
+    const results = await this.sender.sendMany(argsList.map((args) => ({ name: this.name, args, options: merged })));
+    return results as AsyncResult<Awaited<R>>[];
+  }
+
+  private callOptions(options: SendOptions): SendOptions {
+    const o = this.options;
+    return {
+      queue: o.queue,
+      priority: o.priority,
+      ignoreResult: o.ignoreResult,
+      timeLimit: o.timeLimit,
+      softTimeLimit: o.softTimeLimit,
+      expires: o.expires,
+      ...stripUndefined(options),
+    };
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

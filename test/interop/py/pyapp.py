@@ -1,0 +1,63 @@
+"""The Python Celery app the interop tests run: a real Celery 5 worker and producer."""
+import os
+import time
+
+from celery import Celery
+
+BROKER = os.environ.get("CELERIAC_TEST_BROKER", "redis://127.0.0.1:6379/0")
+
+app = Celery("pyapp", broker=BROKER, backend=BROKER)
+app.conf.update(
+    result_extended=True,
+    worker_prefetch_multiplier=1,
+    task_default_queue="celery",
+    worker_hijack_root_logger=False,
+)
+
+
+@app.task(name="tasks.add")
+def add(x, y):
+    return x + y
+
+
+@app.task(name="tasks.mul")
+def mul(x, y=1):
+    return x * y
+
+
+@app.task(name="tasks.fail")
+def fail(message):
+    raise ValueError(message)
+
+
+@app.task(name="tasks.echo", bind=True)
+def echo(self, *args, **kwargs):
+    """Returns what the worker understood of our message."""
+    info = self.request.delivery_info or {}
+    return {
+        "args": list(args),
+        "kwargs": kwargs,
+        "id": self.request.id,
+        "eta": str(self.request.eta) if self.request.eta else None,
+        "expires": str(self.request.expires) if self.request.expires else None,
+        "retries": self.request.retries,
+        "routing_key": info.get("routing_key"),
+        "priority": info.get("priority"),
+        "root_id": self.request.root_id,
+        "parent_id": self.request.parent_id,
+        "ran_at": time.time(),
+    }
+
+
+@app.task(name="tasks.record")
+def record(list_key, tag):
+    """Appends tag to a Redis list, so a test can see the order tasks ran in."""
+    app.backend.client.rpush(list_key, tag)
+    return tag
+
+
+@app.task(name="tasks.progress", bind=True)
+def progress(self, total):
+    for i in range(total):
+        self.update_state(state="PROGRESS", meta={"current": i + 1, "total": total})
+    return total
