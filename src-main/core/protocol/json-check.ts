@@ -34,12 +34,13 @@ function check(value: unknown, path: string, ancestors: Set<object>): void {
   }
   if (value === null) return;
   const obj = value as object;
+  // Before toJSON: a Buffer has one, which turns it into {type, data} silently.
+  if (ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer) {
+    throw new NotSerializableError(path, 'binary data (bytes are not JSON; send base64 text or a file path)');
+  }
   if (typeof (obj as { toJSON?: unknown }).toJSON === 'function') return;
   if (obj instanceof Map || obj instanceof Set) {
     throw new NotSerializableError(path, `a ${obj.constructor.name} (convert it to an array or object)`);
-  }
-  if (ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer) {
-    throw new NotSerializableError(path, 'binary data (bytes are not JSON; send base64 text or a file path)');
   }
   if (ancestors.has(obj)) throw new NotSerializableError(path, 'a reference to one of its own parents (a cycle)');
   ancestors.add(obj);
