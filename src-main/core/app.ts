@@ -93,11 +93,20 @@ export class App implements TaskSender {
 
   /** Sends many tasks in one pipeline; every call is checked before anything is sent. */
   async sendMany(calls: readonly TaskCall[]): Promise<AsyncResult[]> {
-    const msgs = calls.map((c) =>
-      buildTaskMessage(c.name, c.args ?? [], c.kwargs ?? {}, { queue: this.defaultQueue, ...c.options }, this.identity),
-    );
-    await this.publisher.publishMany(msgs);
-    return msgs.map((m) => new AsyncResult(m.id, this.backend));
+    const publisher = this.publisher;
+    const ids: string[] = new Array(calls.length);
+    // Calls from delayMany share one options object: merge it with the defaults once.
+    const merged = new Map<SendOptions | undefined, SendOptions>();
+    const prepared = calls.map((c, i) => {
+      let options = merged.get(c.options);
+      if (!options) merged.set(c.options, (options = { queue: this.defaultQueue, ...c.options }));
+      const msg = buildTaskMessage(c.name, c.args ?? [], c.kwargs ?? {}, options, this.identity);
+      ids[i] = msg.id;
+      return publisher.prepare(msg);
+    });
+    await publisher.publishMany(prepared);
+    const backend = this.backend;
+    return ids.map((id) => new AsyncResult(id, backend));
   }
 
   /** A handle on any task's result by id. */

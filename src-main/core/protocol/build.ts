@@ -3,7 +3,7 @@ import { ConfigurationError } from '../errors.js';
 import { assertJsonSerializable } from './json-check.js';
 import { argsRepr, kwargsRepr } from './pyrepr.js';
 import { parseCeleryIso, toCeleryIso } from './time.js';
-import { EMPTY_EMBED, type TaskMessage } from './types.js';
+import { EMPTY_EMBED, KNOWN_HEADERS, type TaskMessage } from './types.js';
 import { DEFAULT_QUEUE } from '../keys.js';
 
 /** Per-call options of `applyAsync` / `sendTask`, as Celery's `apply_async` takes them. */
@@ -35,7 +35,7 @@ export interface SendOptions {
   groupIndex?: number;
   /** A name used only in logs. */
   shadow?: string;
-  /** Extra headers, sent as they are. */
+  /** Extra headers, sent as they are (not the protocol's own, such as `task` or `eta`). */
   headers?: Record<string, unknown>;
 }
 
@@ -108,9 +108,18 @@ export function buildTaskMessage(
     deliveryTag: randomUUID(),
     deliveryMode: 2,
     redelivered: false,
-    extraHeaders: options.headers ?? {},
+    extraHeaders: extraHeaders(options.headers),
     extraProperties,
   };
+}
+
+/** Extra headers travel as they are, but may not stand in for the protocol's own. */
+function extraHeaders(headers: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (!headers) return {};
+  const clash = Object.keys(headers).find((k) => KNOWN_HEADERS.has(k));
+  if (clash) throw new ConfigurationError(`headers.${clash} is a protocol header; set it through its own option instead`);
+  assertJsonSerializable(headers, 'headers');
+  return headers;
 }
 
 function resolveEta(options: SendOptions, now: number): string | null {

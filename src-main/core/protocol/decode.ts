@@ -1,16 +1,8 @@
 import { MessageDecodeError, type DecodeErrorReason } from '../errors.js';
-import { EMPTY_EMBED, type Embed, type TaskMessage } from './types.js';
+import { EMPTY_EMBED, KNOWN_HEADERS, KNOWN_PROPERTIES, type Embed, type TaskMessage } from './types.js';
 
 /** The outcome of decoding: never throws, so a consumer can dead-letter with the reason. */
 export type DecodeResult = { ok: true; message: TaskMessage } | { ok: false; error: MessageDecodeError };
-
-const KNOWN_HEADERS = new Set([
-  'lang', 'task', 'id', 'shadow', 'eta', 'expires', 'group', 'group_index', 'retries', 'timelimit',
-  'root_id', 'parent_id', 'argsrepr', 'kwargsrepr', 'origin', 'ignore_result', 'redelivered',
-]);
-const KNOWN_PROPERTIES = new Set([
-  'correlation_id', 'reply_to', 'delivery_mode', 'delivery_info', 'priority', 'body_encoding', 'delivery_tag',
-]);
 
 class Fail {
   constructor(readonly reason: DecodeErrorReason, readonly field: string, readonly detail: string) {}
@@ -162,7 +154,7 @@ function optionalInt(obj: Record<string, unknown>, key: string, where: string): 
   return v;
 }
 
-function pickUnknown(obj: Record<string, unknown>, known: Set<string>): Record<string, unknown> {
+function pickUnknown(obj: Record<string, unknown>, known: ReadonlySet<string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj)) if (!known.has(k)) out[k] = v;
   return out;

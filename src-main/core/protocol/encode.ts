@@ -1,57 +1,54 @@
-import type { KombuEnvelope, TaskMessage } from './types.js';
+import { scalarJson as j, utf8Base64 } from './fast-json.js';
+import { EMPTY_EMBED, type Embed, type KombuEnvelope, type TaskMessage } from './types.js';
 
 /**
  * TaskMessage -> the envelope object kombu LPUSHes, field for field as Celery 5.2 writes it
  * (REFERENCE.md §1; key order matches the captures so a diff against Python's is readable).
  */
 export function toEnvelope(msg: TaskMessage): KombuEnvelope {
-  const body = Buffer.from(JSON.stringify([msg.args, msg.kwargs, msg.embed]), 'utf8').toString('base64');
-  const headers: Record<string, unknown> = {
-    lang: msg.lang,
-    task: msg.task,
-    id: msg.id,
-    shadow: msg.shadow,
-    eta: msg.eta,
-    expires: msg.expires,
-    group: msg.group,
-    group_index: msg.groupIndex,
-    retries: msg.retries,
-    timelimit: msg.timelimit,
-    root_id: msg.rootId,
-    parent_id: msg.parentId,
-    argsrepr: msg.argsrepr,
-    kwargsrepr: msg.kwargsrepr,
-    origin: msg.origin,
-    ignore_result: msg.ignoreResult,
-    ...msg.extraHeaders,
-  };
-  const deliveryInfo: KombuEnvelope['properties']['delivery_info'] = {
-    exchange: msg.exchange,
-    routing_key: msg.routingKey,
-  };
-  if (msg.redelivered) {
-    headers.redelivered = true;
-    deliveryInfo.redelivered = true;
-  }
-  return {
-    body,
-    'content-encoding': 'utf-8',
-    'content-type': 'application/json',
-    headers,
-    properties: {
-      correlation_id: msg.id,
-      reply_to: msg.replyTo,
-      ...msg.extraProperties,
-      delivery_mode: msg.deliveryMode,
-      delivery_info: deliveryInfo,
-      priority: msg.priority,
-      body_encoding: 'base64',
-      delivery_tag: msg.deliveryTag,
-    },
-  };
+  return JSON.parse(encodeTaskMessage(msg)) as KombuEnvelope;
 }
 
-/** TaskMessage -> the exact string stored on the Redis list. */
-export function encodeTaskMessage(msg: TaskMessage): string {
-  return JSON.stringify(toEnvelope(msg));
+const s = JSON.stringify;
+const DEFAULT_EMBED_JSON = s(EMPTY_EMBED);
+
+/**
+ * TaskMessage -> the exact string stored on the Redis list.
+ *
+ * Written as concatenation rather than JSON.stringify of a nested object: the bulk path encodes
+ * hundreds of thousands of messages a second, and this (with scalarJson) cuts the time and the
+ * garbage several times over. The output is byte-identical to JSON.stringify of the envelope
+ * (a property test holds it to that).
+ */
+export function encodeTaskMessage(msg: TaskMessage, body: string = encodeBody(msg)): string {
+  const redelivered = msg.redelivered ? ',"redelivered":true' : '';
+  return (
+    `{"body":"${body}","content-encoding":"utf-8","content-type":"application/json","headers":{` +
+    `"lang":${j(msg.lang)},"task":${j(msg.task)},"id":${j(msg.id)},"shadow":${j(msg.shadow)},` +
+    `"eta":${j(msg.eta)},"expires":${j(msg.expires)},"group":${j(msg.group)},"group_index":${j(msg.groupIndex)},` +
+    `"retries":${j(msg.retries)},"timelimit":[${j(msg.timelimit[0])},${j(msg.timelimit[1])}],"root_id":${j(msg.rootId)},"parent_id":${j(msg.parentId)},` +
+    `"argsrepr":${j(msg.argsrepr)},"kwargsrepr":${j(msg.kwargsrepr)},"origin":${j(msg.origin)},` +
+    `"ignore_result":${msg.ignoreResult ? 'true' : 'false'}${spread(msg.extraHeaders)}${redelivered}},` +
+    `"properties":{"correlation_id":${j(msg.id)},"reply_to":${j(msg.replyTo)}${spread(msg.extraProperties)},` +
+    `"delivery_mode":${j(msg.deliveryMode)},"delivery_info":{"exchange":${j(msg.exchange)},"routing_key":${j(msg.routingKey)}${redelivered}},` +
+    `"priority":${j(msg.priority)},"body_encoding":"base64","delivery_tag":${j(msg.deliveryTag)}}}`
+  );
+}
+
+/** The base64 body: JSON `[args, kwargs, embed]`. */
+export function encodeBody(msg: TaskMessage): string {
+  return utf8Base64(`[${s(msg.args)},${s(msg.kwargs)},${isDefaultEmbed(msg.embed) ? DEFAULT_EMBED_JSON : s(msg.embed)}]`);
+}
+
+/** `,"k":v,...` for the members of an object, or '' for an empty one. */
+function spread(extra: Record<string, unknown>): string {
+  for (const _ in extra) {
+    const json = s(extra);
+    return json.length > 2 ? `,${json.slice(1, -1)}` : '';
+  }
+  return '';
+}
+
+export function isDefaultEmbed(e: Embed): boolean {
+  return e.callbacks === null && e.errbacks === null && e.chain === null && e.chord === null && Object.keys(e).length === 4;
 }

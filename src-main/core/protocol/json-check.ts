@@ -7,7 +7,14 @@ import { NotSerializableError } from '../errors.js';
  * @throws NotSerializableError
  */
 export function assertJsonSerializable(value: unknown, path: string): void {
+  // Fast path for the usual arguments, a flat list of scalars: no cycle bookkeeping needed.
+  if (Array.isArray(value) && value.every(isPlainScalar)) return;
   check(value, path, new Set());
+}
+
+function isPlainScalar(v: unknown): boolean {
+  const t = typeof v;
+  return t === 'string' || t === 'boolean' || v === null || (t === 'number' && Number.isFinite(v));
 }
 
 function check(value: unknown, path: string, ancestors: Set<object>): void {

@@ -74,3 +74,14 @@ export const EMPTY_EMBED: Readonly<Embed> = Object.freeze({
   chain: null,
   chord: null,
 });
+
+/** Headers TaskMessage models; anything else travels in `extraHeaders`. */
+export const KNOWN_HEADERS: ReadonlySet<string> = new Set([
+  'lang', 'task', 'id', 'shadow', 'eta', 'expires', 'group', 'group_index', 'retries', 'timelimit',
+  'root_id', 'parent_id', 'argsrepr', 'kwargsrepr', 'origin', 'ignore_result', 'redelivered',
+]);
+
+/** Properties TaskMessage models; anything else travels in `extraProperties`. */
+export const KNOWN_PROPERTIES: ReadonlySet<string> = new Set([
+  'correlation_id', 'reply_to', 'delivery_mode', 'delivery_info', 'priority', 'body_encoding', 'delivery_tag',
+]);
