@@ -9,8 +9,9 @@ const marker = (slot: string): string => `@@celeriac:${slot}@@`;
 /**
  * Encodes a run of messages that differ only in their per-call fields (ids, arguments, eta,
  * expires) by filling a template cut from the first of them: the bulk path's encoder.
- * Messages that do not fit the template (another task, queue, priority, extra headers) make it
- * cut a new one; the output is always exactly encodeTaskMessage's (a property test holds it).
+ * A message that does not fit the template (another task, queue, priority) makes it cut a new
+ * one; one with extra headers is encoded the plain way. The output is always exactly
+ * encodeTaskMessage's (a property test holds it).
  */
 export class TemplateEncoder {
   private proto: TaskMessage | null = null;
@@ -18,6 +19,8 @@ export class TemplateEncoder {
   private segments: string[] = [];
 
   encode(msg: TaskMessage): string {
+    // Extra headers and workflow embeds are rare in bulk sends: no template for them.
+    if (!isEmpty(msg.extraHeaders) || !isEmpty(msg.extraProperties) || !isDefaultEmbed(msg.embed)) return encodeTaskMessage(msg);
     if (!this.fits(msg)) this.cut(msg);
     const g = this.segments;
     const id = j(msg.id);
@@ -36,14 +39,14 @@ export class TemplateEncoder {
       m.groupIndex === p.groupIndex && m.retries === p.retries && m.timelimit[0] === p.timelimit[0] &&
       m.timelimit[1] === p.timelimit[1] && m.parentId === p.parentId && m.origin === p.origin &&
       m.ignoreResult === p.ignoreResult && m.replyTo === p.replyTo && m.deliveryMode === p.deliveryMode &&
-      m.redelivered === p.redelivered && isEmpty(m.extraHeaders) && isEmpty(m.extraProperties) && isDefaultEmbed(m.embed)
+      m.redelivered === p.redelivered
     );
   }
 
   private cut(m: TaskMessage): void {
     const ids = Object.fromEntries(SLOTS.map((slot) => [slot, marker(slot)]));
     // correlation_id repeats the id: give it its own marker so the two can be told apart.
-    let text = encodeTaskMessage({ ...m, ...ids, extraHeaders: {}, extraProperties: {} } as TaskMessage, marker('body'));
+    let text = encodeTaskMessage({ ...m, ...ids } as TaskMessage, marker('body'));
     text = text.replace(`"correlation_id":${j(marker('id'))}`, `"correlation_id":${j(marker('correlationId'))}`);
     const order = ['body', 'id', 'eta', 'expires', 'rootId', 'argsrepr', 'kwargsrepr', 'correlationId', 'deliveryTag'];
     const segments: string[] = [];
