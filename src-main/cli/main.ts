@@ -4,6 +4,7 @@ import { CeleriacError } from '../core/errors.js';
 import { registerCall } from './call.js';
 import { registerPurge } from './purge.js';
 import { registerResult } from './result.js';
+import { registerWorker } from './worker.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerCall(program);
   registerResult(program);
   registerPurge(program);
+  registerWorker(program);
   return program;
 }
 

@@ -7,10 +7,15 @@
  *   ├── MessageDecodeError        a message on a queue that is not a valid Celery v2 message
  *   ├── TimeoutError              AsyncResult.get() gave up waiting (Celery's name)
  *   ├── BrokerConnectionError     Redis could not be reached or refused us
- *   └── RemoteTaskError           the task failed (or was revoked) where it ran; `name` is the
- *                                 remote exception's type, e.g. "ValueError"
- *
- * Control flow that is not failure (Retry, Ignore, Reject) joins this tree with the worker.
+ *   ├── RemoteTaskError           the task failed (or was revoked) where it ran; `name` is the
+ *   │                             remote exception's type, e.g. "ValueError"
+ *   ├── Retry                     control flow, not failure: thrown by ctx.retry() to run again later
+ *   └── task failures the worker records (names as Celery's, so Python sees the same):
+ *       ├── NotRegistered             no task of that name in this worker
+ *       ├── TimeLimitExceeded         the hard time limit passed; the child running it was killed
+ *       ├── SoftTimeLimitExceeded     the soft limit passed (the task's AbortSignal reason)
+ *       ├── MaxRetriesExceededError   ctx.retry() past the task's maxRetries
+ *       └── WorkerLostError           the child process running the task died
  */
 
 export class CeleriacError extends Error {
@@ -119,3 +124,34 @@ function formatExcMessage(args: unknown[]): string {
   if (args.length === 1) return typeof args[0] === 'string' ? args[0] : JSON.stringify(args[0]);
   return args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(', ');
 }
+
+/** Thrown by `ctx.retry()`: the worker re-sends the task (same id, retries + 1) after `countdown`. */
+export class Retry extends CeleriacError {
+  constructor(
+    /** Seconds before the next attempt; undefined means the task's default retry delay. */
+    readonly countdown: number | undefined,
+    /** The error that caused the retry, stored as the RETRY state's exception. */
+    readonly exc: unknown,
+  ) {
+    super(`Retry in ${countdown ?? 'the default delay'}s${exc instanceof Error ? `: ${exc.name}('${exc.message}')` : ''}`, 'E_RETRY');
+  }
+}
+
+/** A failure recorded by the worker under Celery's exception name. */
+export class TaskFailure extends CeleriacError {
+  constructor(name: string, message: string, code: string) {
+    super(message, code);
+    this.name = name;
+  }
+}
+
+export const notRegistered = (task: string): TaskFailure =>
+  new TaskFailure('NotRegistered', task, 'E_NOT_REGISTERED');
+export const timeLimitExceeded = (seconds: number): TaskFailure =>
+  new TaskFailure('TimeLimitExceeded', `the task ran past its hard time limit of ${seconds}s and was killed; raise timeLimit or make it faster`, 'E_TIME_LIMIT');
+export const softTimeLimitExceeded = (seconds: number): TaskFailure =>
+  new TaskFailure('SoftTimeLimitExceeded', `the task ran past its soft time limit of ${seconds}s`, 'E_SOFT_TIME_LIMIT');
+export const maxRetriesExceeded = (task: string, max: number): TaskFailure =>
+  new TaskFailure('MaxRetriesExceededError', `Can't retry ${task}: it was already retried ${max} times (maxRetries)`, 'E_MAX_RETRIES');
+export const workerLost = (detail: string): TaskFailure =>
+  new TaskFailure('WorkerLostError', `the child process running the task died: ${detail}`, 'E_WORKER_LOST');

@@ -64,3 +64,22 @@ export function taskMetaKey(taskId: string): string {
 export function tasksetMetaKey(groupId: string): string {
   return `${TASKSET_META_PREFIX}${groupId}`;
 }
+
+/** Dead letters: messages no worker can run, newest first, each a JSON entry with the reason. */
+export const DEAD_LETTERS = `${CELERIAC_PREFIX}dead`;
+
+/** ETA/countdown messages waiting for their time: delivery_tag scored by eta (unix ms)... */
+export const SCHEDULE = `${CELERIAC_PREFIX}schedule`;
+/** ...and their bodies: delivery_tag -> JSON [list key, raw message]. */
+export const SCHEDULE_MESSAGES = `${CELERIAC_PREFIX}schedule:msgs`;
+
+/** Every list of the queues in kombu's consumption order: priority step first, then queue. */
+export function consumptionOrder(queues: readonly string[]): string[] {
+  return PRIORITY_STEPS.flatMap((step) => queues.map((q) => queueListKey(q, step)));
+}
+
+/** The queue a list key belongs to (kombu splits on the last separator). */
+export function queueOfListKey(key: string): string {
+  const i = key.lastIndexOf(SEP);
+  return i === -1 ? key : key.slice(0, i);
+}

@@ -49,8 +49,14 @@ export interface TaskContext {
   readonly retries: number;
   /** Aborted when the soft time limit passes or the task is revoked. */
   readonly signal: AbortSignal;
-  /** Reports progress as Celery's custom PROGRESS state. */
+  /** Reports progress as Celery's custom PROGRESS state (`{current, total, ...meta}`). */
   progress(done: number, total: number, meta?: Record<string, unknown>): Promise<void>;
+  /**
+   * Ends this run and sends the task again, same id, `retries` + 1, after `countdown` seconds
+   * (default: the task's defaultRetryDelay). Past maxRetries the task fails with `exc`.
+   * @throws Retry, always: `throw this.retry()` reads best
+   */
+  retry(options?: { countdown?: number; exc?: unknown }): never;
 }
 
 /** A task body: its arguments are the message's args, in order. */

@@ -1,0 +1,105 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { redactUrl } from '../core/broker/connection.js';
+import { resolveBrokerUrl } from '../core/app.js';
+import { Worker } from '../core/worker/worker.js';
+import { createLogger, type LogLevel } from './logger.js';
+import { commaList, numberIn } from './options.js';
+
+interface WorkerFlags {
+  app: string;
+  concurrency?: number;
+  queues: string[];
+  loglevel: LogLevel;
+  hostname?: string;
+  pool: 'process' | 'async';
+  perChild?: number;
+  maxTasksPerChild?: number;
+  timeLimit?: number;
+  softTimeLimit?: number;
+  prefetch?: number;
+  visibilityTimeout?: number;
+  broker?: string;
+  resultBackend?: string;
+}
+
+/** `celeriac worker`: run tasks from the queues until SIGTERM/SIGINT. */
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description('consume queues and run their tasks in a pool of child processes')
+    .requiredOption('-A, --app <module>', 'task module exporting `app` (.ts, .js, .mjs or a package, e.g. celeriac/tasks)')
+    .option('-c, --concurrency <n>', 'child processes (or async tasks in flight); default: CPU count', numberIn(1, 1024, true))
+    .option('-Q, --queues <names>', 'comma-separated queues, in order of preference', commaList, ['celery'])
+    .addOption(new Option('-l, --loglevel <level>', 'log level').choices(['debug', 'info', 'warning', 'error']).default('warning'))
+    .option('-n, --hostname <name>', 'node name, unique per worker (default celeriac@<hostname>)')
+    .addOption(new Option('-P, --pool <kind>', 'where tasks run').choices(['process', 'async']).default('process'))
+    .option('--per-child <n>', 'tasks in flight per child process', numberIn(1, 1000, true))
+    .option('--max-tasks-per-child <n>', 'replace a child after this many tasks', numberIn(1, Infinity, true))
+    .option('--time-limit <s>', 'hard time limit for tasks that declare none', positive)
+    .option('--soft-time-limit <s>', 'soft time limit for tasks that declare none', positive)
+    .option('--prefetch <n>', 'messages claimed at most (default 4 per slot)', numberIn(1, 100_000, true))
+    .option('--visibility-timeout <s>', "seconds before anyone's unacknowledged claim is restored (default 3600)", positive)
+    .option('-b, --broker <url>', 'broker URL (else $CELERIAC_BROKER_URL, $CELERY_BROKER_URL, redis://127.0.0.1:6379/0)')
+    .option('--result-backend <url>', 'result backend URL (default: the broker)')
+    .action(async (flags: WorkerFlags) => {
+      const log = createLogger(flags.loglevel);
+      const worker = new Worker(
+        {
+          module: flags.app,
+          broker: flags.broker,
+          backend: flags.resultBackend,
+          queues: flags.queues,
+          concurrency: flags.concurrency,
+          pool: flags.pool,
+          perChild: flags.perChild,
+          name: flags.hostname,
+          prefetch: flags.prefetch,
+          visibilityTimeout: flags.visibilityTimeout,
+          maxTasksPerChild: flags.maxTasksPerChild,
+          timeLimit: flags.timeLimit,
+          softTimeLimit: flags.softTimeLimit,
+        },
+        log,
+      );
+      await worker.start();
+      process.stderr.write(banner(worker, flags));
+      log.info(`[Worker] ${worker.options.name} ready.`);
+      await new Promise<void>((resolve) => {
+        let signals = 0;
+        const onSignal = (signal: NodeJS.Signals): void => {
+          signals++;
+          if (signals === 1) log.warn(`[Worker] ${signal}: warm shutdown (finishing running tasks; send it again to stop at once)`);
+          else log.warn(`[Worker] ${signal} again: handing every claim back now`);
+          void worker.stop(signals > 1).then(resolve);
+        };
+        process.on('SIGTERM', onSignal);
+        process.on('SIGINT', onSignal);
+      });
+    });
+}
+
+function positive(text: string): number {
+  const n = Number(text);
+  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('must be a positive number of seconds');
+  return n;
+}
+
+/** Celery's start-up banner, in short. */
+function banner(worker: Worker, flags: WorkerFlags): string {
+  const o = worker.options;
+  const tasks = [...worker.tasks.keys()].sort().map((t) => `  . ${t}`).join('\n');
+  return [
+    '',
+    ` -------------- ${o.name} (celeriac)`,
+    ` .> app:         ${flags.app}`,
+    ` .> transport:   ${redactUrl(resolveBrokerUrl(o.broker))}`,
+    ` .> results:     ${redactUrl(o.backend ?? resolveBrokerUrl(o.broker))}`,
+    ` .> concurrency: ${o.concurrency} (${o.pool}${o.pool === 'process' && o.perChild > 1 ? `, ${o.perChild} per child` : ''})`,
+    ` .> queues:      ${o.queues.join(', ')}`,
+    '',
+    '[tasks]',
+    tasks || '  (none: does the module register tasks with app.task()?)',
+    '',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,61 @@
+--[[
+  Claims up to ARGV[2] messages from queue lists, in the order given, into kombu's ack
+  emulation (`unacked` + `unacked_index`) in one atomic step: no message is ever only in a
+  worker's memory (kombu's BRPOP-then-HSET has that window). The entries are exactly kombu's,
+  so Python workers restore ours and we restore theirs.
+
+  Input:
+    KEYS[1]   unacked            HASH  delivery_tag -> [envelope, exchange, routing_key]
+    KEYS[2]   unacked_index      ZSET  delivery_tag scored by claim time
+    KEYS[3]   celeriac:dead      LIST  dead letters (newest first)
+    KEYS[4..] the queue lists, in consumption order (priority step, then queue)
+    ARGV[1]   now, unix seconds (float), the claim time
+    ARGV[2]   how many messages to claim at most
+    ARGV[3]   how many dead letters to keep at most
+
+  Output:
+    a flat array of triples: delivery_tag, raw message, list it came from. A message that is
+    not a JSON object with properties.delivery_tag and delivery_info cannot be tracked in
+    `unacked`: it is moved to the dead-letter list with the reason, and returned with an empty
+    delivery_tag so the worker can log it.
+]]
+local now = ARGV[1]
+local max = tonumber(ARGV[2])
+local out = {}
+local claimed = 0
+
+local function dead(raw, list, reason)
+  redis.call('LPUSH', KEYS[3], cjson.encode({reason = reason, detail = 'claimed without a delivery tag: ' .. reason, raw = raw, queue = list, time = tonumber(now)}))
+  redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[3]) - 1)
+end
+
+for i = 4, #KEYS do
+  while claimed < max do
+    local raw = redis.call('RPOP', KEYS[i])
+    if not raw then break end
+    claimed = claimed + 1
+    local ok, env = pcall(cjson.decode, raw)
+    local props = ok and type(env) == 'table' and env['properties']
+    local tag = type(props) == 'table' and props['delivery_tag']
+    local info = type(props) == 'table' and props['delivery_info']
+    if type(tag) ~= 'string' or tag == '' or type(info) ~= 'table' then
+      dead(raw, KEYS[i], ok and 'not_an_envelope' or 'not_json')
+      out[#out + 1] = ''
+    elseif redis.call('HEXISTS', KEYS[1], tag) == 1 then
+      -- Two messages with one delivery tag: tracking the second would overwrite the first.
+      dead(raw, KEYS[i], 'duplicate_delivery_tag')
+      out[#out + 1] = ''
+    else
+      local exchange = info['exchange']
+      local rk = info['routing_key']
+      if type(exchange) ~= 'string' then exchange = '' end
+      if type(rk) ~= 'string' then rk = '' end
+      redis.call('HSET', KEYS[1], tag, '[' .. raw .. ', ' .. cjson.encode(exchange) .. ', ' .. cjson.encode(rk) .. ']')
+      redis.call('ZADD', KEYS[2], now, tag)
+      out[#out + 1] = tag
+    end
+    out[#out + 1] = raw
+    out[#out + 1] = KEYS[i]
+  end
+end
+return out

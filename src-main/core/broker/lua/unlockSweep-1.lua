@@ -1,0 +1,14 @@
+--[[
+  Releases `unacked_mutex` if we still hold it (kombu's compare-and-delete).
+
+  Input:
+    KEYS[1]  unacked_mutex
+    ARGV[1]  the token given to lockSweep
+
+  Output:
+    1 if released, 0 if it was no longer ours
+]]
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0

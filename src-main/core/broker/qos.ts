@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import {
+  bindingKey, DEAD_LETTERS, SCHEDULE, SCHEDULE_MESSAGES, SEP, taskMetaKey, UNACKED, UNACKED_INDEX, UNACKED_MUTEX,
+} from '../keys.js';
+import { callScript, registerScripts } from '../scripts.js';
+import { priorityListKey } from './publisher.js';
+
+/** One message taken from a queue list and tracked in `unacked`. */
+export interface Claim {
+  /** kombu's delivery tag: the key in `unacked`. Empty for a message dead-lettered on claim. */
+  tag: string;
+  /** The message exactly as it was on the list. */
+  raw: string;
+  /** The list it came from. */
+  list: string;
+}
+
+/** A dead-letter entry, as stored (JSON) in `celeriac:dead`. */
+export interface DeadLetter {
+  reason: string;
+  detail: string;
+  raw: string;
+  queue: string;
+  /** unix seconds */
+  time: number;
+  worker?: string;
+}
+
+/**
+ * kombu's acknowledgement emulation, made atomic with Lua: claim, ack, finish (result + ack),
+ * dead-letter, schedule (eta), restore and the visibility sweep. Entries in `unacked` are
+ * kombu's own, so Python workers and Celeriac workers restore each other's lost messages.
+ */
+export class QoS {
+  constructor(
+    private readonly redis: Redis,
+    /** How many dead letters are kept. */
+    private readonly deadLetterCap = 10_000,
+  ) {
+    registerScripts(redis, new URL('./lua/', import.meta.url));
+  }
+
+  /** Claims up to `max` messages from the lists, in the order given. */
+  async claim(lists: readonly string[], max: number): Promise<Claim[]> {
+    const flat = await callScript<string[]>(this.redis, 'claimMessages', [UNACKED, UNACKED_INDEX, DEAD_LETTERS, ...lists], [nowSeconds(), max, this.deadLetterCap]);
+    const claims: Claim[] = [];
+    for (let i = 0; i < flat.length; i += 3) claims.push({ tag: flat[i]!, raw: flat[i + 1]!, list: flat[i + 2]! });
+    return claims;
+  }
+
+  /** Acknowledges a claim. @returns false if it was already gone */
+  async ack(tag: string): Promise<boolean> {
+    return (await callScript<number>(this.redis, 'ackMessage', [UNACKED, UNACKED_INDEX], [tag])) === 1;
+  }
+
+  /**
+   * Stores a task's final meta (unless `metaJson` is empty), publishes it and acks, atomically.
+   * @returns false if the claim was already gone
+   */
+  async finish(tag: string, taskId: string, metaJson: string, resultExpires: number): Promise<boolean> {
+    return (await callScript<number>(this.redis, 'finishTask', [UNACKED, UNACKED_INDEX, taskMetaKey(taskId)], [tag, metaJson, resultExpires])) === 1;
+  }
+
+  /** Moves a claimed message to the dead-letter list with its reason. */
+  async deadLetter(tag: string, entry: DeadLetter): Promise<boolean> {
+    return (await callScript<number>(this.redis, 'deadLetter', [UNACKED, UNACKED_INDEX, DEAD_LETTERS], [tag, JSON.stringify(entry), this.deadLetterCap])) === 1;
+  }
+
+  /** Moves a claimed message with a future eta into the schedule. */
+  async schedule(claim: Claim, etaMs: number): Promise<boolean> {
+    const entry = JSON.stringify([claim.list, claim.raw]);
+    return (await callScript<number>(this.redis, 'scheduleMessage', [UNACKED, UNACKED_INDEX, SCHEDULE, SCHEDULE_MESSAGES], [claim.tag, Math.round(etaMs), entry])) === 1;
+  }
+
+  /** Moves due scheduled messages to their queues. @returns how many, and when the next is due (ms) or null */
+  async promoteDue(limit = 1000): Promise<{ moved: number; nextDue: number | null }> {
+    const [moved, next] = await callScript<[number, string]>(this.redis, 'promoteDue', [SCHEDULE, SCHEDULE_MESSAGES], [Date.now(), limit]);
+    const nextDue = Number(next);
+    return { moved, nextDue: nextDue < 0 ? null : nextDue };
+  }
+
+  /** Refreshes the claim time of running tasks so no sweep takes them. */
+  async touch(tags: readonly string[]): Promise<void> {
+    if (tags.length === 0) return;
+    const now = nowSeconds();
+    await this.redis.zadd(UNACKED_INDEX, 'XX', ...tags.flatMap((t) => [now, t]));
+  }
+
+  /**
+   * Gives claims back to their queues, marked redelivered, at the front (they are next), as
+   * kombu does at shutdown. A claim acked meanwhile is left alone.
+   * @returns how many were restored
+   */
+  async restore(tags: readonly string[]): Promise<number> {
+    if (tags.length === 0) return 0;
+    const entries = await this.redis.hmget(UNACKED, ...tags);
+    let restored = 0;
+    for (let i = 0; i < tags.length; i++) {
+      const entry = entries[i];
+      if (entry && (await this.restoreEntry(tags[i]!, entry))) restored++;
+    }
+    return restored;
+  }
+
+  /**
+   * kombu's visibility sweep: restores claims older than the timeout, whoever made them, under
+   * `unacked_mutex` (skipped while a Python worker or another of ours holds it).
+   * @returns how many were restored, or -1 when the mutex was held
+   */
+  async sweep(visibilityTimeoutSeconds: number, limit = 1000): Promise<number> {
+    const token = randomUUID();
+    if ((await callScript<number>(this.redis, 'lockSweep', [UNACKED_MUTEX], [token, 300_000])) !== 1) return -1;
+    try {
+      const stale = await this.redis.zrangebyscore(UNACKED_INDEX, '-inf', nowSeconds() - visibilityTimeoutSeconds, 'LIMIT', 0, limit);
+      return await this.restore(stale);
+    } finally {
+      await callScript(this.redis, 'unlockSweep', [UNACKED_MUTEX], [token]);
+    }
+  }
+
+  private async restoreEntry(tag: string, entry: string): Promise<boolean> {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(entry);
+    } catch {
+      parsed = null;
+    }
+    if (!Array.isArray(parsed) || typeof parsed[0] !== 'object' || parsed[0] === null) {
+      // Not kombu's shape: nothing could run it; keep it for a human instead of losing it.
+      await this.deadLetter(tag, { reason: 'invalid_unacked_entry', detail: 'the unacked entry is not [envelope, exchange, routing_key]', raw: entry, queue: '', time: Date.now() / 1000 });
+      return false;
+    }
+    const [env, exchange, routingKey] = parsed as [Record<string, any>, unknown, unknown];
+    env.headers = { ...(env.headers ?? {}), redelivered: true };
+    env.properties = env.properties ?? {};
+    env.properties.delivery_info = { ...(env.properties.delivery_info ?? {}), redelivered: true };
+    const queue = await this.queueFor(String(exchange ?? ''), String(routingKey ?? ''));
+    const priority = typeof env.properties.priority === 'number' ? env.properties.priority : 0;
+    // Into the message's priority list, as kombu >= 5.3 does (5.2.4 used the base list).
+    const list = priorityListKey(queue, Math.min(9, Math.max(0, Math.trunc(priority))));
+    return (await callScript<number>(this.redis, 'restoreMessage', [UNACKED, UNACKED_INDEX, list], [tag, entry, JSON.stringify(env), 'front'])) === 1;
+  }
+
+  /** kombu's `_lookup`: the anonymous exchange routes to the queue named by the key. */
+  private async queueFor(exchange: string, routingKey: string): Promise<string> {
+    if (exchange === '') return routingKey;
+    const members = await this.redis.smembers(bindingKey(exchange));
+    for (const m of members) {
+      const [rk, , queue] = m.split(SEP);
+      if (rk === routingKey && queue) return queue;
+    }
+    return routingKey;
+  }
+}
+
+function nowSeconds(): number {
+  return Date.now() / 1000;
+}

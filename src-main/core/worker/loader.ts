@@ -1,0 +1,47 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { App } from '../app.js';
+import { ConfigurationError } from '../errors.js';
+
+let tsxRegistered = false;
+
+/**
+ * Resolves `-A`: a path to a .ts, .js or .mjs file (relative to the working folder), or a
+ * package specifier such as `celeriac/tasks`.
+ * @returns an absolute file path or URL to import
+ */
+export function resolveTaskModule(spec: string, cwd = process.cwd()): string {
+  const asPath = isAbsolute(spec) ? spec : resolve(cwd, spec);
+  if (existsSync(asPath)) return asPath;
+  try {
+    return createRequire(pathToFileURL(`${cwd}/`)).resolve(spec);
+  } catch {
+    throw new ConfigurationError(`cannot find the task module ${JSON.stringify(spec)}: give a path to a .ts, .js or .mjs file, or an installed package`);
+  }
+}
+
+/**
+ * Imports a task module and returns the app it exports (`app`, named or default).
+ * TypeScript modules load without a build step, through tsx.
+ * @throws ConfigurationError when the module exports no app
+ */
+export async function loadApp(modulePath: string): Promise<App> {
+  if (/\.(c|m)?tsx?$/.test(modulePath) && !tsxRegistered) {
+    const { register } = await import('tsx/esm/api');
+    register();
+    tsxRegistered = true;
+  }
+  const mod = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
+  const app = [mod.app, mod.default].find(isApp);
+  if (!app) {
+    throw new ConfigurationError(`${modulePath} exports no Celeriac app: export it as \`export const app = createApp(...)\` or as the default export`);
+  }
+  return app;
+}
+
+/** Duck-typed, so an app made by another copy of this library is recognised too. */
+function isApp(value: unknown): value is App {
+  return typeof value === 'object' && value !== null && (value as { tasks?: unknown }).tasks instanceof Map && typeof (value as { task?: unknown }).task === 'function';
+}

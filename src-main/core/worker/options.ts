@@ -1,0 +1,63 @@
+import { cpus, hostname } from 'node:os';
+import type { Spawner } from './pool/spawner.js';
+
+export interface WorkerOptions {
+  /** The task module (`-A`): a .ts/.js/.mjs path or a package specifier, exporting `app`. */
+  module: string;
+  /** Broker URL. @default as createApp() resolves it */
+  broker?: string;
+  /** Result backend URL. @default the broker */
+  backend?: string;
+  /** Queues to consume, in order of preference. @default ['celery'] */
+  queues?: string[];
+  /** Child processes (process pool) or tasks in flight (async pool). @default the CPU count */
+  concurrency?: number;
+  /** @default 'process' */
+  pool?: 'process' | 'async';
+  /** Jobs in flight per child process. @default 1 */
+  perChild?: number;
+  /** Node name, `name@host`, unique per worker. @default `celeriac@<hostname>` */
+  name?: string;
+  /** Messages claimed at most beyond what runs (they wait claimed in Redis, not only here). @default capacity × 4 */
+  prefetch?: number;
+  /** Seconds after which anyone's unacknowledged claim is restored to its queue. @default 3600 */
+  visibilityTimeout?: number;
+  /** Replace a child after this many tasks. @default unlimited */
+  maxTasksPerChild?: number;
+  /** Hard time limit in seconds for tasks that declare none. */
+  timeLimit?: number;
+  /** Soft time limit in seconds for tasks that declare none. */
+  softTimeLimit?: number;
+  /** Seconds results are kept; null = forever. @default 86400 */
+  resultExpires?: number | null;
+  /** Seconds a warm shutdown waits for running tasks before handing their claims back. @default 30 */
+  shutdownGrace?: number;
+  /** What happens to the task of a child that died: 'fail' (Celery's default) or 'redeliver'. @default 'fail' */
+  onChildLost?: 'fail' | 'redeliver';
+  /** How process-pool children are started (Electron passes utilityProcess here). */
+  spawner?: Spawner;
+}
+
+/** Defaults in one place. */
+export function withDefaults(o: WorkerOptions) {
+  const concurrency = Math.max(1, o.concurrency ?? cpus().length);
+  const pool = o.pool ?? 'process';
+  const perChild = Math.max(1, o.perChild ?? 1);
+  const capacity = pool === 'async' ? concurrency : concurrency * perChild;
+  return {
+    ...o,
+    queues: o.queues && o.queues.length > 0 ? o.queues : ['celery'],
+    concurrency,
+    pool,
+    perChild,
+    capacity,
+    name: o.name ?? `celeriac@${hostname()}`,
+    prefetch: Math.max(capacity, o.prefetch ?? capacity * 4),
+    visibilityTimeout: o.visibilityTimeout ?? 3600,
+    resultExpires: o.resultExpires === undefined ? 86_400 : o.resultExpires ?? 0,
+    shutdownGrace: o.shutdownGrace ?? 30,
+    onChildLost: o.onChildLost ?? 'fail',
+  };
+}
+
+export type ResolvedWorkerOptions = ReturnType<typeof withDefaults>;

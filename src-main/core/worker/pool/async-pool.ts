@@ -1,0 +1,55 @@
+import type { App } from '../../app.js';
+import { timeLimitExceeded } from '../../errors.js';
+import { runJob, serializeError, taskInfo } from '../executor.js';
+import { loadApp } from '../loader.js';
+import type { Job, Outcome, SerializedError, TaskInfo } from './messages.js';
+import type { TaskPool } from './task-pool.js';
+
+/**
+ * `-P async`: tasks run in the worker's own process, `concurrency` promises in flight. For
+ * I/O-bound tasks; a CPU-bound task blocks the worker. A hard time limit fails the task but
+ * cannot stop its code (only a process can be killed): prefer `-P process` for untrusted work.
+ */
+export class AsyncPool implements TaskPool {
+  readonly kind = 'async';
+  private app: App | null = null;
+  private readonly running = new Map<string, AbortController>();
+
+  constructor(private readonly modulePath: string, readonly capacity: number) {}
+
+  async start(): Promise<TaskInfo[]> {
+    this.app = await loadApp(this.modulePath);
+    return [...this.app.tasks.values()].map(taskInfo);
+  }
+
+  async run(job: Job, onProgress: (meta: Record<string, unknown>) => void): Promise<Outcome> {
+    const task = this.app?.tasks.get(job.name);
+    if (!task) return { kind: 'failure', error: serializeError(new Error(`task ${job.name} is not in the pool`)), runtime: 0 };
+    const controller = new AbortController();
+    this.running.set(job.taskId, controller);
+    const run = runJob(task, job, { progress: onProgress, signal: controller.signal });
+    const hard = job.hardTimeLimit;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      if (!hard) return await run;
+      const limit = new Promise<Outcome>((resolve) => {
+        timer = setTimeout(() => {
+          controller.abort(timeLimitExceeded(hard));
+          resolve({ kind: 'failure', error: serializeError(timeLimitExceeded(hard)), runtime: hard });
+        }, hard * 1000);
+      });
+      return await Promise.race([run, limit]);
+    } finally {
+      if (timer) clearTimeout(timer);
+      this.running.delete(job.taskId);
+    }
+  }
+
+  abort(taskId: string, reason: SerializedError): void {
+    this.running.get(taskId)?.abort(reason);
+  }
+
+  async stop(): Promise<void> {
+    this.running.clear();
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The parent <-> child protocol of the process pool: one discriminated union each way. Every
+ * value is JSON, so it crosses Node's IPC channel (and Electron's utilityProcess) unchanged.
+ */
+
+/** What a task declares that the parent needs to know. */
+export interface TaskInfo {
+  name: string;
+  acksLate: boolean;
+  trackStarted: boolean;
+  ignoreResult: boolean;
+  timeLimit: number | null;
+  softTimeLimit: number | null;
+}
+
+/** One run of a task. */
+export interface Job {
+  taskId: string;
+  name: string;
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+  retries: number;
+  /** Seconds; null for none. */
+  softTimeLimit: number | null;
+  hardTimeLimit: number | null;
+}
+
+/** An error as Celery stores it, plus the stack as the traceback. */
+export interface SerializedError {
+  excType: string;
+  excMessage: unknown[];
+  excModule: string | null;
+  traceback: string;
+}
+
+export type Outcome =
+  | { kind: 'success'; value: unknown; runtime: number }
+  | { kind: 'failure'; error: SerializedError; runtime: number }
+  /** Run again after `countdown` seconds (ctx.retry or autoretry). */
+  | { kind: 'retry'; countdown: number; error: SerializedError; runtime: number }
+  /** The child died under the task; the worker fails or redelivers it. */
+  | { kind: 'lost'; error: SerializedError; runtime: number };
+
+export type ParentMessage =
+  | { type: 'run'; job: Job }
+  | { type: 'abort'; taskId: string; reason: SerializedError }
+  | { type: 'shutdown' };
+
+export type ChildMessage =
+  | { type: 'ready'; tasks: TaskInfo[] }
+  | { type: 'progress'; taskId: string; meta: Record<string, unknown> }
+  | { type: 'done'; taskId: string; outcome: Outcome }
+  /** The child cannot work (its task module failed to load). */
+  | { type: 'fatal'; message: string };

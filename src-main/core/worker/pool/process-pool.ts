@@ -1,0 +1,191 @@
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { timeLimitExceeded, workerLost } from '../../errors.js';
+import { serializeError } from '../executor.js';
+import type { Job, Outcome, SerializedError, TaskInfo } from './messages.js';
+import { forkSpawner, type ChildHandle, type Spawner } from './spawner.js';
+import type { TaskPool } from './task-pool.js';
+
+export interface ProcessPoolOptions {
+  /** Number of child processes. */
+  processes: number;
+  /** Jobs in flight per child (async tasks interleave; CPU-bound ones queue in the child). @default 1 */
+  perChild?: number;
+  /** Replace a child after it ran this many tasks (leaky task code). @default unlimited */
+  maxTasksPerChild?: number;
+  spawner?: Spawner;
+  /** Called when a child dies or is replaced, for the worker's log. */
+  onChildEvent?: (event: string) => void;
+}
+
+interface Running {
+  job: Job;
+  started: number;
+  resolve(outcome: Outcome): void;
+  onProgress(meta: Record<string, unknown>): void;
+  hardTimer?: NodeJS.Timeout;
+}
+
+interface Child {
+  handle: ChildHandle;
+  ready: boolean;
+  running: Map<string, Running>;
+  done: number;
+  retiring: boolean;
+}
+
+/** The child entry: compiled JS next to this file, or the TypeScript source under tsx. */
+function childEntry(): string {
+  const js = fileURLToPath(new URL('./child.js', import.meta.url));
+  return existsSync(js) ? js : fileURLToPath(new URL('./child.ts', import.meta.url));
+}
+
+/**
+ * `-P process`: N child processes, each loading the task module once. A hard time limit kills
+ * the child running the task and starts a new one; a child that dies for any reason is
+ * replaced, and the worker never goes down with it.
+ */
+export class ProcessPool implements TaskPool {
+  readonly kind = 'process';
+  readonly capacity: number;
+  private readonly children = new Set<Child>();
+  private readonly waiting: Array<{ job: Job; onProgress: Running['onProgress']; resolve: Running['resolve'] }> = [];
+  private readonly spawner: Spawner;
+  private readonly perChild: number;
+  private stopping = false;
+
+  constructor(private readonly modulePath: string, private readonly options: ProcessPoolOptions) {
+    this.perChild = Math.max(1, options.perChild ?? 1);
+    this.capacity = options.processes * this.perChild;
+    this.spawner = options.spawner ?? forkSpawner;
+  }
+
+  async start(): Promise<TaskInfo[]> {
+    const infos = await Promise.all(Array.from({ length: this.options.processes }, () => this.spawn()));
+    return infos[0] ?? [];
+  }
+
+  run(job: Job, onProgress: (meta: Record<string, unknown>) => void): Promise<Outcome> {
+    return new Promise((resolve) => {
+      this.waiting.push({ job, onProgress, resolve });
+      this.dispatch();
+    });
+  }
+
+  abort(taskId: string, reason: SerializedError): void {
+    for (const child of this.children) if (child.running.has(taskId)) child.handle.send({ type: 'abort', taskId, reason });
+  }
+
+  async stop(force = false): Promise<void> {
+    this.stopping = true;
+    const exits = [...this.children].map((c) => new Promise<void>((r) => c.handle.onExit(() => r())));
+    for (const child of this.children) {
+      if (force) child.handle.kill();
+      else child.handle.send({ type: 'shutdown' });
+    }
+    const timer = setTimeout(() => this.children.forEach((c) => c.handle.kill()), force ? 0 : 5000);
+    await Promise.all(exits);
+    clearTimeout(timer);
+  }
+
+  /** Jobs in flight, for the worker's heartbeat and logs. */
+  get active(): number {
+    let n = 0;
+    for (const c of this.children) n += c.running.size;
+    return n;
+  }
+
+  /**
+   * Starts a child and resolves with its tasks once it is ready. A child that fails to start
+   * is killed, never put in the pool: it would take jobs and fail them all.
+   */
+  private spawn(): Promise<TaskInfo[]> {
+    const handle = this.spawner.spawn(childEntry(), [this.modulePath]);
+    const child: Child = { handle, ready: false, running: new Map(), done: 0, retiring: false };
+    return new Promise((resolve, reject) => {
+      handle.onMessage((message) => {
+        switch (message.type) {
+          case 'ready':
+            child.ready = true;
+            this.children.add(child);
+            resolve(message.tasks);
+            this.dispatch();
+            break;
+          case 'fatal':
+            handle.kill();
+            reject(new Error(`a pool child could not start: ${message.message}`));
+            break;
+          case 'progress':
+            child.running.get(message.taskId)?.onProgress(message.meta);
+            break;
+          case 'done':
+            this.finish(child, message.taskId, message.outcome);
+            break;
+        }
+      });
+      handle.onExit((detail) => {
+        if (!child.ready) reject(new Error(`a pool child exited before it was ready (${detail})`));
+        this.lost(child, detail);
+      });
+    });
+  }
+
+  private dispatch(): void {
+    while (this.waiting.length > 0) {
+      const child = this.leastBusy();
+      if (!child) return;
+      const { job, onProgress, resolve } = this.waiting.shift()!;
+      const running: Running = { job, started: performance.now(), resolve, onProgress };
+      const hard = job.hardTimeLimit;
+      if (hard) {
+        running.hardTimer = setTimeout(() => {
+          // Killing the child is the only way to stop code that ignores its AbortSignal.
+          this.finish(child, job.taskId, { kind: 'failure', error: serializeError(timeLimitExceeded(hard)), runtime: hard });
+          this.options.onChildEvent?.(`killed child ${child.handle.pid}: task ${job.name}[${job.taskId}] passed its ${hard}s time limit`);
+          child.handle.kill();
+        }, hard * 1000);
+      }
+      child.running.set(job.taskId, running);
+      child.handle.send({ type: 'run', job });
+    }
+  }
+
+  private leastBusy(): Child | undefined {
+    let best: Child | undefined;
+    for (const c of this.children) {
+      if (!c.ready || c.retiring || c.running.size >= this.perChild) continue;
+      if (!best || c.running.size < best.running.size) best = c;
+    }
+    return best;
+  }
+
+  private finish(child: Child, taskId: string, outcome: Outcome): void {
+    const running = child.running.get(taskId);
+    if (!running) return;
+    child.running.delete(taskId);
+    if (running.hardTimer) clearTimeout(running.hardTimer);
+    child.done++;
+    running.resolve(outcome);
+    const max = this.options.maxTasksPerChild;
+    if (max && child.done >= max && !child.retiring) {
+      child.retiring = true;
+      if (child.running.size === 0) child.handle.send({ type: 'shutdown' });
+    } else if (child.retiring && child.running.size === 0) {
+      child.handle.send({ type: 'shutdown' });
+    }
+    this.dispatch();
+  }
+
+  /** A child is gone: its jobs are lost (the worker fails or redelivers them); start another. */
+  private lost(child: Child, detail: string): void {
+    this.children.delete(child);
+    for (const running of child.running.values()) {
+      if (running.hardTimer) clearTimeout(running.hardTimer);
+      running.resolve({ kind: 'lost', error: serializeError(workerLost(detail)), runtime: (performance.now() - running.started) / 1000 });
+    }
+    child.running.clear();
+    if (this.stopping || !child.ready) return;
+    if (!child.retiring) this.options.onChildEvent?.(`child ${child.handle.pid} ${detail}; starting a new one`);
+    this.spawn().catch((err: unknown) => this.options.onChildEvent?.(`could not replace a child: ${(err as Error).message}`));
+  }
+}

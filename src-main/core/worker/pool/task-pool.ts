@@ -1,0 +1,16 @@
+import type { Job, Outcome, SerializedError, TaskInfo } from './messages.js';
+
+/** Where tasks run: child processes (`process`) or this process (`async`). */
+export interface TaskPool {
+  readonly kind: 'process' | 'async';
+  /** How many jobs may be in flight at once. */
+  readonly capacity: number;
+  /** Starts the pool; resolves with the tasks the module registers. */
+  start(): Promise<TaskInfo[]>;
+  /** Runs a job; never rejects (failures are Outcomes). */
+  run(job: Job, onProgress: (meta: Record<string, unknown>) => void): Promise<Outcome>;
+  /** Aborts a running job's signal (revoke). */
+  abort(taskId: string, reason: SerializedError): void;
+  /** Stops the pool; `force` kills what still runs. */
+  stop(force?: boolean): Promise<void>;
+}

@@ -1,0 +1,217 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { buildMeta, infoToResult, type ResultMeta } from '../backend/result-meta.js';
+import type { RedisBackend } from '../backend/redis-backend.js';
+import { FAILURE, PROGRESS, RETRY, REVOKED, STARTED, SUCCESS } from '../backend/states.js';
+import type { Publisher } from '../broker/publisher.js';
+import type { Claim, QoS } from '../broker/qos.js';
+import { queueOfListKey } from '../keys.js';
+import { decodeTaskMessage } from '../protocol/decode.js';
+import { parseCeleryIso, toCeleryIso } from '../protocol/time.js';
+import type { TaskMessage } from '../protocol/types.js';
+import type { ResolvedWorkerOptions } from './options.js';
+import type { Job, Outcome, TaskInfo } from './pool/messages.js';
+import type { TaskPool } from './pool/task-pool.js';
+
+/** Progress is written at most this often per task; the latest value always lands. */
+const PROGRESS_INTERVAL_MS = 100;
+
+export interface RequestStats {
+  processed: number;
+  succeeded: number;
+  failed: number;
+  retried: number;
+  deadLettered: number;
+}
+
+/**
+ * Takes one claimed message through its life: decode, dead-letter what cannot run, schedule
+ * what is not due, discard what expired, run the rest in the pool, then store the result and
+ * acknowledge in one atomic step. Never throws: a bad message or a failing task is an outcome.
+ */
+export class RequestHandler {
+  readonly stats: RequestStats = { processed: 0, succeeded: 0, failed: 0, retried: 0, deadLettered: 0 };
+  /** Claims held now (waiting for a slot or running), by delivery tag. */
+  readonly held = new Map<string, TaskMessage | null>();
+
+  private abandoned = false;
+
+  constructor(
+    private readonly qos: QoS,
+    private readonly backend: RedisBackend,
+    private readonly publisher: Publisher,
+    private readonly pool: TaskPool,
+    private readonly tasks: Map<string, TaskInfo>,
+    private readonly options: ResolvedWorkerOptions,
+    private readonly log: Logger,
+    /** Whether results live on the broker's Redis (then result + ack are one script). */
+    private readonly sameRedis: boolean,
+  ) {}
+
+  /** From now on nothing is settled: the worker is handing its claims back. */
+  abandon(): void {
+    this.abandoned = true;
+  }
+
+  async handle(claim: Claim): Promise<void> {
+    if (claim.tag === '') {
+      this.stats.deadLettered++;
+      this.log.error(`[Worker] a message on ${queueOfListKey(claim.list)} is not a kombu envelope; moved to the dead-letter list`);
+      return;
+    }
+    this.held.set(claim.tag, null);
+    try {
+      await this.process(claim);
+    } catch (err) {
+      // Redis went away mid-way: the claim stays in `unacked` and a sweep restores it.
+      this.log.error(`[Worker] could not finish message ${claim.tag}: ${(err as Error).message}; its claim will be restored`);
+    } finally {
+      this.held.delete(claim.tag);
+    }
+  }
+
+  private async process(claim: Claim): Promise<void> {
+    const decoded = decodeTaskMessage(claim.raw);
+    if (!decoded.ok) return this.deadLetter(claim, decoded.error.reason, decoded.error.message);
+    const msg = decoded.message;
+    this.held.set(claim.tag, msg);
+    const info = this.tasks.get(msg.task);
+    if (!info) {
+      // Also store Celery's NotRegistered failure, so whoever waits on the result learns it.
+      await this.backend.store(this.meta(msg, FAILURE, { exc_type: 'NotRegistered', exc_message: [msg.task], exc_module: 'celery.exceptions' }));
+      return this.deadLetter(claim, 'unknown_task', `no task named ${JSON.stringify(msg.task)} is registered in this worker`);
+    }
+    const now = Date.now();
+    const expires = msg.expires ? parseCeleryIso(msg.expires) : null;
+    if (expires !== null && expires <= now) {
+      this.log.info(`[Worker] Discarding expired task ${msg.task}[${msg.id}]`);
+      await this.end(claim, msg, info, this.meta(msg, REVOKED, { exc_type: 'TaskRevokedError', exc_message: ['expired'], exc_module: 'celery.exceptions' }));
+      return;
+    }
+    const eta = msg.eta ? parseCeleryIso(msg.eta) : null;
+    if (msg.eta && eta === null) return this.deadLetter(claim, 'invalid_eta', `headers.eta ${JSON.stringify(msg.eta)} is not an ISO 8601 time`);
+    if (eta !== null && eta > now + 5) {
+      await this.qos.schedule(claim, eta);
+      this.log.debug(`[Worker] Task ${msg.task}[${msg.id}] scheduled for ${msg.eta}`);
+      return;
+    }
+    await this.run(claim, msg, info);
+  }
+
+  private async run(claim: Claim, msg: TaskMessage, info: TaskInfo): Promise<void> {
+    this.log.info(`[Worker] Task ${msg.task}[${msg.id}] received`);
+    if (info.trackStarted) await this.backend.store(this.meta(msg, STARTED, { pid: process.pid, hostname: this.options.name }));
+    if (!info.acksLate) await this.qos.ack(claim.tag);
+    const [hard, soft] = msg.timelimit;
+    const job: Job = {
+      taskId: msg.id,
+      name: msg.task,
+      args: msg.args,
+      kwargs: msg.kwargs,
+      retries: msg.retries,
+      hardTimeLimit: hard ?? info.timeLimit ?? this.options.timeLimit ?? null,
+      softTimeLimit: soft ?? info.softTimeLimit ?? this.options.softTimeLimit ?? null,
+    };
+    const progress = this.progressWriter(msg);
+    const outcome = await this.pool.run(job, progress.report);
+    // A progress write still waiting must not land on top of the final state.
+    progress.cancel();
+    this.stats.processed++;
+    await this.settle(claim, msg, info, outcome);
+  }
+
+  private async settle(claim: Claim, msg: TaskMessage, info: TaskInfo, outcome: Outcome): Promise<void> {
+    if (this.abandoned) return;
+    const label = `${msg.task}[${msg.id}]`;
+    switch (outcome.kind) {
+      case 'success':
+        this.stats.succeeded++;
+        this.log.info(`[Worker] Task ${label} succeeded in ${outcome.runtime.toFixed(6)}s: ${preview(outcome.value)}`);
+        return this.end(claim, msg, info, this.meta(msg, SUCCESS, outcome.value));
+      case 'retry': {
+        this.stats.retried++;
+        const eta = toCeleryIso(new Date(Date.now() + outcome.countdown * 1000));
+        // Re-published as Celery does: same id, retries + 1, parent = itself, a new delivery.
+        await this.publisher.publish({ ...msg, retries: msg.retries + 1, eta, parentId: msg.id, deliveryTag: randomUUID(), redelivered: false, origin: this.options.name });
+        this.log.info(`[Worker] Task ${label} retry: Retry in ${outcome.countdown}s: ${outcome.error.excType}('${String(outcome.error.excMessage[0] ?? '')}')`);
+        return this.end(claim, msg, info, this.meta(msg, RETRY, infoToResult(outcome.error), outcome.error.traceback, [[[msg.id, null], null]]), true);
+      }
+      case 'lost':
+        if (this.options.onChildLost === 'redeliver') {
+          this.log.warn(`[Worker] Task ${label}: ${outcome.error.excMessage[0]}; handing it back to its queue`);
+          await this.qos.restore([claim.tag]);
+          return;
+        }
+      // fall through: Celery's default is to fail it
+      case 'failure':
+        this.stats.failed++;
+        this.log.error(`[Worker] Task ${label} raised unexpected: ${outcome.error.excType}('${String(outcome.error.excMessage[0] ?? '')}')`);
+        return this.end(claim, msg, info, this.meta(msg, FAILURE, infoToResult(outcome.error), outcome.error.traceback));
+    }
+  }
+
+  /** Stores the final meta (unless results are ignored) and acks, in one step when possible. */
+  private async end(claim: Claim, msg: TaskMessage, info: TaskInfo, meta: ResultMeta, force = false): Promise<void> {
+    const ignore = !force && (info.ignoreResult || msg.ignoreResult);
+    const json = ignore ? '' : JSON.stringify(meta);
+    if (this.sameRedis) {
+      await this.qos.finish(claim.tag, msg.id, json, this.backend.resultExpires);
+      return;
+    }
+    if (!ignore) await this.backend.store(meta);
+    await this.qos.ack(claim.tag);
+  }
+
+  private async deadLetter(claim: Claim, reason: string, detail: string): Promise<void> {
+    this.stats.deadLettered++;
+    await this.qos.deadLetter(claim.tag, { reason, detail, raw: claim.raw, queue: queueOfListKey(claim.list), time: Date.now() / 1000, worker: this.options.name });
+    this.log.error(`[Worker] Dead-lettered a message from ${queueOfListKey(claim.list)}: ${reason}: ${detail}`);
+  }
+
+  private meta(msg: TaskMessage, status: string, result: unknown, traceback: string | null = null, children: unknown[] = []): ResultMeta {
+    return buildMeta(msg.id, status, result, {
+      traceback,
+      children,
+      groupId: msg.group,
+      parentId: msg.parentId,
+      name: msg.task,
+      args: msg.args,
+      kwargs: msg.kwargs,
+      worker: this.options.name,
+      retries: msg.retries,
+      queue: msg.routingKey,
+    });
+  }
+
+  /** Writes PROGRESS at most every PROGRESS_INTERVAL_MS, always ending with the latest value. */
+  private progressWriter(msg: TaskMessage): { report: (meta: Record<string, unknown>) => void; cancel: () => void } {
+    let last = 0;
+    let latest: Record<string, unknown> | null = null;
+    let timer: NodeJS.Timeout | null = null;
+    const write = (): void => {
+      timer = null;
+      if (!latest) return;
+      const meta = latest;
+      latest = null;
+      last = Date.now();
+      this.backend.store(this.meta(msg, PROGRESS, meta)).catch(() => undefined);
+    };
+    return {
+      report: (meta) => {
+        latest = meta;
+        const wait = PROGRESS_INTERVAL_MS - (Date.now() - last);
+        if (wait <= 0) write();
+        else timer ??= setTimeout(write, wait);
+      },
+      cancel: () => {
+        if (timer) clearTimeout(timer);
+        latest = null;
+      },
+    };
+  }
+}
+
+function preview(value: unknown): string {
+  const text = JSON.stringify(value) ?? 'null';
+  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+}

@@ -1,0 +1,167 @@
+import { EventEmitter } from 'node:events';
+import pino, { type Logger } from 'pino';
+import { createApp, type App } from '../app.js';
+import { Publisher } from '../broker/publisher.js';
+import { QoS } from '../broker/qos.js';
+import { connectOrExplain } from '../broker/connection.js';
+import { consumptionOrder } from '../keys.js';
+import { Consumer } from './consumer.js';
+import { resolveTaskModule } from './loader.js';
+import { withDefaults, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
+import { AsyncPool } from './pool/async-pool.js';
+import type { TaskInfo } from './pool/messages.js';
+import { ProcessPool } from './pool/process-pool.js';
+import type { TaskPool } from './pool/task-pool.js';
+import { RequestHandler } from './request.js';
+
+/**
+ * `celeriac worker`: consumes the queues, runs tasks in the pool, stores results, and keeps
+ * kombu's bookkeeping (claims fresh, stale claims restored, due ETA tasks moved). Nothing it
+ * holds is only in its memory: every claim is in `unacked` until it is acknowledged.
+ */
+export class Worker extends EventEmitter {
+  readonly options: ResolvedWorkerOptions;
+  readonly log: Logger;
+  /** Tasks the module registers, by name. */
+  readonly tasks = new Map<string, TaskInfo>();
+  private app!: App;
+  private pool!: TaskPool;
+  private qos!: QoS;
+  private consumer!: Consumer;
+  private handler!: RequestHandler;
+  private readonly inflight = new Set<Promise<void>>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private promoteTimer: NodeJS.Timeout | null = null;
+  private stopping: Promise<void> | null = null;
+
+  constructor(options: WorkerOptions, log?: Logger) {
+    super();
+    this.options = withDefaults(options);
+    this.log = log ?? pino({ level: 'silent' });
+  }
+
+  /** Connects, starts the pool and begins consuming. @throws when Redis or the task module cannot be reached */
+  async start(): Promise<void> {
+    const o = this.options;
+    const modulePath = resolveTaskModule(o.module);
+    this.app = createApp({ broker: o.broker, backend: o.backend, resultExpires: o.resultExpires });
+    await connectOrExplain(this.app.broker, this.app.brokerUrl);
+    this.pool =
+      o.pool === 'async'
+        ? new AsyncPool(modulePath, o.concurrency)
+        : new ProcessPool(modulePath, {
+            processes: o.concurrency,
+            perChild: o.perChild,
+            maxTasksPerChild: o.maxTasksPerChild,
+            spawner: o.spawner,
+            onChildEvent: (e) => this.log.warn(`[Pool] ${e}`),
+          });
+    for (const info of await this.pool.start()) this.tasks.set(info.name, info);
+    this.qos = new QoS(this.app.broker);
+    const sameRedis = this.app.backendUrl === this.app.brokerUrl;
+    this.handler = new RequestHandler(this.qos, this.app.backend, new Publisher(this.app.broker), this.pool, this.tasks, o, this.log, sameRedis);
+    await this.restoreStale();
+    this.consumer = new Consumer(
+      this.qos,
+      consumptionOrder(o.queues),
+      () => this.app.open(this.app.brokerUrl),
+      () => o.prefetch - this.handler.held.size,
+      (claims) => claims.forEach((c) => this.track(this.handler.handle(c))),
+      (err) => this.log.error(`[Worker] consuming failed: ${(err as Error).message}; retrying`),
+    );
+    this.consumer.start();
+    this.startMaintenance();
+    this.emit('ready');
+  }
+
+  /**
+   * Stops consuming, lets running tasks finish for up to `shutdownGrace` seconds (or not at
+   * all with `immediate`), then hands every claim still held back to its queue.
+   */
+  stop(immediate = false): Promise<void> {
+    this.stopping ??= this.shutdown(immediate);
+    if (immediate) {
+      // A second signal: give everything back now.
+      this.handler?.abandon();
+      void this.handBack();
+    }
+    return this.stopping;
+  }
+
+  /** Counters for the heartbeat and `inspect stats`. */
+  get stats() {
+    return { ...this.handler.stats, active: this.handler.held.size };
+  }
+
+  private async shutdown(immediate: boolean): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    if (this.promoteTimer) clearTimeout(this.promoteTimer);
+    await this.consumer?.stop();
+    if (!immediate && this.inflight.size > 0) {
+      this.log.info(`[Worker] waiting up to ${this.options.shutdownGrace}s for ${this.inflight.size} task(s) to finish`);
+      await Promise.race([Promise.allSettled(this.inflight), delay(this.options.shutdownGrace * 1000)]);
+    }
+    this.handler?.abandon();
+    await this.handBack();
+    await this.pool?.stop(true);
+    await this.app?.close();
+    this.emit('stopped');
+  }
+
+  /** Restores every claim this worker still holds (nothing is lost, the next worker runs them). */
+  private async handBack(): Promise<void> {
+    const tags = [...this.handler.held.keys()];
+    if (tags.length === 0) return;
+    const n = await this.qos.restore(tags).catch(() => 0);
+    this.log.warn(`[Worker] Restoring ${n} unacknowledged message(s)`);
+  }
+
+  private track(p: Promise<void>): void {
+    this.inflight.add(p);
+    void p.finally(() => {
+      this.inflight.delete(p);
+      this.consumer.nudge();
+    });
+  }
+
+  private startMaintenance(): void {
+    const vt = this.options.visibilityTimeout;
+    // Claims of running tasks stay fresh well within the visibility timeout.
+    this.timers.push(setInterval(() => void this.qos.touch([...this.handler.held.keys()]).catch(() => undefined), clamp(vt * 250, 250, 30_000)));
+    // Anyone's stale claims are restored (kombu does this every ~100 s; a short timeout asks for more).
+    this.timers.push(setInterval(() => void this.restoreStale(), clamp(vt * 500, 500, 60_000)));
+    this.promoteDue();
+  }
+
+  private async restoreStale(): Promise<void> {
+    try {
+      const n = await this.qos.sweep(this.options.visibilityTimeout);
+      if (n > 0) this.log.warn(`[Worker] Restored ${n} message(s) whose claim was older than ${this.options.visibilityTimeout}s`);
+    } catch (err) {
+      this.log.error(`[Worker] visibility sweep failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** Moves due ETA tasks to their queues, then sleeps until the next is due (at most 1 s). */
+  private promoteDue(): void {
+    if (this.stopping) return;
+    this.qos
+      .promoteDue()
+      .then(({ moved, nextDue }) => {
+        if (moved > 0) this.log.debug(`[Worker] ${moved} scheduled task(s) are due`);
+        const wait = moved >= 1000 ? 0 : nextDue === null ? 1000 : clamp(nextDue - Date.now(), 5, 1000);
+        this.promoteTimer = setTimeout(() => this.promoteDue(), wait);
+      })
+      .catch(() => {
+        this.promoteTimer = setTimeout(() => this.promoteDue(), 1000);
+      });
+  }
+}
+
+function clamp(n: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, n));
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
