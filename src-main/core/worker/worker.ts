@@ -33,6 +33,8 @@ export class Worker extends EventEmitter {
   private readonly timers: NodeJS.Timeout[] = [];
   private promoteTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
+  /** Ends the warm-shutdown wait early (a second signal). */
+  private cutGrace: (() => void) | null = null;
 
   constructor(options: WorkerOptions, log?: Logger) {
     super();
@@ -80,11 +82,7 @@ export class Worker extends EventEmitter {
    */
   stop(immediate = false): Promise<void> {
     this.stopping ??= this.shutdown(immediate);
-    if (immediate) {
-      // A second signal: give everything back now.
-      this.handler?.abandon();
-      void this.handBack();
-    }
+    if (immediate) this.cutGrace?.(); // a second signal: stop waiting, give everything back now
     return this.stopping;
   }
 
@@ -99,7 +97,13 @@ export class Worker extends EventEmitter {
     await this.consumer?.stop();
     if (!immediate && this.inflight.size > 0) {
       this.log.info(`[Worker] waiting up to ${this.options.shutdownGrace}s for ${this.inflight.size} task(s) to finish`);
-      await Promise.race([Promise.allSettled(this.inflight), delay(this.options.shutdownGrace * 1000)]);
+      let timer: NodeJS.Timeout | undefined;
+      const cut = new Promise<void>((resolve) => {
+        this.cutGrace = resolve;
+        timer = setTimeout(resolve, this.options.shutdownGrace * 1000);
+      });
+      await Promise.race([Promise.allSettled(this.inflight), cut]);
+      clearTimeout(timer);
     }
     this.handler?.abandon();
     await this.handBack();
@@ -148,20 +152,17 @@ export class Worker extends EventEmitter {
     this.qos
       .promoteDue()
       .then(({ moved, nextDue }) => {
+        if (this.stopping) return;
         if (moved > 0) this.log.debug(`[Worker] ${moved} scheduled task(s) are due`);
         const wait = moved >= 1000 ? 0 : nextDue === null ? 1000 : clamp(nextDue - Date.now(), 5, 1000);
         this.promoteTimer = setTimeout(() => this.promoteDue(), wait);
       })
       .catch(() => {
-        this.promoteTimer = setTimeout(() => this.promoteDue(), 1000);
+        if (!this.stopping) this.promoteTimer = setTimeout(() => this.promoteDue(), 1000);
       });
   }
 }
 
 function clamp(n: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, n));
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

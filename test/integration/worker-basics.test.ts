@@ -1,0 +1,116 @@
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../src-main/core/app.js';
+import type { Worker } from '../../src-main/core/worker/worker.js';
+import { startRedisServer, uniqueName, type RedisServer } from '../helpers/redis-server.js';
+import { startWorker } from '../helpers/worker.js';
+
+let server: RedisServer;
+let redis: Redis;
+let app: App;
+let worker: Worker;
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  redis = server.client();
+  app = createApp({ broker: server.url });
+  worker = await startWorker(server.url, { concurrency: 2, queues: ['celery', 'second'] });
+});
+afterAll(async () => {
+  await worker?.stop();
+  await app?.close();
+  await server?.stop();
+});
+
+describe('the worker runs tasks', () => {
+  it('stores SUCCESS with the extended fields Celery writes', async () => {
+    const r = await app.sendTask('tasks.add', [2, 3]);
+    expect(await r.get({ timeout: 10_000 })).toBe(5);
+    const meta = await r.info();
+    expect(meta).toMatchObject({ status: 'SUCCESS', result: 5, traceback: null, children: [], name: 'tasks.add', args: [2, 3], kwargs: {}, worker: worker.options.name, retries: 0, queue: 'celery', task_id: r.id });
+    expect(meta.date_done).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+$/);
+    expect(await redis.hlen('unacked')).toBe(0);
+  });
+
+  it('stores FAILURE as exc_type / exc_message / exc_module with the JS stack as traceback', async () => {
+    const r = await app.sendTask('tasks.fail', ['boom']);
+    const err = await r.get({ timeout: 10_000 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'ValueError', message: 'boom', excModule: 'builtins' });
+    expect((await r.info()).traceback).toMatch(/ValueError: boom\n\s+at /);
+  });
+
+  it('passes kwargs (as Python sends them) as a last object argument', async () => {
+    const r = await app.sendTask<{ args: unknown[] }>('tasks.echo', [1], { b: 2 });
+    expect((await r.get({ timeout: 10_000 })).args).toEqual([1, { b: 2 }]);
+  });
+
+  it('consumes every queue it was given', async () => {
+    const r = await app.sendTask('tasks.add', [1, 1], {}, { queue: 'second' });
+    expect(await r.get({ timeout: 10_000 })).toBe(2);
+  });
+
+  it('keeps no result for ignoreResult tasks, and acknowledges them', async () => {
+    const r = await app.sendTask('tasks.quiet', [1]);
+    const marker = await app.sendTask('tasks.add', [0, 0]);
+    await marker.get({ timeout: 10_000 });
+    await new Promise((res) => setTimeout(res, 200));
+    expect(await r.exists()).toBe(false);
+    expect(await redis.hlen('unacked')).toBe(0);
+  });
+
+  it('reports STARTED for trackStarted tasks and PROGRESS as the task goes', async () => {
+    const seen: string[] = [];
+    const t = await app.sendTask('tasks.tracked', [300]);
+    const p = await app.sendTask('tasks.progress', [3, 150]);
+    const progress: unknown[] = [];
+    await Promise.all([
+      t.get({ timeout: 10_000, onUpdate: (m) => seen.push(m.status) }),
+      p.get({ timeout: 10_000, onUpdate: (m) => progress.push(m.result) }),
+    ]);
+    expect(seen).toContain('STARTED');
+    expect(progress).toContainEqual({ current: 3, total: 3 });
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    expect(await p.state()).toBe('SUCCESS');
+  });
+
+  it('holds a running task\'s claim in kombu\'s unacked hash until it ends (acks late)', async () => {
+    const r = await app.sendTask('tasks.sleep', [600]);
+    await new Promise((res) => setTimeout(res, 250));
+    const entries = await redis.hgetall('unacked');
+    const mine = Object.values(entries).map((e) => JSON.parse(e)).find(([env]) => env.headers.id === r.id);
+    expect(mine).toBeDefined();
+    expect(mine!.slice(1)).toEqual(['', 'celery']);
+    expect(await redis.zscore('unacked_index', mine![0].properties.delivery_tag)).not.toBeNull();
+    await r.get({ timeout: 10_000 });
+    expect(await redis.hexists('unacked', mine![0].properties.delivery_tag)).toBe(0);
+  });
+
+  it('acknowledges at the start for acksLate: false', async () => {
+    const r = await app.sendTask('tasks.early_ack', [500]);
+    await new Promise((res) => setTimeout(res, 250));
+    expect(await r.state()).toBe('PENDING');
+    expect(await redis.hlen('unacked')).toBe(0);
+    expect(await r.get({ timeout: 10_000 })).toBe('done');
+  });
+
+  it('discards an expired task as REVOKED without running it', async () => {
+    const list = uniqueName('ran');
+    const r = await app.sendTask('tasks.record', [list, 'x'], {}, { expires: new Date(Date.now() - 1000) });
+    const err = await r.get({ timeout: 10_000 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'TaskRevokedError', message: 'expired', state: 'REVOKED' });
+    expect(await redis.llen(list)).toBe(0);
+  });
+
+  it('serves priorities in kombu\'s order', async () => {
+    const queue = uniqueName('prio');
+    const list = uniqueName('order');
+    await app.sendMany([9, 0, 5, 3, 6, 1].map((p) => ({ name: 'tasks.record', args: [list, p], options: { queue, priority: p } })));
+    const one = await startWorker(server.url, { concurrency: 1, prefetch: 1, queues: [queue] });
+    try {
+      for (let i = 0; i < 100 && (await redis.llen(list)) < 6; i++) await new Promise((res) => setTimeout(res, 50));
+    } finally {
+      await one.stop();
+    }
+    expect((await redis.lrange(list, 0, -1)).map(Number)).toEqual([0, 1, 5, 3, 6, 9]);
+  });
+});
