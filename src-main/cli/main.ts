@@ -5,6 +5,7 @@ import { registerCall } from './call.js';
 import { registerPurge } from './purge.js';
 import { registerResult } from './result.js';
 import { registerWorker } from './worker.js';
+import { registerDead } from './dead.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerResult(program);
   registerPurge(program);
   registerWorker(program);
+  registerDead(program);
   return program;
 }
 

@@ -61,3 +61,11 @@ def progress(self, total):
     for i in range(total):
         self.update_state(state="PROGRESS", meta={"current": i + 1, "total": total})
     return total
+
+
+@app.task(name="tasks.slow", acks_late=True)
+def slow(list_key, tag, seconds):
+    """Holds its claim (acks late) for a while, then records that it ran."""
+    time.sleep(seconds)
+    app.backend.client.rpush(list_key, tag)
+    return tag

@@ -1,0 +1,15 @@
+--[[
+  Deletes one dead letter, if the entry at that index is still the one the caller read.
+
+  Input:
+    KEYS[1]  celeriac:dead
+    ARGV[1]  index of the entry (0 = newest)
+    ARGV[2]  the entry as the caller read it
+
+  Output:
+    1 if dropped, 0 if the entry moved or is gone
+]]
+if redis.call('LINDEX', KEYS[1], ARGV[1]) ~= ARGV[2] then
+  return 0
+end
+return redis.call('LREM', KEYS[1], 1, ARGV[2])

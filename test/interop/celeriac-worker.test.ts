@@ -1,0 +1,79 @@
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../src-main/core/app.js';
+import type { Worker } from '../../src-main/core/worker/worker.js';
+import { pythonCeleryAvailable, runPython, startPythonWorker } from '../helpers/python.js';
+import { startRedisServer, uniqueName, type RedisServer } from '../helpers/redis-server.js';
+import { startWorker } from '../helpers/worker.js';
+
+/** A Celeriac worker serving Python producers, and working beside Python workers. */
+const available = pythonCeleryAvailable();
+
+describe.runIf(available)('a Celeriac worker among Python Celery', () => {
+  let server: RedisServer;
+  let redis: Redis;
+  let app: App;
+  let worker: Worker;
+  const env = () => ({ CELERIAC_TEST_BROKER: server.url });
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+    redis = server.client();
+    app = createApp({ broker: server.url });
+    worker = await startWorker(server.url, { concurrency: 2, name: 'ts@test' });
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await app?.close();
+    await server?.stop();
+  });
+
+  it('runs what Python .delay() sends, and Python\'s AsyncResult.get() returns the value', async () => {
+    const out = JSON.parse(await runPython('pyclient.py', ['send-add', '20', '22'], env()));
+    expect(out.result).toBe(42);
+    expect(await app.asyncResult(out.id).info()).toMatchObject({ status: 'SUCCESS', worker: 'ts@test', name: 'tasks.add' });
+  });
+
+  it('reports a failure that Python raises as the right exception type and message', async () => {
+    const out = JSON.parse(await runPython('pyclient.py', ['send-fail', 'broken in ts'], env()));
+    expect(out).toMatchObject({ exc_type: 'ValueError', exc_module: 'builtins', exc_message: 'broken in ts' });
+  });
+
+  it('shares a queue with a Python worker: every task runs, once, some on each', async () => {
+    const queue = uniqueName('shared');
+    const list = uniqueName('ran');
+    const py = await startPythonWorker(server.url, [queue], 'pyshare');
+    const ts = await startWorker(server.url, { concurrency: 1, queues: [queue], name: 'tsshare@test', prefetch: 1 });
+    try {
+      const results = await app.sendMany(Array.from({ length: 200 }, (_, i) => ({ name: 'tasks.record', args: [list, i], options: { queue } })));
+      await Promise.all(results.map((r) => r.get({ timeout: 30_000 })));
+      const ran = (await redis.lrange(list, 0, -1)).map(Number).sort((a, b) => a - b);
+      expect(ran).toEqual(Array.from({ length: 200 }, (_, i) => i));
+      const workers = (await Promise.all(results.map((r) => r.info()))).map((m) => m.worker);
+      expect(workers.filter((w) => w === 'tsshare@test').length).toBeGreaterThan(0);
+      expect(workers.filter((w) => w?.startsWith('pyshare@')).length).toBeGreaterThan(0);
+    } finally {
+      await Promise.all([py.stop(), ts.stop()]);
+    }
+  });
+
+  it('restores and runs the claim a killed Python worker left in unacked', async () => {
+    const queue = uniqueName('orphan');
+    const list = uniqueName('ran');
+    const py = await startPythonWorker(server.url, [queue], 'pydoomed');
+    const r = await app.sendTask('tasks.slow', [list, 'rescued', 2], {}, { queue });
+    for (let i = 0; i < 100 && (await redis.hlen('unacked')) === 0; i++) await new Promise((res) => setTimeout(res, 50));
+    const [entry] = Object.values(await redis.hgetall('unacked'));
+    expect(JSON.parse(entry!)[0].headers.id).toBe(r.id);
+    py.process.kill('SIGKILL');
+    await new Promise((res) => py.process.once('exit', res));
+    const rescuer = await startWorker(server.url, { concurrency: 1, queues: [queue], name: 'rescuer@test', visibilityTimeout: 1 });
+    try {
+      expect(await r.get({ timeout: 30_000 })).toBe('rescued');
+      expect(await r.info()).toMatchObject({ worker: 'rescuer@test' });
+      expect(await redis.lrange(list, 0, -1)).toEqual(['rescued']);
+    } finally {
+      await rescuer.stop();
+    }
+  });
+});
