@@ -91,6 +91,21 @@ describe('time limits and crashes', () => {
     expect(pids.every((p) => p > 0)).toBe(true);
   });
 
+  it('hands back, not fails, the other tasks of a child killed for one task\'s time limit', async () => {
+    const queue = uniqueName('shared-child');
+    const list = uniqueName('ran');
+    const one = await startWorker(server.url, { concurrency: 1, perChild: 2, queues: [queue] });
+    try {
+      const bystander = await app.sendTask('tasks.record', [list, 'bystander', 1500], {}, { queue });
+      const culprit = await app.sendTask('tasks.spin', [], {}, { queue });
+      await expect(culprit.get({ timeout: 10_000 })).rejects.toMatchObject({ name: 'TimeLimitExceeded' });
+      expect(await bystander.get({ timeout: 10_000 })).toBe('bystander');
+      expect(await redis.lrange(list, 0, -1)).toEqual(['bystander']);
+    } finally {
+      await one.stop();
+    }
+  });
+
   it('fails the task of a child that crashed (WorkerLostError) and replaces the child', async () => {
     const r = await app.sendTask('tasks.crash', []);
     await expect(r.get({ timeout: 10_000 })).rejects.toMatchObject({ name: 'WorkerLostError', message: expect.stringContaining('exited with code 3') });

@@ -32,7 +32,21 @@ export interface DeadLetter {
  * dead-letter, schedule (eta), restore and the visibility sweep. Entries in `unacked` are
  * kombu's own, so Python workers and Celeriac workers restore each other's lost messages.
  */
+interface PendingFinish {
+  tag: string;
+  taskId: string;
+  metaJson: string;
+  resolve(ok: boolean): void;
+  reject(err: unknown): void;
+}
+
+/** Most tasks one finishTasks call ends. */
+const FINISH_BATCH = 200;
+
 export class QoS {
+  private finishing: PendingFinish[] = [];
+  private finishExpires = 0;
+
   constructor(
     private readonly redis: Redis,
     /** How many dead letters are kept. */
@@ -56,10 +70,30 @@ export class QoS {
 
   /**
    * Stores a task's final meta (unless `metaJson` is empty), publishes it and acks, atomically.
+   * Tasks that finish in the same tick share one script call.
    * @returns false if the claim was already gone
    */
-  async finish(tag: string, taskId: string, metaJson: string, resultExpires: number): Promise<boolean> {
-    return (await callScript<number>(this.redis, 'finishTask', [UNACKED, UNACKED_INDEX, taskMetaKey(taskId)], [tag, metaJson, resultExpires])) === 1;
+  finish(tag: string, taskId: string, metaJson: string, resultExpires: number): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      if (this.finishing.length === 0) setImmediate(() => this.flushFinishes());
+      this.finishExpires = resultExpires;
+      this.finishing.push({ tag, taskId, metaJson, resolve, reject });
+    });
+  }
+
+  private flushFinishes(): void {
+    const all = this.finishing;
+    this.finishing = [];
+    for (let i = 0; i < all.length; i += FINISH_BATCH) {
+      const batch = all.slice(i, i + FINISH_BATCH);
+      const keys = [UNACKED, UNACKED_INDEX, ...batch.map((f) => taskMetaKey(f.taskId))];
+      const args: (string | number)[] = [this.finishExpires];
+      for (const f of batch) args.push(f.tag, f.metaJson);
+      callScript<number[]>(this.redis, 'finishTasks', keys, args).then(
+        (acked) => batch.forEach((f, j) => f.resolve(acked[j] === 1)),
+        (err: unknown) => batch.forEach((f) => f.reject(err)),
+      );
+    }
   }
 
   /** Moves a claimed message to the dead-letter list with its reason. */

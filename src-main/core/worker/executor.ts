@@ -12,8 +12,8 @@ const DEFAULT_MAX_RETRIES = 3;
 export interface RunHooks {
   /** Reports progress (the parent stores it as the PROGRESS state). */
   progress(meta: Record<string, unknown>): void;
-  /** Aborted by the pool on revoke; the executor adds the soft time limit. */
-  signal?: AbortSignal;
+  /** Receives the function that aborts this run's signal (revoke, hard limit in the async pool). */
+  onAbortable?(abort: (reason: unknown) => void): void;
 }
 
 /**
@@ -24,16 +24,21 @@ export interface RunHooks {
 export async function runJob(task: Task<any[], any>, job: Job, hooks: RunHooks): Promise<Outcome> {
   const started = performance.now();
   const runtime = (): number => (performance.now() - started) / 1000;
-  const controller = new AbortController();
-  const onAbort = (): void => controller.abort(hooks.signal?.reason);
-  hooks.signal?.addEventListener('abort', onAbort, { once: true });
+  // Made only when the task looks at its signal or something aborts it: an AbortController per
+  // run was a tenth of the worker's CPU time for small tasks.
+  let controller: AbortController | null = null;
+  const getController = (): AbortController => (controller ??= new AbortController());
+  const abort = (reason: unknown): void => getController().abort(reason);
+  hooks.onAbortable?.(abort);
   const soft = job.softTimeLimit;
-  const timer = soft ? setTimeout(() => controller.abort(softTimeLimitExceeded(soft)), soft * 1000) : undefined;
+  const timer = soft ? setTimeout(() => abort(softTimeLimitExceeded(soft)), soft * 1000) : undefined;
 
   const ctx: TaskContext = {
     id: job.taskId,
     retries: job.retries,
-    signal: controller.signal,
+    get signal() {
+      return getController().signal;
+    },
     progress: async (done, total, meta) => hooks.progress({ current: done, total, ...meta }),
     retry: (opts = {}) => {
       throw new Retry(opts.countdown, opts.exc);
@@ -50,7 +55,6 @@ export async function runJob(task: Task<any[], any>, job: Job, hooks: RunHooks):
     return failureOrRetry(task, job, err, runtime());
   } finally {
     if (timer) clearTimeout(timer);
-    hooks.signal?.removeEventListener('abort', onAbort);
   }
 }
 

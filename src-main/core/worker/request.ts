@@ -35,6 +35,8 @@ export class RequestHandler {
   readonly held = new Map<string, TaskMessage | null>();
 
   private abandoned = false;
+  /** Per-task lines cost string building even when not printed: decided once. */
+  private readonly logTasks: boolean;
 
   constructor(
     private readonly qos: QoS,
@@ -46,7 +48,9 @@ export class RequestHandler {
     private readonly log: Logger,
     /** Whether results live on the broker's Redis (then result + ack are one script). */
     private readonly sameRedis: boolean,
-  ) {}
+  ) {
+    this.logTasks = log.isLevelEnabled('info');
+  }
 
   /** From now on nothing is settled: the worker is handing its claims back. */
   abandon(): void {
@@ -99,7 +103,7 @@ export class RequestHandler {
   }
 
   private async run(claim: Claim, msg: TaskMessage, info: TaskInfo): Promise<void> {
-    this.log.info(`[Worker] Task ${msg.task}[${msg.id}] received`);
+    if (this.logTasks) this.log.info(`[Worker] Task ${msg.task}[${msg.id}] received`);
     if (info.trackStarted) await this.backend.store(this.meta(msg, STARTED, { pid: process.pid, hostname: this.options.name }));
     if (!info.acksLate) await this.qos.ack(claim.tag);
     const [hard, soft] = msg.timelimit;
@@ -126,18 +130,18 @@ export class RequestHandler {
     switch (outcome.kind) {
       case 'success':
         this.stats.succeeded++;
-        this.log.info(`[Worker] Task ${label} succeeded in ${outcome.runtime.toFixed(6)}s: ${preview(outcome.value)}`);
+        if (this.logTasks) this.log.info(`[Worker] Task ${label} succeeded in ${outcome.runtime.toFixed(6)}s: ${preview(outcome.value)}`);
         return this.end(claim, msg, info, this.meta(msg, SUCCESS, outcome.value));
       case 'retry': {
         this.stats.retried++;
         const eta = toCeleryIso(new Date(Date.now() + outcome.countdown * 1000));
         // Re-published as Celery does: same id, retries + 1, parent = itself, a new delivery.
         await this.publisher.publish({ ...msg, retries: msg.retries + 1, eta, parentId: msg.id, deliveryTag: randomUUID(), redelivered: false, origin: this.options.name });
-        this.log.info(`[Worker] Task ${label} retry: Retry in ${outcome.countdown}s: ${outcome.error.excType}('${String(outcome.error.excMessage[0] ?? '')}')`);
+        if (this.logTasks) this.log.info(`[Worker] Task ${label} retry: Retry in ${outcome.countdown}s: ${outcome.error.excType}('${String(outcome.error.excMessage[0] ?? '')}')`);
         return this.end(claim, msg, info, this.meta(msg, RETRY, infoToResult(outcome.error), outcome.error.traceback, [[[msg.id, null], null]]), true);
       }
       case 'lost':
-        if (this.options.onChildLost === 'redeliver') {
+        if (outcome.innocent || this.options.onChildLost === 'redeliver') {
           this.log.warn(`[Worker] Task ${label}: ${outcome.error.excMessage[0]}; handing it back to its queue`);
           await this.qos.restore([claim.tag]);
           return;

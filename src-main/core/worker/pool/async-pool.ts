@@ -13,7 +13,7 @@ import type { TaskPool } from './task-pool.js';
 export class AsyncPool implements TaskPool {
   readonly kind = 'async';
   private app: App | null = null;
-  private readonly running = new Map<string, AbortController>();
+  private readonly running = new Map<string, (reason: unknown) => void>();
 
   constructor(private readonly modulePath: string, readonly capacity: number) {}
 
@@ -25,16 +25,16 @@ export class AsyncPool implements TaskPool {
   async run(job: Job, onProgress: (meta: Record<string, unknown>) => void): Promise<Outcome> {
     const task = this.app?.tasks.get(job.name);
     if (!task) return { kind: 'failure', error: serializeError(new Error(`task ${job.name} is not in the pool`)), runtime: 0 };
-    const controller = new AbortController();
-    this.running.set(job.taskId, controller);
-    const run = runJob(task, job, { progress: onProgress, signal: controller.signal });
+    let abort: (reason: unknown) => void = () => undefined;
+    const run = runJob(task, job, { progress: onProgress, onAbortable: (fn) => (abort = fn) });
+    this.running.set(job.taskId, abort);
     const hard = job.hardTimeLimit;
     let timer: NodeJS.Timeout | undefined;
     try {
       if (!hard) return await run;
       const limit = new Promise<Outcome>((resolve) => {
         timer = setTimeout(() => {
-          controller.abort(timeLimitExceeded(hard));
+          abort(timeLimitExceeded(hard));
           resolve({ kind: 'failure', error: serializeError(timeLimitExceeded(hard)), runtime: hard });
         }, hard * 1000);
       });
@@ -46,7 +46,7 @@ export class AsyncPool implements TaskPool {
   }
 
   abort(taskId: string, reason: SerializedError): void {
-    this.running.get(taskId)?.abort(reason);
+    this.running.get(taskId)?.(reason);
   }
 
   async stop(): Promise<void> {

@@ -4,13 +4,41 @@
  */
 import { runJob, serializeError, taskInfo } from '../executor.js';
 import { loadApp } from '../loader.js';
-import type { ChildMessage, ParentMessage } from './messages.js';
+import type { ChildMessage, Job, Outcome, ParentMessage } from './messages.js';
 
 const send = (message: ChildMessage): void => {
   process.send?.(message);
 };
 
-const running = new Map<string, AbortController>();
+const running = new Map<string, (reason: unknown) => void>();
+
+/** Outcomes finished in this turn of the event loop, sent together. */
+let done: Array<{ taskId: string; outcome: Outcome }> = [];
+function report(taskId: string, outcome: Outcome): void {
+  if (done.length === 0) {
+    setImmediate(() => {
+      const results = done;
+      done = [];
+      send({ type: 'done', results });
+    });
+  }
+  done.push({ taskId, outcome });
+}
+
+function start(app: Awaited<ReturnType<typeof loadApp>>, job: Job): void {
+  const task = app.tasks.get(job.name);
+  if (!task) {
+    report(job.taskId, { kind: 'failure', error: serializeError(new Error(`task ${job.name} is not registered in this child`)), runtime: 0 });
+    return;
+  }
+  void runJob(task, job, {
+    onAbortable: (abort) => running.set(job.taskId, abort),
+    progress: (meta) => send({ type: 'progress', taskId: job.taskId, meta }),
+  }).then((outcome) => {
+    running.delete(job.taskId);
+    report(job.taskId, outcome);
+  });
+}
 
 async function main(): Promise<void> {
   const modulePath = process.argv[2];
@@ -23,21 +51,10 @@ async function main(): Promise<void> {
       return;
     }
     if (message.type === 'abort') {
-      running.get(message.taskId)?.abort(message.reason);
+      running.get(message.taskId)?.(message.reason);
       return;
     }
-    const { job } = message;
-    const task = app.tasks.get(job.name);
-    if (!task) {
-      send({ type: 'done', taskId: job.taskId, outcome: { kind: 'failure', error: serializeError(new Error(`task ${job.name} is not registered in this child`)), runtime: 0 } });
-      return;
-    }
-    const controller = new AbortController();
-    running.set(job.taskId, controller);
-    void runJob(task, job, { signal: controller.signal, progress: (meta) => send({ type: 'progress', taskId: job.taskId, meta }) }).then((outcome) => {
-      running.delete(job.taskId);
-      send({ type: 'done', taskId: job.taskId, outcome });
-    });
+    for (const job of message.jobs) start(app, job);
   });
   // The parent going away (worker killed) must not leave orphans running tasks.
   process.on('disconnect', () => process.exit(0));

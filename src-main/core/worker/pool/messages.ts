@@ -38,17 +38,24 @@ export type Outcome =
   | { kind: 'failure'; error: SerializedError; runtime: number }
   /** Run again after `countdown` seconds (ctx.retry or autoretry). */
   | { kind: 'retry'; countdown: number; error: SerializedError; runtime: number }
-  /** The child died under the task; the worker fails or redelivers it. */
-  | { kind: 'lost'; error: SerializedError; runtime: number };
+  /**
+   * The child died under the task; the worker fails or redelivers it. `innocent`: the child was
+   * killed for another task's time limit, so this one is always redelivered.
+   */
+  | { kind: 'lost'; error: SerializedError; runtime: number; innocent?: boolean };
 
+/**
+ * Jobs and outcomes travel in batches, one IPC message per event-loop turn: one message per
+ * task made the channel the bottleneck of small tasks.
+ */
 export type ParentMessage =
-  | { type: 'run'; job: Job }
+  | { type: 'run'; jobs: Job[] }
   | { type: 'abort'; taskId: string; reason: SerializedError }
   | { type: 'shutdown' };
 
 export type ChildMessage =
   | { type: 'ready'; tasks: TaskInfo[] }
   | { type: 'progress'; taskId: string; meta: Record<string, unknown> }
-  | { type: 'done'; taskId: string; outcome: Outcome }
+  | { type: 'done'; results: Array<{ taskId: string; outcome: Outcome }> }
   /** The child cannot work (its task module failed to load). */
   | { type: 'fatal'; message: string };

@@ -28,6 +28,8 @@ interface Running {
 
 interface Child {
   handle: ChildHandle;
+  /** Jobs dispatched this turn, sent in one message. */
+  outbox: Job[];
   ready: boolean;
   running: Map<string, Running>;
   done: number;
@@ -101,7 +103,7 @@ export class ProcessPool implements TaskPool {
    */
   private spawn(): Promise<TaskInfo[]> {
     const handle = this.spawner.spawn(childEntry(), [this.modulePath]);
-    const child: Child = { handle, ready: false, running: new Map(), done: 0, retiring: false };
+    const child: Child = { handle, outbox: [], ready: false, running: new Map(), done: 0, retiring: false };
     return new Promise((resolve, reject) => {
       handle.onMessage((message) => {
         switch (message.type) {
@@ -119,7 +121,7 @@ export class ProcessPool implements TaskPool {
             child.running.get(message.taskId)?.onProgress(message.meta);
             break;
           case 'done':
-            this.finish(child, message.taskId, message.outcome);
+            for (const { taskId, outcome } of message.results) this.finish(child, taskId, outcome);
             break;
         }
       });
@@ -140,13 +142,25 @@ export class ProcessPool implements TaskPool {
       if (hard) {
         running.hardTimer = setTimeout(() => {
           // Killing the child is the only way to stop code that ignores its AbortSignal.
+          child.retiring = true; // no new job may land on it from here on
           this.finish(child, job.taskId, { kind: 'failure', error: serializeError(timeLimitExceeded(hard)), runtime: hard });
           this.options.onChildEvent?.(`killed child ${child.handle.pid}: task ${job.name}[${job.taskId}] passed its ${hard}s time limit`);
+          // The other tasks in that child did nothing wrong: they go back to their queue.
+          for (const [taskId, other] of child.running) {
+            this.finish(child, taskId, { kind: 'lost', innocent: true, error: serializeError(workerLost('killed for another task\'s time limit')), runtime: (performance.now() - other.started) / 1000 });
+          }
           child.handle.kill();
         }, hard * 1000);
       }
       child.running.set(job.taskId, running);
-      child.handle.send({ type: 'run', job });
+      if (child.outbox.length === 0) {
+        setImmediate(() => {
+          const jobs = child.outbox;
+          child.outbox = [];
+          child.handle.send({ type: 'run', jobs });
+        });
+      }
+      child.outbox.push(job);
     }
   }
 

@@ -1,0 +1,17 @@
+import { startRedisServer } from '/work/main/test/helpers/redis-server.ts';
+import { QoS } from '/work/main/dist/src-main/core/broker/qos.js';
+import { createApp } from '/work/main/dist/src-main/core/index.js';
+const s = await startRedisServer();
+const app = createApp({ broker: s.url });
+const N = 20000;
+await app.sendMany(Array.from({ length: N }, (_, i) => ({ name: 'tasks.add', args: [i, i] })));
+const qos = new QoS(app.broker);
+await app.broker.config('RESETSTAT');
+let claims: any[] = [];
+while (claims.length < N) claims.push(...await qos.claim(['celery'], 100));
+let st = await app.broker.info('commandstats'); console.log('claim', st.split('\n').filter(l => /evalsha/.test(l)).join());
+await app.broker.config('RESETSTAT');
+const meta = JSON.stringify({ status: 'SUCCESS', result: 10, traceback: null, children: [], date_done: '2026-11-24T13:53:47.685986', name: 'tasks.add', args: [5, 5], kwargs: {}, worker: 'w@h', retries: 0, queue: 'celery', task_id: 'x' });
+await Promise.all(claims.map((c, i) => qos.finish(c.tag, 'id' + i, meta, 86400)));
+st = await app.broker.info('commandstats'); console.log('finish', st.split('\n').filter(l => /evalsha|cmdstat_set|get|publish|zrem|hdel/.test(l)).join('\n'));
+await app.close(); await s.stop();
