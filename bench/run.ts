@@ -4,7 +4,9 @@
  */
 import { cpus } from 'node:os';
 import { startRedisServer } from '../test/helpers/redis-server.js';
+import { spawnSync } from 'node:child_process';
 import { benchEnqueue } from './enqueue.js';
+import { benchWorker } from './worker.js';
 import { printTable } from './lib/report.js';
 
 const server = await startRedisServer();
@@ -13,6 +15,9 @@ const flush = () => redis.flushall();
 try {
   console.log(`Celeriac benchmarks — ${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, private redis-server on port ${server.port}`);
   printTable('Producer', await benchEnqueue(server.url, flush));
+  const hasPython = spawnSync('/usr/bin/python3', ['-c', 'import celery']).status === 0;
+  if (!hasPython) console.warn('[bench] Python Celery not measured: /usr/bin/python3 cannot import celery (apt-get install -y python3-celery)');
+  printTable('Worker (Python Celery column: see each row)', await benchWorker(server.url, redis, hasPython));
 } finally {
   await server.stop();
 }

@@ -9,6 +9,7 @@ import { purgeQueues, queueLength } from './broker/purge.js';
 import { ConfigurationError } from './errors.js';
 import { DEFAULT_QUEUE } from './keys.js';
 import { buildTaskMessage, type ProducerIdentity, type SendOptions } from './protocol/build.js';
+import { assertJsonSerializable } from './protocol/json-check.js';
 import { Task, type TaskCall, type TaskFn, type TaskOptions, type TaskSender } from './task.js';
 
 export interface AppOptions {
@@ -91,20 +92,39 @@ export class App implements TaskSender {
     return new AsyncResult<R>(msg.id, this.backend);
   }
 
-  /** Sends many tasks in one pipeline; every call is checked before anything is sent. */
+  /**
+   * Sends many tasks in one pipeline. Every call is checked before anything is sent; then
+   * messages are built, encoded and written a chunk at a time, so Redis stores one chunk while
+   * the next is built.
+   * @throws NotSerializableError, ConfigurationError (and nothing was sent)
+   */
   async sendMany(calls: readonly TaskCall[]): Promise<AsyncResult[]> {
+    // Calls from delayMany share one options object: merge and check it once.
+    const merged = new Map<SendOptions | undefined, SendOptions>();
+    const optionsOf = (c: TaskCall): SendOptions => {
+      let options = merged.get(c.options);
+      if (!options) {
+        merged.set(c.options, (options = { queue: this.defaultQueue, ...c.options }));
+        buildTaskMessage('check', [], {}, options, this.identity); // throws on bad options
+      }
+      return options;
+    };
+    for (const c of calls) {
+      optionsOf(c);
+      checkCall(c);
+    }
     const publisher = this.publisher;
     const ids: string[] = new Array(calls.length);
-    // Calls from delayMany share one options object: merge it with the defaults once.
-    const merged = new Map<SendOptions | undefined, SendOptions>();
-    const prepared = calls.map((c, i) => {
-      let options = merged.get(c.options);
-      if (!options) merged.set(c.options, (options = { queue: this.defaultQueue, ...c.options }));
-      const msg = buildTaskMessage(c.name, c.args ?? [], c.kwargs ?? {}, options, this.identity);
-      ids[i] = msg.id;
-      return publisher.prepare(msg);
-    });
-    await publisher.publishMany(prepared);
+    const identity = this.identity;
+    function* prepared() {
+      for (let i = 0; i < calls.length; i++) {
+        const c = calls[i]!;
+        const msg = buildTaskMessage(c.name, c.args ?? [], c.kwargs ?? {}, optionsOf(c), identity);
+        ids[i] = msg.id;
+        yield publisher.prepare(msg);
+      }
+    }
+    await publisher.publishMany(prepared());
     const backend = this.backend;
     return ids.map((id) => new AsyncResult(id, backend));
   }
@@ -159,6 +179,16 @@ export class App implements TaskSender {
   private get publisher(): Publisher {
     return (this.publisherInstance ??= new Publisher(this.broker));
   }
+}
+
+/** The checks buildTaskMessage makes of a call's name and arguments, without building it. */
+function checkCall(c: TaskCall): void {
+  if (typeof c.name !== 'string' || c.name === '') throw new ConfigurationError('a task name must be a non-empty string');
+  if (c.args !== undefined && !Array.isArray(c.args)) throw new ConfigurationError(`task ${c.name}: args must be an array`);
+  const kwargs = c.kwargs ?? {};
+  if (typeof kwargs !== 'object' || kwargs === null || Array.isArray(kwargs)) throw new ConfigurationError(`task ${c.name}: kwargs must be a plain object`);
+  assertJsonSerializable(c.args ?? [], 'args');
+  assertJsonSerializable(kwargs, 'kwargs');
 }
 
 /** Creates an app. Nothing connects until the first send or read. */

@@ -62,14 +62,16 @@ export class Publisher {
    * so thousands of messages cost a few commands, all written before any reply is awaited.
    * Order within a list is kept. (A Lua script splitting one joined string was tried: slower.)
    */
-  async publishMany(items: readonly PreparedMessage[]): Promise<void> {
-    if (items.length === 0) return;
+  async publishMany(items: Iterable<PreparedMessage>): Promise<void> {
     const pending: Promise<unknown>[] = [];
     const newQueues = new Set<string>();
-    for (const item of items) if (!this.declared.has(item.queue)) newQueues.add(item.queue);
-    for (const queue of newQueues) pending.push(this.redis.sadd(bindingKey(queue), bindingMember(queue, queue)));
     const byKey = new Map<string, Buffer[]>();
+    // Items may be produced lazily: each full chunk is written at once, while the rest is built.
     for (const item of items) {
+      if (!this.declared.has(item.queue) && !newQueues.has(item.queue)) {
+        newQueues.add(item.queue);
+        pending.push(this.redis.sadd(bindingKey(item.queue), bindingMember(item.queue, item.queue)));
+      }
       let list = byKey.get(item.key);
       if (!list) byKey.set(item.key, (list = []));
       list.push(item.payload);
@@ -85,7 +87,6 @@ export class Publisher {
     if (failed) throw failed.reason;
     for (const queue of newQueues) this.declared.add(queue);
   }
-
 }
 
 /** A message encoded for publishMany. */
