@@ -7,7 +7,18 @@ const PYTHON = '/usr/bin/python3';
 
 /** Enqueue rates: one awaited delay() at a time, and the bulk path, beside Python's apply_async. */
 export async function benchEnqueue(brokerUrl: string, flush: () => Promise<unknown>): Promise<Row[]> {
-  const app = createApp({ broker: brokerUrl });
+  const plain = await enqueueRates(brokerUrl, flush, false);
+  const recorded = await enqueueRates(brokerUrl, flush, true);
+  return [
+    { metric: 'enqueue, single awaited delay()', celeriac: plain.single, celery: pythonEnqueueRate(brokerUrl, 5000), unit: 'msg/s', goal: '>= 8,000' },
+    { metric: 'enqueue, bulk delayMany() (10k per call)', celeriac: plain.bulk, unit: 'msg/s', goal: '>= 150,000' },
+    { metric: 'enqueue, single, with taskRecords', celeriac: recorded.single, unit: 'msg/s', goal: '(records for the control room)' },
+    { metric: 'enqueue, bulk, with taskRecords', celeriac: recorded.bulk, unit: 'msg/s', goal: '(records for the control room)' },
+  ];
+}
+
+async function enqueueRates(brokerUrl: string, flush: () => Promise<unknown>, taskRecords: boolean): Promise<{ single: number; bulk: number }> {
+  const app = createApp({ broker: brokerUrl, taskRecords });
   const add = app.task('bench.add', (x: number, y: number) => x + y);
 
   // Single awaited delay(): what a request handler sending one task pays.
@@ -30,11 +41,7 @@ export async function benchEnqueue(brokerUrl: string, flush: () => Promise<unkno
   const bulkRate = bulk / ((performance.now() - t) / 1000);
   await flush();
   await app.close();
-
-  return [
-    { metric: 'enqueue, single awaited delay()', celeriac: singleRate, celery: pythonEnqueueRate(brokerUrl, 5000), unit: 'msg/s', goal: '>= 8,000' },
-    { metric: 'enqueue, bulk delayMany() (10k per call)', celeriac: bulkRate, unit: 'msg/s', goal: '>= 150,000' },
-  ];
+  return { single: singleRate, bulk: bulkRate };
 }
 
 /** Python Celery's apply_async rate, or null (with the reason printed) when it is not installed. */

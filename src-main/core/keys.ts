@@ -83,3 +83,13 @@ export function queueOfListKey(key: string): string {
   const i = key.lastIndexOf(SEP);
   return i === -1 ? key : key.slice(0, i);
 }
+
+/** Task records for listing and retrying: task id -> record JSON (an index, never the truth of delivery). */
+export const RECORDS = `${CELERIAC_PREFIX}records`;
+/** Task ids scored by the time the task was first seen (unix ms): the list's order, and its cap. */
+export const RECORDS_INDEX = `${CELERIAC_PREFIX}records:index`;
+
+/** Every attempt of a task, oldest first (JSON entries); expires with the results. */
+export function attemptsKey(taskId: string): string {
+  return `${CELERIAC_PREFIX}attempts:${taskId}`;
+}

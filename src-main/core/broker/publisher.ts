@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
-import { bindingKey, bindingMember, PRIORITY_STEPS, queueListKey } from '../keys.js';
+import { bindingKey, bindingMember, PRIORITY_STEPS, queueListKey, RECORDS, RECORDS_INDEX } from '../keys.js';
 import { encodeTaskMessage } from '../protocol/encode.js';
 import { TemplateEncoder } from '../protocol/template-encoder.js';
+import { callScript, registerScripts } from '../scripts.js';
 import { execValues } from './exec-results.js';
 import type { TaskMessage } from '../protocol/types.js';
 
@@ -23,24 +24,30 @@ export class Publisher {
   private readonly declared = new Set<string>();
   private readonly templates = new TemplateEncoder();
 
-  constructor(private readonly redis: Redis) {}
+  /**
+   * @param records also write each task's record (`celeriac:records`) in the same round trip
+   */
+  constructor(private readonly redis: Redis, private readonly records = false) {
+    registerScripts(redis, new URL('./lua/', import.meta.url));
+  }
 
-  /** Publishes one message; resolves once it is in Redis. */
+  /** Publishes one message (and its record); one round trip; resolves once it is in Redis. */
   async publish(msg: TaskMessage): Promise<void> {
-    const key = priorityListKey(msg.routingKey, msg.priority);
-    const payload = encodeTaskMessage(msg);
-    if (this.declared.has(msg.routingKey)) {
-      await this.redis.lpush(key, payload);
-      return;
-    }
     const queue = msg.routingKey;
-    const results = await this.redis
-      .multi()
-      .sadd(bindingKey(queue), bindingMember(queue, queue))
-      .lpush(key, payload)
-      .exec();
-    execValues(results);
-    this.declared.add(queue);
+    const declare = !this.declared.has(queue);
+    const list = priorityListKey(queue, msg.priority);
+    const payload = encodeTaskMessage(msg);
+    if (this.records) {
+      // A pending task's record is its message (see records/task-record.ts): nothing more to encode.
+      const args = [payload, declare ? bindingMember(queue, queue) : '', msg.id, Date.now()];
+      await callScript(this.redis, 'publishTask', [bindingKey(queue), list, RECORDS, RECORDS_INDEX], args);
+    } else if (declare) {
+      execValues(await this.redis.multi().sadd(bindingKey(queue), bindingMember(queue, queue)).lpush(list, payload).exec());
+    } else {
+      // The common case is one plain LPUSH, exactly as kombu publishes.
+      await this.redis.lpush(list, payload);
+    }
+    if (declare) this.declared.add(queue);
   }
 
   /**
@@ -51,6 +58,7 @@ export class Publisher {
    */
   prepare(msg: TaskMessage): PreparedMessage {
     return {
+      id: msg.id,
       queue: msg.routingKey,
       key: priorityListKey(msg.routingKey, msg.priority),
       payload: Buffer.from(this.templates.encode(msg), 'utf8'),
@@ -66,8 +74,21 @@ export class Publisher {
     const pending: Promise<unknown>[] = [];
     const newQueues = new Set<string>();
     const byKey = new Map<string, Buffer[]>();
+    let records: (string | Buffer)[] = [];
+    let index: (string | number)[] = [];
+    const flushRecords = (): void => {
+      if (records.length === 0) return;
+      pending.push(this.redis.hset(RECORDS, ...records), this.redis.zadd(RECORDS_INDEX, 'NX', ...index));
+      records = [];
+      index = [];
+    };
     // Items may be produced lazily: each full chunk is written at once, while the rest is built.
     for (const item of items) {
+      if (this.records) {
+        records.push(item.id, item.payload);
+        index.push(Date.now(), item.id);
+        if (records.length === 2 * BULK_CHUNK) flushRecords();
+      }
       if (!this.declared.has(item.queue) && !newQueues.has(item.queue)) {
         newQueues.add(item.queue);
         pending.push(this.redis.sadd(bindingKey(item.queue), bindingMember(item.queue, item.queue)));
@@ -81,6 +102,7 @@ export class Publisher {
       }
     }
     for (const [key, list] of byKey) if (list.length > 0) pending.push(this.redis.lpush(key, ...list));
+    flushRecords();
     // Every command is already on its way; wait for all, then report the first failure.
     const settled = await Promise.allSettled(pending);
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -91,6 +113,7 @@ export class Publisher {
 
 /** A message encoded for publishMany. */
 export interface PreparedMessage {
+  id: string;
   queue: string;
   /** The priority list it goes to. */
   key: string;

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
-  bindingKey, DEAD_LETTERS, SCHEDULE, SCHEDULE_MESSAGES, SEP, taskMetaKey, UNACKED, UNACKED_INDEX, UNACKED_MUTEX,
+  attemptsKey, bindingKey, DEAD_LETTERS, RECORDS, RECORDS_INDEX, SCHEDULE, SCHEDULE_MESSAGES, SEP, taskMetaKey, UNACKED,
+  UNACKED_INDEX, UNACKED_MUTEX,
 } from '../keys.js';
 import { callScript, registerScripts } from '../scripts.js';
 import { priorityListKey } from './publisher.js';
@@ -36,6 +37,8 @@ interface PendingFinish {
   tag: string;
   taskId: string;
   metaJson: string;
+  recordJson: string;
+  attemptJson: string;
   resolve(ok: boolean): void;
   reject(err: unknown): void;
 }
@@ -69,16 +72,30 @@ export class QoS {
   }
 
   /**
-   * Stores a task's final meta (unless `metaJson` is empty), publishes it and acks, atomically.
-   * Tasks that finish in the same tick share one script call.
+   * Stores a task's final meta (unless `metaJson` is empty), publishes it, updates its record
+   * and attempts (unless empty) and acks, atomically. Tasks that finish in the same tick share
+   * one script call.
    * @returns false if the claim was already gone
    */
-  finish(tag: string, taskId: string, metaJson: string, resultExpires: number): Promise<boolean> {
+  finish(tag: string, taskId: string, metaJson: string, resultExpires: number, recordJson = '', attemptJson = ''): Promise<boolean> {
     return new Promise((resolve, reject) => {
       if (this.finishing.length === 0) setImmediate(() => this.flushFinishes());
       this.finishExpires = resultExpires;
-      this.finishing.push({ tag, taskId, metaJson, resolve, reject });
+      this.finishing.push({ tag, taskId, metaJson, recordJson, attemptJson, resolve, reject });
     });
+  }
+
+  /** Writes a task's record (e.g. STARTED for a task still running after a moment). */
+  async writeRecord(taskId: string, recordJson: string): Promise<void> {
+    await this.redis.multi().hset(RECORDS, taskId, recordJson).zadd(RECORDS_INDEX, 'NX', Date.now(), taskId).exec();
+  }
+
+  /**
+   * Drops records older than `maxAgeMs` and beyond `cap`, oldest first.
+   * @returns how many were dropped
+   */
+  trimRecords(maxAgeMs: number, cap: number, limit = 10_000): Promise<number> {
+    return callScript<number>(this.redis, 'trimRecords', [RECORDS, RECORDS_INDEX], [maxAgeMs > 0 ? Date.now() - maxAgeMs : 0, cap, limit]);
   }
 
   private flushFinishes(): void {
@@ -86,9 +103,12 @@ export class QoS {
     this.finishing = [];
     for (let i = 0; i < all.length; i += FINISH_BATCH) {
       const batch = all.slice(i, i + FINISH_BATCH);
-      const keys = [UNACKED, UNACKED_INDEX, ...batch.map((f) => taskMetaKey(f.taskId))];
-      const args: (string | number)[] = [this.finishExpires];
-      for (const f of batch) args.push(f.tag, f.metaJson);
+      const keys = [UNACKED, UNACKED_INDEX, RECORDS, RECORDS_INDEX];
+      const args: (string | number)[] = [this.finishExpires, Date.now()];
+      for (const f of batch) {
+        keys.push(taskMetaKey(f.taskId), attemptsKey(f.taskId));
+        args.push(f.tag, f.taskId, f.metaJson, f.recordJson, f.attemptJson);
+      }
       callScript<number[]>(this.redis, 'finishTasks', keys, args).then(
         (acked) => batch.forEach((f, j) => f.resolve(acked[j] === 1)),
         (err: unknown) => batch.forEach((f) => f.reject(err)),

@@ -34,6 +34,8 @@ export interface WorkerOptions {
   shutdownGrace?: number;
   /** What happens to the task of a child that died: 'fail' (Celery's default) or 'redeliver'. @default 'fail' */
   onChildLost?: 'fail' | 'redeliver';
+  /** Most task records kept (`celeriac:records`); older ones are dropped, as are those past the result expiry. @default 100000 */
+  recordsCap?: number;
   /** How process-pool children are started (Electron passes utilityProcess here). */
   spawner?: Spawner;
 }
@@ -57,6 +59,7 @@ export function withDefaults(o: WorkerOptions) {
     resultExpires: o.resultExpires === undefined ? 86_400 : o.resultExpires ?? 0,
     shutdownGrace: o.shutdownGrace ?? 30,
     onChildLost: o.onChildLost ?? 'fail',
+    recordsCap: o.recordsCap ?? 100_000,
   };
 }
 

@@ -12,9 +12,17 @@ import type { TaskMessage } from '../protocol/types.js';
 import type { ResolvedWorkerOptions } from './options.js';
 import type { Job, Outcome, TaskInfo } from './pool/messages.js';
 import type { TaskPool } from './pool/task-pool.js';
+import { preview, sentRecord, type Attempt, type TaskRecord } from '../records/task-record.js';
 
 /** Progress is written at most this often per task; the latest value always lands. */
 const PROGRESS_INTERVAL_MS = 100;
+/** A task still running after this long gets a STARTED record (short tasks skip that write). */
+const STARTED_RECORD_AFTER_MS = 100;
+
+/** When a run began, for its record and attempt. */
+interface RunTimes {
+  started: number;
+}
 
 export interface RequestStats {
   processed: number;
@@ -83,13 +91,16 @@ export class RequestHandler {
     if (!info) {
       // Also store Celery's NotRegistered failure, so whoever waits on the result learns it.
       await this.backend.store(this.meta(msg, FAILURE, { exc_type: 'NotRegistered', exc_message: [msg.task], exc_module: 'celery.exceptions' }));
+      const record = { ...sentRecord(msg), state: FAILURE, worker: this.options.name, error: { type: 'NotRegistered', message: msg.task }, message: claim.raw };
+      await this.qos.writeRecord(msg.id, JSON.stringify(record));
       return this.deadLetter(claim, 'unknown_task', `no task named ${JSON.stringify(msg.task)} is registered in this worker`);
     }
     const now = Date.now();
     const expires = msg.expires ? parseCeleryIso(msg.expires) : null;
     if (expires !== null && expires <= now) {
       this.log.info(`[Worker] Discarding expired task ${msg.task}[${msg.id}]`);
-      await this.end(claim, msg, info, this.meta(msg, REVOKED, { exc_type: 'TaskRevokedError', exc_message: ['expired'], exc_module: 'celery.exceptions' }));
+      const revoked = this.meta(msg, REVOKED, { exc_type: 'TaskRevokedError', exc_message: ['expired'], exc_module: 'celery.exceptions' });
+      await this.end(claim, msg, info, revoked, null);
       return;
     }
     const eta = msg.eta ? parseCeleryIso(msg.eta) : null;
@@ -116,29 +127,35 @@ export class RequestHandler {
       hardTimeLimit: hard ?? info.timeLimit ?? this.options.timeLimit ?? null,
       softTimeLimit: soft ?? info.softTimeLimit ?? this.options.softTimeLimit ?? null,
     };
+    const times: RunTimes = { started: Date.now() };
+    const startedRecord = setTimeout(() => {
+      const record = { ...sentRecord(msg), state: STARTED, worker: this.options.name, started: times.started };
+      this.qos.writeRecord(msg.id, JSON.stringify(record)).catch(() => undefined);
+    }, STARTED_RECORD_AFTER_MS);
     const progress = this.progressWriter(msg);
     const outcome = await this.pool.run(job, progress.report);
-    // A progress write still waiting must not land on top of the final state.
+    // Writes still waiting must not land on top of the final state.
+    clearTimeout(startedRecord);
     progress.cancel();
     this.stats.processed++;
-    await this.settle(claim, msg, info, outcome);
+    await this.settle(claim, msg, info, outcome, times);
   }
 
-  private async settle(claim: Claim, msg: TaskMessage, info: TaskInfo, outcome: Outcome): Promise<void> {
+  private async settle(claim: Claim, msg: TaskMessage, info: TaskInfo, outcome: Outcome, times: RunTimes): Promise<void> {
     if (this.abandoned) return;
     const label = `${msg.task}[${msg.id}]`;
     switch (outcome.kind) {
       case 'success':
         this.stats.succeeded++;
         if (this.logTasks) this.log.info(`[Worker] Task ${label} succeeded in ${outcome.runtime.toFixed(6)}s: ${preview(outcome.value)}`);
-        return this.end(claim, msg, info, this.meta(msg, SUCCESS, outcome.value));
+        return this.end(claim, msg, info, this.meta(msg, SUCCESS, outcome.value), { ...times, outcome });
       case 'retry': {
         this.stats.retried++;
         const eta = toCeleryIso(new Date(Date.now() + outcome.countdown * 1000));
         // Re-published as Celery does: same id, retries + 1, parent = itself, a new delivery.
         await this.publisher.publish({ ...msg, retries: msg.retries + 1, eta, parentId: msg.id, deliveryTag: randomUUID(), redelivered: false, origin: this.options.name });
         if (this.logTasks) this.log.info(`[Worker] Task ${label} retry: Retry in ${outcome.countdown}s: ${outcome.error.excType}('${String(outcome.error.excMessage[0] ?? '')}')`);
-        return this.end(claim, msg, info, this.meta(msg, RETRY, infoToResult(outcome.error), outcome.error.traceback, [[[msg.id, null], null]]), true);
+        return this.end(claim, msg, info, this.meta(msg, RETRY, infoToResult(outcome.error), outcome.error.traceback, [[[msg.id, null], null]]), { ...times, outcome }, true);
       }
       case 'lost':
         if (outcome.innocent || this.options.onChildLost === 'redeliver') {
@@ -150,20 +167,46 @@ export class RequestHandler {
       case 'failure':
         this.stats.failed++;
         this.log.error(`[Worker] Task ${label} raised unexpected: ${outcome.error.excType}('${String(outcome.error.excMessage[0] ?? '')}')`);
-        return this.end(claim, msg, info, this.meta(msg, FAILURE, infoToResult(outcome.error), outcome.error.traceback));
+        return this.end(claim, msg, info, this.meta(msg, FAILURE, infoToResult(outcome.error), outcome.error.traceback), { ...times, outcome });
     }
   }
 
-  /** Stores the final meta (unless results are ignored) and acks, in one step when possible. */
-  private async end(claim: Claim, msg: TaskMessage, info: TaskInfo, meta: ResultMeta, force = false): Promise<void> {
+  /**
+   * Stores the final meta (unless results are ignored), the task's record and this attempt, and
+   * acks, in one step when results live on the broker's Redis.
+   * @param run the run that ended, or null when the task never ran (expired)
+   */
+  private async end(
+    claim: Claim, msg: TaskMessage, info: TaskInfo, meta: ResultMeta, run: (RunTimes & { outcome: Outcome }) | null, force = false,
+  ): Promise<void> {
     const ignore = !force && (info.ignoreResult || msg.ignoreResult);
     const json = ignore ? '' : JSON.stringify(meta);
+    const finished = Date.now();
+    const failed = meta.status === FAILURE || meta.status === REVOKED;
+    const error = run && run.outcome.kind !== 'success' ? { type: run.outcome.error.excType, message: String(run.outcome.error.excMessage[0] ?? '') } : undefined;
+    const record: TaskRecord = {
+      ...sentRecord(msg),
+      state: meta.status,
+      worker: this.options.name,
+      started: run?.started,
+      finished,
+      runtime: run?.outcome.runtime,
+      result: run?.outcome.kind === 'success' ? preview(run.outcome.value) : undefined,
+      error: error ?? (meta.status === REVOKED ? { type: 'TaskRevokedError', message: 'expired' } : undefined),
+      // Kept so a failed task can be sent again exactly as it was.
+      message: failed ? claim.raw : undefined,
+    };
+    const attempt: Attempt | null = run
+      ? { state: meta.status, retries: msg.retries, worker: this.options.name, started: run.started, finished, runtime: run.outcome.runtime, error }
+      : null;
+    const recordJson = JSON.stringify(record);
+    const attemptJson = attempt ? JSON.stringify(attempt) : '';
     if (this.sameRedis) {
-      await this.qos.finish(claim.tag, msg.id, json, this.backend.resultExpires);
+      await this.qos.finish(claim.tag, msg.id, json, this.backend.resultExpires, recordJson, attemptJson);
       return;
     }
     if (!ignore) await this.backend.store(meta);
-    await this.qos.ack(claim.tag);
+    await this.qos.finish(claim.tag, msg.id, '', this.backend.resultExpires, recordJson, attemptJson);
   }
 
   private async deadLetter(claim: Claim, reason: string, detail: string): Promise<void> {
@@ -215,7 +258,3 @@ export class RequestHandler {
   }
 }
 
-function preview(value: unknown): string {
-  const text = JSON.stringify(value) ?? 'null';
-  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
-}

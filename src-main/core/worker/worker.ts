@@ -134,6 +134,10 @@ export class Worker extends EventEmitter {
     this.timers.push(setInterval(() => void this.qos.touch([...this.handler.held.keys()]).catch(() => undefined), clamp(vt * 250, 250, 30_000)));
     // Anyone's stale claims are restored (kombu does this every ~100 s; a short timeout asks for more).
     this.timers.push(setInterval(() => void this.restoreStale(), clamp(vt * 500, 500, 60_000)));
+    // Records stay bounded by the cap and the result expiry.
+    const trim = (): void => void this.qos.trimRecords((this.options.resultExpires || 0) * 1000, this.options.recordsCap).catch(() => undefined);
+    trim();
+    this.timers.push(setInterval(trim, 60_000));
     this.promoteDue();
   }
 

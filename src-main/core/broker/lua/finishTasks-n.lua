@@ -1,15 +1,19 @@
 --[[
   Ends many tasks in one atomic step: for each, stores its final state as Celery's result
-  backend does, publishes it, and acknowledges its message. The worker gathers the tasks that
-  end in the same moment into one call: per-task round trips and script calls were what
-  limited throughput.
+  backend does, publishes it, acknowledges its message, and updates its Celeriac record and
+  attempts. The worker gathers the tasks that end in the same moment into one call:
+  per-task round trips and script calls were what limited throughput.
 
   Input:
     KEYS[1]    unacked
     KEYS[2]    unacked_index
-    KEYS[3..]  celery-task-meta-<id> of each task, in the order of ARGV's pairs
+    KEYS[3]    celeriac:records           HASH id -> record JSON
+    KEYS[4]    celeriac:records:index     ZSET id by first-seen time
+    KEYS[5..]  per task, two keys: celery-task-meta-<id>, celeriac:attempts:<id>
     ARGV[1]    result expiry in seconds; 0 keeps results forever
-    ARGV[2..]  pairs: delivery_tag, meta JSON ('' stores nothing: ignore_result)
+    ARGV[2]    now, unix ms
+    ARGV[3..]  per task, five values: delivery_tag, task id, meta JSON ('' stores no result:
+               ignore_result), record JSON ('' = no record), attempt JSON ('' = none)
 
   Output:
     one number per task: 1 if its claim was there, 0 if it was already gone
@@ -19,12 +23,14 @@
 ]]
 local ttl = tonumber(ARGV[1])
 local out = {}
-for i = 3, #KEYS do
-  local tag = ARGV[(i - 3) * 2 + 2]
-  local meta = ARGV[(i - 3) * 2 + 3]
-  local key = KEYS[i]
+local n = (#KEYS - 4) / 2
+for t = 0, n - 1 do
+  local metaKey = KEYS[5 + t * 2]
+  local attemptsKey = KEYS[6 + t * 2]
+  local a = 3 + t * 5
+  local tag, id, meta, record, attempt = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
   if meta ~= '' then
-    local current = redis.call('GET', key)
+    local current = redis.call('GET', metaKey)
     local keep = false
     if current then
       -- Celery never overwrites a SUCCESS.
@@ -33,12 +39,20 @@ for i = 3, #KEYS do
     end
     if not keep then
       if ttl and ttl > 0 then
-        redis.call('SET', key, meta, 'EX', ttl)
+        redis.call('SET', metaKey, meta, 'EX', ttl)
       else
-        redis.call('SET', key, meta)
+        redis.call('SET', metaKey, meta)
       end
-      redis.call('PUBLISH', key, meta)
+      redis.call('PUBLISH', metaKey, meta)
     end
+  end
+  if record ~= '' then
+    redis.call('HSET', KEYS[3], id, record)
+    redis.call('ZADD', KEYS[4], 'NX', ARGV[2], id)
+  end
+  if attempt ~= '' then
+    redis.call('RPUSH', attemptsKey, attempt)
+    if ttl and ttl > 0 then redis.call('EXPIRE', attemptsKey, ttl) end
   end
   redis.call('ZREM', KEYS[2], tag)
   out[#out + 1] = redis.call('HDEL', KEYS[1], tag)

@@ -1,0 +1,86 @@
+import { decodeTaskMessage } from '../protocol/decode.js';
+import type { TaskMessage } from '../protocol/types.js';
+
+/**
+ * What the control room lists and filters on, one per task id, kept in `celeriac:records`.
+ * Written by the producer when it sends and by the worker as the task moves; bounded by a cap
+ * and the result expiry. The result backend stays the source of truth for results.
+ *
+ * A task that is only sent has its message as its record (the producer stores the bytes it
+ * already encoded: a separate record halved send throughput); parseRecord reads both forms.
+ */
+export interface TaskRecord {
+  id: string;
+  name: string;
+  queue: string;
+  /** PENDING, STARTED, SUCCESS, FAILURE, RETRY, REVOKED */
+  state: string;
+  argsrepr: string;
+  kwargsrepr: string;
+  priority: number;
+  eta: string | null;
+  retries: number;
+  group: string | null;
+  /** The node that ran it last. */
+  worker?: string;
+  /** unix ms */
+  started?: number;
+  finished?: number;
+  /** seconds */
+  runtime?: number;
+  /** A short preview of the return value. */
+  result?: string;
+  error?: { type: string; message: string };
+  /** The original message, kept for failed and revoked tasks so they can be sent again. */
+  message?: string;
+}
+
+/** One run of a task, as kept in its attempts list. */
+export interface Attempt {
+  state: string;
+  retries: number;
+  worker: string;
+  started: number;
+  finished: number;
+  runtime: number;
+  error?: { type: string; message: string };
+}
+
+/** The record of a message as it is sent. */
+export function sentRecord(msg: TaskMessage): TaskRecord {
+  return {
+    id: msg.id,
+    name: msg.task,
+    queue: msg.routingKey,
+    state: 'PENDING',
+    argsrepr: msg.argsrepr,
+    kwargsrepr: msg.kwargsrepr,
+    priority: msg.priority,
+    eta: msg.eta,
+    retries: msg.retries,
+    group: msg.group,
+  };
+}
+
+/** A short display form of a value, for lists. */
+export function preview(value: unknown, max = 200): string {
+  const text = JSON.stringify(value) ?? 'null';
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
+
+/**
+ * Reads a stored record: a record JSON, or the message of a task that is only sent.
+ * @returns null when the value is neither
+ */
+export function parseRecord(stored: string): TaskRecord | null {
+  if (stored.startsWith('{"body"')) {
+    const decoded = decodeTaskMessage(stored);
+    return decoded.ok ? { ...sentRecord(decoded.message), message: stored } : null;
+  }
+  try {
+    const value = JSON.parse(stored) as TaskRecord;
+    return typeof value?.id === 'string' ? value : null;
+  } catch {
+    return null;
+  }
+}
