@@ -1,19 +1,18 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { CeleriacError } from '../core/errors.js';
+import { packageVersion } from '../core/version.js';
 import { registerCall } from './call.js';
 import { registerPurge } from './purge.js';
 import { registerResult } from './result.js';
 import { registerWorker } from './worker.js';
 import { registerDead } from './dead.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** Builds the `celeriac` program; exported so tests can drive it in-process. */
 export function buildProgram(): Command {
   const program = new Command('celeriac')
     .description("Celery's task queue in TypeScript, wire-compatible with Python Celery 5 over Redis")
-    .version(pkg.version)
+    .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)');
   registerCall(program);
   registerResult(program);

@@ -20,6 +20,7 @@ interface WorkerFlags {
   visibilityTimeout?: number;
   broker?: string;
   resultBackend?: string;
+  taskEvents?: boolean;
 }
 
 /** `celeriac worker`: run tasks from the queues until SIGTERM/SIGINT. */
@@ -39,6 +40,7 @@ export function registerWorker(program: Command): void {
     .option('--soft-time-limit <s>', 'soft time limit for tasks that declare none', positive)
     .option('--prefetch <n>', 'messages claimed at most (default 4 per slot)', numberIn(1, 100_000, true))
     .option('--visibility-timeout <s>', "seconds before anyone's unacknowledged claim is restored (default 3600)", positive)
+    .option('-E, --task-events', 'send task events (celery events, Flower, the control room)')
     .option('-b, --broker <url>', 'broker URL (else $CELERIAC_BROKER_URL, $CELERY_BROKER_URL, redis://127.0.0.1:6379/0)')
     .option('--result-backend <url>', 'result backend URL (default: the broker)')
     .action(async (flags: WorkerFlags) => {
@@ -58,6 +60,7 @@ export function registerWorker(program: Command): void {
           maxTasksPerChild: flags.maxTasksPerChild,
           timeLimit: flags.timeLimit,
           softTimeLimit: flags.softTimeLimit,
+          events: flags.taskEvents,
         },
         log,
       );
@@ -95,6 +98,7 @@ function banner(worker: Worker, flags: WorkerFlags): string {
     ` .> transport:   ${redactUrl(resolveBrokerUrl(o.broker))}`,
     ` .> results:     ${redactUrl(o.backend ?? resolveBrokerUrl(o.broker))}`,
     ` .> concurrency: ${o.concurrency} (${o.pool}${o.pool === 'process' && o.perChild > 1 ? `, ${o.perChild} per child` : ''})`,
+    ` .> task events: ${o.events ? 'ON' : 'OFF (enable -E to monitor tasks in this worker)'}`,
     ` .> queues:      ${o.queues.join(', ')}`,
     '',
     '[tasks]',

@@ -93,3 +93,21 @@ export const RECORDS_INDEX = `${CELERIAC_PREFIX}records:index`;
 export function attemptsKey(taskId: string): string {
   return `${CELERIAC_PREFIX}attempts:${taskId}`;
 }
+
+/** Celery's event exchange; on Redis a fanout, i.e. PUBLISH on `/<db>.celeryev/<routing key>`. */
+export const EVENT_EXCHANGE = 'celeryev';
+
+/** The channel of an event: kombu prefixes fanout channels with the database (pub/sub ignores it). */
+export function eventChannel(db: number, routingKey: string): string {
+  return `/${db}.${EVENT_EXCHANGE}/${routingKey}`;
+}
+
+/** The pattern that receives every event of a database, as `celery events` and Flower subscribe. */
+export function eventPattern(db: number): string {
+  return `/${db}.${EVENT_EXCHANGE}/*`;
+}
+
+/** Live workers: node name scored by its last heartbeat (unix ms)... */
+export const WORKERS = `${CELERIAC_PREFIX}workers`;
+/** ...and what each says of itself (JSON: pool, concurrency, queues, counters). */
+export const WORKERS_INFO = `${CELERIAC_PREFIX}workers:info`;

@@ -77,3 +77,29 @@ describe.runIf(available)('a Celeriac worker among Python Celery', () => {
     }
   });
 });
+
+describe.runIf(available)('Celery\'s own event receiver (what Flower uses)', () => {
+  it('sees a Celeriac worker\'s heartbeats and task events', async () => {
+    const server = await startRedisServer();
+    const app = createApp({ broker: server.url });
+    const { spawn } = await import('node:child_process');
+    const { PYTHON, PY_DIR } = await import('../helpers/python.js');
+    const listener = spawn(PYTHON, ['pyevents.py', '4'], { cwd: PY_DIR, env: { ...process.env, CELERIAC_TEST_BROKER: server.url } });
+    let out = '';
+    listener.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await new Promise<void>((resolve) => listener.stdout.on('data', () => out.includes('listening') && resolve()));
+    await new Promise((r) => setTimeout(r, 500));
+    const worker = await startWorker(server.url, { concurrency: 1, events: true, name: 'flowerseen@test' });
+    const r = await app.sendTask('tasks.add', [20, 22]);
+    await r.get({ timeout: 10_000 });
+    await new Promise<void>((resolve) => listener.on('exit', () => resolve()));
+    await worker.stop();
+    await app.close();
+    await server.stop();
+    const seen = JSON.parse(out.split('\n').filter(Boolean).at(-1)!) as Array<Record<string, unknown>>;
+    expect(seen.find((e) => e.type === 'worker-online')).toMatchObject({ hostname: 'flowerseen@test', sw_ident: 'celeriac' });
+    const task = seen.filter((e) => e.uuid === r.id).map((e) => e.type);
+    expect(task).toEqual(['task-received', 'task-started', 'task-succeeded']);
+    expect(seen.find((e) => e.uuid === r.id && e.type === 'task-succeeded')).toMatchObject({ result: '42' });
+  });
+});

@@ -36,6 +36,8 @@ export interface WorkerOptions {
   onChildLost?: 'fail' | 'redeliver';
   /** Most task records kept (`celeriac:records`); older ones are dropped, as are those past the result expiry. @default 100000 */
   recordsCap?: number;
+  /** Send task events (`-E`) for `celery events`, Flower and the control room; worker heartbeats are sent either way. @default false */
+  events?: boolean;
   /** How process-pool children are started (Electron passes utilityProcess here). */
   spawner?: Spawner;
 }
@@ -60,6 +62,7 @@ export function withDefaults(o: WorkerOptions) {
     shutdownGrace: o.shutdownGrace ?? 30,
     onChildLost: o.onChildLost ?? 'fail',
     recordsCap: o.recordsCap ?? 100_000,
+    events: o.events ?? false,
   };
 }
 

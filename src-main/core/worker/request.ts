@@ -12,6 +12,9 @@ import type { TaskMessage } from '../protocol/types.js';
 import type { ResolvedWorkerOptions } from './options.js';
 import type { Job, Outcome, TaskInfo } from './pool/messages.js';
 import type { TaskPool } from './pool/task-pool.js';
+import type { EventDispatcher } from '../events/dispatcher.js';
+import { pyRepr } from '../protocol/pyrepr.js';
+import type { SerializedError } from './pool/messages.js';
 import { preview, sentRecord, type Attempt, type TaskRecord } from '../records/task-record.js';
 
 /** Progress is written at most this often per task; the latest value always lands. */
@@ -56,6 +59,7 @@ export class RequestHandler {
     private readonly log: Logger,
     /** Whether results live on the broker's Redis (then result + ack are one script). */
     private readonly sameRedis: boolean,
+    private readonly events: EventDispatcher,
   ) {
     this.logTasks = log.isLevelEnabled('info');
   }
@@ -99,6 +103,7 @@ export class RequestHandler {
     const expires = msg.expires ? parseCeleryIso(msg.expires) : null;
     if (expires !== null && expires <= now) {
       this.log.info(`[Worker] Discarding expired task ${msg.task}[${msg.id}]`);
+      this.events.sendTaskEvent('task-revoked', msg.id, { terminated: false, signum: null, expired: true });
       const revoked = this.meta(msg, REVOKED, { exc_type: 'TaskRevokedError', exc_message: ['expired'], exc_module: 'celery.exceptions' });
       await this.end(claim, msg, info, revoked, null);
       return;
@@ -115,6 +120,10 @@ export class RequestHandler {
 
   private async run(claim: Claim, msg: TaskMessage, info: TaskInfo): Promise<void> {
     if (this.logTasks) this.log.info(`[Worker] Task ${msg.task}[${msg.id}] received`);
+    this.events.sendTaskEvent('task-received', msg.id, {
+      name: msg.task, args: msg.argsrepr, kwargs: msg.kwargsrepr, root_id: msg.rootId, parent_id: msg.parentId,
+      retries: msg.retries, eta: msg.eta, expires: msg.expires,
+    });
     if (info.trackStarted) await this.backend.store(this.meta(msg, STARTED, { pid: process.pid, hostname: this.options.name }));
     if (!info.acksLate) await this.qos.ack(claim.tag);
     const [hard, soft] = msg.timelimit;
@@ -128,6 +137,7 @@ export class RequestHandler {
       softTimeLimit: soft ?? info.softTimeLimit ?? this.options.softTimeLimit ?? null,
     };
     const times: RunTimes = { started: Date.now() };
+    this.events.sendTaskEvent('task-started', msg.id);
     const startedRecord = setTimeout(() => {
       const record = { ...sentRecord(msg), state: STARTED, worker: this.options.name, started: times.started };
       this.qos.writeRecord(msg.id, JSON.stringify(record)).catch(() => undefined);
@@ -147,10 +157,12 @@ export class RequestHandler {
     switch (outcome.kind) {
       case 'success':
         this.stats.succeeded++;
+        this.events.sendTaskEvent('task-succeeded', msg.id, { result: pyRepr(outcome.value), runtime: outcome.runtime });
         if (this.logTasks) this.log.info(`[Worker] Task ${label} succeeded in ${outcome.runtime.toFixed(6)}s: ${preview(outcome.value)}`);
         return this.end(claim, msg, info, this.meta(msg, SUCCESS, outcome.value), { ...times, outcome });
       case 'retry': {
         this.stats.retried++;
+        this.events.sendTaskEvent('task-retried', msg.id, { exception: excRepr(outcome.error), traceback: outcome.error.traceback });
         const eta = toCeleryIso(new Date(Date.now() + outcome.countdown * 1000));
         // Re-published as Celery does: same id, retries + 1, parent = itself, a new delivery.
         await this.publisher.publish({ ...msg, retries: msg.retries + 1, eta, parentId: msg.id, deliveryTag: randomUUID(), redelivered: false, origin: this.options.name });
@@ -166,6 +178,7 @@ export class RequestHandler {
       // fall through: Celery's default is to fail it
       case 'failure':
         this.stats.failed++;
+        this.events.sendTaskEvent('task-failed', msg.id, { exception: excRepr(outcome.error), traceback: outcome.error.traceback });
         this.log.error(`[Worker] Task ${label} raised unexpected: ${outcome.error.excType}('${String(outcome.error.excMessage[0] ?? '')}')`);
         return this.end(claim, msg, info, this.meta(msg, FAILURE, infoToResult(outcome.error), outcome.error.traceback), { ...times, outcome });
     }
@@ -258,3 +271,8 @@ export class RequestHandler {
   }
 }
 
+
+/** Python's repr of an exception, as Celery's events carry it: `ValueError('boom')`. */
+function excRepr(e: SerializedError): string {
+  return `${e.excType}(${e.excMessage.map(pyRepr).join(', ')})`;
+}

@@ -3,7 +3,9 @@ import pino, { type Logger } from 'pino';
 import { createApp, type App } from '../app.js';
 import { Publisher } from '../broker/publisher.js';
 import { QoS } from '../broker/qos.js';
-import { connectOrExplain } from '../broker/connection.js';
+import { connectOrExplain, parseRedisUrl } from '../broker/connection.js';
+import { EventDispatcher } from '../events/dispatcher.js';
+import { Heartbeat } from './heartbeat.js';
 import { consumptionOrder } from '../keys.js';
 import { Consumer } from './consumer.js';
 import { resolveTaskModule } from './loader.js';
@@ -32,6 +34,8 @@ export class Worker extends EventEmitter {
   private readonly inflight = new Set<Promise<void>>();
   private readonly timers: NodeJS.Timeout[] = [];
   private promoteTimer: NodeJS.Timeout | null = null;
+  private events!: EventDispatcher;
+  private heartbeat: Heartbeat | null = null;
   private stopping: Promise<void> | null = null;
   /** Ends the warm-shutdown wait early (a second signal). */
   private cutGrace: (() => void) | null = null;
@@ -61,7 +65,8 @@ export class Worker extends EventEmitter {
     for (const info of await this.pool.start()) this.tasks.set(info.name, info);
     this.qos = new QoS(this.app.broker);
     const sameRedis = this.app.backendUrl === this.app.brokerUrl;
-    this.handler = new RequestHandler(this.qos, this.app.backend, new Publisher(this.app.broker), this.pool, this.tasks, o, this.log, sameRedis);
+    this.events = new EventDispatcher(this.app.broker, parseRedisUrl(this.app.brokerUrl).db, o.name, o.events);
+    this.handler = new RequestHandler(this.qos, this.app.backend, new Publisher(this.app.broker), this.pool, this.tasks, o, this.log, sameRedis, this.events);
     await this.restoreStale();
     this.consumer = new Consumer(
       this.qos,
@@ -73,6 +78,12 @@ export class Worker extends EventEmitter {
     );
     this.consumer.start();
     this.startMaintenance();
+    this.heartbeat = new Heartbeat(this.app.broker, this.events, () => ({
+      active: this.handler.held.size,
+      processed: this.handler.stats.processed,
+      info: { pool: o.pool, concurrency: o.concurrency, queues: o.queues, events: o.events },
+    }));
+    await this.heartbeat.start();
     this.emit('ready');
   }
 
@@ -107,6 +118,8 @@ export class Worker extends EventEmitter {
     }
     this.handler?.abandon();
     await this.handBack();
+    this.events?.flush();
+    await this.heartbeat?.stop();
     await this.pool?.stop(true);
     await this.app?.close();
     this.emit('stopped');

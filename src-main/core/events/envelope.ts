@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import { utf8Base64 } from '../protocol/fast-json.js';
+import { EVENT_EXCHANGE } from '../keys.js';
+
+/** One Celery event: the common fields plus its own. */
+export interface CeleryEvent {
+  type: string;
+  hostname: string;
+  utcoffset: number;
+  pid: number;
+  clock: number;
+  timestamp: number;
+  [field: string]: unknown;
+}
+
+/** The routing key of an event type: `task-received` -> `task.received`. */
+export function routingKeyOf(type: string): string {
+  return type.replace(/-/g, '.');
+}
+
+/**
+ * The kombu envelope Celery publishes events in (REFERENCE.md §7.1): the body is one event, or
+ * a list of task events sent together as `task.multi`.
+ */
+export function encodeEvent(body: CeleryEvent | CeleryEvent[], routingKey: string, hostname: string): string {
+  return JSON.stringify({
+    body: utf8Base64(JSON.stringify(body)),
+    'content-encoding': 'utf-8',
+    'content-type': 'application/json',
+    headers: { hostname },
+    properties: {
+      delivery_mode: 1,
+      delivery_info: { exchange: EVENT_EXCHANGE, routing_key: routingKey },
+      priority: 0,
+      body_encoding: 'base64',
+      delivery_tag: randomUUID(),
+    },
+  });
+}
+
+/** Decodes an event envelope into its events (one, or the list of a task.multi). */
+export function decodeEvents(raw: string): CeleryEvent[] {
+  try {
+    const env = JSON.parse(raw) as { body?: unknown; properties?: { body_encoding?: unknown } };
+    if (typeof env.body !== 'string') return [];
+    const text = env.properties?.body_encoding === 'base64' ? Buffer.from(env.body, 'base64').toString('utf8') : env.body;
+    const body = JSON.parse(text) as unknown;
+    const list = Array.isArray(body) ? body : [body];
+    return list.filter((e): e is CeleryEvent => typeof e === 'object' && e !== null && typeof (e as { type?: unknown }).type === 'string');
+  } catch {
+    return [];
+  }
+}
