@@ -115,6 +115,27 @@ async function celeryThroughput(url: string, redis: Redis, n: number): Promise<R
   return { rate: n / seconds, cpuUs: NaN, redisUs };
 }
 
+/** Heap of a worker holding nothing, and after 100k ETA tasks went through it into the schedule (MB). */
+async function scheduledMemory(url: string, redis: Redis): Promise<[number, number]> {
+  const app = createApp({ broker: url });
+  const worker = new Worker({ module: TASKS, broker: url, pool: 'async', concurrency: 8 });
+  await worker.start();
+  const heap = (): number => {
+    globalThis.gc?.();
+    return process.memoryUsage().heapUsed / 2 ** 20;
+  };
+  const before = heap();
+  for (let i = 0; i < 100_000; i += 10_000) {
+    await app.sendMany(Array.from({ length: 10_000 }, (_, j) => ({ name: 'bench.add', args: [i + j, 0], options: { countdown: 3600 } })));
+  }
+  while ((await redis.zcard('celeriac:schedule')) < 100_000) await new Promise((r) => setTimeout(r, 50));
+  const after = heap();
+  await worker.stop();
+  await app.close();
+  await redis.flushall();
+  return [before, after];
+}
+
 /** The worker figures of issue #3, with BullMQ and Python Celery beside them. */
 export async function benchWorker(url: string, redis: Redis, hasPython: boolean): Promise<Row[]> {
   process.env.CELERIAC_BROKER_URL = url; // the task module's createApp() in pool children
@@ -127,6 +148,7 @@ export async function benchWorker(url: string, redis: Redis, hasPython: boolean)
   const bullSandboxed = await bullmqThroughput(url, redis, 10_000, true);
   const bullInProcess = await bullmqThroughput(url, redis, n, false);
   const celery = hasPython ? await celeryThroughput(url, redis, 5000) : null;
+  const [heapBefore, heapAfter] = await scheduledMemory(url, redis);
   const ratio = (a: number, b: number | undefined): string => (b ? ` (${(a / b).toFixed(1)}× BullMQ)` : '');
   return [
     { metric: 'no-op tasks/s, -P process -c 2', celeriac: proc1.rate, celery: celery?.rate ?? null, unit: 'tasks/s', goal: `>= 15,000${ratio(proc1.rate, bullSandboxed.rate)}` },
@@ -138,5 +160,6 @@ export async function benchWorker(url: string, redis: Redis, hasPython: boolean)
     { metric: 'CPU per task, worker + children, process / async', celeriac: proc1.cpuUs, celery: asyncRun.cpuUs, unit: 'µs', goal: '(2nd column: async)' },
     { metric: 'Redis CPU per task, Celeriac process / BullMQ sandboxed', celeriac: proc1.redisUs, celery: bullSandboxed.redisUs, unit: 'µs', goal: '(2nd column: BullMQ)' },
     { metric: 'Python Celery -c 2 prefork tasks/s', celeriac: proc1.rate, celery: celery?.rate ?? null, unit: 'tasks/s', goal: '>= 10× Celery' },
+    { metric: 'worker heap: idle / holding 100k scheduled ETA tasks', celeriac: heapBefore, celery: heapAfter, unit: 'MB', goal: 'no growth (they wait in Redis)' },
   ];
 }

@@ -35,7 +35,10 @@ export interface TaskRecord {
   message?: string;
 }
 
-/** One run of a task, as kept in its attempts list. */
+/**
+ * One run of a task, as kept in its attempts list (`celeriac:attempts:<id>`). A task that
+ * succeeded at its first attempt has none listed: its record says all there is.
+ */
 export interface Attempt {
   state: string;
   retries: number;

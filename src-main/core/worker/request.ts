@@ -60,6 +60,8 @@ export class RequestHandler {
     /** Whether results live on the broker's Redis (then result + ack are one script). */
     private readonly sameRedis: boolean,
     private readonly events: EventDispatcher,
+    /** Told of every task this worker moved into the schedule, so it wakes up for it in time. */
+    private readonly onScheduled: (etaMs: number) => void = () => undefined,
   ) {
     this.logTasks = log.isLevelEnabled('info');
   }
@@ -112,6 +114,7 @@ export class RequestHandler {
     if (msg.eta && eta === null) return this.deadLetter(claim, 'invalid_eta', `headers.eta ${JSON.stringify(msg.eta)} is not an ISO 8601 time`);
     if (eta !== null && eta > now + 5) {
       await this.qos.schedule(claim, eta);
+      this.onScheduled(eta);
       this.log.debug(`[Worker] Task ${msg.task}[${msg.id}] scheduled for ${msg.eta}`);
       return;
     }
@@ -209,7 +212,9 @@ export class RequestHandler {
       // Kept so a failed task can be sent again exactly as it was.
       message: failed ? claim.raw : undefined,
     };
-    const attempt: Attempt | null = run
+    // A first attempt that succeeded is all in the record: only other runs are listed apart.
+    const listed = run && (msg.retries > 0 || meta.status !== SUCCESS);
+    const attempt: Attempt | null = listed
       ? { state: meta.status, retries: msg.retries, worker: this.options.name, started: run.started, finished, runtime: run.outcome.runtime, error }
       : null;
     const recordJson = JSON.stringify(record);

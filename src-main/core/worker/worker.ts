@@ -34,6 +34,8 @@ export class Worker extends EventEmitter {
   private readonly inflight = new Set<Promise<void>>();
   private readonly timers: NodeJS.Timeout[] = [];
   private promoteTimer: NodeJS.Timeout | null = null;
+  /** When the promote timer fires next (unix ms). */
+  private promoteAt = Infinity;
   private events!: EventDispatcher;
   private heartbeat: Heartbeat | null = null;
   private stopping: Promise<void> | null = null;
@@ -66,7 +68,7 @@ export class Worker extends EventEmitter {
     this.qos = new QoS(this.app.broker);
     const sameRedis = this.app.backendUrl === this.app.brokerUrl;
     this.events = new EventDispatcher(this.app.broker, parseRedisUrl(this.app.brokerUrl).db, o.name, o.events);
-    this.handler = new RequestHandler(this.qos, this.app.backend, new Publisher(this.app.broker), this.pool, this.tasks, o, this.log, sameRedis, this.events);
+    this.handler = new RequestHandler(this.qos, this.app.backend, new Publisher(this.app.broker), this.pool, this.tasks, o, this.log, sameRedis, this.events, (eta) => this.scheduled(eta));
     await this.restoreStale();
     this.consumer = new Consumer(
       this.qos,
@@ -163,6 +165,20 @@ export class Worker extends EventEmitter {
     }
   }
 
+  /** A task was scheduled for `etaMs`: wake up for it if that is sooner than planned. */
+  private scheduled(etaMs: number): void {
+    if (!this.stopping && this.promoteTimer && etaMs < this.promoteAt) this.armPromote(Math.max(5, etaMs - Date.now()));
+  }
+
+  private armPromote(wait: number): void {
+    if (this.promoteTimer) clearTimeout(this.promoteTimer);
+    this.promoteAt = Date.now() + wait;
+    this.promoteTimer = setTimeout(() => {
+      this.promoteTimer = null;
+      this.promoteDue();
+    }, wait);
+  }
+
   /** Moves due ETA tasks to their queues, then sleeps until the next is due (at most 1 s). */
   private promoteDue(): void {
     if (this.stopping) return;
@@ -172,10 +188,10 @@ export class Worker extends EventEmitter {
         if (this.stopping) return;
         if (moved > 0) this.log.debug(`[Worker] ${moved} scheduled task(s) are due`);
         const wait = moved >= 1000 ? 0 : nextDue === null ? 1000 : clamp(nextDue - Date.now(), 5, 1000);
-        this.promoteTimer = setTimeout(() => this.promoteDue(), wait);
+        this.armPromote(wait);
       })
       .catch(() => {
-        if (!this.stopping) this.promoteTimer = setTimeout(() => this.promoteDue(), 1000);
+        if (!this.stopping) this.armPromote(1000);
       });
   }
 }

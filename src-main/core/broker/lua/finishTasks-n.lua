@@ -47,8 +47,10 @@ for t = 0, n - 1 do
     end
   end
   if record ~= '' then
-    redis.call('HSET', KEYS[3], id, record)
-    redis.call('ZADD', KEYS[4], 'NX', ARGV[2], id)
+    -- A new record (no producer wrote one) also enters the index.
+    if redis.call('HSET', KEYS[3], id, record) == 1 then
+      redis.call('ZADD', KEYS[4], 'NX', ARGV[2], id)
+    end
   end
   if attempt ~= '' then
     redis.call('RPUSH', attemptsKey, attempt)
