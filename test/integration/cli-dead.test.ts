@@ -1,20 +1,14 @@
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildTaskMessage } from '../../src-main/core/protocol/build.js';
 import { encodeTaskMessage } from '../../src-main/core/protocol/encode.js';
 import { runCli } from '../helpers/cli.js';
-import { startRedisServer, uniqueName, type RedisServer } from '../helpers/redis-server.js';
+import { useRedisSuite } from '../helpers/suite.js';
+import { uniqueName, type RedisServer } from '../helpers/redis-server.js';
 
 let server: RedisServer;
 let redis: Redis;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = server.client();
-});
-afterAll(async () => {
-  await server.stop();
-});
+useRedisSuite((s) => ({ server, redis } = s));
 
 const entry = (raw: string, queue: string, reason: string) =>
   JSON.stringify({ reason, detail: `because ${reason}`, raw, queue, time: 1_795_000_000, worker: 'w@h' });

@@ -1,24 +1,16 @@
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../src-main/core/app.js';
+import { describe, expect, it } from 'vitest';
+import type { App } from '../../src-main/core/app.js';
+import { useRedisSuite } from '../helpers/suite.js';
 import { buildMeta } from '../../src-main/core/backend/result-meta.js';
 import { decodeTaskMessage } from '../../src-main/core/protocol/decode.js';
 import { runCli } from '../helpers/cli.js';
-import { freePort, startRedisServer, uniqueName, type RedisServer } from '../helpers/redis-server.js';
+import { freePort, uniqueName, type RedisServer } from '../helpers/redis-server.js';
 
 let server: RedisServer;
 let redis: Redis;
 let app: App;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = server.client();
-  app = createApp({ broker: server.url });
-});
-afterAll(async () => {
-  await app.close();
-  await server.stop();
-});
+useRedisSuite((s) => ({ server, redis, app } = s));
 
 function message(raw: string | null) {
   const r = decodeTaskMessage(raw ?? '');

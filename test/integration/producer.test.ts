@@ -1,24 +1,16 @@
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../src-main/core/app.js';
+import { describe, expect, it } from 'vitest';
+import type { App } from '../../src-main/core/app.js';
+import { useRedisSuite } from '../helpers/suite.js';
 import { decodeTaskMessage } from '../../src-main/core/protocol/decode.js';
 import { NotSerializableError } from '../../src-main/core/errors.js';
-import { startRedisServer, uniqueName, type RedisServer } from '../helpers/redis-server.js';
+import { uniqueName } from '../helpers/redis-server.js';
 
 const SEP = '\x06\x16';
-let server: RedisServer;
+
 let redis: Redis;
 let app: App;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = server.client();
-  app = createApp({ broker: server.url });
-});
-afterAll(async () => {
-  await app.close();
-  await server.stop();
-});
+useRedisSuite((s) => ({ redis, app } = s));
 
 async function popDecoded(key: string) {
   const raw = await redis.rpop(key);

@@ -1,23 +1,15 @@
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src-main/core/app.js';
+import { useRedisSuite } from '../helpers/suite.js';
 import { buildMeta, exceptionToInfo, infoToResult } from '../../src-main/core/backend/result-meta.js';
 import { RemoteTaskError, TimeoutError } from '../../src-main/core/errors.js';
-import { startRedisServer, uniqueName, type RedisServer } from '../helpers/redis-server.js';
+import { uniqueName, type RedisServer } from '../helpers/redis-server.js';
 
 let server: RedisServer;
 let redis: Redis;
 let app: App;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = server.client();
-  app = createApp({ broker: server.url });
-});
-afterAll(async () => {
-  await app.close();
-  await server.stop();
-});
+useRedisSuite((s) => ({ server, redis, app } = s));
 
 const later = (ms: number, fn: () => Promise<unknown>): void => void setTimeout(() => void fn(), ms);
 

@@ -1,28 +1,16 @@
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src-main/core/app.js';
+import { useRedisSuite } from '../helpers/suite.js';
 import { QoS } from '../../src-main/core/broker/qos.js';
 import { parseRecord, type TaskRecord } from '../../src-main/core/records/task-record.js';
-import type { Worker } from '../../src-main/core/worker/worker.js';
-import { startRedisServer, uniqueName, type RedisServer } from '../helpers/redis-server.js';
-import { startWorker } from '../helpers/worker.js';
+import { uniqueName, type RedisServer } from '../helpers/redis-server.js';
 
 let server: RedisServer;
 let redis: Redis;
 let app: App;
-let worker: Worker;
 
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = server.client();
-  app = createApp({ broker: server.url, taskRecords: true });
-  worker = await startWorker(server.url, { concurrency: 2, name: 'rec@test' });
-});
-afterAll(async () => {
-  await worker?.stop();
-  await app?.close();
-  await server?.stop();
-});
+useRedisSuite((s) => ({ server, redis, app } = s), { app: { taskRecords: true }, worker: { concurrency: 2, name: 'rec@test' } });
 
 async function record(id: string): Promise<TaskRecord> {
   return JSON.parse((await redis.hget('celeriac:records', id))!) as TaskRecord;

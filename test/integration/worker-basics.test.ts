@@ -1,26 +1,16 @@
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../src-main/core/app.js';
+import { describe, expect, it } from 'vitest';
+import type { App } from '../../src-main/core/app.js';
+import { useRedisSuite } from '../helpers/suite.js';
 import type { Worker } from '../../src-main/core/worker/worker.js';
-import { startRedisServer, uniqueName, type RedisServer } from '../helpers/redis-server.js';
+import { uniqueName, type RedisServer } from '../helpers/redis-server.js';
 import { startWorker } from '../helpers/worker.js';
 
 let server: RedisServer;
 let redis: Redis;
 let app: App;
 let worker: Worker;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = server.client();
-  app = createApp({ broker: server.url });
-  worker = await startWorker(server.url, { concurrency: 2, queues: ['celery', 'second'] });
-});
-afterAll(async () => {
-  await worker?.stop();
-  await app?.close();
-  await server?.stop();
-});
+useRedisSuite((s) => ({ server, redis, app, worker } = s), { worker: { concurrency: 2, queues: ['celery', 'second'] } });
 
 describe('the worker runs tasks', () => {
   it('stores SUCCESS with the extended fields Celery writes', async () => {

@@ -1,25 +1,17 @@
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../src-main/core/app.js';
+import { describe, expect, it } from 'vitest';
+import type { App } from '../../src-main/core/app.js';
+import { useRedisSuite } from '../helpers/suite.js';
 import { encodeTaskMessage } from '../../src-main/core/protocol/encode.js';
 import { buildTaskMessage } from '../../src-main/core/protocol/build.js';
-import { startRedisServer, uniqueName, type RedisServer } from '../helpers/redis-server.js';
+import { uniqueName, type RedisServer } from '../helpers/redis-server.js';
 import { startWorker, startWorkerProcess } from '../helpers/worker.js';
 import { rawEnvelope } from '../helpers/fixtures.js';
 
 let server: RedisServer;
 let redis: Redis;
 let app: App;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = server.client();
-  app = createApp({ broker: server.url });
-});
-afterAll(async () => {
-  await app?.close();
-  await server?.stop();
-});
+useRedisSuite((s) => ({ server, redis, app } = s));
 
 async function until(check: () => Promise<boolean>, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;

@@ -1,23 +1,15 @@
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../src-main/core/app.js';
+import { describe, expect, it } from 'vitest';
+import type { App } from '../../src-main/core/app.js';
+import { useRedisSuite } from '../helpers/suite.js';
 import { decodeEvents, type CeleryEvent } from '../../src-main/core/events/envelope.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { type RedisServer } from '../helpers/redis-server.js';
 import { startWorker } from '../helpers/worker.js';
 
 let server: RedisServer;
 let redis: Redis;
 let app: App;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = server.client();
-  app = createApp({ broker: server.url });
-});
-afterAll(async () => {
-  await app?.close();
-  await server?.stop();
-});
+useRedisSuite((s) => ({ server, redis, app } = s));
 
 describe('Celery events', () => {
   it('announces the worker and, with -E, each task, on Celery\'s channels', async () => {

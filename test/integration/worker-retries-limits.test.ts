@@ -1,27 +1,16 @@
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../src-main/core/app.js';
+import { describe, expect, it } from 'vitest';
+import type { App } from '../../src-main/core/app.js';
+import { useRedisSuite } from '../helpers/suite.js';
 import { decodeTaskMessage } from '../../src-main/core/protocol/decode.js';
-import type { Worker } from '../../src-main/core/worker/worker.js';
-import { startRedisServer, uniqueName, type RedisServer } from '../helpers/redis-server.js';
+import { uniqueName, type RedisServer } from '../helpers/redis-server.js';
 import { startWorker } from '../helpers/worker.js';
 
 let server: RedisServer;
 let redis: Redis;
 let app: App;
-let worker: Worker;
 
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = server.client();
-  app = createApp({ broker: server.url });
-  worker = await startWorker(server.url, { concurrency: 2 });
-});
-afterAll(async () => {
-  await worker?.stop();
-  await app?.close();
-  await server?.stop();
-});
+useRedisSuite((s) => ({ server, redis, app } = s), { worker: { concurrency: 2 } });
 
 describe('retries', () => {
   it('retries automatically on the declared errors, then succeeds, under the same id', async () => {
