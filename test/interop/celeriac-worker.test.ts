@@ -39,6 +39,16 @@ describe.runIf(available)('a Celeriac worker among Python Celery', () => {
     expect(out).toMatchObject({ exc_type: 'ValueError', exc_module: 'builtins', exc_message: 'broken in ts' });
   });
 
+  it('honours a retry re-sent by Python: its retries count and its eta', async () => {
+    const sent = Date.now();
+    const out = JSON.parse(await runPython('pyclient.py', ['retried', 'tasks.echo', '2', '1'], env()));
+    const value = await app.asyncResult<{ retries: number }>(out.id).get({ timeout: 15_000 });
+    expect(value.retries).toBe(2);
+    const meta = await app.asyncResult(out.id).info();
+    expect(meta.retries).toBe(2);
+    expect(Date.parse(`${meta.date_done}Z`)).toBeGreaterThanOrEqual(sent + 1000);
+  });
+
   it('shares a queue with a Python worker: every task runs, once, some on each', async () => {
     const queue = uniqueName('shared');
     const list = uniqueName('ran');

@@ -50,6 +50,17 @@ export class Worker extends EventEmitter {
 
   /** Connects, starts the pool and begins consuming. @throws when Redis or the task module cannot be reached */
   async start(): Promise<void> {
+    try {
+      await this.boot();
+    } catch (err) {
+      // Nothing may stay open (connections, children) or the process would never exit.
+      await this.pool?.stop(true).catch(() => undefined);
+      await this.app?.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async boot(): Promise<void> {
     const o = this.options;
     const modulePath = resolveTaskModule(o.module);
     this.app = createApp({ broker: o.broker, backend: o.backend, resultExpires: o.resultExpires });
