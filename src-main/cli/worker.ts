@@ -45,6 +45,10 @@ export function registerWorker(program: Command): void {
     .option('--result-backend <url>', 'result backend URL (default: the broker)')
     .action(async (flags: WorkerFlags) => {
       const log = createLogger(flags.loglevel);
+      // The task module's own createApp() (in this process and in the pool's children) then
+      // sends follow-up tasks to the Redis this worker was pointed at.
+      if (flags.broker) process.env.CELERIAC_BROKER_URL = flags.broker;
+      if (flags.resultBackend) process.env.CELERIAC_RESULT_BACKEND = flags.resultBackend;
       const worker = new Worker(
         {
           module: flags.app,

@@ -9,13 +9,12 @@ import { queueOfListKey } from '../keys.js';
 import { decodeTaskMessage } from '../protocol/decode.js';
 import { parseCeleryIso, toCeleryIso } from '../protocol/time.js';
 import type { TaskMessage } from '../protocol/types.js';
-import type { ResolvedWorkerOptions } from './options.js';
-import type { Job, Outcome, TaskInfo } from './pool/messages.js';
-import type { TaskPool } from './pool/task-pool.js';
 import type { EventDispatcher } from '../events/dispatcher.js';
 import { pyRepr } from '../protocol/pyrepr.js';
-import type { SerializedError } from './pool/messages.js';
 import { preview, sentRecord, type Attempt, type TaskRecord } from '../records/task-record.js';
+import type { ResolvedWorkerOptions } from './options.js';
+import type { Job, Outcome, SerializedError, TaskInfo } from './pool/messages.js';
+import type { TaskPool } from './pool/task-pool.js';
 
 /** Progress is written at most this often per task; the latest value always lands. */
 const PROGRESS_INTERVAL_MS = 100;
@@ -25,6 +24,22 @@ const STARTED_RECORD_AFTER_MS = 100;
 /** When a run began, for its record and attempt. */
 interface RunTimes {
   started: number;
+}
+
+/** What a RequestHandler works with. */
+export interface RequestDeps {
+  qos: QoS;
+  backend: RedisBackend;
+  publisher: Publisher;
+  pool: TaskPool;
+  tasks: Map<string, TaskInfo>;
+  options: ResolvedWorkerOptions;
+  log: Logger;
+  /** Whether results live on the broker's Redis (then result + ack are one script). */
+  sameRedis: boolean;
+  events: EventDispatcher;
+  /** Told of every task this worker moved into the schedule, so it wakes up for it in time. */
+  onScheduled: (etaMs: number) => void;
 }
 
 export interface RequestStats {
@@ -42,28 +57,28 @@ export interface RequestStats {
  */
 export class RequestHandler {
   readonly stats: RequestStats = { processed: 0, succeeded: 0, failed: 0, retried: 0, deadLettered: 0 };
-  /** Claims held now (waiting for a slot or running), by delivery tag. */
-  readonly held = new Map<string, TaskMessage | null>();
+  /** Delivery tags of the claims held now (waiting for a slot or running). */
+  readonly held = new Set<string>();
 
   private abandoned = false;
   /** Per-task lines cost string building even when not printed: decided once. */
   private readonly logTasks: boolean;
 
-  constructor(
-    private readonly qos: QoS,
-    private readonly backend: RedisBackend,
-    private readonly publisher: Publisher,
-    private readonly pool: TaskPool,
-    private readonly tasks: Map<string, TaskInfo>,
-    private readonly options: ResolvedWorkerOptions,
-    private readonly log: Logger,
-    /** Whether results live on the broker's Redis (then result + ack are one script). */
-    private readonly sameRedis: boolean,
-    private readonly events: EventDispatcher,
-    /** Told of every task this worker moved into the schedule, so it wakes up for it in time. */
-    private readonly onScheduled: (etaMs: number) => void = () => undefined,
-  ) {
-    this.logTasks = log.isLevelEnabled('info');
+  private readonly qos: QoS;
+  private readonly backend: RedisBackend;
+  private readonly publisher: Publisher;
+  private readonly pool: TaskPool;
+  private readonly tasks: Map<string, TaskInfo>;
+  private readonly options: ResolvedWorkerOptions;
+  private readonly log: Logger;
+  private readonly sameRedis: boolean;
+  private readonly events: EventDispatcher;
+  private readonly onScheduled: (etaMs: number) => void;
+
+  constructor(deps: RequestDeps) {
+    ({ qos: this.qos, backend: this.backend, publisher: this.publisher, pool: this.pool, tasks: this.tasks } = deps);
+    ({ options: this.options, log: this.log, sameRedis: this.sameRedis, events: this.events, onScheduled: this.onScheduled } = deps);
+    this.logTasks = deps.log.isLevelEnabled('info');
   }
 
   /** From now on nothing is settled: the worker is handing its claims back. */
@@ -77,7 +92,7 @@ export class RequestHandler {
       this.log.error(`[Worker] a message on ${queueOfListKey(claim.list)} is not a kombu envelope; moved to the dead-letter list`);
       return;
     }
-    this.held.set(claim.tag, null);
+    this.held.add(claim.tag);
     try {
       await this.process(claim);
     } catch (err) {
@@ -92,7 +107,6 @@ export class RequestHandler {
     const decoded = decodeTaskMessage(claim.raw);
     if (!decoded.ok) return this.deadLetter(claim, decoded.error.reason, decoded.error.message);
     const msg = decoded.message;
-    this.held.set(claim.tag, msg);
     const info = this.tasks.get(msg.task);
     if (!info) {
       // Also store Celery's NotRegistered failure, so whoever waits on the result learns it.

@@ -79,7 +79,18 @@ export class Worker extends EventEmitter {
     this.qos = new QoS(this.app.broker);
     const sameRedis = this.app.backendUrl === this.app.brokerUrl;
     this.events = new EventDispatcher(this.app.broker, parseRedisUrl(this.app.brokerUrl).db, o.name, o.events);
-    this.handler = new RequestHandler(this.qos, this.app.backend, new Publisher(this.app.broker), this.pool, this.tasks, o, this.log, sameRedis, this.events, (eta) => this.scheduled(eta));
+    this.handler = new RequestHandler({
+      qos: this.qos,
+      backend: this.app.backend,
+      publisher: new Publisher(this.app.broker),
+      pool: this.pool,
+      tasks: this.tasks,
+      options: o,
+      log: this.log,
+      sameRedis,
+      events: this.events,
+      onScheduled: (eta) => this.scheduled(eta),
+    });
     await this.restoreStale();
     this.consumer = new Consumer(
       this.qos,
