@@ -1,4 +1,5 @@
 import { decodeTaskMessage } from '../protocol/decode.js';
+import { scalarJson as j } from '../protocol/fast-json.js';
 import type { TaskMessage } from '../protocol/types.js';
 
 /**
@@ -86,4 +87,22 @@ export function parseRecord(stored: string): TaskRecord | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * JSON.stringify(record), field for field, written with the scalar fast path: the worker
+ * encodes one per task (a unit test holds the two equal).
+ */
+export function encodeRecord(r: TaskRecord): string {
+  let out =
+    `{"id":${j(r.id)},"name":${j(r.name)},"queue":${j(r.queue)},"state":${j(r.state)},"argsrepr":${j(r.argsrepr)},` +
+    `"kwargsrepr":${j(r.kwargsrepr)},"priority":${j(r.priority)},"eta":${j(r.eta)},"retries":${j(r.retries)},"group":${j(r.group)}`;
+  if (r.worker !== undefined) out += `,"worker":${j(r.worker)}`;
+  if (r.started !== undefined) out += `,"started":${j(r.started)}`;
+  if (r.finished !== undefined) out += `,"finished":${j(r.finished)}`;
+  if (r.runtime !== undefined) out += `,"runtime":${j(r.runtime)}`;
+  if (r.result !== undefined) out += `,"result":${j(r.result)}`;
+  if (r.error !== undefined) out += `,"error":{"type":${j(r.error.type)},"message":${j(r.error.message)}}`;
+  if (r.message !== undefined) out += `,"message":${j(r.message)}`;
+  return `${out}}`;
 }

@@ -11,7 +11,7 @@ import { parseCeleryIso, toCeleryIso } from '../protocol/time.js';
 import type { TaskMessage } from '../protocol/types.js';
 import type { EventDispatcher } from '../events/dispatcher.js';
 import { pyRepr } from '../protocol/pyrepr.js';
-import { preview, sentRecord, type Attempt, type TaskRecord } from '../records/task-record.js';
+import { encodeRecord, preview, sentRecord, type Attempt, type TaskRecord } from '../records/task-record.js';
 import type { ResolvedWorkerOptions } from './options.js';
 import type { Job, Outcome, SerializedError, TaskInfo } from './pool/messages.js';
 import type { TaskPool } from './pool/task-pool.js';
@@ -137,7 +137,7 @@ export class RequestHandler {
 
   private async run(claim: Claim, msg: TaskMessage, info: TaskInfo): Promise<void> {
     if (this.logTasks) this.log.info(`[Worker] Task ${msg.task}[${msg.id}] received`);
-    this.events.sendTaskEvent('task-received', msg.id, {
+    if (this.events.taskEvents) this.events.sendTaskEvent('task-received', msg.id, {
       name: msg.task, args: msg.argsrepr, kwargs: msg.kwargsrepr, root_id: msg.rootId, parent_id: msg.parentId,
       retries: msg.retries, eta: msg.eta, expires: msg.expires,
     });
@@ -170,12 +170,12 @@ export class RequestHandler {
 
   private async settle(claim: Claim, msg: TaskMessage, info: TaskInfo, outcome: Outcome, times: RunTimes): Promise<void> {
     if (this.abandoned) return;
-    const label = `${msg.task}[${msg.id}]`;
+    const label = (): string => `${msg.task}[${msg.id}]`;
     switch (outcome.kind) {
       case 'success':
         this.stats.succeeded++;
-        this.events.sendTaskEvent('task-succeeded', msg.id, { result: pyRepr(outcome.value), runtime: outcome.runtime });
-        if (this.logTasks) this.log.info(`[Worker] Task ${label} succeeded in ${outcome.runtime.toFixed(6)}s: ${preview(outcome.value)}`);
+        if (this.events.taskEvents) this.events.sendTaskEvent('task-succeeded', msg.id, { result: pyRepr(outcome.value), runtime: outcome.runtime });
+        if (this.logTasks) this.log.info(`[Worker] Task ${label()} succeeded in ${outcome.runtime.toFixed(6)}s: ${preview(outcome.value)}`);
         return this.end(claim, msg, info, this.meta(msg, SUCCESS, outcome.value), { ...times, outcome });
       case 'retry': {
         this.stats.retried++;
@@ -183,12 +183,12 @@ export class RequestHandler {
         const eta = toCeleryIso(new Date(Date.now() + outcome.countdown * 1000));
         // Re-published as Celery does: same id, retries + 1, parent = itself, a new delivery.
         await this.publisher.publish({ ...msg, retries: msg.retries + 1, eta, parentId: msg.id, deliveryTag: randomUUID(), redelivered: false, origin: this.options.name });
-        if (this.logTasks) this.log.info(`[Worker] Task ${label} retry: Retry in ${outcome.countdown}s: ${outcome.error.excType}('${String(outcome.error.excMessage[0] ?? '')}')`);
+        if (this.logTasks) this.log.info(`[Worker] Task ${label()} retry: Retry in ${outcome.countdown}s: ${outcome.error.excType}('${String(outcome.error.excMessage[0] ?? '')}')`);
         return this.end(claim, msg, info, this.meta(msg, RETRY, infoToResult(outcome.error), outcome.error.traceback, [[[msg.id, null], null]]), { ...times, outcome }, true);
       }
       case 'lost':
         if (outcome.innocent || this.options.onChildLost === 'redeliver') {
-          this.log.warn(`[Worker] Task ${label}: ${outcome.error.excMessage[0]}; handing it back to its queue`);
+          this.log.warn(`[Worker] Task ${label()}: ${outcome.error.excMessage[0]}; handing it back to its queue`);
           await this.qos.restore([claim.tag]);
           return;
         }
@@ -196,7 +196,7 @@ export class RequestHandler {
       case 'failure':
         this.stats.failed++;
         this.events.sendTaskEvent('task-failed', msg.id, { exception: excRepr(outcome.error), traceback: outcome.error.traceback });
-        this.log.error(`[Worker] Task ${label} raised unexpected: ${outcome.error.excType}('${String(outcome.error.excMessage[0] ?? '')}')`);
+        this.log.error(`[Worker] Task ${label()} raised unexpected: ${outcome.error.excType}('${String(outcome.error.excMessage[0] ?? '')}')`);
         return this.end(claim, msg, info, this.meta(msg, FAILURE, infoToResult(outcome.error), outcome.error.traceback), { ...times, outcome });
     }
   }
@@ -231,7 +231,7 @@ export class RequestHandler {
     const attempt: Attempt | null = listed
       ? { state: meta.status, retries: msg.retries, worker: this.options.name, started: run.started, finished, runtime: run.outcome.runtime, error }
       : null;
-    const recordJson = JSON.stringify(record);
+    const recordJson = encodeRecord(record);
     const attemptJson = attempt ? JSON.stringify(attempt) : '';
     if (this.sameRedis) {
       await this.qos.finish(claim.tag, msg.id, json, this.backend.resultExpires, recordJson, attemptJson);
