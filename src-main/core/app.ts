@@ -8,8 +8,7 @@ import { Publisher } from './broker/publisher.js';
 import { purgeQueues, queueLength } from './broker/purge.js';
 import { ConfigurationError } from './errors.js';
 import { DEFAULT_QUEUE } from './keys.js';
-import { buildTaskMessage, type ProducerIdentity, type SendOptions } from './protocol/build.js';
-import { assertJsonSerializable } from './protocol/json-check.js';
+import { buildTaskMessage, checkArguments, type ProducerIdentity, type SendOptions } from './protocol/build.js';
 import { Task, type TaskCall, type TaskFn, type TaskOptions, type TaskSender } from './task.js';
 
 export interface AppOptions {
@@ -118,7 +117,7 @@ export class App implements TaskSender {
     };
     for (const c of calls) {
       optionsOf(c);
-      checkCall(c);
+      checkArguments(c.name, c.args ?? [], c.kwargs ?? {});
     }
     const publisher = this.publisher;
     const ids: string[] = new Array(calls.length);
@@ -126,7 +125,7 @@ export class App implements TaskSender {
     function* prepared() {
       for (let i = 0; i < calls.length; i++) {
         const c = calls[i]!;
-        const msg = buildTaskMessage(c.name, c.args ?? [], c.kwargs ?? {}, optionsOf(c), identity);
+        const msg = buildTaskMessage(c.name, c.args ?? [], c.kwargs ?? {}, optionsOf(c), identity, Date.now(), true);
         ids[i] = msg.id;
         yield publisher.prepare(msg);
       }
@@ -186,16 +185,6 @@ export class App implements TaskSender {
   private get publisher(): Publisher {
     return (this.publisherInstance ??= new Publisher(this.broker, this.options.taskRecords ?? false));
   }
-}
-
-/** The checks buildTaskMessage makes of a call's name and arguments, without building it. */
-function checkCall(c: TaskCall): void {
-  if (typeof c.name !== 'string' || c.name === '') throw new ConfigurationError('a task name must be a non-empty string');
-  if (c.args !== undefined && !Array.isArray(c.args)) throw new ConfigurationError(`task ${c.name}: args must be an array`);
-  const kwargs = c.kwargs ?? {};
-  if (typeof kwargs !== 'object' || kwargs === null || Array.isArray(kwargs)) throw new ConfigurationError(`task ${c.name}: kwargs must be a plain object`);
-  assertJsonSerializable(c.args ?? [], 'args');
-  assertJsonSerializable(kwargs, 'kwargs');
 }
 
 /** Creates an app. Nothing connects until the first send or read. */

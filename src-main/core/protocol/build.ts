@@ -59,14 +59,10 @@ export function buildTaskMessage(
   options: SendOptions,
   producer: ProducerIdentity,
   now: number = Date.now(),
+  /** The caller already checked the name and arguments (the bulk path checks all calls first). */
+  checked = false,
 ): TaskMessage {
-  if (typeof task !== 'string' || task === '') throw new ConfigurationError('a task name must be a non-empty string');
-  if (!Array.isArray(args)) throw new ConfigurationError('args must be an array');
-  if (typeof kwargs !== 'object' || kwargs === null || Array.isArray(kwargs)) {
-    throw new ConfigurationError('kwargs must be a plain object');
-  }
-  assertJsonSerializable(args, 'args');
-  assertJsonSerializable(kwargs, 'kwargs');
+  if (!checked) checkArguments(task, args, kwargs);
 
   const id = options.taskId ?? randomUUID();
   const extraProperties: Record<string, unknown> = {};
@@ -86,7 +82,7 @@ export function buildTaskMessage(
     task,
     args: args as unknown[],
     kwargs,
-    embed: { ...EMPTY_EMBED },
+    embed: EMPTY_EMBED, // frozen: shared by every message that has no workflow
     exchange: '',
     routingKey: options.queue ?? DEFAULT_QUEUE,
     priority: checkPriority(options.priority),
@@ -111,6 +107,20 @@ export function buildTaskMessage(
     extraHeaders: extraHeaders(options.headers),
     extraProperties,
   };
+}
+
+/**
+ * The checks of a call's name and arguments, before anything is sent.
+ * @throws NotSerializableError, ConfigurationError
+ */
+export function checkArguments(task: string, args: readonly unknown[], kwargs: Record<string, unknown>): void {
+  if (typeof task !== 'string' || task === '') throw new ConfigurationError('a task name must be a non-empty string');
+  if (!Array.isArray(args)) throw new ConfigurationError(`task ${task}: args must be an array`);
+  if (typeof kwargs !== 'object' || kwargs === null || Array.isArray(kwargs)) {
+    throw new ConfigurationError(`task ${task}: kwargs must be a plain object`);
+  }
+  assertJsonSerializable(args, 'args');
+  assertJsonSerializable(kwargs, 'kwargs');
 }
 
 /** Extra headers travel as they are, but may not stand in for the protocol's own. */

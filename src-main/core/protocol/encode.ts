@@ -50,5 +50,6 @@ function spread(extra: Record<string, unknown>): string {
 }
 
 export function isDefaultEmbed(e: Embed): boolean {
+  if (e === EMPTY_EMBED) return true;
   return e.callbacks === null && e.errbacks === null && e.chain === null && e.chord === null && Object.keys(e).length === 4;
 }

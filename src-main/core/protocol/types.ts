@@ -68,7 +68,7 @@ export interface KombuEnvelope {
   };
 }
 
-export const EMPTY_EMBED: Readonly<Embed> = Object.freeze({
+export const EMPTY_EMBED: Embed = Object.freeze({
   callbacks: null,
   errbacks: null,
   chain: null,
