@@ -13,6 +13,7 @@ interface WorkerFlags {
   hostname?: string;
   pool: 'process' | 'async';
   perChild?: number;
+  childConcurrency?: number;
   maxTasksPerChild?: number;
   timeLimit?: number;
   softTimeLimit?: number;
@@ -34,7 +35,8 @@ export function registerWorker(program: Command): void {
     .addOption(new Option('-l, --loglevel <level>', 'log level').choices(['debug', 'info', 'warning', 'error']).default('warning'))
     .option('-n, --hostname <name>', 'node name, unique per worker (default celeriac@<hostname>)')
     .addOption(new Option('-P, --pool <kind>', 'where tasks run').choices(['process', 'async']).default('process'))
-    .option('--per-child <n>', 'tasks in flight per child process', numberIn(1, 1000, true))
+    .option('--per-child <n>', 'tasks sent ahead to each child (more: faster short tasks; 1: fairest)', numberIn(1, 1000, true))
+    .option('--child-concurrency <n>', 'tasks one child runs at once (async tasks interleave)', numberIn(1, 1000, true))
     .option('--max-tasks-per-child <n>', 'replace a child after this many tasks', numberIn(1, Infinity, true))
     .option('--time-limit <s>', 'hard time limit for tasks that declare none', positive)
     .option('--soft-time-limit <s>', 'soft time limit for tasks that declare none', positive)
@@ -58,6 +60,7 @@ export function registerWorker(program: Command): void {
           concurrency: flags.concurrency,
           pool: flags.pool,
           perChild: flags.perChild,
+          childConcurrency: flags.childConcurrency,
           name: flags.hostname,
           prefetch: flags.prefetch,
           visibilityTimeout: flags.visibilityTimeout,
@@ -101,7 +104,7 @@ function banner(worker: Worker, flags: WorkerFlags): string {
     ` .> app:         ${flags.app}`,
     ` .> transport:   ${redactUrl(resolveBrokerUrl(o.broker))}`,
     ` .> results:     ${redactUrl(o.backend ?? resolveBrokerUrl(o.broker))}`,
-    ` .> concurrency: ${o.concurrency} (${o.pool}${o.pool === 'process' && o.perChild > 1 ? `, ${o.perChild} per child` : ''})`,
+    ` .> concurrency: ${o.concurrency} (${o.pool}${o.pool === 'process' && o.perChild > 1 ? `, ${o.perChild} sent ahead per child, ${o.childConcurrency} at once` : ''})`,
     ` .> task events: ${o.events ? 'ON' : 'OFF (enable -E to monitor tasks in this worker)'}`,
     ` .> queues:      ${o.queues.join(', ')}`,
     '',

@@ -83,13 +83,28 @@ describe('time limits and crashes', () => {
   it('hands back, not fails, the other tasks of a child killed for one task\'s time limit', async () => {
     const queue = uniqueName('shared-child');
     const list = uniqueName('ran');
-    const one = await startWorker(server.url, { concurrency: 1, perChild: 2, queues: [queue] });
+    const one = await startWorker(server.url, { concurrency: 1, perChild: 2, childConcurrency: 2, queues: [queue] });
     try {
       const bystander = await app.sendTask('tasks.record', [list, 'bystander', 1500], {}, { queue });
       const culprit = await app.sendTask('tasks.spin', [], {}, { queue });
       await expect(culprit.get({ timeout: 10_000 })).rejects.toMatchObject({ name: 'TimeLimitExceeded' });
       expect(await bystander.get({ timeout: 10_000 })).toBe('bystander');
       expect(await redis.lrange(list, 0, -1)).toEqual(['bystander']);
+    } finally {
+      await one.stop();
+    }
+  });
+
+  it('hands back, not fails, a task still waiting in a child that crashed', async () => {
+    const queue = uniqueName('waiting');
+    const list = uniqueName('ran');
+    const one = await startWorker(server.url, { concurrency: 1, perChild: 2, queues: [queue] });
+    try {
+      const crash = await app.sendTask('tasks.crash', [], {}, { queue });
+      const waiting = await app.sendTask('tasks.record', [list, 'waited'], {}, { queue });
+      await expect(crash.get({ timeout: 10_000 })).rejects.toMatchObject({ name: 'WorkerLostError' });
+      expect(await waiting.get({ timeout: 10_000 })).toBe('waited');
+      expect(await redis.lrange(list, 0, -1)).toEqual(['waited']);
     } finally {
       await one.stop();
     }

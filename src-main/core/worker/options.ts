@@ -14,8 +14,10 @@ export interface WorkerOptions {
   concurrency?: number;
   /** @default 'process' */
   pool?: 'process' | 'async';
-  /** Jobs in flight per child process. @default 1 */
+  /** Jobs sent ahead to each child process, running or waiting there: more is faster for short tasks, 1 is fairest for long ones. @default 1 */
   perChild?: number;
+  /** Jobs one child runs at once (async tasks interleave). @default 1 */
+  childConcurrency?: number;
   /** Node name, `name@host`, unique per worker. @default `celeriac@<hostname>` */
   name?: string;
   /** Messages claimed at most beyond what runs (they wait claimed in Redis, not only here). @default capacity × 4 */
@@ -46,7 +48,8 @@ export interface WorkerOptions {
 export function withDefaults(o: WorkerOptions) {
   const concurrency = Math.max(1, o.concurrency ?? cpus().length);
   const pool = o.pool ?? 'process';
-  const perChild = Math.max(1, o.perChild ?? 1);
+  const childConcurrency = Math.max(1, o.childConcurrency ?? 1);
+  const perChild = Math.max(childConcurrency, o.perChild ?? 1);
   const capacity = pool === 'async' ? concurrency : concurrency * perChild;
   return {
     ...o,
@@ -54,6 +57,7 @@ export function withDefaults(o: WorkerOptions) {
     concurrency,
     pool,
     perChild,
+    childConcurrency,
     capacity,
     name: o.name ?? `celeriac@${hostname()}`,
     prefetch: Math.max(capacity, o.prefetch ?? capacity * 4),

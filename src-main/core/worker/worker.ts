@@ -71,6 +71,7 @@ export class Worker extends EventEmitter {
         : new ProcessPool(modulePath, {
             processes: o.concurrency,
             perChild: o.perChild,
+            childConcurrency: o.childConcurrency,
             maxTasksPerChild: o.maxTasksPerChild,
             spawner: o.spawner,
             onChildEvent: (e) => this.log.warn(`[Pool] ${e}`),

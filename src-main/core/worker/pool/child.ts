@@ -1,6 +1,8 @@
 /**
- * A process-pool child: loads the task module once, then runs jobs the parent sends and
- * answers with their outcomes. Several jobs may be in flight (async tasks interleave).
+ * A process-pool child: loads the task module once, then runs the jobs the parent sends, first
+ * come first served, `concurrency` at a time (async tasks interleave), and answers with their
+ * outcomes. The parent may send more than that ahead: they wait here, so the next one starts
+ * without a round trip. The parent infers from this order which jobs have started.
  */
 import { runJob, serializeError, taskInfo } from '../executor.js';
 import { loadApp } from '../loader.js';
@@ -11,6 +13,10 @@ const send = (message: ChildMessage): void => {
 };
 
 const running = new Map<string, (reason: unknown) => void>();
+/** Jobs received but not started yet, in the order they came. */
+const waiting: Job[] = [];
+let executing = 0;
+const concurrency = Math.max(1, Number(process.argv[3] ?? 1));
 
 /** Outcomes finished in this turn of the event loop, sent together. */
 let done: Array<{ taskId: string; outcome: Outcome }> = [];
@@ -31,13 +37,21 @@ function start(app: Awaited<ReturnType<typeof loadApp>>, job: Job): void {
     report(job.taskId, { kind: 'failure', error: serializeError(new Error(`task ${job.name} is not registered in this child`)), runtime: 0 });
     return;
   }
+  executing++;
   void runJob(task, job, {
     onAbortable: (abort) => running.set(job.taskId, abort),
     progress: (meta) => send({ type: 'progress', taskId: job.taskId, meta }),
   }).then((outcome) => {
     running.delete(job.taskId);
+    executing--;
     report(job.taskId, outcome);
+    // After the report is sent: a CPU-bound next job would otherwise hold it back while it runs.
+    setImmediate(() => pump(app));
   });
+}
+
+function pump(app: Awaited<ReturnType<typeof loadApp>>): void {
+  while (executing < concurrency && waiting.length > 0) start(app, waiting.shift()!);
 }
 
 async function main(): Promise<void> {
@@ -54,7 +68,8 @@ async function main(): Promise<void> {
       running.get(message.taskId)?.(message.reason);
       return;
     }
-    for (const job of message.jobs) start(app, job);
+    waiting.push(...message.jobs);
+    pump(app);
   });
   // The parent going away (worker killed) must not leave orphans running tasks.
   process.on('disconnect', () => process.exit(0));

@@ -9,8 +9,10 @@ import type { TaskPool } from './task-pool.js';
 export interface ProcessPoolOptions {
   /** Number of child processes. */
   processes: number;
-  /** Jobs in flight per child (async tasks interleave; CPU-bound ones queue in the child). @default 1 */
+  /** Jobs sent ahead to each child, running or waiting there (saves a round trip per task). @default 1 */
   perChild?: number;
+  /** Jobs a child runs at once (async tasks interleave). @default 1 */
+  childConcurrency?: number;
   /** Replace a child after it ran this many tasks (leaky task code). @default unlimited */
   maxTasksPerChild?: number;
   spawner?: Spawner;
@@ -20,7 +22,8 @@ export interface ProcessPoolOptions {
 
 interface Running {
   job: Job;
-  started: number;
+  /** When the child started it (performance.now()), or null while it waits in the child. */
+  started: number | null;
   resolve(outcome: Outcome): void;
   onProgress(meta: Record<string, unknown>): void;
   hardTimer?: NodeJS.Timeout;
@@ -30,10 +33,15 @@ interface Child {
   handle: ChildHandle;
   /** Jobs dispatched this turn, sent in one message. */
   outbox: Job[];
+  /** How many of its jobs the child is running (the rest wait there, in dispatch order). */
+  executing: number;
   ready: boolean;
   running: Map<string, Running>;
   done: number;
+  /** Takes no new jobs (maxTasksPerChild reached, or about to be killed). */
   retiring: boolean;
+  /** Being killed for a time limit: nothing more starts in it. */
+  killed: boolean;
 }
 
 /** The child entry: compiled JS next to this file, or the TypeScript source under tsx. */
@@ -54,10 +62,12 @@ export class ProcessPool implements TaskPool {
   private readonly waiting: Array<{ job: Job; onProgress: Running['onProgress']; resolve: Running['resolve'] }> = [];
   private readonly spawner: Spawner;
   private readonly perChild: number;
+  private readonly childConcurrency: number;
   private stopping = false;
 
   constructor(private readonly modulePath: string, private readonly options: ProcessPoolOptions) {
-    this.perChild = Math.max(1, options.perChild ?? 1);
+    this.childConcurrency = Math.max(1, options.childConcurrency ?? 1);
+    this.perChild = Math.max(this.childConcurrency, options.perChild ?? 1);
     this.capacity = options.processes * this.perChild;
     this.spawner = options.spawner ?? forkSpawner;
   }
@@ -102,8 +112,8 @@ export class ProcessPool implements TaskPool {
    * is killed, never put in the pool: it would take jobs and fail them all.
    */
   private spawn(): Promise<TaskInfo[]> {
-    const handle = this.spawner.spawn(childEntry(), [this.modulePath]);
-    const child: Child = { handle, outbox: [], ready: false, running: new Map(), done: 0, retiring: false };
+    const handle = this.spawner.spawn(childEntry(), [this.modulePath, String(this.childConcurrency)]);
+    const child: Child = { handle, outbox: [], executing: 0, ready: false, running: new Map(), done: 0, retiring: false, killed: false };
     return new Promise((resolve, reject) => {
       handle.onMessage((message) => {
         switch (message.type) {
@@ -137,22 +147,9 @@ export class ProcessPool implements TaskPool {
       const child = this.leastBusy();
       if (!child) return;
       const { job, onProgress, resolve } = this.waiting.shift()!;
-      const running: Running = { job, started: performance.now(), resolve, onProgress };
-      const hard = job.hardTimeLimit;
-      if (hard) {
-        running.hardTimer = setTimeout(() => {
-          // Killing the child is the only way to stop code that ignores its AbortSignal.
-          child.retiring = true; // no new job may land on it from here on
-          this.finish(child, job.taskId, { kind: 'failure', error: serializeError(timeLimitExceeded(hard)), runtime: hard });
-          this.options.onChildEvent?.(`killed child ${child.handle.pid}: task ${job.name}[${job.taskId}] passed its ${hard}s time limit`);
-          // The other tasks in that child did nothing wrong: they go back to their queue.
-          for (const [taskId, other] of child.running) {
-            this.finish(child, taskId, { kind: 'lost', innocent: true, error: serializeError(workerLost('killed for another task\'s time limit')), runtime: (performance.now() - other.started) / 1000 });
-          }
-          child.handle.kill();
-        }, hard * 1000);
-      }
+      const running: Running = { job, started: null, resolve, onProgress };
       child.running.set(job.taskId, running);
+      this.startNext(child);
       if (child.outbox.length === 0) {
         setImmediate(() => {
           const jobs = child.outbox;
@@ -162,6 +159,39 @@ export class ProcessPool implements TaskPool {
       }
       child.outbox.push(job);
     }
+  }
+
+  /**
+   * Marks as started the jobs the child starts now: it runs them first come first served,
+   * `childConcurrency` at a time, so the parent knows which without being told. A job's hard
+   * time limit counts from then, not from its wait in the child.
+   */
+  private startNext(child: Child): void {
+    for (const running of child.running.values()) {
+      if (child.executing >= this.childConcurrency) return;
+      if (running.started !== null) continue;
+      running.started = performance.now();
+      child.executing++;
+      this.armHardLimit(child, running);
+    }
+  }
+
+  private armHardLimit(child: Child, running: Running): void {
+    const { job } = running;
+    const hard = job.hardTimeLimit;
+    if (!hard) return;
+    running.hardTimer = setTimeout(() => {
+      // Killing the child is the only way to stop code that ignores its AbortSignal.
+      child.retiring = child.killed = true; // no new job may land or start on it from here on
+      this.finish(child, job.taskId, { kind: 'failure', error: serializeError(timeLimitExceeded(hard)), runtime: hard });
+      this.options.onChildEvent?.(`killed child ${child.handle.pid}: task ${job.name}[${job.taskId}] passed its ${hard}s time limit`);
+      // The other tasks in that child did nothing wrong: they go back to their queue.
+      for (const [taskId, other] of child.running) {
+        const runtime = other.started === null ? 0 : (performance.now() - other.started) / 1000;
+        this.finish(child, taskId, { kind: 'lost', innocent: true, error: serializeError(workerLost("killed for another task's time limit")), runtime });
+      }
+      child.handle.kill();
+    }, hard * 1000);
   }
 
   private leastBusy(): Child | undefined {
@@ -178,8 +208,10 @@ export class ProcessPool implements TaskPool {
     if (!running) return;
     child.running.delete(taskId);
     if (running.hardTimer) clearTimeout(running.hardTimer);
+    if (running.started !== null) child.executing--;
     child.done++;
     running.resolve(outcome);
+    if (!child.killed) this.startNext(child);
     const max = this.options.maxTasksPerChild;
     if (max && child.done >= max && !child.retiring) {
       child.retiring = true;
@@ -195,7 +227,10 @@ export class ProcessPool implements TaskPool {
     this.children.delete(child);
     for (const running of child.running.values()) {
       if (running.hardTimer) clearTimeout(running.hardTimer);
-      running.resolve({ kind: 'lost', error: serializeError(workerLost(detail)), runtime: (performance.now() - running.started) / 1000 });
+      // A job still waiting in the child never ran: it goes back to its queue whatever the policy.
+      const started = running.started;
+      const runtime = started === null ? 0 : (performance.now() - started) / 1000;
+      running.resolve({ kind: 'lost', innocent: started === null, error: serializeError(workerLost(detail)), runtime });
     }
     child.running.clear();
     if (this.stopping || !child.ready) return;
