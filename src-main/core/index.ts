@@ -24,3 +24,10 @@ export {
   type TaskMessage,
   type DecodeResult,
 } from './protocol/index.js';
+export { Worker } from './worker/worker.js';
+export type { WorkerOptions } from './worker/options.js';
+export type { Spawner, ChildHandle } from './worker/pool/spawner.js';
+export { DeadLetters, type ListedDeadLetter } from './broker/dead-letters.js';
+export { parseRecord, type TaskRecord, type Attempt } from './records/task-record.js';
+export { decodeEvents, type CeleryEvent } from './events/envelope.js';
+export { Retry } from './errors.js';

@@ -12,6 +12,7 @@ export class Consumer {
   private running = false;
   private wake: (() => void) | null = null;
   private loop: Promise<void> | null = null;
+  private warnedPeek = false;
 
   constructor(
     private readonly qos: QoS,
@@ -78,7 +79,18 @@ export class Consumer {
     });
     return new Promise<void>((resolve) => {
       this.wake = resolve;
-      for (const w of waits) w.then(() => resolve(), () => resolve());
+      for (const w of waits) {
+        w.then(
+          () => resolve(),
+          (err: unknown) => {
+            // BLMOVE needs Redis >= 6.2. Without it (or with the connection down), poll every
+            // 100 ms rather than spin: the claim stays atomic either way.
+            if (!this.warnedPeek) this.onError(new Error(`waiting with BLMOVE failed (${(err as Error).message}); polling instead`));
+            this.warnedPeek = true;
+            setTimeout(resolve, 100);
+          },
+        );
+      }
     });
   }
 
