@@ -83,6 +83,7 @@ export class Consumer {
         w.then(
           () => resolve(),
           (err: unknown) => {
+            if (!this.running) return resolve(); // stop() closed the connection
             // BLMOVE needs Redis >= 6.2. Without it (or with the connection down), poll every
             // 100 ms rather than spin: the claim stays atomic either way.
             if (!this.warnedPeek) this.onError(new Error(`waiting with BLMOVE failed (${(err as Error).message}); polling instead`));
