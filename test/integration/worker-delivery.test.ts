@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../src-main/core/app.js';
@@ -12,6 +13,30 @@ let server: RedisServer;
 let redis: Redis;
 let app: App;
 useRedisSuite((s) => ({ server, redis, app } = s));
+
+/** Pids of a process's children, from /proc. */
+function childPids(parent: number): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+function alive(pid: number): boolean {
+  try {
+    const state = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return state.slice(state.lastIndexOf(')') + 2, state.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
 
 async function until(check: () => Promise<boolean>, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
@@ -73,6 +98,18 @@ describe('at-least-once delivery', () => {
     } finally {
       await rescuer.stop();
     }
+  });
+
+  it('leaves no child running when the worker is killed with kill -9, even one stuck in a loop', async () => {
+    const queue = uniqueName('orphans');
+    const w = await startWorkerProcess(server.url, ['-Q', queue, '-c', '2']);
+    const children = childPids(w.process.pid!);
+    expect(children).toHaveLength(2);
+    await app.sendTask('tasks.spin', [], {}, { queue }); // busy for 0.5 s: 'disconnect' cannot run
+    await until(async () => (await redis.hlen('unacked')) === 1);
+    w.process.kill('SIGKILL');
+    await w.exited;
+    await until(async () => children.every((pid) => !alive(pid)), 5000);
   });
 
   it('hands its claims back to the queue when stopped with SIGTERM', async () => {

@@ -4,6 +4,7 @@
  * outcomes. The parent may send more than that ahead: they wait here, so the next one starts
  * without a round trip. The parent infers from this order which jobs have started.
  */
+import { Worker as Thread } from 'node:worker_threads';
 import { runJob, serializeError, taskInfo } from '../executor.js';
 import { loadApp } from '../loader.js';
 import type { ChildMessage, Job, Outcome, ParentMessage } from './messages.js';
@@ -54,6 +55,20 @@ function pump(app: Awaited<ReturnType<typeof loadApp>>): void {
   while (executing < concurrency && waiting.length > 0) start(app, waiting.shift()!);
 }
 
+/**
+ * 'disconnect' never fires while a task holds the event loop (a CPU-bound loop), so a thread
+ * of its own checks every second that the parent still lives, and kills this process if not:
+ * a worker killed with kill -9 leaves no child spinning behind it.
+ */
+function watchParent(): void {
+  const code = `
+    const { workerData } = require('node:worker_threads');
+    setInterval(() => {
+      if (process.ppid !== workerData.ppid) process.kill(workerData.pid, 'SIGKILL');
+    }, 1000);`;
+  new Thread(code, { eval: true, workerData: { ppid: process.ppid, pid: process.pid } }).unref();
+}
+
 async function main(): Promise<void> {
   const modulePath = process.argv[2];
   if (!modulePath) throw new Error('usage: child <task module>');
@@ -73,6 +88,7 @@ async function main(): Promise<void> {
   });
   // The parent going away (worker killed) must not leave orphans running tasks.
   process.on('disconnect', () => process.exit(0));
+  watchParent();
   send({ type: 'ready', tasks: [...app.tasks.values()].map(taskInfo) });
 }
 
