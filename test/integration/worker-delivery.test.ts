@@ -107,6 +107,7 @@ describe('at-least-once delivery', () => {
     expect(children).toHaveLength(2);
     await app.sendTask('tasks.spin', [], {}, { queue }); // busy for 0.5 s: 'disconnect' cannot run
     await until(async () => (await redis.hlen('unacked')) === 1);
+    await new Promise((r) => setTimeout(r, 250)); // the child is in the loop now
     w.process.kill('SIGKILL');
     await w.exited;
     await until(async () => children.every((pid) => !alive(pid)), 5000);
