@@ -61,6 +61,9 @@ export class RequestHandler {
   readonly held = new Set<string>();
 
   private abandoned = false;
+  /** Tasks running now, for their STARTED record (one timer for all, not one per task). */
+  private readonly running = new Map<string, { msg: TaskMessage; started: number; recorded: boolean }>();
+  private readonly startedSweep: NodeJS.Timeout;
   /** Per-task lines cost string building even when not printed: decided once. */
   private readonly logTasks: boolean;
 
@@ -79,11 +82,25 @@ export class RequestHandler {
     ({ qos: this.qos, backend: this.backend, publisher: this.publisher, pool: this.pool, tasks: this.tasks } = deps);
     ({ options: this.options, log: this.log, sameRedis: this.sameRedis, events: this.events, onScheduled: this.onScheduled } = deps);
     this.logTasks = deps.log.isLevelEnabled('info');
+    this.startedSweep = setInterval(() => this.recordStarted(), STARTED_RECORD_AFTER_MS);
+    this.startedSweep.unref();
+  }
+
+  /** Writes a STARTED record for tasks running longer than STARTED_RECORD_AFTER_MS. */
+  private recordStarted(): void {
+    const before = Date.now() - STARTED_RECORD_AFTER_MS;
+    for (const [id, run] of this.running) {
+      if (run.recorded || run.started > before) continue;
+      run.recorded = true;
+      const record: TaskRecord = { ...sentRecord(run.msg), state: STARTED, worker: this.options.name, started: run.started };
+      this.qos.writeRecord(id, encodeRecord(record)).catch(() => undefined);
+    }
   }
 
   /** From now on nothing is settled: the worker is handing its claims back. */
   abandon(): void {
     this.abandoned = true;
+    clearInterval(this.startedSweep);
   }
 
   async handle(claim: Claim): Promise<void> {
@@ -155,14 +172,11 @@ export class RequestHandler {
     };
     const times: RunTimes = { started: Date.now() };
     this.events.sendTaskEvent('task-started', msg.id);
-    const startedRecord = setTimeout(() => {
-      const record = { ...sentRecord(msg), state: STARTED, worker: this.options.name, started: times.started };
-      this.qos.writeRecord(msg.id, JSON.stringify(record)).catch(() => undefined);
-    }, STARTED_RECORD_AFTER_MS);
+    this.running.set(msg.id, { msg, started: times.started, recorded: false });
     const progress = this.progressWriter(msg);
     const outcome = await this.pool.run(job, progress.report);
     // Writes still waiting must not land on top of the final state.
-    clearTimeout(startedRecord);
+    this.running.delete(msg.id);
     progress.cancel();
     this.stats.processed++;
     await this.settle(claim, msg, info, outcome, times);
