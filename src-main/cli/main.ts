@@ -6,6 +6,7 @@ import { registerPurge } from './purge.js';
 import { registerResult } from './result.js';
 import { registerWorker } from './worker.js';
 import { registerDead } from './dead.js';
+import { registerInspect } from './inspect.js';
 
 
 /** Builds the `celeriac` program; exported so tests can drive it in-process. */
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerPurge(program);
   registerWorker(program);
   registerDead(program);
+  registerInspect(program);
   return program;
 }
 

@@ -84,6 +84,10 @@ export function registerWorker(program: Command): void {
         };
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);
+        worker.on('shutdown-requested', () => {
+          log.warn('[Worker] remote control: shutdown');
+          void worker.stop().then(resolve);
+        });
       });
     });
 }

@@ -7,6 +7,7 @@ import { DEFAULT_BROKER_URL, openRedis, parseRedisUrl } from './broker/connectio
 import { Publisher } from './broker/publisher.js';
 import { purgeQueues, queueLength } from './broker/purge.js';
 import { ConfigurationError } from './errors.js';
+import { Control } from './control/client.js';
 import { DEFAULT_QUEUE } from './keys.js';
 import { buildTaskMessage, checkArguments, type ProducerIdentity, type SendOptions } from './protocol/build.js';
 import { Task, type TaskCall, type TaskFn, type TaskOptions, type TaskSender } from './task.js';
@@ -56,6 +57,7 @@ export class App implements TaskSender {
   private brokerConn: Redis | null = null;
   private backendConn: Redis | null = null;
   private publisherInstance: Publisher | null = null;
+  private controlInstance: Control | null = null;
   private backendInstance: RedisBackend | null = null;
   private readonly opened: Redis[] = [];
 
@@ -166,6 +168,11 @@ export class App implements TaskSender {
     return this.backendInstance;
   }
 
+  /** Remote control of the workers (ping, inspect, revoke), Python's and ours. */
+  get control(): Control {
+    return (this.controlInstance ??= new Control(this.broker, () => this.open(this.brokerUrl), parseRedisUrl(this.brokerUrl).db));
+  }
+
   /** Opens a new connection to a URL of this app, closed with the app. */
   open(url: string): Redis {
     const conn = openRedis(url, this.options.redisOptions);
@@ -180,6 +187,7 @@ export class App implements TaskSender {
     this.brokerConn = this.backendConn = null;
     this.publisherInstance = null;
     this.backendInstance = null;
+    this.controlInstance = null;
   }
 
   private get publisher(): Publisher {

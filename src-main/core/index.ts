@@ -31,3 +31,4 @@ export { DeadLetters, type ListedDeadLetter } from './broker/dead-letters.js';
 export { parseRecord, type TaskRecord, type Attempt } from './records/task-record.js';
 export { decodeEvents, type CeleryEvent } from './events/envelope.js';
 export { Retry } from './errors.js';
+export { Control, type BroadcastOptions } from './control/client.js';

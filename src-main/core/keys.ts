@@ -111,3 +111,18 @@ export function eventPattern(db: number): string {
 export const WORKERS = `${CELERIAC_PREFIX}workers`;
 /** ...and what each says of itself (JSON: pool, concurrency, queues, counters). */
 export const WORKERS_INFO = `${CELERIAC_PREFIX}workers:info`;
+
+/** Remote control ("pidbox"): requests are published on `/<db>.celery.pidbox` (a fanout)... */
+export function controlChannel(db: number): string {
+  return `/${db}.celery.pidbox`;
+}
+/** ...and replies pushed onto the caller's list, found through this exchange's bindings. */
+export const REPLY_EXCHANGE = 'reply.celery.pidbox';
+
+/** The reply list of a control client. */
+export function replyQueue(oid: string): string {
+  return `${oid}.${REPLY_EXCHANGE}`;
+}
+
+/** Revoked task ids scored by when the revocation expires (unix ms), so a restarted worker still knows them. */
+export const REVOKED = `${CELERIAC_PREFIX}revoked`;

@@ -49,6 +49,26 @@ describe.runIf(available)('a Celeriac worker among Python Celery', () => {
     expect(Date.parse(`${meta.date_done}Z`)).toBeGreaterThanOrEqual(sent + 1000);
   });
 
+  it('answers Celery\'s own remote control: inspect ping / registered / active', async () => {
+    const ping = JSON.parse(await runPython('pyclient.py', ['inspect', 'ping'], env()));
+    expect(ping['ts@test']).toEqual({ ok: 'pong' });
+    const registered = JSON.parse(await runPython('pyclient.py', ['inspect', 'registered'], env()));
+    expect(registered['ts@test']).toContain('tasks.add');
+    const running = await app.sendTask('tasks.sleep', [1500]);
+    await new Promise((r) => setTimeout(r, 200));
+    const active = JSON.parse(await runPython('pyclient.py', ['inspect', 'active'], env()));
+    expect(active['ts@test']).toEqual([expect.objectContaining({ id: running.id, name: 'tasks.sleep' })]);
+    await running.get({ timeout: 10_000 });
+  });
+
+  it('discards a task revoked by Python\'s app.control.revoke', async () => {
+    const list = uniqueName('ran');
+    const r = await app.sendTask('tasks.record', [list, 'x'], {}, { countdown: 1 });
+    await runPython('pyclient.py', ['revoke', r.id], env());
+    await expect(r.get({ timeout: 10_000 })).rejects.toMatchObject({ name: 'TaskRevokedError', message: 'revoked' });
+    expect(await redis.llen(list)).toBe(0);
+  });
+
   it('shares a queue with a Python worker: every task runs, once, some on each', async () => {
     const queue = uniqueName('shared');
     const list = uniqueName('ran');

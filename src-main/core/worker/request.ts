@@ -15,6 +15,9 @@ import { encodeRecord, preview, sentRecord, type Attempt, type TaskRecord } from
 import type { ResolvedWorkerOptions } from './options.js';
 import type { Job, Outcome, SerializedError, TaskInfo } from './pool/messages.js';
 import type { TaskPool } from './pool/task-pool.js';
+import type { Revocations } from '../control/revocations.js';
+import { TaskFailure } from '../errors.js';
+import { serializeError } from './executor.js';
 
 /** Progress is written at most this often per task; the latest value always lands. */
 const PROGRESS_INTERVAL_MS = 100;
@@ -40,6 +43,22 @@ export interface RequestDeps {
   events: EventDispatcher;
   /** Told of every task this worker moved into the schedule, so it wakes up for it in time. */
   onScheduled: (etaMs: number) => void;
+  /** Ids not to run (remote-control revoke). */
+  revocations: Revocations;
+}
+
+/** What `celery inspect active` reports of a running task. */
+export interface RequestInfo {
+  id: string;
+  name: string;
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+  type: string;
+  hostname: string;
+  time_start: number;
+  acknowledged: boolean;
+  delivery_info: { exchange: string; routing_key: string; priority: number; redelivered: boolean };
+  worker_pid: number;
 }
 
 export interface RequestStats {
@@ -77,10 +96,14 @@ export class RequestHandler {
   private readonly sameRedis: boolean;
   private readonly events: EventDispatcher;
   private readonly onScheduled: (etaMs: number) => void;
+  private readonly revocations: Revocations;
+  /** Running tasks revoked with terminate: stored as REVOKED whatever they return. */
+  private readonly terminated = new Set<string>();
 
   constructor(deps: RequestDeps) {
     ({ qos: this.qos, backend: this.backend, publisher: this.publisher, pool: this.pool, tasks: this.tasks } = deps);
     ({ options: this.options, log: this.log, sameRedis: this.sameRedis, events: this.events, onScheduled: this.onScheduled } = deps);
+    this.revocations = deps.revocations;
     this.logTasks = deps.log.isLevelEnabled('info');
     this.startedSweep = setInterval(() => this.recordStarted(), STARTED_RECORD_AFTER_MS);
     this.startedSweep.unref();
@@ -95,6 +118,32 @@ export class RequestHandler {
       const record: TaskRecord = { ...sentRecord(run.msg), state: STARTED, worker: this.options.name, started: run.started };
       this.qos.writeRecord(id, encodeRecord(record)).catch(() => undefined);
     }
+  }
+
+  /** The running tasks, as `celery inspect active` lists them. */
+  activeRequests(): RequestInfo[] {
+    return [...this.running.values()].map(({ msg, started }) => ({
+      id: msg.id,
+      name: msg.task,
+      args: msg.args,
+      kwargs: msg.kwargs,
+      type: msg.task,
+      hostname: this.options.name,
+      time_start: started / 1000,
+      acknowledged: true,
+      delivery_info: { exchange: msg.exchange, routing_key: msg.routingKey, priority: msg.priority, redelivered: msg.redelivered },
+      worker_pid: process.pid,
+    }));
+  }
+
+  /** Aborts running tasks (revoke with terminate); they end as REVOKED. @returns the ids that were running */
+  terminate(ids: string[]): string[] {
+    const hit = ids.filter((id) => this.running.has(id));
+    for (const id of hit) {
+      this.terminated.add(id);
+      this.pool.abort(id, serializeError(new TaskFailure('TaskRevokedError', 'terminated', 'E_REVOKED')));
+    }
+    return hit;
   }
 
   /** From now on nothing is settled: the worker is handing its claims back. */
@@ -131,6 +180,12 @@ export class RequestHandler {
       const record = { ...sentRecord(msg), state: FAILURE, worker: this.options.name, error: { type: 'NotRegistered', message: msg.task }, message: claim.raw };
       await this.qos.writeRecord(msg.id, JSON.stringify(record));
       return this.deadLetter(claim, 'unknown_task', `no task named ${JSON.stringify(msg.task)} is registered in this worker`);
+    }
+    if (this.revocations.has(msg.id)) {
+      this.log.info(`[Worker] Discarding revoked task: ${msg.task}[${msg.id}]`);
+      this.events.sendTaskEvent('task-revoked', msg.id, { terminated: false, signum: null, expired: false });
+      await this.end(claim, msg, info, this.meta(msg, REVOKED, { exc_type: 'TaskRevokedError', exc_message: ['revoked'], exc_module: 'celery.exceptions' }), null);
+      return;
     }
     const now = Date.now();
     const expires = msg.expires ? parseCeleryIso(msg.expires) : null;
@@ -184,6 +239,11 @@ export class RequestHandler {
 
   private async settle(claim: Claim, msg: TaskMessage, info: TaskInfo, outcome: Outcome, times: RunTimes): Promise<void> {
     if (this.abandoned) return;
+    if (this.terminated.delete(msg.id)) {
+      this.events.sendTaskEvent('task-revoked', msg.id, { terminated: true, signum: 15, expired: false });
+      const revoked = this.meta(msg, REVOKED, { exc_type: 'TaskRevokedError', exc_message: ['terminated'], exc_module: 'celery.exceptions' });
+      return this.end(claim, msg, info, revoked, { ...times, outcome });
+    }
     const label = (): string => `${msg.task}[${msg.id}]`;
     switch (outcome.kind) {
       case 'success':
@@ -236,7 +296,7 @@ export class RequestHandler {
       finished,
       runtime: run?.outcome.runtime,
       result: run?.outcome.kind === 'success' ? preview(run.outcome.value) : undefined,
-      error: error ?? (meta.status === REVOKED ? { type: 'TaskRevokedError', message: 'expired' } : undefined),
+      error: meta.status === REVOKED ? { type: 'TaskRevokedError', message: String((meta.result as { exc_message?: unknown[] }).exc_message?.[0] ?? '') } : error,
       // Kept so a failed task can be sent again exactly as it was.
       message: failed ? claim.raw : undefined,
     };

@@ -6,6 +6,9 @@ import { QoS } from '../broker/qos.js';
 import { connectOrExplain, parseRedisUrl } from '../broker/connection.js';
 import { EventDispatcher } from '../events/dispatcher.js';
 import { Heartbeat } from './heartbeat.js';
+import { ControlServer } from '../control/server.js';
+import { Revocations } from '../control/revocations.js';
+import { controlHandlers } from './control-handlers.js';
 import { consumptionOrder } from '../keys.js';
 import { Consumer } from './consumer.js';
 import { resolveTaskModule } from './loader.js';
@@ -38,6 +41,8 @@ export class Worker extends EventEmitter {
   private promoteAt = Infinity;
   private events!: EventDispatcher;
   private heartbeat: Heartbeat | null = null;
+  private revocations!: Revocations;
+  private control: ControlServer | null = null;
   private stopping: Promise<void> | null = null;
   /** Ends the warm-shutdown wait early (a second signal). */
   private cutGrace: (() => void) | null = null;
@@ -79,7 +84,10 @@ export class Worker extends EventEmitter {
     for (const info of await this.pool.start()) this.tasks.set(info.name, info);
     this.qos = new QoS(this.app.broker);
     const sameRedis = this.app.backendUrl === this.app.brokerUrl;
-    this.events = new EventDispatcher(this.app.broker, parseRedisUrl(this.app.brokerUrl).db, o.name, o.events);
+    const broker = parseRedisUrl(this.app.brokerUrl);
+    this.events = new EventDispatcher(this.app.broker, broker.db, o.name, o.events);
+    this.revocations = new Revocations(this.app.broker);
+    await this.revocations.load();
     this.handler = new RequestHandler({
       qos: this.qos,
       backend: this.app.backend,
@@ -91,6 +99,7 @@ export class Worker extends EventEmitter {
       sameRedis,
       events: this.events,
       onScheduled: (eta) => this.scheduled(eta),
+      revocations: this.revocations,
     });
     await this.restoreStale();
     this.consumer = new Consumer(
@@ -109,6 +118,16 @@ export class Worker extends EventEmitter {
       info: { pool: o.pool, concurrency: o.concurrency, queues: o.queues, events: o.events },
     }));
     await this.heartbeat.start();
+    this.control = new ControlServer(this.app.broker, () => this.app.open(this.app.brokerUrl), broker.db, o.name, controlHandlers({
+      options: o,
+      tasks: () => [...this.tasks.keys()],
+      handler: this.handler,
+      revocations: this.revocations,
+      startedAt: Date.now(),
+      broker: { host: broker.host, port: broker.port, db: broker.db },
+      shutdown: () => this.emit('shutdown-requested'),
+    }), (err) => this.log.error(`[Control] ${(err as Error).message}`));
+    await this.control.start();
     this.emit('ready');
   }
 
@@ -130,6 +149,7 @@ export class Worker extends EventEmitter {
   private async shutdown(immediate: boolean): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     if (this.promoteTimer) clearTimeout(this.promoteTimer);
+    this.control?.stop();
     await this.consumer?.stop();
     if (!immediate && this.inflight.size > 0) {
       this.log.info(`[Worker] waiting up to ${this.options.shutdownGrace}s for ${this.inflight.size} task(s) to finish`);

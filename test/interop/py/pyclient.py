@@ -8,6 +8,8 @@ usage: pyclient.py <command> [args...]   (prints one JSON line)
   retried NAME RETRIES S    send_task as a Python worker's retry re-sends it (retries, countdown)
   get ID [TIMEOUT]          AsyncResult(ID).get(); prints {"state", "result"} or the exception
   state ID                  AsyncResult(ID).state and .info, without waiting
+  inspect METHOD            app.control.inspect().METHOD(); prints the replies
+  revoke ID                 app.control.revoke(ID)
 """
 import json
 import sys
@@ -47,6 +49,11 @@ def main(cmd, *args):
         except Exception as exc:  # noqa: BLE001
             return dict(exc_json(r.id, exc), state=r.state)
         return {"id": r.id, "state": r.state, "result": value}
+    if cmd == "inspect":
+        return getattr(app.control.inspect(timeout=1), args[0])() or {}
+    if cmd == "revoke":
+        app.control.revoke(args[0])
+        return {"id": args[0]}
     if cmd == "state":
         r = app.AsyncResult(args[0])
         info = r.info
