@@ -1,0 +1,48 @@
+/**
+ * The control room's contract: one table of methods, each with a zod schema for its input and
+ * a TypeScript type for its output. The Electron IPC adapter and the headless WebSocket server
+ * both serve exactly this table; the renderer imports its types only.
+ */
+import { z } from 'zod';
+import type { QueueInfo, QueuedMessage } from './queues.js';
+import type { WorkerInfo } from './workers.js';
+
+const queueName = z.string().min(1).max(512);
+
+export const contract = {
+  'queues:list': {
+    input: z.object({}).strict(),
+    output: undefined as unknown as QueueInfo[],
+  },
+  'queues:browse': {
+    input: z.object({ queue: queueName, offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(500).default(50) }).strict(),
+    output: undefined as unknown as { total: number; messages: QueuedMessage[] },
+  },
+  'queues:purge': {
+    // `confirm: true` is the UI's confirmation made explicit in the call.
+    input: z.object({ queue: queueName, confirm: z.literal(true) }).strict(),
+    output: undefined as unknown as { purged: number },
+  },
+  'workers:list': {
+    input: z.object({}).strict(),
+    output: undefined as unknown as WorkerInfo[],
+  },
+} as const;
+
+export type Method = keyof typeof contract;
+/** What a method takes (before defaults are applied). */
+export type Input<M extends Method> = z.input<(typeof contract)[M]['input']>;
+/** What a method returns. */
+export type Output<M extends Method> = (typeof contract)[M]['output'];
+
+/** The typed error every transport returns for a call it cannot serve. */
+export interface ContractError {
+  code: 'E_UNKNOWN_METHOD' | 'E_BAD_INPUT' | 'E_FAILED';
+  message: string;
+  /** For E_BAD_INPUT: where the input is wrong. */
+  issues?: Array<{ path: string; message: string }>;
+}
+
+export function isMethod(name: unknown): name is Method {
+  return typeof name === 'string' && Object.hasOwn(contract, name);
+}
