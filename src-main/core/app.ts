@@ -10,6 +10,7 @@ import { ConfigurationError } from './errors.js';
 import { Control } from './control/client.js';
 import { DEFAULT_QUEUE } from './keys.js';
 import { buildTaskMessage, checkArguments, type ProducerIdentity, type SendOptions } from './protocol/build.js';
+import type { TaskMessage } from './protocol/types.js';
 import { Task, type TaskCall, type TaskFn, type TaskOptions, type TaskSender } from './task.js';
 
 export interface AppOptions {
@@ -98,6 +99,11 @@ export class App implements TaskSender {
     const msg = buildTaskMessage(name, args, kwargs, { queue: this.defaultQueue, ...options }, this.identity);
     await this.publisher.publish(msg);
     return new AsyncResult<R>(msg.id, this.backend);
+  }
+
+  /** Publishes a message as it is (e.g. a stored one sent again), with its record when records are on. */
+  async publishMessage(msg: TaskMessage): Promise<void> {
+    await this.publisher.publish(msg);
   }
 
   /**

@@ -6,8 +6,11 @@
 import { z } from 'zod';
 import type { QueueInfo, QueuedMessage } from './queues.js';
 import type { WorkerInfo } from './workers.js';
+import type { TaskDetail } from './tasks.js';
 
 const queueName = z.string().min(1).max(512);
+const taskId = z.string().min(1).max(256);
+const json = z.json();
 
 export const contract = {
   'queues:list': {
@@ -22,6 +25,31 @@ export const contract = {
     // `confirm: true` is the UI's confirmation made explicit in the call.
     input: z.object({ queue: queueName, confirm: z.literal(true) }).strict(),
     output: undefined as unknown as { purged: number },
+  },
+  'tasks:get': {
+    input: z.object({ id: taskId }).strict(),
+    output: undefined as unknown as TaskDetail,
+  },
+  'tasks:retry': {
+    input: z.object({ ids: z.array(taskId).min(1).max(10_000) }).strict(),
+    output: undefined as unknown as { retried: string[]; errors: Array<{ id: string; message: string }> },
+  },
+  'tasks:revoke': {
+    input: z.object({ ids: z.array(taskId).min(1).max(10_000), terminate: z.boolean().default(false) }).strict(),
+    output: undefined as unknown as { revoked: string[] },
+  },
+  'tasks:submit': {
+    input: z
+      .object({
+        name: z.string().min(1).max(512),
+        args: z.array(json).default([]),
+        kwargs: z.record(z.string(), json).default({}),
+        queue: queueName.optional(),
+        priority: z.number().int().min(0).max(9).optional(),
+        countdown: z.number().min(0).max(10 * 365 * 86_400).optional(),
+      })
+      .strict(),
+    output: undefined as unknown as { id: string },
   },
   'workers:list': {
     input: z.object({}).strict(),

@@ -1,7 +1,8 @@
-import type { Redis } from 'ioredis';
+import type { App } from '../core/app.js';
 import { contract, isMethod, type ContractError, type Method, type Output } from './contract.js';
 import { browseQueue, listQueues, purgeQueue } from './queues.js';
 import { listWorkers } from './workers.js';
+import { getTask, retryTask, submitTask } from './tasks.js';
 
 /** A call's outcome, as both transports send it back. */
 export type CallResult<M extends Method> = { ok: true; value: Output<M> } | { ok: false; error: ContractError };
@@ -11,7 +12,8 @@ export type CallResult<M extends Method> = { ok: true; value: Output<M> } | { ok
  * contract's schema on arrival; a bad call gets a typed error, never an exception.
  */
 export class ControlRoomService {
-  constructor(private readonly redis: Redis) {}
+  /** @param app an app on the Redis the control room shows (with taskRecords on, for submits) */
+  constructor(private readonly app: App) {}
 
   async call<M extends Method>(method: M | string, input: unknown): Promise<CallResult<M>> {
     if (!isMethod(method)) return { ok: false, error: { code: 'E_UNKNOWN_METHOD', message: `no method ${JSON.stringify(method)}` } };
@@ -30,13 +32,33 @@ export class ControlRoomService {
   private async dispatch(method: Method, input: Record<string, unknown>): Promise<unknown> {
     switch (method) {
       case 'queues:list':
-        return listQueues(this.redis);
+        return listQueues(this.app.broker);
       case 'queues:browse':
-        return browseQueue(this.redis, input.queue as string, input.offset as number, input.limit as number);
+        return browseQueue(this.app.broker, input.queue as string, input.offset as number, input.limit as number);
       case 'queues:purge':
-        return { purged: await purgeQueue(this.redis, input.queue as string) };
+        return { purged: await purgeQueue(this.app.broker, input.queue as string) };
+      case 'tasks:get':
+        return getTask(this.app, input.id as string);
+      case 'tasks:retry': {
+        const retried: string[] = [];
+        const errors: Array<{ id: string; message: string }> = [];
+        for (const id of input.ids as string[]) {
+          await retryTask(this.app, id).then(
+            () => retried.push(id),
+            (err: unknown) => errors.push({ id, message: (err as Error).message }),
+          );
+        }
+        return { retried, errors };
+      }
+      case 'tasks:revoke':
+        await this.app.control.revoke(input.ids as string[], { terminate: input.terminate as boolean, timeout: 500 });
+        return { revoked: input.ids };
+      case 'tasks:submit': {
+        const { name, args, kwargs, queue, priority, countdown } = input as { name: string; args: unknown[]; kwargs: Record<string, unknown>; queue?: string; priority?: number; countdown?: number };
+        return submitTask(this.app, name, args, kwargs, { queue, priority, countdown });
+      }
       case 'workers:list':
-        return listWorkers(this.redis);
+        return listWorkers(this.app.broker);
     }
   }
 }

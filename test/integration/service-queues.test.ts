@@ -12,7 +12,7 @@ let redis: Redis;
 let app: App;
 useRedisSuite((s) => ({ server, redis, app } = s));
 
-const service = (): ControlRoomService => new ControlRoomService(redis);
+const service = (): ControlRoomService => new ControlRoomService(app);
 
 describe('service: queues', () => {
   it('lists every task queue with its depth per priority, Python-declared ones included', async () => {

@@ -1,0 +1,55 @@
+import type { App } from '../core/app.js';
+import type { ResultMeta } from '../core/backend/result-meta.js';
+import { ConfigurationError } from '../core/errors.js';
+import { attemptsKey, RECORDS } from '../core/keys.js';
+import { decodeTaskMessage } from '../core/protocol/decode.js';
+import type { SendOptions } from '../core/protocol/build.js';
+import { randomUUID } from 'node:crypto';
+import { parseRecord, type Attempt, type TaskRecord } from '../core/records/task-record.js';
+
+/** Everything the task detail view shows. */
+export interface TaskDetail {
+  record: TaskRecord | null;
+  /** Runs beyond a first success, oldest first. */
+  attempts: Attempt[];
+  /** The result backend's meta (PENDING when there is none). */
+  meta: ResultMeta;
+}
+
+/** A task's record, attempts and result. */
+export async function getTask(app: App, id: string): Promise<TaskDetail> {
+  const [stored, attempts, meta] = await Promise.all([
+    app.broker.hget(RECORDS, id),
+    app.broker.lrange(attemptsKey(id), 0, -1),
+    app.asyncResult(id).info(),
+  ]);
+  return { record: stored === null ? null : parseRecord(stored), attempts: attempts.map((a) => JSON.parse(a) as Attempt), meta };
+}
+
+/**
+ * Sends a failed (or revoked) task again from its original message: the same id, `retries`
+ * + 1, a new delivery. Its earlier attempts stay listed; its stored result is cleared so it
+ * reads PENDING until the new run ends.
+ * @throws ConfigurationError when the task kept no message (it did not fail, or its record expired)
+ */
+export async function retryTask(app: App, id: string): Promise<{ id: string; queue: string }> {
+  const stored = await app.broker.hget(RECORDS, id);
+  const record = stored === null ? null : parseRecord(stored);
+  if (!record?.message) {
+    throw new ConfigurationError(`task ${id} kept no message to send again: only failed and revoked tasks do, until their record expires`);
+  }
+  const decoded = decodeTaskMessage(record.message);
+  if (!decoded.ok) throw new ConfigurationError(`task ${id}'s stored message cannot be decoded: ${decoded.error.message}`);
+  const msg = { ...decoded.message, retries: decoded.message.retries + 1, eta: null, deliveryTag: randomUUID(), redelivered: false };
+  await app.backend.forget(id);
+  await app.publishMessage(msg);
+  return { id, queue: msg.routingKey };
+}
+
+/** Sends a task from the submit form (or raw JSON for tasks only a remote worker knows). */
+export async function submitTask(
+  app: App, name: string, args: unknown[], kwargs: Record<string, unknown>, options: Pick<SendOptions, 'queue' | 'priority' | 'countdown'>,
+): Promise<{ id: string }> {
+  const r = await app.sendTask(name, args, kwargs, options);
+  return { id: r.id };
+}
