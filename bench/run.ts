@@ -7,6 +7,7 @@ import { startRedisServer } from '../test/helpers/redis-server.js';
 import { spawnSync } from 'node:child_process';
 import { benchEnqueue } from './enqueue.js';
 import { benchWorker } from './worker.js';
+import { benchControlRoom } from './control-room.js';
 import { printTable } from './lib/report.js';
 
 const server = await startRedisServer();
@@ -18,6 +19,7 @@ try {
   const hasPython = spawnSync('/usr/bin/python3', ['-c', 'import celery']).status === 0;
   if (!hasPython) console.warn('[bench] Python Celery not measured: /usr/bin/python3 cannot import celery (apt-get install -y python3-celery)');
   printTable('Worker (Python Celery column: see each row)', await benchWorker(server.url, redis, hasPython));
+  printTable('Control room', await benchControlRoom(server.url, redis));
 } finally {
   await server.stop();
 }

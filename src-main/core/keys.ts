@@ -89,6 +89,9 @@ export const RECORDS = `${CELERIAC_PREFIX}records`;
 /** Task ids scored by the time the task was first seen (unix ms): the list's order, and its cap. */
 export const RECORDS_INDEX = `${CELERIAC_PREFIX}records:index`;
 
+/** Pub/sub channel on which record writers announce the ids they wrote (comma-separated). */
+export const RECORDS_CHANGED = `${CELERIAC_PREFIX}records:changed`;
+
 /** Every attempt of a task, oldest first (JSON entries); expires with the results. */
 export function attemptsKey(taskId: string): string {
   return `${CELERIAC_PREFIX}attempts:${taskId}`;

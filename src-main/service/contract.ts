@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { QueueInfo, QueuedMessage } from './queues.js';
 import type { WorkerInfo } from './workers.js';
 import type { TaskDetail } from './tasks.js';
+import type { ListedTask } from './task-index.js';
 
 const queueName = z.string().min(1).max(512);
 const taskId = z.string().min(1).max(256);
@@ -25,6 +26,20 @@ export const contract = {
     // `confirm: true` is the UI's confirmation made explicit in the call.
     input: z.object({ queue: queueName, confirm: z.literal(true) }).strict(),
     output: undefined as unknown as { purged: number },
+  },
+  'tasks:list': {
+    input: z
+      .object({
+        state: z.string().max(64).optional(),
+        name: z.string().max(512).optional(),
+        queue: queueName.optional(),
+        worker: z.string().max(512).optional(),
+        text: z.string().max(512).optional(),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(100),
+      })
+      .strict(),
+    output: undefined as unknown as { total: number; tasks: ListedTask[] },
   },
   'tasks:get': {
     input: z.object({ id: taskId }).strict(),

@@ -3,6 +3,7 @@ import { contract, isMethod, type ContractError, type Method, type Output } from
 import { browseQueue, listQueues, purgeQueue } from './queues.js';
 import { listWorkers } from './workers.js';
 import { getTask, retryTask, submitTask } from './tasks.js';
+import { TaskIndex, type ListedTask, type TaskFilter } from './task-index.js';
 
 /** A call's outcome, as both transports send it back. */
 export type CallResult<M extends Method> = { ok: true; value: Output<M> } | { ok: false; error: ContractError };
@@ -12,8 +13,26 @@ export type CallResult<M extends Method> = { ok: true; value: Output<M> } | { ok
  * contract's schema on arrival; a bad call gets a typed error, never an exception.
  */
 export class ControlRoomService {
+  private readonly tasks: TaskIndex;
+
   /** @param app an app on the Redis the control room shows (with taskRecords on, for submits) */
-  constructor(private readonly app: App) {}
+  constructor(private readonly app: App) {
+    this.tasks = new TaskIndex(app.broker, () => app.open(app.brokerUrl));
+  }
+
+  /** Loads the task list and keeps it live. */
+  start(): Promise<void> {
+    return this.tasks.start();
+  }
+
+  stop(): void {
+    this.tasks.stop();
+  }
+
+  /** Live updates of the task list (the transports push them to the renderer). */
+  onTasksChanged(listener: (changed: ListedTask[]) => void): () => void {
+    return this.tasks.onChange(listener);
+  }
 
   async call<M extends Method>(method: M | string, input: unknown): Promise<CallResult<M>> {
     if (!isMethod(method)) return { ok: false, error: { code: 'E_UNKNOWN_METHOD', message: `no method ${JSON.stringify(method)}` } };
@@ -37,6 +56,10 @@ export class ControlRoomService {
         return browseQueue(this.app.broker, input.queue as string, input.offset as number, input.limit as number);
       case 'queues:purge':
         return { purged: await purgeQueue(this.app.broker, input.queue as string) };
+      case 'tasks:list': {
+        const { offset, limit, ...filter } = input as unknown as TaskFilter & { offset: number; limit: number };
+        return this.tasks.list(filter, offset, limit);
+      }
       case 'tasks:get':
         return getTask(this.app, input.id as string);
       case 'tasks:retry': {

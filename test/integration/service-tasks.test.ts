@@ -12,6 +12,14 @@ useRedisSuite((s) => ({ redis, app } = s), { app: { taskRecords: true }, worker:
 
 const service = (): ControlRoomService => new ControlRoomService(app);
 
+async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('service: tasks', () => {
   it('submits a task from the form and shows its detail once it ran', async () => {
     const submitted = await service().call('tasks:submit', { name: 'tasks.add', args: [2, 3] });
@@ -46,5 +54,42 @@ describe('service: tasks', () => {
   it('refuses a submit whose arguments are not JSON-shaped', async () => {
     expect(await service().call('tasks:submit', { name: 'tasks.add', args: 'nope' })).toMatchObject({ ok: false, error: { code: 'E_BAD_INPUT', issues: [{ path: 'args' }] } });
     expect(await service().call('tasks:submit', { name: 'tasks.add', priority: 12 })).toMatchObject({ ok: false, error: { code: 'E_BAD_INPUT' } });
+  });
+});
+
+describe('service: the task list', () => {
+  it('lists records newest first, filters them, and stays live without polling Redis', async () => {
+    const svc = service();
+    await svc.start();
+    try {
+      const changes: string[] = [];
+      svc.onTasksChanged((changed) => changes.push(...changed.map((t) => `${t.id}:${t.state}`)));
+      const queue = uniqueName('listq');
+      const ok = await app.sendTask('tasks.add', [40, 2], {}, { queue: 'celery' });
+      const bad = await app.sendTask('tasks.fail', ['needle in the error']);
+      const waiting = await app.sendTask('tasks.add', [7, 7], {}, { queue });
+      await ok.get({ timeout: 10_000 });
+      await bad.get({ timeout: 10_000 }).catch(() => undefined);
+      await until(() => changes.includes(`${bad.id}:FAILURE`) && changes.includes(`${ok.id}:SUCCESS`));
+
+      const all = await svc.call('tasks:list', {});
+      if (!all.ok) throw new Error(all.error.message);
+      const ids = all.value.tasks.map((t) => t.id);
+      expect(ids.indexOf(waiting.id)).toBeLessThan(ids.indexOf(ok.id)); // newest first
+      expect(all.value.tasks.find((t) => t.id === waiting.id)).toMatchObject({ state: 'PENDING', queue, argsrepr: '(7, 7)' });
+
+      const failures = await svc.call('tasks:list', { state: 'FAILURE' });
+      expect(failures.ok && failures.value.tasks.map((t) => t.id)).toContain(bad.id);
+      expect(failures.ok && failures.value.tasks.every((t) => t.state === 'FAILURE')).toBe(true);
+      const text = await svc.call('tasks:list', { text: 'NEEDLE' });
+      expect(text.ok && text.value.tasks.map((t) => t.id)).toEqual([bad.id]);
+      const byQueue = await svc.call('tasks:list', { queue });
+      expect(byQueue.ok && byQueue.value).toMatchObject({ total: 1, tasks: [{ id: waiting.id }] });
+      const page = await svc.call('tasks:list', { offset: 1, limit: 1 });
+      expect(page.ok && page.value.tasks).toHaveLength(1);
+      expect(page.ok && page.value.tasks[0]!.id).toBe(ids[1]);
+    } finally {
+      svc.stop();
+    }
   });
 });

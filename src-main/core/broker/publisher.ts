@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { bindingKey, bindingMember, PRIORITY_STEPS, queueListKey, RECORDS, RECORDS_INDEX } from '../keys.js';
+import { bindingKey, bindingMember, PRIORITY_STEPS, queueListKey, RECORDS, RECORDS_CHANGED, RECORDS_INDEX } from '../keys.js';
 import { encodeTaskMessage } from '../protocol/encode.js';
 import { TemplateEncoder } from '../protocol/template-encoder.js';
 import { callScript, registerScripts } from '../scripts.js';
@@ -39,7 +39,7 @@ export class Publisher {
     const payload = encodeTaskMessage(msg);
     if (this.records) {
       // A pending task's record is its message (see records/task-record.ts): nothing more to encode.
-      const args = [payload, declare ? bindingMember(queue, queue) : '', msg.id, Date.now()];
+      const args = [payload, declare ? bindingMember(queue, queue) : '', msg.id, Date.now(), RECORDS_CHANGED];
       await callScript(this.redis, 'publishTask', [bindingKey(queue), list, RECORDS, RECORDS_INDEX], args);
     } else if (declare) {
       execValues(await this.redis.multi().sadd(bindingKey(queue), bindingMember(queue, queue)).lpush(list, payload).exec());
@@ -78,7 +78,8 @@ export class Publisher {
     let index: (string | number)[] = [];
     const flushRecords = (): void => {
       if (records.length === 0) return;
-      pending.push(this.redis.hset(RECORDS, ...records), this.redis.zadd(RECORDS_INDEX, 'NX', ...index));
+      const ids = index.filter((_, i) => i % 2 === 1).join(',');
+      pending.push(this.redis.hset(RECORDS, ...records), this.redis.zadd(RECORDS_INDEX, 'NX', ...index), this.redis.publish(RECORDS_CHANGED, ids));
       records = [];
       index = [];
     };

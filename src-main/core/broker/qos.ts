@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
-  attemptsKey, bindingKey, DEAD_LETTERS, RECORDS, RECORDS_INDEX, SCHEDULE, SCHEDULE_MESSAGES, SEP, taskMetaKey, UNACKED,
+  attemptsKey, bindingKey, DEAD_LETTERS, RECORDS, RECORDS_CHANGED, RECORDS_INDEX, SCHEDULE, SCHEDULE_MESSAGES, SEP, taskMetaKey, UNACKED,
   UNACKED_INDEX, UNACKED_MUTEX,
 } from '../keys.js';
 import { callScript, registerScripts } from '../scripts.js';
@@ -87,7 +87,7 @@ export class QoS {
 
   /** Writes a task's record (e.g. STARTED for a task still running after a moment). */
   async writeRecord(taskId: string, recordJson: string): Promise<void> {
-    await this.redis.multi().hset(RECORDS, taskId, recordJson).zadd(RECORDS_INDEX, 'NX', Date.now(), taskId).exec();
+    await this.redis.multi().hset(RECORDS, taskId, recordJson).zadd(RECORDS_INDEX, 'NX', Date.now(), taskId).publish(RECORDS_CHANGED, taskId).exec();
   }
 
   /**
@@ -104,7 +104,7 @@ export class QoS {
     for (let i = 0; i < all.length; i += FINISH_BATCH) {
       const batch = all.slice(i, i + FINISH_BATCH);
       const keys = [UNACKED, UNACKED_INDEX, RECORDS, RECORDS_INDEX];
-      const args: (string | number)[] = [this.finishExpires, Date.now()];
+      const args: (string | number)[] = [this.finishExpires, Date.now(), RECORDS_CHANGED];
       for (const f of batch) {
         keys.push(taskMetaKey(f.taskId), attemptsKey(f.taskId));
         args.push(f.tag, f.taskId, f.metaJson, f.recordJson, f.attemptJson);

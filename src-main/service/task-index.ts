@@ -1,0 +1,156 @@
+import type { Redis } from 'ioredis';
+import { RECORDS, RECORDS_CHANGED, RECORDS_INDEX } from '../core/keys.js';
+import { parseRecord, type TaskRecord } from '../core/records/task-record.js';
+
+/** The task list's filters; every given one must match. */
+export interface TaskFilter {
+  state?: string;
+  name?: string;
+  queue?: string;
+  worker?: string;
+  /** Case-insensitive text in the id, the arguments or the error. */
+  text?: string;
+}
+
+/** A record with the time the task was first seen (unix ms), which orders the list. */
+export interface ListedTask extends TaskRecord {
+  seen: number;
+}
+
+/** What the index keeps per task: the record, and its text lowercased once for searching. */
+interface Entry {
+  task: ListedTask;
+  haystack: string;
+}
+
+/** How often announced changes are read back (ms): live, without a read per change. */
+const FLUSH_MS = 50;
+/** A full re-read, to catch what pub/sub may have missed (a reconnect) and drop trimmed records. */
+const RESYNC_MS = 60_000;
+const CHUNK = 1000;
+
+/**
+ * The control room's view of the task records, held in memory so that any filter over 100k
+ * records answers in milliseconds. It is kept live by the record writers' announcements on
+ * `celeriac:records:changed` (workers and producers publish the ids they wrote) and re-read in
+ * full now and then. Redis stays the truth; this is a cache of it.
+ */
+export class TaskIndex {
+  private readonly byId = new Map<string, Entry>();
+  /** Newest first; rebuilt lazily when records were added or removed. */
+  private ordered: Entry[] = [];
+  private dirty = false;
+  private readonly pending = new Set<string>();
+  private subscriber: Redis | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private readonly listeners = new Set<(changed: ListedTask[]) => void>();
+
+  constructor(private readonly redis: Redis, private readonly openSubscriber: () => Redis) {}
+
+  /** Subscribes to changes, then loads every record. */
+  async start(): Promise<void> {
+    const sub = this.openSubscriber();
+    sub.on('message', (_c: string, ids: string) => ids.split(',').forEach((id) => id && this.pending.add(id)));
+    // After a reconnect anything may have been missed: read everything again.
+    sub.on('ready', () => void this.resync().catch(() => undefined));
+    await sub.subscribe(RECORDS_CHANGED);
+    this.subscriber = sub;
+    await this.resync();
+    this.timers.push(setInterval(() => void this.flush().catch(() => undefined), FLUSH_MS));
+    this.timers.push(setInterval(() => void this.resync().catch(() => undefined), RESYNC_MS));
+  }
+
+  stop(): void {
+    this.timers.forEach(clearInterval);
+    this.timers = [];
+    this.subscriber?.disconnect();
+    this.subscriber = null;
+  }
+
+  /** Called with the records that changed, after each read-back (for live updates). */
+  onChange(listener: (changed: ListedTask[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** A page of the records that match, newest first, and how many match. */
+  list(filter: TaskFilter, offset: number, limit: number): { total: number; tasks: ListedTask[] } {
+    const all = this.sorted();
+    const text = filter.text?.toLowerCase();
+    if (!filter.state && !filter.name && !filter.queue && !filter.worker && !text) {
+      return { total: all.length, tasks: all.slice(offset, offset + limit).map((e) => e.task) };
+    }
+    const page: ListedTask[] = [];
+    let total = 0;
+    for (const { task: t, haystack } of all) {
+      if (filter.state && t.state !== filter.state) continue;
+      if (filter.name && t.name !== filter.name) continue;
+      if (filter.queue && t.queue !== filter.queue) continue;
+      if (filter.worker && t.worker !== filter.worker) continue;
+      if (text && !haystack.includes(text)) continue;
+      if (total >= offset && page.length < limit) page.push(t);
+      total++;
+    }
+    return { total, tasks: page };
+  }
+
+  /** Reads every record again; records gone from Redis (trimmed, expired) leave the view. */
+  async resync(): Promise<void> {
+    const entries = await this.redis.zrange(RECORDS_INDEX, 0, -1, 'WITHSCORES');
+    const seen = new Map<string, number>();
+    for (let i = 0; i < entries.length; i += 2) seen.set(entries[i]!, Number(entries[i + 1]));
+    const fresh = await this.read([...seen.keys()], seen);
+    this.byId.clear();
+    for (const t of fresh) this.byId.set(t.id, entry(t));
+    this.dirty = true;
+  }
+
+  /** Reads back the records announced since the last flush. */
+  private async flush(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const ids = [...this.pending];
+    this.pending.clear();
+    const scores = await this.redis.zmscore(RECORDS_INDEX, ...ids);
+    const seen = new Map<string, number>();
+    ids.forEach((id, i) => seen.set(id, scores[i] === null ? Date.now() : Number(scores[i])));
+    const changed = await this.read(ids, seen);
+    for (const t of changed) {
+      const known = this.byId.get(t.id);
+      if (known) {
+        // Updated in place: the ordered list keeps pointing at it.
+        known.task = { ...t, seen: known.task.seen };
+        known.haystack = entry(t).haystack;
+      } else {
+        this.byId.set(t.id, entry(t));
+        this.dirty = true;
+      }
+    }
+    if (changed.length > 0) for (const l of this.listeners) l(changed);
+  }
+
+  private async read(ids: string[], seen: Map<string, number>): Promise<ListedTask[]> {
+    const out: ListedTask[] = [];
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const chunk = ids.slice(i, i + CHUNK);
+      const values = await this.redis.hmget(RECORDS, ...chunk);
+      values.forEach((v, j) => {
+        const record = v === null ? null : parseRecord(v);
+        // The list needs no message bytes (tasks:get reads them): keep the cache small.
+        if (record) out.push({ ...record, message: undefined, seen: seen.get(chunk[j]!) ?? 0 });
+      });
+    }
+    return out;
+  }
+
+  private sorted(): Entry[] {
+    if (this.dirty) {
+      this.ordered = [...this.byId.values()].sort((a, b) => b.task.seen - a.task.seen);
+      this.dirty = false;
+    }
+    return this.ordered;
+  }
+}
+
+function entry(task: ListedTask): Entry {
+  return { task, haystack: `${task.id}\n${task.argsrepr}\n${task.kwargsrepr}\n${task.error?.message ?? ''}`.toLowerCase() };
+}
