@@ -65,8 +65,12 @@ describe('service: the task list', () => {
       const changes: string[] = [];
       svc.onTasksChanged((changed) => changes.push(...changed.map((t) => `${t.id}:${t.state}`)));
       const queue = uniqueName('listq');
+      // A few ms apart: the list's order is the time first seen, in ms.
+      const tick = (): Promise<unknown> => new Promise((r) => setTimeout(r, 5));
       const ok = await app.sendTask('tasks.add', [40, 2], {}, { queue: 'celery' });
+      await tick();
       const bad = await app.sendTask('tasks.fail', ['needle in the error']);
+      await tick();
       const waiting = await app.sendTask('tasks.add', [7, 7], {}, { queue });
       await ok.get({ timeout: 10_000 });
       await bad.get({ timeout: 10_000 }).catch(() => undefined);
