@@ -7,6 +7,7 @@ import { registerResult } from './result.js';
 import { registerWorker } from './worker.js';
 import { registerDead } from './dead.js';
 import { registerInspect } from './inspect.js';
+import { registerServe } from './serve.js';
 
 
 /** Builds the `celeriac` program; exported so tests can drive it in-process. */
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerWorker(program);
   registerDead(program);
   registerInspect(program);
+  registerServe(program);
   return program;
 }
 

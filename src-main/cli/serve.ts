@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { createApp, resolveBrokerUrl } from '../core/app.js';
+import { connectOrExplain } from '../core/broker/connection.js';
+import { startServer } from '../server/http-server.js';
+import { ControlRoomService } from '../service/service.js';
+import { numberIn } from './options.js';
+
+interface ServeFlags {
+  broker?: string;
+  host: string;
+  port: number;
+  token: boolean;
+}
+
+/** `celeriac serve`: the control room in a browser, over the same contract as the desktop app. */
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the control room on http://127.0.0.1:5555 (a token in the printed URL)')
+    .option('-b, --broker <url>', 'Redis to show (else $CELERIAC_BROKER_URL, $CELERY_BROKER_URL, redis://127.0.0.1:6379/0)')
+    .option('--host <host>', 'address to listen on; anything but loopback exposes the control room', '127.0.0.1')
+    .option('--port <n>', 'port to listen on', numberIn(0, 65535, true), 5555)
+    .option('--no-token', 'accept connections without the token (only behind your own authentication)')
+    .action(async (flags: ServeFlags) => {
+      const broker = resolveBrokerUrl(flags.broker);
+      const app = createApp({ broker, taskRecords: true });
+      await connectOrExplain(app.broker, broker);
+      const service = new ControlRoomService(app);
+      await service.start();
+      const server = await startServer({ service, host: flags.host, port: flags.port, token: flags.token ? undefined : null });
+      process.stdout.write(`Celeriac control room: ${server.url}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await server.close();
+      service.stop();
+      await app.close();
+    });
+}

@@ -1,0 +1,23 @@
+/**
+ * The headless transport's messages: the contract's calls and events as JSON over one
+ * WebSocket. Requests carry an id the reply repeats; events carry a name.
+ */
+import { z } from 'zod';
+import type { ContractError } from '../service/contract.js';
+
+export const requestSchema = z.object({
+  id: z.union([z.string().max(64), z.number().int()]),
+  method: z.string().max(64),
+  input: z.unknown().optional(),
+});
+
+export type Request = z.infer<typeof requestSchema>;
+
+export type Reply =
+  | { id: Request['id'] | null; ok: true; value: unknown }
+  | { id: Request['id'] | null; ok: false; error: ContractError };
+
+export interface EventMessage {
+  event: 'tasks:changed';
+  data: unknown;
+}

@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { App } from '../../src-main/core/app.js';
+import { startServer, type RunningServer } from '../../src-main/server/http-server.js';
+import { ControlRoomService } from '../../src-main/service/service.js';
+import { useRedisSuite } from '../helpers/suite.js';
+
+let app: App;
+useRedisSuite((s) => ({ app } = s), { app: { taskRecords: true }, worker: { concurrency: 1 } });
+
+let service: ControlRoomService;
+let server: RunningServer;
+const TOKEN = 'test-token-0123456789';
+
+beforeAll(async () => {
+  service = new ControlRoomService(app);
+  await service.start();
+  server = await startServer({ service, port: 0, token: TOKEN });
+});
+afterAll(async () => {
+  await server?.close();
+  service?.stop();
+});
+
+function connect(token: string | null, headers: Record<string, string> = {}): Promise<WebSocket> {
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws${token === null ? '' : `?token=${token}`}`, { headers });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`refused: ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+function call(ws: WebSocket, payload: unknown): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    const onMessage = (data: WebSocket.RawData): void => {
+      const msg = JSON.parse(data.toString()) as Record<string, unknown>;
+      if ('event' in msg) return;
+      ws.off('message', onMessage);
+      resolve(msg);
+    };
+    ws.on('message', onMessage);
+    ws.send(typeof payload === 'string' ? payload : JSON.stringify(payload));
+  });
+}
+
+describe('celeriac serve: the contract over a WebSocket', () => {
+  it('binds loopback and prints a URL with the token', () => {
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${TOKEN}`);
+  });
+
+  it('serves calls with the token', async () => {
+    const ws = await connect(TOKEN);
+    const reply = await call(ws, { id: 1, method: 'queues:list', input: {} });
+    expect(reply).toMatchObject({ id: 1, ok: true, value: expect.arrayContaining([expect.objectContaining({ name: 'celery' })]) });
+    ws.close();
+  });
+
+  it('refuses connections without the right token, or from another origin', async () => {
+    await expect(connect(null)).rejects.toThrow('refused: 401');
+    await expect(connect('wrong')).rejects.toThrow('refused: 401');
+    await expect(connect(TOKEN, { Origin: 'https://evil.example' })).rejects.toThrow('refused: 403');
+  });
+
+  it('answers bad calls with typed errors and stays up', async () => {
+    const ws = await connect(TOKEN);
+    expect(await call(ws, 'not json')).toMatchObject({ id: null, ok: false, error: { code: 'E_BAD_INPUT' } });
+    expect(await call(ws, { id: 2, method: 'nope' })).toMatchObject({ id: 2, ok: false, error: { code: 'E_UNKNOWN_METHOD' } });
+    expect(await call(ws, { id: 3, method: 'queues:browse', input: { queue: 7 } })).toMatchObject({ id: 3, ok: false, error: { code: 'E_BAD_INPUT', issues: [{ path: 'queue' }] } });
+    expect(await call(ws, { id: 4, method: 'workers:list', input: {} })).toMatchObject({ id: 4, ok: true });
+    ws.close();
+  });
+
+  it('pushes task changes as they happen', async () => {
+    const ws = await connect(TOKEN);
+    const seen = new Promise<string[]>((resolve) => {
+      const states: string[] = [];
+      ws.on('message', (data) => {
+        const msg = JSON.parse(data.toString()) as { event?: string; data?: Array<{ id: string; state: string }> };
+        if (msg.event === 'tasks:changed') states.push(...msg.data!.map((t) => `${t.state}`));
+        if (states.includes('SUCCESS')) resolve(states);
+      });
+    });
+    const submitted = await call(ws, { id: 5, method: 'tasks:submit', input: { name: 'tasks.add', args: [1, 2] } });
+    expect(submitted).toMatchObject({ id: 5, ok: true });
+    expect(await seen).toContain('SUCCESS');
+    ws.close();
+  });
+});
+
+describe('the celeriac serve command', () => {
+  it('prints the URL with a fresh token, serves it, and stops on SIGTERM', async () => {
+    const { spawn } = await import('node:child_process');
+    const { CLI } = await import('../helpers/cli.js');
+    const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', '-b', app.brokerUrl], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      proc.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /Celeriac control room: (\S+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      proc.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+    });
+    const { port, searchParams, hostname } = new URL(url);
+    expect(hostname).toBe('127.0.0.1');
+    expect(searchParams.get('token')).toMatch(/^[0-9a-f]{48}$/);
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${searchParams.get('token')}`);
+    await new Promise((r) => ws.once('open', r));
+    expect(await call(ws, { id: 1, method: 'workers:list', input: {} })).toMatchObject({ ok: true });
+    ws.close();
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
