@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { createApp, resolveBrokerUrl } from '../core/app.js';
 import { connectOrExplain } from '../core/broker/connection.js';
@@ -27,7 +28,9 @@ export function registerServe(program: Command): void {
       await connectOrExplain(app.broker, broker);
       const service = new ControlRoomService(app);
       await service.start();
-      const server = await startServer({ service, host: flags.host, port: flags.port, token: flags.token ? undefined : null });
+      // The renderer is built next to the compiled CLI (dist/renderer).
+      const staticDir = fileURLToPath(new URL('../../renderer/', import.meta.url));
+      const server = await startServer({ service, host: flags.host, port: flags.port, token: flags.token ? undefined : null, staticDir });
       process.stdout.write(`Celeriac control room: ${server.url}\n`);
       await new Promise<void>((resolve) => {
         const stop = (): void => resolve();

@@ -1,0 +1,101 @@
+/**
+ * The renderer's only way to the back end: the contract's calls and events, over Electron's
+ * preload bridge when there is one, else over the headless server's WebSocket. The renderer
+ * never knows which.
+ */
+import type { ContractError, Input, Method, Output } from '../../src-main/service/contract.js';
+
+export type { Method };
+
+export class CallError extends Error {
+  constructor(readonly error: ContractError) {
+    super(error.message);
+  }
+}
+
+type Listener = (data: unknown) => void;
+
+interface Bridge {
+  call(method: string, input: unknown): Promise<{ ok: boolean; value?: unknown; error?: ContractError }>;
+  on(event: string, fn: Listener): () => void;
+}
+
+declare global {
+  interface Window {
+    celeriac?: Bridge;
+  }
+}
+
+class SocketBridge implements Bridge {
+
+  private nextId = 1;
+  private readonly waiting = new Map<number, (reply: { ok: boolean; value?: unknown; error?: ContractError }) => void>();
+  private readonly listeners = new Map<string, Set<Listener>>();
+  private opened: Promise<WebSocket> | null = null;
+  readonly status = new EventTarget();
+  connected = false;
+
+  private connect(): Promise<WebSocket> {
+    if (this.opened) return this.opened;
+    const token = new URLSearchParams(location.search).get('token') ?? '';
+    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws?token=${encodeURIComponent(token)}`);
+    this.opened = new Promise((resolve, reject) => {
+      ws.onopen = () => {
+        this.connected = true;
+        this.status.dispatchEvent(new Event('change'));
+        resolve(ws);
+      };
+      ws.onerror = () => reject(new Error('cannot reach the Celeriac server (is `celeriac serve` running, and is the token in the URL?)'));
+    });
+    ws.onclose = () => {
+      this.connected = false;
+      this.opened = null;
+      this.status.dispatchEvent(new Event('change'));
+      for (const resolve of this.waiting.values()) resolve({ ok: false, error: { code: 'E_FAILED', message: 'the connection closed' } });
+      this.waiting.clear();
+      setTimeout(() => void this.connect().catch(() => undefined), 1000); // reconnect
+    };
+    ws.onmessage = (e) => {
+      const msg = JSON.parse(String(e.data)) as { id?: number; event?: string; data?: unknown; ok?: boolean; value?: unknown; error?: ContractError };
+      if (msg.event) this.listeners.get(msg.event)?.forEach((l) => l(msg.data));
+      else if (typeof msg.id === 'number') {
+        this.waiting.get(msg.id)?.({ ok: msg.ok === true, value: msg.value, error: msg.error });
+        this.waiting.delete(msg.id);
+      }
+    };
+
+    return this.opened;
+  }
+
+  async call(method: string, input: unknown): Promise<{ ok: boolean; value?: unknown; error?: ContractError }> {
+    const ws = await this.connect();
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      ws.send(JSON.stringify({ id, method, input }));
+    });
+  }
+
+  on(event: string, fn: Listener): () => void {
+    void this.connect().catch(() => undefined);
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(fn);
+    return () => set!.delete(fn);
+  }
+}
+
+export const socket = new SocketBridge();
+const bridge: Bridge = window.celeriac ?? socket;
+
+/** Calls a contract method. @throws CallError with the typed error */
+export async function call<M extends Method>(method: M, input: Input<M>): Promise<Output<M>> {
+  const reply = await bridge.call(method, input);
+  if (!reply.ok) throw new CallError(reply.error ?? { code: 'E_FAILED', message: 'no reply' });
+  return reply.value as Output<M>;
+}
+
+/** Listens to a contract event. @returns a function that stops listening */
+export function on(event: 'tasks:changed', fn: Listener): () => void {
+  return bridge.on(event, fn);
+}

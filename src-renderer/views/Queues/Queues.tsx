@@ -1,0 +1,53 @@
+import { useState } from 'react';
+import { call } from '../../api/client.js';
+import { useCall } from '../../api/use-call.js';
+
+/** Every queue with its depth per priority; purge asks first. */
+export function Queues() {
+  const { data, error, reload } = useCall('queues:list', {});
+  const [message, setMessage] = useState<string | null>(null);
+  const purge = async (queue: string): Promise<void> => {
+    if (!window.confirm(`Delete every waiting message in ${queue}?`)) return;
+    const { purged } = await call('queues:purge', { queue, confirm: true });
+    setMessage(`Purged ${purged} message${purged === 1 ? '' : 's'} from ${queue}.`);
+    reload();
+  };
+  if (error) return <p className="error">{error}</p>;
+  if (!data) return <p className="muted">Loading queues…</p>;
+  return (
+    <section>
+      <header className="view-header">
+        <h2>Queues</h2>
+        <button onClick={reload}>Refresh</button>
+      </header>
+      {message && <p className="notice">{message}</p>}
+      <table className="table" aria-label="queues">
+        <thead>
+          <tr>
+            <th>Queue</th>
+            <th className="num">Waiting</th>
+            <th className="num">Priority 0–2</th>
+            <th className="num">3–5</th>
+            <th className="num">6–8</th>
+            <th className="num">9</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {data.map((q) => (
+            <tr key={q.name} data-queue={q.name}>
+              <td className="mono">{q.name}</td>
+              <td className="num strong" data-testid={`depth-${q.name}`}>{q.depth}</td>
+              {['0', '3', '6', '9'].map((step) => (
+                <td key={step} className="num">{q.byPriority[step]}</td>
+              ))}
+              <td className="actions">
+                <button className="danger" disabled={q.depth === 0} onClick={() => void purge(q.name)}>Purge</button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,73 @@
+import { useEffect, useState } from 'react';
+import { call, on } from '../../api/client.js';
+import type { TaskDetail as Detail } from '../../../src-main/service/tasks.js';
+
+/** One task: arguments, result or error with traceback, every attempt; retry and revoke. */
+export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
+  const [detail, setDetail] = useState<Detail | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  useEffect(() => {
+    const load = (): void => void call('tasks:get', { id }).then(setDetail);
+    load();
+    return on('tasks:changed', load);
+  }, [id]);
+  if (!detail) return <p className="muted">Loading…</p>;
+  const { record, meta, attempts } = detail;
+  const failed = meta.status === 'FAILURE' || meta.status === 'REVOKED';
+  const copy = (text: string): void => void navigator.clipboard?.writeText(text);
+  return (
+    <section>
+      <header className="view-header">
+        <h2><button className="link" onClick={onBack}>Tasks</button> / <span className="mono">{record?.name ?? 'task'}</span></h2>
+        <div className="filters">
+          {failed && record?.message && (
+            <button className="primary" onClick={() => void call('tasks:retry', { ids: [id] }).then(() => setNotice('Sent again.'))}>Retry</button>
+          )}
+          {!['SUCCESS', 'FAILURE', 'REVOKED'].includes(meta.status) && (
+            <button className="danger" onClick={() => void call('tasks:revoke', { ids: [id] }).then(() => setNotice('Revoked.'))}>Revoke</button>
+          )}
+        </div>
+      </header>
+      {notice && <p className="notice">{notice}</p>}
+      <dl className="facts">
+        <dt>Id</dt><dd className="mono">{id} <button className="link" onClick={() => copy(id)}>copy</button></dd>
+        <dt>State</dt><dd><span className={`badge ${meta.status}`} data-testid="detail-state">{meta.status}</span></dd>
+        <dt>Arguments</dt><dd className="mono">{record?.argsrepr} {record?.kwargsrepr !== '{}' ? record?.kwargsrepr : ''}</dd>
+        <dt>Queue</dt><dd className="mono">{record?.queue}</dd>
+        <dt>Worker</dt><dd className="mono">{record?.worker ?? '—'}</dd>
+      </dl>
+      {meta.status === 'SUCCESS' && (
+        <>
+          <h3>Result</h3>
+          <pre className="code" data-testid="detail-result">{JSON.stringify(meta.result, null, 2)}</pre>
+        </>
+      )}
+      {meta.traceback && (
+        <>
+          <h3>Error</h3>
+          <pre className="code error-text">{meta.traceback}</pre>
+        </>
+      )}
+      <h3>Attempts</h3>
+      {attempts.length === 0 ? (
+        <p className="muted">One attempt{record?.runtime !== undefined ? `, ${record.runtime.toFixed(3)} s` : ''}.</p>
+      ) : (
+        <table className="table" aria-label="attempts">
+          <thead><tr><th>#</th><th>State</th><th>Worker</th><th>Started</th><th className="num">Runtime</th><th>Error</th></tr></thead>
+          <tbody>
+            {attempts.map((a, i) => (
+              <tr key={i}>
+                <td>{a.retries + 1}</td>
+                <td><span className={`badge ${a.state}`}>{a.state}</span></td>
+                <td className="mono">{a.worker}</td>
+                <td>{new Date(a.started).toLocaleTimeString()}</td>
+                <td className="num">{a.runtime.toFixed(3)} s</td>
+                <td className="mono">{a.error ? `${a.error.type}: ${a.error.message}` : ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,91 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef, useState } from 'react';
+import { call, on } from '../../api/client.js';
+import type { ListedTask } from '../../../src-main/service/task-index.js';
+
+const STATES = ['', 'PENDING', 'STARTED', 'RETRY', 'SUCCESS', 'FAILURE', 'REVOKED'];
+
+/** The task list: filters kept in the URL so views can be bookmarked; live; virtualised. */
+export function Tasks({ onOpen }: { onOpen: (id: string) => void }) {
+  const params = new URLSearchParams(location.hash.split('?')[1] ?? '');
+  const [state, setState] = useState(params.get('state') ?? '');
+  const [text, setText] = useState(params.get('q') ?? '');
+  const [tasks, setTasks] = useState<ListedTask[]>([]);
+  const [total, setTotal] = useState(0);
+  const [error, setError] = useState<string | null>(null);
+  const search = useRef<HTMLInputElement>(null);
+  const scroller = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    const query = new URLSearchParams();
+    if (state) query.set('state', state);
+    if (text) query.set('q', text);
+    history.replaceState(null, '', `#/tasks${query.size ? `?${query}` : ''}`);
+    let cancelled = false;
+    const load = (): void => {
+      call('tasks:list', { state: state || undefined, text: text || undefined, limit: 1000 }).then(
+        (r) => !cancelled && (setTasks(r.tasks), setTotal(r.total), setError(null)),
+        (e: Error) => !cancelled && setError(e.message),
+      );
+    };
+    load();
+    // Pushed, not polled: any change reloads the page of the list on view.
+    const stop = on('tasks:changed', load);
+    return () => {
+      cancelled = true;
+      stop();
+    };
+  }, [state, text]);
+
+  // `/` focuses the search, as in most list UIs.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.key === '/' && document.activeElement?.tagName !== 'INPUT' && document.activeElement?.tagName !== 'TEXTAREA') {
+        e.preventDefault();
+        search.current?.focus();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  const rows = useVirtualizer({ count: tasks.length, getScrollElement: () => scroller.current, estimateSize: () => 36, overscan: 10 });
+
+  return (
+    <section>
+      <header className="view-header">
+        <h2>Tasks <span className="muted">({total.toLocaleString()})</span></h2>
+        <div className="filters">
+          <select aria-label="state" value={state} onChange={(e) => setState(e.target.value)}>
+            {STATES.map((s) => <option key={s} value={s}>{s || 'every state'}</option>)}
+          </select>
+          <input ref={search} aria-label="search" placeholder="Search id, arguments, error  ( / )" value={text} onChange={(e) => setText(e.target.value)} />
+        </div>
+      </header>
+      {error && <p className="error">{error}</p>}
+      {tasks.length === 0 && !error ? (
+        <p className="empty">No tasks {state || text ? 'match these filters' : 'yet: send one from the Send tab, or from any Celery producer'}.</p>
+      ) : (
+        <div className="list" ref={scroller} role="table" aria-label="tasks">
+          <div className="list-head" role="row"><span>State</span><span>Task</span><span>Arguments</span><span>Queue</span><span>Worker</span><span>Seen</span></div>
+          <div style={{ height: rows.getTotalSize(), position: 'relative' }}>
+            {rows.getVirtualItems().map((v) => {
+              const t = tasks[v.index]!;
+              return (
+                <div key={t.id} role="row" className="list-row" data-task={t.id} data-state={t.state} onClick={() => onOpen(t.id)}
+                  style={{ position: 'absolute', top: 0, transform: `translateY(${v.start}px)`, height: v.size, width: '100%' }}>
+                  <span><span className={`badge ${t.state}`}>{t.state}</span></span>
+                  <span className="mono">{t.name}</span>
+                  <span className="mono ellipsis">{t.argsrepr}</span>
+                  <span className="mono">{t.queue}</span>
+                  <span className="mono ellipsis">{t.worker ?? ''}</span>
+                  <span>{new Date(t.seen).toLocaleTimeString()}</span>
+                </div>
+              );
+            })}
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}

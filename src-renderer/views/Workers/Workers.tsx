@@ -1,0 +1,41 @@
+import { useEffect } from 'react';
+import { useCall } from '../../api/use-call.js';
+
+/** Celeriac workers from their heartbeats. */
+export function Workers() {
+  const { data, error, reload } = useCall('workers:list', {});
+  useEffect(() => {
+    const timer = setInterval(reload, 2000); // heartbeats come every 2 s
+    return () => clearInterval(timer);
+  }, [reload]);
+  if (error) return <p className="error">{error}</p>;
+  if (!data) return <p className="muted">Loading workers…</p>;
+  return (
+    <section>
+      <header className="view-header"><h2>Workers</h2></header>
+      {data.length === 0 ? (
+        <p className="empty">No worker is running. Start one with <code>celeriac worker -A tasks.ts</code>; until then nothing consumes the queues.</p>
+      ) : (
+        <table className="table" aria-label="workers">
+          <thead>
+            <tr><th>Name</th><th>State</th><th>Pool</th><th className="num">Concurrency</th><th>Queues</th><th className="num">Active</th><th className="num">Processed</th><th>Last heartbeat</th></tr>
+          </thead>
+          <tbody>
+            {data.map((w) => (
+              <tr key={w.name}>
+                <td className="mono">{w.name}</td>
+                <td><span className={`badge ${w.online ? 'SUCCESS' : 'FAILURE'}`}>{w.online ? 'online' : 'offline'}</span></td>
+                <td>{w.pool}</td>
+                <td className="num">{w.concurrency}</td>
+                <td className="mono">{w.queues.join(', ')}</td>
+                <td className="num">{w.active}</td>
+                <td className="num">{w.processed}</td>
+                <td>{new Date(w.lastHeartbeat).toLocaleTimeString()}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
