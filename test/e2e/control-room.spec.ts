@@ -83,6 +83,13 @@ test('a Python-sent task shows in its queue\'s depth, and purge empties the queu
   await expect(page.getByTestId(`depth-${queue}`)).toHaveText('0');
 });
 
+test('a task sent by Python\'s .delay() appears in the task list once a worker takes it', async ({ page }) => {
+  test.skip(!pythonCeleryAvailable(), 'python3-celery is not installed here (required in CI)');
+  const out = JSON.parse(await runPython('pyclient.py', ['enqueue', 'tasks.add', '[20, 22]', 'celery'], { CELERIAC_TEST_BROKER: redis.url })) as { id: string };
+  await page.goto(`${url}#/tasks`);
+  await expect(page.locator(`.list-row[data-task="${out.id}"]`)).toHaveAttribute('data-state', 'SUCCESS', { timeout: 15_000 });
+});
+
 test('the workers view shows the running worker', async ({ page }) => {
   await page.goto(`${url}#/workers`);
   await expect(page.getByRole('table', { name: 'workers' })).toContainText('online');

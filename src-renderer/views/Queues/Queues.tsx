@@ -5,6 +5,8 @@ import { useCall } from '../../api/use-call.js';
 /** Every queue with its depth per priority; purge asks first. */
 export function Queues() {
   const { data, error, reload } = useCall('queues:list', {});
+  const workers = useCall('workers:list', {});
+  const consumed = new Set((workers.data ?? []).filter((w) => w.online).flatMap((w) => w.queues));
   const [message, setMessage] = useState<string | null>(null);
   const purge = async (queue: string): Promise<void> => {
     if (!window.confirm(`Delete every waiting message in ${queue}?`)) return;
@@ -18,7 +20,7 @@ export function Queues() {
     <section>
       <header className="view-header">
         <h2>Queues</h2>
-        <button onClick={reload}>Refresh</button>
+        <button onClick={() => (reload(), workers.reload())}>Refresh</button>
       </header>
       {message && <p className="notice">{message}</p>}
       <table className="table" aria-label="queues">
@@ -36,7 +38,10 @@ export function Queues() {
         <tbody>
           {data.map((q) => (
             <tr key={q.name} data-queue={q.name}>
-              <td className="mono">{q.name}</td>
+              <td className="mono">
+                {q.name}
+                {workers.data && !consumed.has(q.name) && q.depth > 0 && <span className="hint"> · no worker is consuming this queue</span>}
+              </td>
               <td className="num strong" data-testid={`depth-${q.name}`}>{q.depth}</td>
               {['0', '3', '6', '9'].map((step) => (
                 <td key={step} className="num">{q.byPriority[step]}</td>
