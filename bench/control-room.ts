@@ -42,7 +42,7 @@ export async function benchControlRoom(url: string, redis: Redis): Promise<Row[]
   const page = await time({ offset: 50_000, limit: 100 });
   const byState = await time({ state: 'FAILURE', offset: 1000, limit: 100 });
   const byText = await time({ text: 'file-9999', limit: 100 });
-  service.stop();
+  await service.stop();
   await app.close();
   await redis.flushall();
   return [

@@ -1,6 +1,6 @@
 /** The public API of the `celeriac` library, and nothing else. */
 export { App, createApp, resolveBrokerUrl, resolveBackendUrl, type AppOptions } from './app.js';
-export { Task, type TaskOptions, type TaskContext, type TaskFn, type TaskCall, type AutoretryOptions } from './task.js';
+export { Task, type TaskParam, type TaskOptions, type TaskContext, type TaskFn, type TaskCall, type AutoretryOptions } from './task.js';
 export { AsyncResult, type GetOptions } from './backend/async-result.js';
 export { RedisBackend, type RedisBackendOptions } from './backend/redis-backend.js';
 export { buildMeta, exceptionToInfo, type ResultMeta } from './backend/result-meta.js';

@@ -15,6 +15,18 @@ export interface AutoretryOptions {
   maxDelay?: number;
 }
 
+/** One argument of a task, declared so the control room can build a form for it. */
+export interface TaskParam {
+  name: string;
+  /** `file`: a path the worker can read (the control room offers a file picker). */
+  type: 'string' | 'number' | 'integer' | 'boolean' | 'json' | 'file';
+  default?: unknown;
+  /** One line shown under the field. */
+  help?: string;
+  /** The only values allowed. */
+  enum?: unknown[];
+}
+
 /** Options declared once per task at `app.task(name, options, fn)`. */
 export interface TaskOptions {
   /** Default queue of the task. @default the app's default queue ("celery") */
@@ -39,6 +51,8 @@ export interface TaskOptions {
   autoretry?: AutoretryOptions;
   /** Seconds after sending when a message of this task expires, unless a call says otherwise. */
   expires?: number;
+  /** The task's arguments, in order, for forms (the control room's Send view). */
+  params?: TaskParam[];
 }
 
 /** What a running task can see and do; `this` inside a `function` task. */

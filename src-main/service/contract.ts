@@ -8,6 +8,7 @@ import type { QueueInfo, QueuedMessage } from './queues.js';
 import type { WorkerInfo } from './workers.js';
 import type { TaskDetail } from './tasks.js';
 import type { ListedTask } from './task-index.js';
+import type { DeclaredTask, PoolStatus } from './local-pool.js';
 
 const queueName = z.string().min(1).max(512);
 const taskId = z.string().min(1).max(256);
@@ -65,6 +66,22 @@ export const contract = {
       })
       .strict(),
     output: undefined as unknown as { id: string },
+  },
+  'tasks:declared': {
+    input: z.object({}).strict(),
+    output: undefined as unknown as DeclaredTask[],
+  },
+  'pool:status': {
+    input: z.object({}).strict(),
+    output: undefined as unknown as PoolStatus,
+  },
+  'pool:start': {
+    input: z.object({ module: z.string().min(1).max(4096), concurrency: z.number().int().min(1).max(64).default(2) }).strict(),
+    output: undefined as unknown as PoolStatus,
+  },
+  'pool:stop': {
+    input: z.object({}).strict(),
+    output: undefined as unknown as PoolStatus,
   },
   'workers:list': {
     input: z.object({}).strict(),

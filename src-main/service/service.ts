@@ -4,6 +4,7 @@ import { browseQueue, listQueues, purgeQueue } from './queues.js';
 import { listWorkers } from './workers.js';
 import { getTask, retryTask, submitTask } from './tasks.js';
 import { TaskIndex, type ListedTask, type TaskFilter } from './task-index.js';
+import { LocalPool } from './local-pool.js';
 
 /** A call's outcome, as both transports send it back. */
 export type CallResult<M extends Method> = { ok: true; value: Output<M> } | { ok: false; error: ContractError };
@@ -14,10 +15,13 @@ export type CallResult<M extends Method> = { ok: true; value: Output<M> } | { ok
  */
 export class ControlRoomService {
   private readonly tasks: TaskIndex;
+  /** The worker pool the control room hosts. */
+  readonly pool: LocalPool;
 
   /** @param app an app on the Redis the control room shows (with taskRecords on, for submits) */
   constructor(private readonly app: App) {
     this.tasks = new TaskIndex(app.broker, () => app.open(app.brokerUrl));
+    this.pool = new LocalPool(app);
   }
 
   /** Loads the task list and keeps it live. */
@@ -25,8 +29,9 @@ export class ControlRoomService {
     return this.tasks.start();
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.tasks.stop();
+    await this.pool.stop();
   }
 
   /** Live updates of the task list (the transports push them to the renderer). */
@@ -80,6 +85,14 @@ export class ControlRoomService {
         const { name, args, kwargs, queue, priority, countdown } = input as { name: string; args: unknown[]; kwargs: Record<string, unknown>; queue?: string; priority?: number; countdown?: number };
         return submitTask(this.app, name, args, kwargs, { queue, priority, countdown });
       }
+      case 'tasks:declared':
+        return this.pool.tasks();
+      case 'pool:status':
+        return this.pool.status();
+      case 'pool:start':
+        return this.pool.start(input.module as string, input.concurrency as number);
+      case 'pool:stop':
+        return this.pool.stop();
       case 'workers:list':
         return listWorkers(this.app.broker);
     }

@@ -8,19 +8,18 @@ import { expect, test, type Page } from '@playwright/test';
 import { CLI } from '../helpers/cli.js';
 import { pythonCeleryAvailable, runPython } from '../helpers/python.js';
 import { startRedisServer, uniqueName, type RedisServer } from '../helpers/redis-server.js';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/worker.js';
+import { TASKS } from '../helpers/worker.js';
 
 const SHOTS = 'test-results/screenshots';
 let redis: RedisServer;
-let worker: WorkerProcess;
 let serve: ChildProcess;
 let url: string;
 
 test.beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   redis = await startRedisServer();
-  worker = await startWorkerProcess(redis.url, ['-c', '1']);
-  serve = spawn(process.execPath, [CLI, 'serve', '--port', '0', '-b', redis.url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The control room hosts the worker pool (real child processes) on the test task module.
+  serve = spawn(process.execPath, [CLI, 'serve', '--port', '0', '-b', redis.url, '-A', TASKS, '-c', '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
   url = await new Promise<string>((resolve, reject) => {
     let out = '';
     serve.stdout!.on('data', (d: Buffer) => {
@@ -33,9 +32,9 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
+  const exited = new Promise((r) => serve?.once('exit', r));
   serve?.kill('SIGTERM');
-  worker?.process.kill('SIGTERM');
-  await worker?.exited;
+  await exited;
   await redis?.stop();
 });
 
@@ -55,6 +54,18 @@ test('a task sent from the form goes from pending to success, with its result', 
   await page.goto(`${url}#/tasks`);
   await expect(page.locator('.list-row[data-state="SUCCESS"]').first()).toBeVisible();
   await page.screenshot({ path: `${SHOTS}/tasks.png`, fullPage: true });
+});
+
+test('a task sent from the form generated from its declared parameters succeeds', async ({ page }) => {
+  await page.goto(`${url}#/submit`);
+  await page.getByLabel('Task name').fill('tasks.greet');
+  await page.getByLabel('who').fill('Ada');
+  await page.getByLabel('times').fill('2');
+  await page.getByLabel('style').selectOption({ label: 'loud' });
+  await page.screenshot({ path: `${SHOTS}/send-form.png`, fullPage: true });
+  await page.getByRole('button', { name: 'Send' }).click();
+  await expect(page.getByTestId('detail-state')).toHaveText('SUCCESS', { timeout: 15_000 });
+  await expect(page.getByTestId('detail-result')).toHaveText('"HELLO, ADA! HELLO, ADA!"');
 });
 
 test('a failure shows its error and traceback; Retry makes it succeed and both attempts show', async ({ page }) => {

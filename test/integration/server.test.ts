@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server?.close();
-  service?.stop();
+  await service?.stop();
 });
 
 function connect(token: string | null, headers: Record<string, string> = {}): Promise<WebSocket> {

@@ -93,7 +93,7 @@ describe('service: the task list', () => {
       expect(page.ok && page.value.tasks).toHaveLength(1);
       expect(page.ok && page.value.tasks[0]!.id).toBe(ids[1]);
     } finally {
-      svc.stop();
+      await svc.stop();
     }
   });
 });

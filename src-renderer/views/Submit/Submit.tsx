@@ -1,9 +1,25 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { call, CallError } from '../../api/client.js';
+import { useCall } from '../../api/use-call.js';
+import { fieldValue, initialValue, ParamField } from './ParamField.js';
 
-/** Sends a task by name with JSON arguments and call options. */
+/**
+ * Sends a task: a form built from the task's declared parameters, or JSON arguments for tasks
+ * only a remote worker knows.
+ */
 export function Submit({ onSent }: { onSent: (id: string) => void }) {
+  const declared = useCall('tasks:declared', {});
   const [name, setName] = useState('');
+  const task = declared.data?.find((t) => t.name === name);
+  const params = task?.params ?? [];
+  const [mode, setMode] = useState<'form' | 'json'>('form');
+  const [fields, setFields] = useState<Record<string, string>>({});
+  useEffect(() => {
+    setFields(Object.fromEntries(params.map((p) => [p.name, initialValue(p)])));
+    if (task) setQueue(task.queue);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [task]);
+  const useForm = params.length > 0 && mode === 'form';
   const [args, setArgs] = useState('[]');
   const [kwargs, setKwargs] = useState('{}');
   const [queue, setQueue] = useState('celery');
@@ -17,10 +33,10 @@ export function Submit({ onSent }: { onSent: (id: string) => void }) {
     let parsedArgs: unknown;
     let parsedKwargs: unknown;
     try {
-      parsedArgs = JSON.parse(args);
-      parsedKwargs = JSON.parse(kwargs);
+      parsedArgs = useForm ? params.map((p) => fieldValue(p, fields[p.name] ?? '')) : JSON.parse(args);
+      parsedKwargs = useForm ? {} : JSON.parse(kwargs);
     } catch (err) {
-      setError(`Arguments must be JSON: ${(err as Error).message}`);
+      setError(useForm ? (err as Error).message : `Arguments must be JSON: ${(err as Error).message}`);
       return;
     }
     try {
@@ -42,9 +58,25 @@ export function Submit({ onSent }: { onSent: (id: string) => void }) {
     <section>
       <header className="view-header"><h2>Send a task</h2></header>
       <form className="form" onSubmit={(e) => void submit(e)}>
-        <label>Task name<input name="name" required value={name} onChange={(e) => setName(e.target.value)} placeholder="tasks.add" /></label>
-        <label>Positional arguments (JSON list)<textarea name="args" value={args} onChange={(e) => setArgs(e.target.value)} rows={3} className="mono" /></label>
-        <label>Keyword arguments (JSON object)<textarea name="kwargs" value={kwargs} onChange={(e) => setKwargs(e.target.value)} rows={3} className="mono" /></label>
+        <label>
+          Task name
+          <input name="name" required list="declared-tasks" value={name} onChange={(e) => setName(e.target.value)} placeholder="tasks.add" />
+          <datalist id="declared-tasks">{declared.data?.map((t) => <option key={t.name} value={t.name} />)}</datalist>
+        </label>
+        {params.length > 0 && (
+          <div className="segmented" role="group" aria-label="mode">
+            <button type="button" className={mode === 'form' ? 'on' : ''} onClick={() => setMode('form')}>Form</button>
+            <button type="button" className={mode === 'json' ? 'on' : ''} onClick={() => setMode('json')}>JSON</button>
+          </div>
+        )}
+        {useForm ? (
+          params.map((p) => <ParamField key={p.name} param={p} value={fields[p.name] ?? ''} onChange={(v) => setFields((f) => ({ ...f, [p.name]: v }))} />)
+        ) : (
+          <>
+            <label>Positional arguments (JSON list)<textarea name="args" value={args} onChange={(e) => setArgs(e.target.value)} rows={3} className="mono" /></label>
+            <label>Keyword arguments (JSON object)<textarea name="kwargs" value={kwargs} onChange={(e) => setKwargs(e.target.value)} rows={3} className="mono" /></label>
+          </>
+        )}
         <div className="row">
           <label>Queue<input name="queue" value={queue} onChange={(e) => setQueue(e.target.value)} /></label>
           <label>Priority (0 first)<input name="priority" type="number" min={0} max={9} value={priority} onChange={(e) => setPriority(e.target.value)} /></label>

@@ -1,0 +1,65 @@
+import { hostname } from 'node:os';
+import type { App } from '../core/app.js';
+import type { TaskParam } from '../core/task.js';
+import { loadApp, resolveTaskModule } from '../core/worker/loader.js';
+import { Worker } from '../core/worker/worker.js';
+import type { Spawner } from '../core/worker/pool/spawner.js';
+
+/** A task the hosted pool's module declares, for the Send form. */
+export interface DeclaredTask {
+  name: string;
+  queue: string;
+  params: TaskParam[];
+}
+
+export interface PoolStatus {
+  running: boolean;
+  module: string | null;
+  concurrency: number | null;
+  name: string | null;
+}
+
+/**
+ * The worker pool the control room hosts (child processes, or Electron's utilityProcess
+ * through `spawner`), on the Redis the control room shows. It also reads its module's task
+ * declarations, from which the Send view builds its forms.
+ */
+export class LocalPool {
+  private worker: Worker | null = null;
+  private module: string | null = null;
+  private declared: DeclaredTask[] = [];
+
+  constructor(private readonly app: App, private readonly spawner?: Spawner) {}
+
+  /** Starts a pool on a task module (stopping the one that runs). */
+  async start(module: string, concurrency: number): Promise<PoolStatus> {
+    await this.stop();
+    const path = resolveTaskModule(module);
+    // The broker the module's own createApp() should use, in this process and the children.
+    process.env.CELERIAC_BROKER_URL = this.app.brokerUrl;
+    const declaring = await loadApp(path);
+    this.declared = [...declaring.tasks.values()].map((t) => ({ name: t.name, queue: t.options.queue ?? 'celery', params: t.options.params ?? [] }));
+    const worker = new Worker({ module: path, broker: this.app.brokerUrl, backend: this.app.backendUrl, concurrency, name: `celeriac-local@${hostname()}`, spawner: this.spawner });
+    await worker.start();
+    this.worker = worker;
+    this.module = module;
+    return this.status();
+  }
+
+  async stop(): Promise<PoolStatus> {
+    const w = this.worker;
+    this.worker = null;
+    await w?.stop();
+    return this.status();
+  }
+
+  status(): PoolStatus {
+    const o = this.worker?.options;
+    return { running: this.worker !== null, module: this.module, concurrency: o?.concurrency ?? null, name: o?.name ?? null };
+  }
+
+  /** Tasks the loaded module declares (empty before a module is loaded). */
+  tasks(): DeclaredTask[] {
+    return this.declared;
+  }
+}

@@ -1,0 +1,58 @@
+import type { TaskParam } from '../../../src-main/core/task.js';
+
+/** One generated form field for a declared task parameter. */
+export function ParamField({ param, value, onChange }: { param: TaskParam; value: string; onChange: (v: string) => void }) {
+  const label = `${param.name}${param.type === 'file' ? ' (a path the worker can read)' : ''}`;
+  let input;
+  if (param.enum) {
+    input = (
+      <select name={param.name} value={value} onChange={(e) => onChange(e.target.value)}>
+        {param.enum.map((v) => <option key={String(v)} value={JSON.stringify(v)}>{String(v)}</option>)}
+      </select>
+    );
+  } else if (param.type === 'boolean') {
+    input = <input name={param.name} type="checkbox" checked={value === 'true'} onChange={(e) => onChange(String(e.target.checked))} />;
+  } else if (param.type === 'json') {
+    input = <textarea name={param.name} className="mono" rows={3} value={value} onChange={(e) => onChange(e.target.value)} />;
+  } else {
+    const numeric = param.type === 'number' || param.type === 'integer';
+    input = <input name={param.name} type={numeric ? 'number' : 'text'} step={param.type === 'integer' ? 1 : 'any'} value={value} onChange={(e) => onChange(e.target.value)} />;
+  }
+  return (
+    <label>
+      {label}
+      {input}
+      {param.help && <span className="help">{param.help}</span>}
+    </label>
+  );
+}
+
+/** The text a field starts with. */
+export function initialValue(param: TaskParam): string {
+  if (param.enum) return JSON.stringify(param.default ?? param.enum[0]);
+  if (param.default === undefined) return param.type === 'boolean' ? 'false' : '';
+  return param.type === 'json' ? JSON.stringify(param.default) : String(param.default);
+}
+
+/** A field's text -> the argument sent. @throws Error saying what is wrong */
+export function fieldValue(param: TaskParam, text: string): unknown {
+  if (param.enum) return JSON.parse(text) as unknown;
+  switch (param.type) {
+    case 'boolean':
+      return text === 'true';
+    case 'number':
+    case 'integer': {
+      const n = Number(text);
+      if (text.trim() === '' || !Number.isFinite(n) || (param.type === 'integer' && !Number.isInteger(n))) throw new Error(`${param.name} must be ${param.type === 'integer' ? 'a whole number' : 'a number'}`);
+      return n;
+    }
+    case 'json':
+      try {
+        return JSON.parse(text) as unknown;
+      } catch (err) {
+        throw new Error(`${param.name} must be JSON: ${(err as Error).message}`);
+      }
+    default:
+      return text;
+  }
+}
