@@ -2,7 +2,53 @@ import type { Redis } from 'ioredis';
 import { createApp } from '../src-main/core/index.js';
 import { encodeRecord, type TaskRecord } from '../src-main/core/records/task-record.js';
 import { ControlRoomService } from '../src-main/service/service.js';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { startServer } from '../src-main/server/http-server.js';
+import { Worker } from '../src-main/core/worker/worker.js';
 import type { Row } from './lib/report.js';
+
+const TASKS = fileURLToPath(new URL('./tasks/noop.ts', import.meta.url));
+
+/**
+ * How long a task's state change takes to reach a connected client (the browser's WebSocket)
+ * while 1,000 other tasks a second run: from the worker's finish time in the record to the
+ * `tasks:changed` event arriving. @returns p50 and p95 in ms
+ */
+async function changeLatency(url: string, redis: Redis): Promise<[number, number]> {
+  process.env.CELERIAC_BROKER_URL = url;
+  const app = createApp({ broker: url });
+  const worker = new Worker({ module: TASKS, broker: url, pool: 'async', concurrency: 32 });
+  await worker.start();
+  const service = new ControlRoomService(app);
+  await service.start();
+  const server = await startServer({ service, port: 0, token: 't' });
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=t`);
+  await new Promise((r) => ws.once('open', r));
+  const arrived = new Map<string, number>();
+  ws.on('message', (data) => {
+    const msg = JSON.parse(data.toString()) as { event?: string; data?: Array<{ id: string; state: string; finished?: number }> };
+    const now = Date.now();
+    if (msg.event === 'tasks:changed') for (const t of msg.data ?? []) if (t.state === 'SUCCESS' && t.finished) arrived.set(t.id, now - t.finished);
+  });
+  // Background load: 100 tasks every 100 ms.
+  const load = setInterval(() => void app.sendMany(Array.from({ length: 100 }, (_, i) => ({ name: 'bench.add', args: [i, i] }))), 100);
+  const probes: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    probes.push((await app.sendTask('bench.add', [i, 0])).id);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  clearInterval(load);
+  const latencies = probes.map((id) => arrived.get(id)).filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+  ws.close();
+  await server.close();
+  await service.stop();
+  await worker.stop();
+  await app.close();
+  await redis.flushall();
+  return [latencies[Math.floor(latencies.length * 0.5)] ?? NaN, latencies[Math.floor(latencies.length * 0.95)] ?? NaN];
+}
 
 const STATES = ['SUCCESS', 'SUCCESS', 'SUCCESS', 'FAILURE', 'PENDING', 'STARTED', 'RETRY'];
 
@@ -45,10 +91,12 @@ export async function benchControlRoom(url: string, redis: Redis): Promise<Row[]
   await service.stop();
   await app.close();
   await redis.flushall();
+  const [p50, p95] = await changeLatency(url, redis);
   return [
     { metric: 'task list: load 100k records', celeriac: load, unit: 'ms', goal: '(once, at start)' },
     { metric: 'task list page, 100k records, offset 50k', celeriac: page, unit: 'ms', goal: '<= 100' },
     { metric: 'task list page, filtered by state', celeriac: byState, unit: 'ms', goal: '<= 100' },
     { metric: 'task list page, free text', celeriac: byText, unit: 'ms', goal: '<= 100' },
+    { metric: 'state change -> browser, at 1k tasks/s, p50 / p95', celeriac: p50, celery: p95, unit: 'ms', goal: '<= 100 (2nd column: p95)' },
   ];
 }

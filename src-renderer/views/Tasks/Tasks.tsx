@@ -29,10 +29,17 @@ export function Tasks({ onOpen }: { onOpen: (id: string) => void }) {
       );
     };
     load();
-    // Pushed, not polled: any change reloads the page of the list on view.
-    const stop = on('tasks:changed', load);
+    // Pushed, not polled: a change reloads the list on view, at most 4 times a second under load.
+    let timer: number | undefined;
+    const stop = on('tasks:changed', () => {
+      timer ??= window.setTimeout(() => {
+        timer = undefined;
+        load();
+      }, 250);
+    });
     return () => {
       cancelled = true;
+      window.clearTimeout(timer);
       stop();
     };
   }, [state, text]);
