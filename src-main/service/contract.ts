@@ -50,6 +50,11 @@ export const contract = {
     input: z.object({ ids: z.array(taskId).min(1).max(10_000) }).strict(),
     output: undefined as unknown as { retried: string[]; errors: Array<{ id: string; message: string }> },
   },
+  'tasks:retryFailed': {
+    // Every failed task in the list, of one task name or all.
+    input: z.object({ name: z.string().max(512).optional() }).strict(),
+    output: undefined as unknown as { retried: string[]; errors: Array<{ id: string; message: string }> },
+  },
   'tasks:revoke': {
     input: z.object({ ids: z.array(taskId).min(1).max(10_000), terminate: z.boolean().default(false) }).strict(),
     output: undefined as unknown as { revoked: string[] },

@@ -53,6 +53,18 @@ export class ControlRoomService {
     }
   }
 
+  private async retryAll(ids: string[]): Promise<{ retried: string[]; errors: Array<{ id: string; message: string }> }> {
+    const retried: string[] = [];
+    const errors: Array<{ id: string; message: string }> = [];
+    for (const id of ids) {
+      await retryTask(this.app, id).then(
+        () => retried.push(id),
+        (err: unknown) => errors.push({ id, message: (err as Error).message }),
+      );
+    }
+    return { retried, errors };
+  }
+
   private async dispatch(method: Method, input: Record<string, unknown>): Promise<unknown> {
     switch (method) {
       case 'queues:list':
@@ -67,16 +79,11 @@ export class ControlRoomService {
       }
       case 'tasks:get':
         return getTask(this.app, input.id as string);
-      case 'tasks:retry': {
-        const retried: string[] = [];
-        const errors: Array<{ id: string; message: string }> = [];
-        for (const id of input.ids as string[]) {
-          await retryTask(this.app, id).then(
-            () => retried.push(id),
-            (err: unknown) => errors.push({ id, message: (err as Error).message }),
-          );
-        }
-        return { retried, errors };
+      case 'tasks:retry':
+        return this.retryAll(input.ids as string[]);
+      case 'tasks:retryFailed': {
+        const failed = this.tasks.list({ state: 'FAILURE', name: input.name as string | undefined }, 0, Number.MAX_SAFE_INTEGER);
+        return this.retryAll(failed.tasks.map((t) => t.id));
       }
       case 'tasks:revoke':
         await this.app.control.revoke(input.ids as string[], { terminate: input.terminate as boolean, timeout: 500 });

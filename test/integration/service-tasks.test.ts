@@ -44,6 +44,25 @@ describe('service: tasks', () => {
     expect(detail.ok && detail.value.record).toMatchObject({ state: 'SUCCESS', retries: 1 });
   });
 
+  it('retries every failed task of a name at once', async () => {
+    const svc = service();
+    await svc.start();
+    try {
+      const keys = [uniqueName('a'), uniqueName('b')];
+      const sent = await Promise.all(keys.map((k) => app.sendTask('tasks.flaky_once', [k])));
+      await Promise.all(sent.map((r) => r.get({ timeout: 10_000 }).catch(() => undefined)));
+      await until(async () => {
+        const r = await svc.call('tasks:list', { state: 'FAILURE', name: 'tasks.flaky_once' });
+        return r.ok && sent.every((s) => r.value.tasks.some((t) => t.id === s.id));
+      });
+      const r = await svc.call('tasks:retryFailed', { name: 'tasks.flaky_once' });
+      expect(r.ok && [...r.value.retried].sort()).toEqual(expect.arrayContaining(sent.map((s) => s.id)));
+      expect(await Promise.all(sent.map((s) => s.get({ timeout: 10_000 })))).toEqual(['ok on attempt 2', 'ok on attempt 2']);
+    } finally {
+      await svc.stop();
+    }
+  });
+
   it('revokes tasks', async () => {
     const queue = uniqueName('later');
     const r = await app.sendTask('tasks.add', [1, 1], {}, { queue });

@@ -13,6 +13,7 @@ export function Tasks({ onOpen }: { onOpen: (id: string) => void }) {
   const [tasks, setTasks] = useState<ListedTask[]>([]);
   const [total, setTotal] = useState(0);
   const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const search = useRef<HTMLInputElement>(null);
   const scroller = useRef<HTMLDivElement>(null);
 
@@ -66,10 +67,16 @@ export function Tasks({ onOpen }: { onOpen: (id: string) => void }) {
           <select aria-label="state" value={state} onChange={(e) => setState(e.target.value)}>
             {STATES.map((s) => <option key={s} value={s}>{s || 'every state'}</option>)}
           </select>
+          {state === 'FAILURE' && total > 0 && (
+            <button className="primary" onClick={() => void call('tasks:retryFailed', {}).then((r) => setNotice(`Sent ${r.retried.length} failed task${r.retried.length === 1 ? '' : 's'} again.`))}>
+              Retry all failed
+            </button>
+          )}
           <input ref={search} aria-label="search" placeholder="Search id, arguments, error  ( / )" value={text} onChange={(e) => setText(e.target.value)} />
         </div>
       </header>
       {error && <p className="error">{error}</p>}
+      {notice && <p className="notice">{notice}</p>}
       {tasks.length === 0 && !error ? (
         <p className="empty">No tasks {state || text ? 'match these filters' : 'yet: send one from the Send tab, or from any Celery producer'}.</p>
       ) : (
