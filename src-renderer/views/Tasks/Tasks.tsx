@@ -10,6 +10,9 @@ export function Tasks({ onOpen }: { onOpen: (id: string) => void }) {
   const params = new URLSearchParams(location.hash.split('?')[1] ?? '');
   const [state, setState] = useState(params.get('state') ?? '');
   const [text, setText] = useState(params.get('q') ?? '');
+  const [name, setName] = useState(params.get('name') ?? '');
+  const [queue, setQueue] = useState(params.get('queue') ?? '');
+  const [worker, setWorker] = useState(params.get('worker') ?? '');
   const [tasks, setTasks] = useState<ListedTask[]>([]);
   const [total, setTotal] = useState(0);
   const [error, setError] = useState<string | null>(null);
@@ -21,10 +24,13 @@ export function Tasks({ onOpen }: { onOpen: (id: string) => void }) {
     const query = new URLSearchParams();
     if (state) query.set('state', state);
     if (text) query.set('q', text);
+    if (name) query.set('name', name);
+    if (queue) query.set('queue', queue);
+    if (worker) query.set('worker', worker);
     history.replaceState(null, '', `#/tasks${query.size ? `?${query}` : ''}`);
     let cancelled = false;
     const load = (): void => {
-      call('tasks:list', { state: state || undefined, text: text || undefined, limit: 1000 }).then(
+      call('tasks:list', { state: state || undefined, text: text || undefined, name: name || undefined, queue: queue || undefined, worker: worker || undefined, limit: 1000 }).then(
         (r) => !cancelled && (setTasks(r.tasks), setTotal(r.total), setError(null)),
         (e: Error) => !cancelled && setError(e.message),
       );
@@ -43,7 +49,7 @@ export function Tasks({ onOpen }: { onOpen: (id: string) => void }) {
       window.clearTimeout(timer);
       stop();
     };
-  }, [state, text]);
+  }, [state, text, name, queue, worker]);
 
   // `/` focuses the search, as in most list UIs.
   useEffect(() => {
@@ -68,17 +74,20 @@ export function Tasks({ onOpen }: { onOpen: (id: string) => void }) {
             {STATES.map((s) => <option key={s} value={s}>{s || 'every state'}</option>)}
           </select>
           {state === 'FAILURE' && total > 0 && (
-            <button className="primary" onClick={() => void call('tasks:retryFailed', {}).then((r) => setNotice(`Sent ${r.retried.length} failed task${r.retried.length === 1 ? '' : 's'} again.`))}>
+            <button className="primary" onClick={() => void call('tasks:retryFailed', { name: name || undefined }).then((r) => setNotice(`Sent ${r.retried.length} failed task${r.retried.length === 1 ? '' : 's'} again.`))}>
               Retry all failed
             </button>
           )}
+          <input aria-label="task name" placeholder="task name" value={name} onChange={(e) => setName(e.target.value)} className="narrow" />
+          <input aria-label="queue" placeholder="queue" value={queue} onChange={(e) => setQueue(e.target.value)} className="narrow" />
+          <input aria-label="worker" placeholder="worker" value={worker} onChange={(e) => setWorker(e.target.value)} className="narrow" />
           <input ref={search} aria-label="search" placeholder="Search id, arguments, error  ( / )" value={text} onChange={(e) => setText(e.target.value)} />
         </div>
       </header>
       {error && <p className="error">{error}</p>}
       {notice && <p className="notice">{notice}</p>}
       {tasks.length === 0 && !error ? (
-        <p className="empty">No tasks {state || text ? 'match these filters' : 'yet: send one from the Send tab, or from any Celery producer'}.</p>
+        <p className="empty">No tasks {state || text || name || queue || worker ? 'match these filters' : 'yet: send one from the Send tab, or from any Celery producer'}.</p>
       ) : (
         <div className="list" ref={scroller} role="table" aria-label="tasks">
           <div className="list-head" role="row"><span>State</span><span>Task</span><span>Arguments</span><span>Queue</span><span>Worker</span><span>Seen</span></div>
