@@ -81,6 +81,20 @@ test('a failure shows its error and traceback; Retry makes it succeed and both a
   await expect(attempts.nth(1)).toContainText('SUCCESS');
 });
 
+test('failed tasks selected in the list are sent again together', async ({ page }) => {
+  const { createApp } = await import('../../src-main/core/app.js');
+  const app = createApp({ broker: redis.url });
+  const sent = await Promise.all([1, 2].map(() => app.sendTask('tasks.flaky_once', [uniqueName('bulk')])));
+  await Promise.all(sent.map((r) => r.get({ timeout: 15_000 }).catch(() => undefined)));
+  await page.goto(`${url}#/tasks?state=FAILURE`);
+  for (const r of sent) await page.getByLabel(`select ${r.id}`).check();
+  await page.screenshot({ path: `${SHOTS}/tasks-failed-selected.png`, fullPage: true });
+  await page.getByRole('button', { name: 'Retry 2 selected' }).click();
+  await expect(page.getByText('Sent 2 again.')).toBeVisible();
+  expect(await Promise.all(sent.map((r) => r.get({ timeout: 15_000 })))).toEqual(['ok on attempt 2', 'ok on attempt 2']);
+  await app.close();
+});
+
 test('a Python-sent task shows in its queue\'s depth, and purge empties the queue', async ({ page }) => {
   test.skip(!pythonCeleryAvailable(), 'python3-celery is not installed here (required in CI)');
   const queue = uniqueName('pyq');

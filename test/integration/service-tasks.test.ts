@@ -4,6 +4,7 @@ import type { App } from '../../src-main/core/app.js';
 import { ControlRoomService } from '../../src-main/service/service.js';
 import { uniqueName } from '../helpers/redis-server.js';
 import { useRedisSuite } from '../helpers/suite.js';
+import { TASKS } from '../helpers/worker.js';
 
 let redis: Redis;
 let app: App;
@@ -73,6 +74,24 @@ describe('service: tasks', () => {
   it('refuses a submit whose arguments are not JSON-shaped', async () => {
     expect(await service().call('tasks:submit', { name: 'tasks.add', args: 'nope' })).toMatchObject({ ok: false, error: { code: 'E_BAD_INPUT', issues: [{ path: 'args' }] } });
     expect(await service().call('tasks:submit', { name: 'tasks.add', priority: 12 })).toMatchObject({ ok: false, error: { code: 'E_BAD_INPUT' } });
+  });
+});
+
+describe('service: the hosted worker pool', () => {
+  it('starts on a task module, lists its declared tasks with their parameters, and stops', async () => {
+    const svc = service();
+    try {
+      const started = await svc.call('pool:start', { module: TASKS, concurrency: 1 });
+      expect(started).toMatchObject({ ok: true, value: { running: true, concurrency: 1, module: TASKS } });
+      const declared = await svc.call('tasks:declared', {});
+      expect(declared.ok && declared.value.find((t) => t.name === 'tasks.greet')).toMatchObject({
+        queue: 'celery', params: [{ name: 'who', type: 'string' }, { name: 'times', default: 1 }, { name: 'style', enum: ['plain', 'loud'] }],
+      });
+      expect(await svc.call('pool:start', { module: 'no/such.ts' })).toMatchObject({ ok: false, error: { code: 'E_FAILED', message: expect.stringMatching(/cannot find the task module/) } });
+    } finally {
+      expect(await svc.call('pool:stop', {})).toMatchObject({ ok: true, value: { running: false } });
+      await svc.stop();
+    }
   });
 });
 

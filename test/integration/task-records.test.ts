@@ -45,6 +45,20 @@ describe('task records', () => {
     expect(await redis.ttl(`celeriac:attempts:${flaky.id}`)).toBeGreaterThan(80_000);
   });
 
+  it('carry the progress a running task reports', async () => {
+    const r = await app.sendTask('tasks.progress', [4, 150]);
+    let seen: TaskRecord | null = null;
+    for (let i = 0; i < 100 && !seen; i++) {
+      const rec = await redis.hget('celeriac:records', r.id);
+      const parsed = rec ? parseRecord(rec) : null;
+      if (parsed?.state === 'PROGRESS') seen = parsed;
+      else await new Promise((res) => setTimeout(res, 20));
+    }
+    expect(seen).toMatchObject({ state: 'PROGRESS', progress: { current: expect.any(Number), total: 4 } });
+    await r.get({ timeout: 10_000 });
+    expect(await record(r.id)).toMatchObject({ state: 'SUCCESS' });
+  });
+
   it('keep the original message of a failed task, so it can be sent again', async () => {
     const r = await app.sendTask('tasks.fail', ['kept']);
     await r.get({ timeout: 10_000 }).catch(() => undefined);

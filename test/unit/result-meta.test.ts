@@ -68,7 +68,7 @@ describe('task records', () => {
   it('encode exactly as JSON.stringify would, with and without the optional fields', async () => {
     const { encodeRecord } = await import('../../src-main/core/records/task-record.js');
     const base = { id: 'i"d', name: 'tasks.ü', queue: 'q', state: 'PENDING', argsrepr: "('x',)", kwargsrepr: '{}', priority: 0, eta: null, retries: 0, group: null };
-    const full = { ...base, worker: 'w@h', started: 1, finished: 2.5, runtime: 0.001, result: '"ok"', error: { type: 'E', message: 'line\nbreak' }, message: '{"body":"…"}' };
+    const full = { ...base, worker: 'w@h', started: 1, finished: 2.5, runtime: 0.001, result: '"ok"', error: { type: 'E', message: 'line\nbreak' }, message: '{"body":"…"}', progress: { current: 2, total: 5 } };
     expect(encodeRecord(base)).toBe(JSON.stringify(base));
     expect(encodeRecord(full)).toBe(JSON.stringify(full));
   });

@@ -34,6 +34,8 @@ export interface TaskRecord {
   error?: { type: string; message: string };
   /** The original message, kept for failed and revoked tasks so they can be sent again. */
   message?: string;
+  /** The last progress reported (ctx.progress), while the task runs. */
+  progress?: { current: number; total: number };
 }
 
 /**
@@ -104,5 +106,6 @@ export function encodeRecord(r: TaskRecord): string {
   if (r.result !== undefined) out += `,"result":${j(r.result)}`;
   if (r.error !== undefined) out += `,"error":{"type":${j(r.error.type)},"message":${j(r.error.message)}}`;
   if (r.message !== undefined) out += `,"message":${j(r.message)}`;
+  if (r.progress !== undefined) out += `,"progress":{"current":${j(r.progress.current)},"total":${j(r.progress.total)}}`;
   return `${out}}`;
 }

@@ -348,6 +348,12 @@ export class RequestHandler {
       latest = null;
       last = Date.now();
       this.backend.store(this.meta(msg, PROGRESS, meta)).catch(() => undefined);
+      // The record too, so the control room's list draws a progress bar.
+      const run = this.running.get(msg.id);
+      if (run) run.recorded = true; // a STARTED record would only step back
+      const progress = { current: Number(meta.current ?? 0), total: Number(meta.total ?? 0) };
+      const record: TaskRecord = { ...sentRecord(msg), state: PROGRESS, worker: this.options.name, started: run?.started, progress };
+      this.qos.writeRecord(msg.id, encodeRecord(record)).catch(() => undefined);
     };
     return {
       report: (meta) => {

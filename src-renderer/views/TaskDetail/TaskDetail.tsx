@@ -31,7 +31,13 @@ export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
       {notice && <p className="notice">{notice}</p>}
       <dl className="facts">
         <dt>Id</dt><dd className="mono">{id} <button className="link" onClick={() => copy(id)}>copy</button></dd>
-        <dt>State</dt><dd><span className={`badge ${meta.status}`} data-testid="detail-state">{meta.status}</span></dd>
+        <dt>State</dt>
+        <dd>
+          <span className={`badge ${meta.status}`} data-testid="detail-state">{meta.status}</span>
+          {meta.status === 'PROGRESS' && typeof meta.result === 'object' && meta.result !== null && (
+            <progress className="bar wide" value={Number((meta.result as { current?: number }).current ?? 0)} max={Number((meta.result as { total?: number }).total ?? 1)} />
+          )}
+        </dd>
         <dt>Arguments</dt><dd className="mono">{record?.argsrepr} {record?.kwargsrepr !== '{}' ? record?.kwargsrepr : ''}</dd>
         <dt>Queue</dt><dd className="mono">{record?.queue}</dd>
         <dt>Worker</dt><dd className="mono">{record?.worker ?? '—'}</dd>
