@@ -8,7 +8,8 @@ import { numberIn } from './options.js';
 
 interface ServeFlags {
   broker?: string;
-  app?: string;
+  app: string[];
+  pool: boolean;
   concurrency: number;
   host: string;
   port: number;
@@ -21,8 +22,9 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description('serve the control room on http://127.0.0.1:5555 (a token in the printed URL)')
     .option('-b, --broker <url>', 'Redis to show (else $CELERIAC_BROKER_URL, $CELERY_BROKER_URL, redis://127.0.0.1:6379/0)')
-    .option('-A, --app <module>', 'host a worker pool on this task module (its tasks get forms in Send)')
+    .option('-A, --app <module>', 'also load this task module in the hosted worker pool (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
     .option('-c, --concurrency <n>', 'child processes of the hosted pool', numberIn(1, 64, true), 2)
+    .option('--no-pool', 'host no worker pool (the built-in tasks then run only where a worker loads them)')
     .option('--host <host>', 'address to listen on; anything but loopback exposes the control room', '127.0.0.1')
     .option('--port <n>', 'port to listen on', numberIn(0, 65535, true), 5555)
     .option('--no-token', 'accept connections without the token (only behind your own authentication)')
@@ -32,7 +34,8 @@ export function registerServe(program: Command): void {
       await connectOrExplain(app.broker, broker);
       const service = new ControlRoomService(app);
       await service.start();
-      if (flags.app) await service.pool.start(flags.app, flags.concurrency);
+      // The control room hosts a worker pool: the built-in tasks, plus any -A modules.
+      if (flags.pool) await service.pool.start(flags.app, flags.concurrency);
       // The renderer is built next to the compiled CLI (dist/renderer).
       const staticDir = fileURLToPath(new URL('../../renderer/', import.meta.url));
       const server = await startServer({ service, host: flags.host, port: flags.port, token: flags.token ? undefined : null, staticDir });

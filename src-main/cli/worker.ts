@@ -6,7 +6,7 @@ import { createLogger, type LogLevel } from './logger.js';
 import { commaList, numberIn } from './options.js';
 
 interface WorkerFlags {
-  app: string;
+  app: string[];
   concurrency?: number;
   queues: string[];
   loglevel: LogLevel;
@@ -29,7 +29,7 @@ export function registerWorker(program: Command): void {
   program
     .command('worker')
     .description('consume queues and run their tasks in a pool of child processes')
-    .requiredOption('-A, --app <module>', 'task module exporting `app` (.ts, .js, .mjs or a package, e.g. celeriac/tasks)')
+    .requiredOption('-A, --app <module>', 'task module exporting `app` (.ts, .js, .mjs or a package, e.g. celeriac/tasks); repeat for more', collect, [])
     .option('-c, --concurrency <n>', 'child processes (or async tasks in flight); default: CPU count', numberIn(1, 1024, true))
     .option('-Q, --queues <names>', 'comma-separated queues, in order of preference', commaList, ['celery'])
     .addOption(new Option('-l, --loglevel <level>', 'log level').choices(['debug', 'info', 'warning', 'error']).default('warning'))
@@ -92,6 +92,10 @@ export function registerWorker(program: Command): void {
     });
 }
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 function positive(text: string): number {
   const n = Number(text);
   if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('must be a positive number of seconds');
@@ -105,7 +109,7 @@ function banner(worker: Worker, flags: WorkerFlags): string {
   return [
     '',
     ` -------------- ${o.name} (celeriac)`,
-    ` .> app:         ${flags.app}`,
+    ` .> app:         ${flags.app.join(', ')}`,
     ` .> transport:   ${redactUrl(resolveBrokerUrl(o.broker))}`,
     ` .> results:     ${redactUrl(o.backend ?? resolveBrokerUrl(o.broker))}`,
     ` .> concurrency: ${o.concurrency} (${o.pool}${o.pool === 'process' && o.perChild > 1 ? `, ${o.perChild} sent ahead per child, ${o.childConcurrency} at once` : ''})`,

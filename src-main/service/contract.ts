@@ -81,7 +81,8 @@ export const contract = {
     output: undefined as unknown as PoolStatus,
   },
   'pool:start': {
-    input: z.object({ module: z.string().min(1).max(4096), concurrency: z.number().int().min(1).max(64).default(2) }).strict(),
+    // Task modules to load besides the built-in tasks (which always are).
+    input: z.object({ modules: z.array(z.string().min(1).max(4096)).max(32).default([]), concurrency: z.number().int().min(1).max(64).default(2) }).strict(),
     output: undefined as unknown as PoolStatus,
   },
   'pool:stop': {

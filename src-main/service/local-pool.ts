@@ -1,7 +1,9 @@
 import { hostname } from 'node:os';
 import type { App } from '../core/app.js';
 import type { TaskParam } from '../core/task.js';
-import { loadApp, resolveTaskModule } from '../core/worker/loader.js';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { loadTasks, resolveTaskModule } from '../core/worker/loader.js';
 import { Worker } from '../core/worker/worker.js';
 import type { Spawner } from '../core/worker/pool/spawner.js';
 
@@ -12,9 +14,16 @@ export interface DeclaredTask {
   params: TaskParam[];
 }
 
+/** The built-in tasks (src-main/tasks), compiled or as source: the pool always loads them. */
+export function builtInTasksModule(): string {
+  const js = fileURLToPath(new URL('../tasks/index.js', import.meta.url));
+  return existsSync(js) ? js : fileURLToPath(new URL('../tasks/index.ts', import.meta.url));
+}
+
 export interface PoolStatus {
   running: boolean;
-  module: string | null;
+  /** The user's task modules (the built-in tasks are always loaded too). */
+  modules: string[];
   concurrency: number | null;
   name: string | null;
 }
@@ -26,23 +35,23 @@ export interface PoolStatus {
  */
 export class LocalPool {
   private worker: Worker | null = null;
-  private module: string | null = null;
+  private modules: string[] = [];
   private declared: DeclaredTask[] = [];
 
   constructor(private readonly app: App, private readonly spawner?: Spawner) {}
 
-  /** Starts a pool on a task module (stopping the one that runs). */
-  async start(module: string, concurrency: number): Promise<PoolStatus> {
+  /** Starts a pool on the built-in tasks and these task modules (stopping the one that runs). */
+  async start(modules: string[], concurrency: number): Promise<PoolStatus> {
     await this.stop();
-    const path = resolveTaskModule(module);
-    // The broker the module's own createApp() should use, in this process and the children.
+    const paths = [builtInTasksModule(), ...modules.map((m) => resolveTaskModule(m))];
+    // The broker the modules' own createApp() should use, in this process and the children.
     process.env.CELERIAC_BROKER_URL = this.app.brokerUrl;
-    const declaring = await loadApp(path);
-    this.declared = [...declaring.tasks.values()].map((t) => ({ name: t.name, queue: t.options.queue ?? 'celery', params: t.options.params ?? [] }));
-    const worker = new Worker({ module: path, broker: this.app.brokerUrl, backend: this.app.backendUrl, concurrency, name: `celeriac-local@${hostname()}`, spawner: this.spawner });
+    const tasks = await loadTasks(paths);
+    this.declared = [...tasks.values()].map((t) => ({ name: t.name, queue: t.options.queue ?? 'celery', params: t.options.params ?? [] }));
+    const worker = new Worker({ module: paths, broker: this.app.brokerUrl, backend: this.app.backendUrl, concurrency, name: `celeriac-local@${hostname()}`, spawner: this.spawner });
     await worker.start();
     this.worker = worker;
-    this.module = module;
+    this.modules = modules;
     return this.status();
   }
 
@@ -55,7 +64,7 @@ export class LocalPool {
 
   status(): PoolStatus {
     const o = this.worker?.options;
-    return { running: this.worker !== null, module: this.module, concurrency: o?.concurrency ?? null, name: o?.name ?? null };
+    return { running: this.worker !== null, modules: this.modules, concurrency: o?.concurrency ?? null, name: o?.name ?? null };
   }
 
   /** Tasks the loaded module declares (empty before a module is loaded). */

@@ -97,7 +97,7 @@ export class ControlRoomService {
       case 'pool:status':
         return this.pool.status();
       case 'pool:start':
-        return this.pool.start(input.module as string, input.concurrency as number);
+        return this.pool.start(input.modules as string[], input.concurrency as number);
       case 'pool:stop':
         return this.pool.stop();
       case 'workers:list':

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,5 +49,20 @@ describe('the celeriac package', () => {
     expect(bin.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     const types = spawnSync('test', ['-f', join(project, 'node_modules/celeriac/dist/src-main/core/index.d.ts')]);
     expect(types.status).toBe(0);
+    // The built-in tasks, by their package name.
+    const worker = spawn(join(project, 'node_modules', '.bin', 'celeriac'), ['worker', '-A', 'celeriac/tasks', '-c', '1', '-l', 'info', '-b', server.url], { cwd: project });
+    let log = '';
+    await new Promise<void>((resolve, reject) => {
+      const onData = (d: Buffer): void => {
+        log += d.toString();
+        if (log.includes(' ready.')) resolve();
+      };
+      worker.stderr.on('data', onData);
+      worker.once('exit', (code) => reject(new Error(`worker exited with ${code}: ${log}`)));
+    });
+    expect(log).toContain('. checksum');
+    const exited = new Promise((r) => worker.once('exit', r));
+    worker.kill('SIGTERM');
+    await exited;
   }, 120_000);
 });

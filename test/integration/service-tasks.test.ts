@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../src-main/core/app.js';
@@ -81,13 +85,21 @@ describe('service: the hosted worker pool', () => {
   it('starts on a task module, lists its declared tasks with their parameters, and stops', async () => {
     const svc = service();
     try {
-      const started = await svc.call('pool:start', { module: TASKS, concurrency: 1 });
-      expect(started).toMatchObject({ ok: true, value: { running: true, concurrency: 1, module: TASKS } });
+      const started = await svc.call('pool:start', { modules: [TASKS], concurrency: 1 });
+      expect(started).toMatchObject({ ok: true, value: { running: true, concurrency: 1, modules: [TASKS] } });
       const declared = await svc.call('tasks:declared', {});
       expect(declared.ok && declared.value.find((t) => t.name === 'tasks.greet')).toMatchObject({
         queue: 'celery', params: [{ name: 'who', type: 'string' }, { name: 'times', default: 1 }, { name: 'style', enum: ['plain', 'loud'] }],
       });
-      expect(await svc.call('pool:start', { module: 'no/such.ts' })).toMatchObject({ ok: false, error: { code: 'E_FAILED', message: expect.stringMatching(/cannot find the task module/) } });
+      // The built-in tasks are always there, and they run.
+      expect(declared.ok && declared.value.find((t) => t.name === 'checksum')).toMatchObject({ params: [{ name: 'path', type: 'file' }, { name: 'algorithm', default: 'sha256' }] });
+      const file = join(mkdtempSync(join(tmpdir(), 'celeriac-')), 'data.bin');
+      writeFileSync(file, 'x'.repeat(100_000));
+      const sum = await app.sendTask('checksum', [file, 'sha256']);
+      expect(await sum.get({ timeout: 10_000 })).toBe(createHash('sha256').update('x'.repeat(100_000)).digest('hex'));
+      const missing = await app.sendTask('checksum', [`${file}.missing`]);
+      await expect(missing.get({ timeout: 10_000 })).rejects.toMatchObject({ message: expect.stringContaining(`no such file or directory, stat '${file}.missing'`) });
+      expect(await svc.call('pool:start', { modules: ['no/such.ts'] })).toMatchObject({ ok: false, error: { code: 'E_FAILED', message: expect.stringMatching(/cannot find the task module/) } });
     } finally {
       expect(await svc.call('pool:stop', {})).toMatchObject({ ok: true, value: { running: false } });
       await svc.stop();

@@ -4,6 +4,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { App } from '../app.js';
 import { ConfigurationError } from '../errors.js';
+import type { Task } from '../task.js';
 
 let tsxRegistered = false;
 
@@ -39,6 +40,22 @@ export async function loadApp(modulePath: string): Promise<App> {
     throw new ConfigurationError(`${modulePath} exports no Celeriac app: export it as \`export const app = createApp(...)\` or as the default export`);
   }
   return app;
+}
+
+/**
+ * Loads several task modules and merges their tasks: the worker runs them all.
+ * @throws ConfigurationError when two modules register the same task name
+ */
+export async function loadTasks(modulePaths: readonly string[]): Promise<Map<string, Task<any[], any>>> {
+  const tasks = new Map<string, Task<any[], any>>();
+  for (const path of modulePaths) {
+    const app = await loadApp(path);
+    for (const [name, task] of app.tasks) {
+      if (tasks.has(name)) throw new ConfigurationError(`task ${name} is registered by two of the task modules (${path} and another); task names must be unique`);
+      tasks.set(name, task);
+    }
+  }
+  return tasks;
 }
 
 /** Duck-typed, so an app made by another copy of this library is recognised too. */

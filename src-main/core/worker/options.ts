@@ -2,8 +2,8 @@ import { cpus, hostname } from 'node:os';
 import type { Spawner } from './pool/spawner.js';
 
 export interface WorkerOptions {
-  /** The task module (`-A`): a .ts/.js/.mjs path or a package specifier, exporting `app`. */
-  module: string;
+  /** The task module(s) (`-A`): .ts/.js/.mjs paths or package specifiers, each exporting `app`. */
+  module: string | string[];
   /** Broker URL. @default as createApp() resolves it */
   broker?: string;
   /** Result backend URL. @default the broker */

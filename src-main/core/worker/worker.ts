@@ -67,13 +67,13 @@ export class Worker extends EventEmitter {
 
   private async boot(): Promise<void> {
     const o = this.options;
-    const modulePath = resolveTaskModule(o.module);
+    const modulePaths = (Array.isArray(o.module) ? o.module : [o.module]).map((m) => resolveTaskModule(m));
     this.app = createApp({ broker: o.broker, backend: o.backend, resultExpires: o.resultExpires });
     await connectOrExplain(this.app.broker, this.app.brokerUrl);
     this.pool =
       o.pool === 'async'
-        ? new AsyncPool(modulePath, o.concurrency)
-        : new ProcessPool(modulePath, {
+        ? new AsyncPool(modulePaths, o.concurrency)
+        : new ProcessPool(modulePaths, {
             processes: o.concurrency,
             perChild: o.perChild,
             childConcurrency: o.childConcurrency,

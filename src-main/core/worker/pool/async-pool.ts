@@ -1,7 +1,6 @@
-import type { App } from '../../app.js';
 import { timeLimitExceeded } from '../../errors.js';
 import { runJob, serializeError, taskInfo } from '../executor.js';
-import { loadApp } from '../loader.js';
+import { loadTasks } from '../loader.js';
 import type { Job, Outcome, SerializedError, TaskInfo } from './messages.js';
 import type { TaskPool } from './task-pool.js';
 
@@ -12,18 +11,18 @@ import type { TaskPool } from './task-pool.js';
  */
 export class AsyncPool implements TaskPool {
   readonly kind = 'async';
-  private app: App | null = null;
+  private tasks: Awaited<ReturnType<typeof loadTasks>> | null = null;
   private readonly running = new Map<string, (reason: unknown) => void>();
 
-  constructor(private readonly modulePath: string, readonly capacity: number) {}
+  constructor(private readonly modulePaths: readonly string[], readonly capacity: number) {}
 
   async start(): Promise<TaskInfo[]> {
-    this.app = await loadApp(this.modulePath);
-    return [...this.app.tasks.values()].map(taskInfo);
+    this.tasks = await loadTasks(this.modulePaths);
+    return [...this.tasks.values()].map(taskInfo);
   }
 
   async run(job: Job, onProgress: (meta: Record<string, unknown>) => void): Promise<Outcome> {
-    const task = this.app?.tasks.get(job.name);
+    const task = this.tasks?.get(job.name);
     if (!task) return { kind: 'failure', error: serializeError(new Error(`task ${job.name} is not in the pool`)), runtime: 0 };
     let abort: (reason: unknown) => void = () => undefined;
     const run = runJob(task, job, { progress: onProgress, onAbortable: (fn) => (abort = fn) });

@@ -6,7 +6,7 @@
  */
 import { Worker as Thread } from 'node:worker_threads';
 import { runJob, serializeError, taskInfo } from '../executor.js';
-import { loadApp } from '../loader.js';
+import { loadTasks } from '../loader.js';
 import type { ChildMessage, Job, Outcome, ParentMessage } from './messages.js';
 
 const send = (message: ChildMessage): void => {
@@ -17,7 +17,10 @@ const running = new Map<string, (reason: unknown) => void>();
 /** Jobs received but not started yet, in the order they came. */
 const waiting: Job[] = [];
 let executing = 0;
-const concurrency = Math.max(1, Number(process.argv[3] ?? 1));
+// argv: <concurrency> <task module>...
+const concurrency = Math.max(1, Number(process.argv[2] ?? 1));
+
+type Tasks = Awaited<ReturnType<typeof loadTasks>>;
 
 /** Outcomes finished in this turn of the event loop, sent together. */
 let done: Array<{ taskId: string; outcome: Outcome }> = [];
@@ -32,8 +35,8 @@ function report(taskId: string, outcome: Outcome): void {
   done.push({ taskId, outcome });
 }
 
-function start(app: Awaited<ReturnType<typeof loadApp>>, job: Job): void {
-  const task = app.tasks.get(job.name);
+function start(tasks: Tasks, job: Job): void {
+  const task = tasks.get(job.name);
   if (!task) {
     report(job.taskId, { kind: 'failure', error: serializeError(new Error(`task ${job.name} is not registered in this child`)), runtime: 0 });
     return;
@@ -47,12 +50,12 @@ function start(app: Awaited<ReturnType<typeof loadApp>>, job: Job): void {
     executing--;
     report(job.taskId, outcome);
     // After the report is sent: a CPU-bound next job would otherwise hold it back while it runs.
-    setImmediate(() => pump(app));
+    setImmediate(() => pump(tasks));
   });
 }
 
-function pump(app: Awaited<ReturnType<typeof loadApp>>): void {
-  while (executing < concurrency && waiting.length > 0) start(app, waiting.shift()!);
+function pump(tasks: Tasks): void {
+  while (executing < concurrency && waiting.length > 0) start(tasks, waiting.shift()!);
 }
 
 /**
@@ -70,9 +73,9 @@ function watchParent(): void {
 }
 
 async function main(): Promise<void> {
-  const modulePath = process.argv[2];
-  if (!modulePath) throw new Error('usage: child <task module>');
-  const app = await loadApp(modulePath);
+  const modulePaths = process.argv.slice(3);
+  if (modulePaths.length === 0) throw new Error('usage: child <concurrency> <task module>...');
+  const tasks = await loadTasks(modulePaths);
   process.on('message', (raw) => {
     const message = raw as ParentMessage;
     if (message.type === 'shutdown') {
@@ -84,12 +87,12 @@ async function main(): Promise<void> {
       return;
     }
     waiting.push(...message.jobs);
-    pump(app);
+    pump(tasks);
   });
   // The parent going away (worker killed) must not leave orphans running tasks.
   process.on('disconnect', () => process.exit(0));
   watchParent();
-  send({ type: 'ready', tasks: [...app.tasks.values()].map(taskInfo) });
+  send({ type: 'ready', tasks: [...tasks.values()].map(taskInfo) });
 }
 
 main().catch((err: unknown) => {

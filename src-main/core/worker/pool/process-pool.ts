@@ -65,7 +65,7 @@ export class ProcessPool implements TaskPool {
   private readonly childConcurrency: number;
   private stopping = false;
 
-  constructor(private readonly modulePath: string, private readonly options: ProcessPoolOptions) {
+  constructor(private readonly modulePaths: readonly string[], private readonly options: ProcessPoolOptions) {
     this.childConcurrency = Math.max(1, options.childConcurrency ?? 1);
     this.perChild = Math.max(this.childConcurrency, options.perChild ?? 1);
     this.capacity = options.processes * this.perChild;
@@ -112,7 +112,7 @@ export class ProcessPool implements TaskPool {
    * is killed, never put in the pool: it would take jobs and fail them all.
    */
   private spawn(): Promise<TaskInfo[]> {
-    const handle = this.spawner.spawn(childEntry(), [this.modulePath, String(this.childConcurrency)]);
+    const handle = this.spawner.spawn(childEntry(), [String(this.childConcurrency), ...this.modulePaths]);
     const child: Child = { handle, outbox: [], executing: 0, ready: false, running: new Map(), done: 0, retiring: false, killed: false };
     return new Promise((resolve, reject) => {
       handle.onMessage((message) => {
