@@ -116,6 +116,7 @@ test('a task sent by Python\'s .delay() appears in the task list once a worker t
 });
 
 test('the workers view shows the running worker', async ({ page }) => {
+  await page.emulateMedia({ colorScheme: 'dark' }); // and the dark theme follows the system's
   await page.goto(`${url}#/workers`);
   await expect(page.getByRole('table', { name: 'workers' })).toContainText('online');
   await page.screenshot({ path: `${SHOTS}/workers.png`, fullPage: true });
