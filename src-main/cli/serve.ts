@@ -5,9 +5,21 @@ import { connectOrExplain } from '../core/broker/connection.js';
 import { startServer } from '../server/http-server.js';
 import { ControlRoomService } from '../service/service.js';
 import { numberIn } from './options.js';
+import { LocalRedis } from '../service/local-redis.js';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** The app's data folder: $XDG_DATA_HOME/celeriac, ~/Library/Application Support/celeriac, %APPDATA%\\celeriac. */
+function defaultDataDir(): string {
+  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'celeriac');
+  if (process.platform === 'win32') return join(process.env.APPDATA ?? homedir(), 'celeriac');
+  return join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'celeriac');
+}
 
 interface ServeFlags {
   broker?: string;
+  local?: boolean;
+  dataDir: string;
   app: string[];
   pool: boolean;
   concurrency: number;
@@ -25,11 +37,15 @@ export function registerServe(program: Command): void {
     .option('-A, --app <module>', 'also load this task module in the hosted worker pool (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
     .option('-c, --concurrency <n>', 'child processes of the hosted pool', numberIn(1, 64, true), 2)
     .option('--no-pool', 'host no worker pool (the built-in tasks then run only where a worker loads them)')
+    .option('--local', 'start a private redis-server (loopback, password, append-only data in --data-dir) and show it')
+    .option('--data-dir <dir>', 'where --local keeps its data', defaultDataDir())
     .option('--host <host>', 'address to listen on; anything but loopback exposes the control room', '127.0.0.1')
     .option('--port <n>', 'port to listen on', numberIn(0, 65535, true), 5555)
     .option('--no-token', 'accept connections without the token (only behind your own authentication)')
     .action(async (flags: ServeFlags) => {
-      const broker = resolveBrokerUrl(flags.broker);
+      const local = flags.local ? new LocalRedis({ dataDir: join(flags.dataDir, 'redis') }) : null;
+      const broker = local ? await local.start() : resolveBrokerUrl(flags.broker);
+      if (local) process.stdout.write(`Local Redis started; its data is in ${join(flags.dataDir, 'redis')}\n`);
       const app = createApp({ broker, taskRecords: true });
       await connectOrExplain(app.broker, broker);
       const service = new ControlRoomService(app);
@@ -48,5 +64,6 @@ export function registerServe(program: Command): void {
       await server.close();
       await service.stop();
       await app.close();
+      await local?.stop();
     });
 }
