@@ -82,7 +82,13 @@ export const contract = {
   },
   'pool:start': {
     // Task modules to load besides the built-in tasks (which always are).
-    input: z.object({ modules: z.array(z.string().min(1).max(4096)).max(32).default([]), concurrency: z.number().int().min(1).max(64).default(2) }).strict(),
+    input: z
+      .object({
+        modules: z.array(z.string().min(1).max(4096)).max(32).default([]),
+        concurrency: z.number().int().min(1).max(64).default(2),
+        queues: z.array(queueName).min(1).max(64).default(['celery']),
+      })
+      .strict(),
     output: undefined as unknown as PoolStatus,
   },
   'pool:stop': {

@@ -41,14 +41,14 @@ export class LocalPool {
   constructor(private readonly app: App, private readonly spawner?: Spawner) {}
 
   /** Starts a pool on the built-in tasks and these task modules (stopping the one that runs). */
-  async start(modules: string[], concurrency: number): Promise<PoolStatus> {
+  async start(modules: string[], concurrency: number, queues: string[] = ['celery']): Promise<PoolStatus> {
     await this.stop();
     const paths = [builtInTasksModule(), ...modules.map((m) => resolveTaskModule(m))];
     // The broker the modules' own createApp() should use, in this process and the children.
     process.env.CELERIAC_BROKER_URL = this.app.brokerUrl;
     const tasks = await loadTasks(paths);
     this.declared = [...tasks.values()].map((t) => ({ name: t.name, queue: t.options.queue ?? 'celery', params: t.options.params ?? [] }));
-    const worker = new Worker({ module: paths, broker: this.app.brokerUrl, backend: this.app.backendUrl, concurrency, name: `celeriac-local@${hostname()}`, spawner: this.spawner });
+    const worker = new Worker({ module: paths, broker: this.app.brokerUrl, backend: this.app.backendUrl, concurrency, queues, name: `celeriac-local@${hostname()}`, spawner: this.spawner });
     await worker.start();
     this.worker = worker;
     this.modules = modules;

@@ -97,7 +97,7 @@ export class ControlRoomService {
       case 'pool:status':
         return this.pool.status();
       case 'pool:start':
-        return this.pool.start(input.modules as string[], input.concurrency as number);
+        return this.pool.start(input.modules as string[], input.concurrency as number, input.queues as string[]);
       case 'pool:stop':
         return this.pool.stop();
       case 'workers:list':

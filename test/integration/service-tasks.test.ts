@@ -85,7 +85,9 @@ describe('service: the hosted worker pool', () => {
   it('starts on a task module, lists its declared tasks with their parameters, and stops', async () => {
     const svc = service();
     try {
-      const started = await svc.call('pool:start', { modules: [TASKS], concurrency: 1 });
+      // Its own queue: the suite's worker (which has no built-in tasks) must not take these.
+      const queue = uniqueName('hosted');
+      const started = await svc.call('pool:start', { modules: [TASKS], concurrency: 1, queues: [queue] });
       expect(started).toMatchObject({ ok: true, value: { running: true, concurrency: 1, modules: [TASKS] } });
       const declared = await svc.call('tasks:declared', {});
       expect(declared.ok && declared.value.find((t) => t.name === 'tasks.greet')).toMatchObject({
@@ -95,9 +97,9 @@ describe('service: the hosted worker pool', () => {
       expect(declared.ok && declared.value.find((t) => t.name === 'checksum')).toMatchObject({ params: [{ name: 'path', type: 'file' }, { name: 'algorithm', default: 'sha256' }] });
       const file = join(mkdtempSync(join(tmpdir(), 'celeriac-')), 'data.bin');
       writeFileSync(file, 'x'.repeat(100_000));
-      const sum = await app.sendTask('checksum', [file, 'sha256']);
+      const sum = await app.sendTask('checksum', [file, 'sha256'], {}, { queue });
       expect(await sum.get({ timeout: 10_000 })).toBe(createHash('sha256').update('x'.repeat(100_000)).digest('hex'));
-      const missing = await app.sendTask('checksum', [`${file}.missing`]);
+      const missing = await app.sendTask('checksum', [`${file}.missing`], {}, { queue });
       await expect(missing.get({ timeout: 10_000 })).rejects.toMatchObject({ message: expect.stringContaining(`no such file or directory, stat '${file}.missing'`) });
       expect(await svc.call('pool:start', { modules: ['no/such.ts'] })).toMatchObject({ ok: false, error: { code: 'E_FAILED', message: expect.stringMatching(/cannot find the task module/) } });
     } finally {
