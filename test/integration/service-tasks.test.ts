@@ -8,6 +8,7 @@ import type { App } from '../../src-main/core/app.js';
 import { ControlRoomService } from '../../src-main/service/service.js';
 import { uniqueName } from '../helpers/redis-server.js';
 import { useRedisSuite } from '../helpers/suite.js';
+import { until } from '../helpers/until.js';
 import { TASKS } from '../helpers/worker.js';
 
 let redis: Redis;
@@ -17,13 +18,6 @@ useRedisSuite((s) => ({ redis, app } = s), { app: { taskRecords: true }, worker:
 
 const service = (): ControlRoomService => new ControlRoomService(app);
 
-async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('service: tasks', () => {
   it('submits a task from the form and shows its detail once it ran', async () => {

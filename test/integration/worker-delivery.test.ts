@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../src-main/core/app.js';
 import { useRedisSuite } from '../helpers/suite.js';
+import { until } from '../helpers/until.js';
 import { encodeTaskMessage } from '../../src-main/core/protocol/encode.js';
 import { buildTaskMessage } from '../../src-main/core/protocol/build.js';
 import { uniqueName, type RedisServer } from '../helpers/redis-server.js';
@@ -38,13 +39,6 @@ function alive(pid: number): boolean {
   }
 }
 
-async function until(check: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('ETA and countdown', () => {
   it('keeps a countdown task in the schedule in Redis, not in the worker, and runs it when due', async () => {
