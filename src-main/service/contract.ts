@@ -10,6 +10,10 @@ import type { TaskDetail } from './tasks.js';
 import type { ListedTask } from './task-index.js';
 import type { DeclaredTask, PoolStatus } from './local-pool.js';
 
+// The types the renderer sees, re-exported here: it imports from this file only (DESIGN.md).
+export type { QueueInfo, QueuedMessage, WorkerInfo, TaskDetail, ListedTask, DeclaredTask, PoolStatus };
+export type { TaskParam } from '../core/task.js';
+
 const queueName = z.string().min(1).max(512);
 const taskId = z.string().min(1).max(256);
 const json = z.json();

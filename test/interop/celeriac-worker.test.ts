@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src-main/core/app.js';
-import type { Worker } from '../../src-main/core/worker/worker.js';
 import { pythonCeleryAvailable, runPython, startPythonWorker } from '../helpers/python.js';
 import { startRedisServer, uniqueName, type RedisServer } from '../helpers/redis-server.js';
 import { startWorker } from '../helpers/worker.js';
+import { useRedisSuite } from '../helpers/suite.js';
 
 /** A Celeriac worker serving Python producers, and working beside Python workers. */
 const available = pythonCeleryAvailable();
@@ -13,20 +13,8 @@ describe.runIf(available)('a Celeriac worker among Python Celery', () => {
   let server: RedisServer;
   let redis: Redis;
   let app: App;
-  let worker: Worker;
   const env = () => ({ CELERIAC_TEST_BROKER: server.url });
-
-  beforeAll(async () => {
-    server = await startRedisServer();
-    redis = server.client();
-    app = createApp({ broker: server.url });
-    worker = await startWorker(server.url, { concurrency: 2, name: 'ts@test' });
-  });
-  afterAll(async () => {
-    await worker?.stop();
-    await app?.close();
-    await server?.stop();
-  });
+  useRedisSuite((s) => ({ server, redis, app } = s), { worker: { concurrency: 2, name: 'ts@test' } });
 
   it('runs what Python .delay() sends, and Python\'s AsyncResult.get() returns the value', async () => {
     const out = JSON.parse(await runPython('pyclient.py', ['send-add', '20', '22'], env()));

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { call, on } from '../../api/client.js';
-import type { TaskDetail as Detail } from '../../../src-main/service/tasks.js';
+import type { TaskDetail as Detail } from '../../../src-main/service/contract.js';
 
 /** One task: arguments, result or error with traceback, every attempt; retry and revoke. */
 export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {

@@ -1,7 +1,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState } from 'react';
 import { call, on } from '../../api/client.js';
-import type { ListedTask } from '../../../src-main/service/task-index.js';
+import type { ListedTask } from '../../../src-main/service/contract.js';
 
 const STATES = ['', 'PENDING', 'STARTED', 'PROGRESS', 'RETRY', 'SUCCESS', 'FAILURE', 'REVOKED'];
 
