@@ -62,6 +62,11 @@ export class App implements TaskSender {
   private backendInstance: RedisBackend | null = null;
   private readonly opened: Redis[] = [];
 
+  /** The extra ioredis options every connection of this app gets (a worker started from the app reuses them). */
+  get redisOptions(): RedisOptions | undefined {
+    return this.options.redisOptions;
+  }
+
   constructor(private readonly options: AppOptions = {}) {
     this.brokerUrl = resolveBrokerUrl(options.broker);
     this.backendUrl = resolveBackendUrl(options.backend, this.brokerUrl);

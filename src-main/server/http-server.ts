@@ -3,11 +3,12 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ControlRoomService } from '../service/service.js';
+import type { ContractHandler } from '../service/handler.js';
 import { requestSchema, type EventMessage, type Reply } from './protocol.js';
 
 export interface ServerOptions {
-  service: ControlRoomService;
+  /** What answers the calls: the ControlRoom (or one connection's ControlRoomService). */
+  service: ContractHandler;
   /** @default '127.0.0.1' (loopback only) */
   host?: string;
   /** @default 5555 (Flower's) */
@@ -57,8 +58,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   wss.on('connection', (ws: WebSocket) => {
     ws.on('message', (data) => void answer(ws, options.service, data.toString()));
   });
-  const unsubscribe = options.service.onTasksChanged((changed) => {
-    const message: EventMessage = { event: 'tasks:changed', data: changed };
+  const unsubscribe = options.service.onEvent((event, data) => {
+    const message: EventMessage = { event, data };
     const text = JSON.stringify(message);
     for (const client of wss.clients) if (client.readyState === client.OPEN) client.send(text);
   });
@@ -82,7 +83,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 }
 
 /** One request in, one reply out; anything malformed gets a typed error, never a crash. */
-async function answer(ws: WebSocket, service: ControlRoomService, text: string): Promise<void> {
+async function answer(ws: WebSocket, service: ContractHandler, text: string): Promise<void> {
   let reply: Reply;
   let parsed: unknown;
   try {

@@ -3,7 +3,7 @@
  * WebSocket. Requests carry an id the reply repeats; events carry a name.
  */
 import { z } from 'zod';
-import type { ContractError } from '../service/contract.js';
+import type { ContractError, EventName } from '../service/contract.js';
 
 export const requestSchema = z.object({
   id: z.union([z.string().max(64), z.number().int()]),
@@ -18,6 +18,6 @@ export type Reply =
   | { id: Request['id'] | null; ok: false; error: ContractError };
 
 export interface EventMessage {
-  event: 'tasks:changed';
+  event: EventName;
   data: unknown;
 }

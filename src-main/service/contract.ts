@@ -9,16 +9,64 @@ import type { WorkerInfo } from './workers.js';
 import type { TaskDetail } from './tasks.js';
 import type { ListedTask } from './task-index.js';
 import type { DeclaredTask, PoolStatus } from './local-pool.js';
+import { PROFILE_COLORS, type ProfileColor, type ProfileView } from './connections/profile.js';
+import type { ConnectionTestResult, Verdict } from './connections/connection-test.js';
+import type { ConnectionStatus } from './control-room.js';
 
 // The types the renderer sees, re-exported here: it imports from this file only (DESIGN.md).
 export type { QueueInfo, QueuedMessage, WorkerInfo, TaskDetail, ListedTask, DeclaredTask, PoolStatus };
+export type { ProfileColor, ProfileView, ConnectionTestResult, Verdict, ConnectionStatus };
 export type { TaskParam } from '../core/task.js';
 
 const queueName = z.string().min(1).max(512);
 const taskId = z.string().min(1).max(256);
 const json = z.json();
+const pem = z.string().max(65_536);
+
+/** A connection profile as the form sends it. For `password` and `tls.key`: absent keeps the stored one, '' removes it. */
+const profileInput = z
+  .object({
+    id: z.string().min(1).max(64).optional(),
+    name: z.string().trim().min(1).max(100),
+    url: z.string().max(2048).regex(/^rediss?:\/\/[^\s]+$/, 'a redis:// or rediss:// (TLS) URL'),
+    username: z.string().max(256).optional(),
+    password: z.string().max(4096).optional(),
+    db: z.number().int().min(0).max(100_000).optional(),
+    tls: z.object({ ca: pem.optional(), cert: pem.optional(), key: pem.optional(), skipVerify: z.boolean().optional() }).strict().optional(),
+    color: z.enum(PROFILE_COLORS).default('gray'),
+    hostPool: z.boolean().default(false),
+  })
+  .strict();
+
+export type ProfileInput = z.input<typeof profileInput>;
 
 export const contract = {
+  'connection:status': {
+    input: z.object({}).strict(),
+    output: undefined as unknown as ConnectionStatus,
+  },
+  'connections:list': {
+    input: z.object({}).strict(),
+    output: undefined as unknown as ProfileView[],
+  },
+  'connections:save': {
+    input: profileInput,
+    output: undefined as unknown as ProfileView,
+  },
+  'connections:delete': {
+    input: z.object({ id: z.string().min(1).max(64) }).strict(),
+    output: undefined as unknown as { deleted: boolean },
+  },
+  'connections:test': {
+    // A saved profile by id, or the form's values before saving.
+    input: z.union([z.object({ id: z.string().min(1).max(64) }).strict(), z.object({ profile: profileInput }).strict()]),
+    output: undefined as unknown as ConnectionTestResult,
+  },
+  'connections:use': {
+    // Switches the whole control room to this profile; on failure it stays where it was.
+    input: z.object({ id: z.string().min(1).max(64) }).strict(),
+    output: undefined as unknown as ConnectionStatus,
+  },
   'queues:list': {
     input: z.object({}).strict(),
     output: undefined as unknown as QueueInfo[],
@@ -111,9 +159,27 @@ export type Input<M extends Method> = z.input<(typeof contract)[M]['input']>;
 /** What a method returns. */
 export type Output<M extends Method> = (typeof contract)[M]['output'];
 
+/** The methods about connections, which work whether or not the control room is connected. */
+export const CONNECTION_METHODS = ['connection:status', 'connections:list', 'connections:save', 'connections:delete', 'connections:test', 'connections:use'] as const;
+export type ConnectionMethod = (typeof CONNECTION_METHODS)[number];
+export type SessionMethod = Exclude<Method, ConnectionMethod>;
+
+export function isConnectionMethod(method: Method): method is ConnectionMethod {
+  return (CONNECTION_METHODS as readonly string[]).includes(method);
+}
+
+/** What the back end pushes to the renderer. */
+export interface ContractEvents {
+  /** Tasks whose state changed (the task list's live updates). */
+  'tasks:changed': ListedTask[];
+  /** The control room connected, switched or lost its connection. */
+  'connection:changed': ConnectionStatus;
+}
+export type EventName = keyof ContractEvents;
+
 /** The typed error every transport returns for a call it cannot serve. */
 export interface ContractError {
-  code: 'E_UNKNOWN_METHOD' | 'E_BAD_INPUT' | 'E_FAILED';
+  code: 'E_UNKNOWN_METHOD' | 'E_BAD_INPUT' | 'E_FAILED' | 'E_NOT_CONNECTED';
   message: string;
   /** For E_BAD_INPUT: where the input is wrong. */
   issues?: Array<{ path: string; message: string }>;

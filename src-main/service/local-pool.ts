@@ -48,7 +48,7 @@ export class LocalPool {
     process.env.CELERIAC_BROKER_URL = this.app.brokerUrl;
     const tasks = await loadTasks(paths);
     this.declared = [...tasks.values()].map((t) => ({ name: t.name, queue: t.options.queue ?? 'celery', params: t.options.params ?? [] }));
-    const worker = new Worker({ module: paths, broker: this.app.brokerUrl, backend: this.app.backendUrl, concurrency, queues, name: `celeriac-local@${hostname()}`, spawner: this.spawner });
+    const worker = new Worker({ module: paths, broker: this.app.brokerUrl, backend: this.app.backendUrl, redisOptions: this.app.redisOptions, concurrency, queues, name: `celeriac-local@${hostname()}`, spawner: this.spawner });
     await worker.start();
     this.worker = worker;
     this.modules = modules;

@@ -22,11 +22,14 @@ export class RedisNotFoundError extends CeleriacError {
 }
 
 /**
- * The redis-server to run: the one bundled with the app, else PATH, else the usual places.
+ * The redis-server to run: $CELERIAC_REDIS_SERVER when set (and only it), else the one
+ * bundled with the app, else PATH, else the usual places.
  * @param dirs where to look after the bundled one @default PATH and the usual places
  */
 export function findRedisServer(bundled?: string, dirs: string[] = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...USUAL_PLACES]): string | null {
   const exe = process.platform === 'win32' ? 'redis-server.exe' : 'redis-server';
+  const forced = process.env.CELERIAC_REDIS_SERVER;
+  if (forced) return existsSync(forced) ? forced : null;
   if (bundled && existsSync(bundled)) return bundled;
   for (const dir of dirs) {
     const candidate = join(dir, exe);

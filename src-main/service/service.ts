@@ -1,19 +1,20 @@
 import type { App } from '../core/app.js';
-import { contract, isMethod, type ContractError, type Method, type Output } from './contract.js';
+import { isConnectionMethod, type Method, type Output } from './contract.js';
+import { failure, parseCall, type CallResult, type ContractHandler, type EventListener } from './handler.js';
 import { browseQueue, listQueues, purgeQueue } from './queues.js';
 import { listWorkers } from './workers.js';
 import { getTask, retryTask, submitTask } from './tasks.js';
 import { TaskIndex, type ListedTask, type TaskFilter } from './task-index.js';
 import { LocalPool } from './local-pool.js';
 
-/** A call's outcome, as both transports send it back. */
-export type CallResult<M extends Method> = { ok: true; value: Output<M> } | { ok: false; error: ContractError };
+export type { CallResult };
 
 /**
- * The control room's logic behind the contract. Every input is validated against the
+ * The control room's logic behind the contract, on one Redis connection (ControlRoom adds
+ * the connection methods and switches between these). Every input is validated against the
  * contract's schema on arrival; a bad call gets a typed error, never an exception.
  */
-export class ControlRoomService {
+export class ControlRoomService implements ContractHandler {
   private readonly tasks: TaskIndex;
   /** The worker pool the control room hosts. */
   readonly pool: LocalPool;
@@ -39,17 +40,23 @@ export class ControlRoomService {
     return this.tasks.onChange(listener);
   }
 
+  onEvent(listener: EventListener): () => void {
+    return this.tasks.onChange((changed) => listener('tasks:changed', changed));
+  }
+
   async call<M extends Method>(method: M | string, input: unknown): Promise<CallResult<M>> {
-    if (!isMethod(method)) return { ok: false, error: { code: 'E_UNKNOWN_METHOD', message: `no method ${JSON.stringify(method)}` } };
-    const parsed = contract[method].input.safeParse(input ?? {});
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-      return { ok: false, error: { code: 'E_BAD_INPUT', message: `bad input for ${method}: ${issues.map((i) => `${i.path || '(input)'}: ${i.message}`).join('; ')}`, issues } };
-    }
+    const parsed = parseCall(method, input);
+    if (!parsed.ok) return parsed;
+    if (isConnectionMethod(parsed.method)) return { ok: false, error: { code: 'E_UNKNOWN_METHOD', message: `${parsed.method} is served by the control room, not one connection` } };
+    return this.callParsed(parsed.method, parsed.input);
+  }
+
+  /** Runs a call whose input the contract's schema already accepted. */
+  async callParsed<M extends Method>(method: M, input: Record<string, unknown>): Promise<CallResult<M>> {
     try {
-      return { ok: true, value: (await this.dispatch(method, parsed.data)) as Output<M> };
+      return { ok: true, value: (await this.dispatch(method, input)) as Output<M> };
     } catch (err) {
-      return { ok: false, error: { code: 'E_FAILED', message: err instanceof Error ? err.message : String(err) } };
+      return failure(err);
     }
   }
 
@@ -102,6 +109,8 @@ export class ControlRoomService {
         return this.pool.stop();
       case 'workers:list':
         return listWorkers(this.app.broker);
+      default:
+        throw new Error(`${method} is not served on one connection`);
     }
   }
 }

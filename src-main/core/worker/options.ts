@@ -1,4 +1,5 @@
 import { cpus, hostname } from 'node:os';
+import type { RedisOptions } from 'ioredis';
 import type { Spawner } from './pool/spawner.js';
 
 export interface WorkerOptions {
@@ -8,6 +9,8 @@ export interface WorkerOptions {
   broker?: string;
   /** Result backend URL. @default the broker */
   backend?: string;
+  /** Extra ioredis options for the worker's connections (TLS certificates and keys). */
+  redisOptions?: RedisOptions;
   /** Queues to consume, in order of preference. @default ['celery'] */
   queues?: string[];
   /** Child processes (process pool) or tasks in flight (async pool). @default the CPU count */

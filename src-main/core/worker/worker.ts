@@ -68,7 +68,7 @@ export class Worker extends EventEmitter {
   private async boot(): Promise<void> {
     const o = this.options;
     const modulePaths = (Array.isArray(o.module) ? o.module : [o.module]).map((m) => resolveTaskModule(m));
-    this.app = createApp({ broker: o.broker, backend: o.backend, resultExpires: o.resultExpires });
+    this.app = createApp({ broker: o.broker, backend: o.backend, resultExpires: o.resultExpires, redisOptions: o.redisOptions });
     await connectOrExplain(this.app.broker, this.app.brokerUrl);
     this.pool =
       o.pool === 'async'

@@ -1,0 +1,98 @@
+/**
+ * Connection profiles: a named Redis the control room can show. What is secret (the password,
+ * a TLS client key) is kept apart from the rest, so the store can seal it and the views never
+ * see it.
+ */
+import type { ConnectionOptions } from 'node:tls';
+import type { RedisOptions } from 'ioredis';
+import { parseRedisUrl } from '../../core/broker/connection.js';
+import { ConfigurationError } from '../../core/errors.js';
+
+/** The colour label a profile shows in the header, so production looks different. */
+export const PROFILE_COLORS = ['gray', 'green', 'blue', 'purple', 'orange', 'red'] as const;
+export type ProfileColor = (typeof PROFILE_COLORS)[number];
+
+/** The built-in profile of the control room's private redis-server. */
+export const LOCAL_PROFILE_ID = 'local';
+
+export interface ProfileTls {
+  /** PEM of the CA that signed the server's certificate (else the system's CAs). */
+  ca?: string;
+  /** PEM of the client certificate, for servers that ask for one. */
+  cert?: string;
+  /** Accept any server certificate. For testing only: the UI says so. */
+  skipVerify?: boolean;
+}
+
+/** A profile as stored, without its secrets. */
+export interface Profile {
+  id: string;
+  name: string;
+  /** redis:// or rediss:// (TLS) URL, without password. */
+  url: string;
+  /** ACL user name (Redis 6+). */
+  username?: string;
+  /** Database number; overrides the URL's. */
+  db?: number;
+  tls?: ProfileTls;
+  color: ProfileColor;
+  /** Whether the control room runs its worker pool on this Redis. */
+  hostPool: boolean;
+}
+
+export interface ProfileSecrets {
+  password?: string;
+  /** PEM of the TLS client key. */
+  tlsKey?: string;
+}
+
+/** What the renderer sees of a profile: never a secret, only whether one is set. */
+export interface ProfileView extends Profile {
+  hasPassword: boolean;
+  hasTlsKey: boolean;
+  /** The built-in Local profile cannot be edited or deleted. */
+  builtIn: boolean;
+}
+
+export function viewOf(profile: Profile, secrets: ProfileSecrets, builtIn = false): ProfileView {
+  return { ...profile, hasPassword: Boolean(secrets.password), hasTlsKey: Boolean(secrets.tlsKey), builtIn };
+}
+
+/**
+ * Moves a password typed into the URL (`redis://:pw@host`) into the secrets, so it is never
+ * stored in the clear with the rest of the profile.
+ * @throws ConfigurationError for a URL that is not redis:// or rediss://
+ */
+export function splitUrlSecrets(url: string): { url: string; username?: string; password?: string } {
+  parseRedisUrl(url);
+  const u = new URL(url);
+  const password = u.password ? decodeURIComponent(u.password) : undefined;
+  const username = u.username ? decodeURIComponent(u.username) : undefined;
+  u.password = '';
+  u.username = '';
+  return { url: u.toString(), username, password };
+}
+
+/** What opens a connection to a profile: the URL (with credentials) and ioredis's TLS options. */
+export interface ResolvedConnection {
+  url: string;
+  redisOptions: RedisOptions;
+}
+
+/** @throws ConfigurationError when TLS settings are given for a redis:// (plain) URL */
+export function resolveConnection(profile: Profile, secrets: ProfileSecrets): ResolvedConnection {
+  const u = new URL(profile.url);
+  if (profile.username) u.username = encodeURIComponent(profile.username);
+  if (secrets.password) u.password = encodeURIComponent(secrets.password);
+  if (profile.db !== undefined) u.pathname = `/${profile.db}`;
+  const tlsWanted = Boolean(profile.tls?.ca || profile.tls?.cert || secrets.tlsKey || profile.tls?.skipVerify);
+  if (u.protocol !== 'rediss:') {
+    if (tlsWanted) throw new ConfigurationError(`profile "${profile.name}" has TLS settings but a redis:// URL; use rediss://`);
+    return { url: u.toString(), redisOptions: {} };
+  }
+  const tls: ConnectionOptions = { rejectUnauthorized: !profile.tls?.skipVerify };
+  if (profile.tls?.ca) tls.ca = profile.tls.ca;
+  if (profile.tls?.cert) tls.cert = profile.tls.cert;
+  if (secrets.tlsKey) tls.key = secrets.tlsKey;
+  return { url: u.toString(), redisOptions: { tls } };
+}

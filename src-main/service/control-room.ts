@@ -1,0 +1,294 @@
+/**
+ * The control room as the transports see it: the connection profiles (Local, the command
+ * line's, saved ones), the live switch between them, and the per-connection service behind.
+ * A switch tests the new connection first and stays where it was if that fails.
+ */
+import { join } from 'node:path';
+import { createApp, type App } from '../core/app.js';
+import { connectOrExplain, redactUrl } from '../core/broker/connection.js';
+import type { Spawner } from '../core/worker/pool/spawner.js';
+import { isConnectionMethod, type ConnectionMethod, type ContractEvents, type EventName, type ProfileInput } from './contract.js';
+import { failure, parseCall, type CallResult, type ContractHandler, type EventListener } from './handler.js';
+import { LocalRedis, RedisNotFoundError, installHint } from './local-redis.js';
+import { ControlRoomService } from './service.js';
+import { testConnection, type ConnectionTestResult } from './connections/connection-test.js';
+import { ProfileStore } from './connections/profile-store.js';
+import { plainCipher, type SecretCipher } from './connections/secret-cipher.js';
+import { LOCAL_PROFILE_ID, resolveConnection, splitUrlSecrets, viewOf, type Profile, type ProfileSecrets, type ProfileView, type ResolvedConnection } from './connections/profile.js';
+import type { Method, Output } from './contract.js';
+
+/** The profile `celeriac serve --broker URL` starts on; it is not saved. */
+export const COMMAND_LINE_PROFILE_ID = 'command-line';
+
+export interface ConnectionStatus {
+  /** connected; connecting; failed (see message); no-redis (Local has no redis-server: see installHint). */
+  state: 'connected' | 'connecting' | 'failed' | 'no-redis';
+  profile: ProfileView | null;
+  /** The URL shown, password hidden. */
+  url: string | null;
+  message?: string;
+  /** With no-redis: the command that installs redis-server here. */
+  installHint?: string;
+  /** Whether saved secrets are sealed by the OS keychain (desktop) or only by file mode (headless). */
+  secretStorage: 'keychain' | 'file-0600';
+}
+
+export interface ControlRoomOptions {
+  /** The app's data folder: profiles.json, and the Local Redis's data under redis/. */
+  dataDir: string;
+  /** How saved secrets are sealed. @default none: a 0600 file (headless) */
+  cipher?: SecretCipher;
+  /** The Local profile's redis-server, or false for no Local profile. @default found on PATH */
+  local?: { bundled?: string; searchDirs?: string[] } | false;
+  /** Start on this Redis (an unsaved "Command line" profile) instead of Local. */
+  initial?: { url: string; hostPool: boolean };
+  /** What the hosted worker pool loads, on profiles that host one. @default the built-in tasks, 2 children */
+  pool?: { modules: string[]; concurrency: number };
+  /** How the pool starts its children (Electron: utilityProcess). */
+  spawner?: Spawner;
+}
+
+interface Session {
+  profileId: string;
+  app: App;
+  service: ControlRoomService;
+  unsubscribe: () => void;
+}
+
+export class ControlRoom implements ContractHandler {
+  private readonly store: ProfileStore;
+  private readonly cipher: SecretCipher;
+  private readonly local: LocalRedis | null;
+  private session: Session | null = null;
+  private status: ConnectionStatus;
+  private readonly listeners = new Set<EventListener>();
+  /** Switches run one at a time. */
+  private switching: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: ControlRoomOptions) {
+    this.cipher = options.cipher ?? plainCipher;
+    this.store = new ProfileStore(join(options.dataDir, 'profiles.json'), this.cipher);
+    this.local = options.local === false ? null : new LocalRedis({ dataDir: join(options.dataDir, 'redis'), ...options.local });
+    this.status = { state: 'connecting', profile: null, url: null, secretStorage: this.secretStorage() };
+  }
+
+  /** Connects to the first profile: the command line's if given, else Local. Never throws: see status. */
+  async start(): Promise<ConnectionStatus> {
+    const first = this.options.initial ? COMMAND_LINE_PROFILE_ID : this.local ? LOCAL_PROFILE_ID : null;
+    if (!first) return this.setStatus({ state: 'failed', profile: null, url: null, message: 'no connection is configured: add one' });
+    return this.use(first);
+  }
+
+  async stop(): Promise<void> {
+    await this.switching.catch(() => undefined);
+    await this.closeSession(this.session);
+    this.session = null;
+    await this.local?.stop();
+  }
+
+  /** The current connection's app (null while there is none). */
+  get app(): App | null {
+    return this.session?.app ?? null;
+  }
+
+  /** The current connection's service (null while there is none). */
+  get service(): ControlRoomService | null {
+    return this.session?.service ?? null;
+  }
+
+  onEvent(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async call<M extends Method>(method: M | string, input: unknown): Promise<CallResult<M>> {
+    const parsed = parseCall(method, input);
+    if (!parsed.ok) return parsed;
+    if (isConnectionMethod(parsed.method)) {
+      try {
+        return { ok: true, value: (await this.connectionCall(parsed.method, parsed.input)) as Output<M> };
+      } catch (err) {
+        return failure(err);
+      }
+    }
+    const session = this.session;
+    if (!session) return { ok: false, error: { code: 'E_NOT_CONNECTED', message: `not connected to Redis: ${this.status.message ?? 'choose a connection'}` } };
+    return session.service.callParsed(parsed.method as M, parsed.input);
+  }
+
+  private connectionCall(method: ConnectionMethod, input: Record<string, unknown>): Promise<unknown> | unknown {
+    switch (method) {
+      case 'connection:status':
+        return this.status;
+      case 'connections:list':
+        return this.profiles();
+      case 'connections:save':
+        return this.save(input as ProfileInput);
+      case 'connections:delete':
+        return this.remove(input.id as string);
+      case 'connections:test':
+        return this.test(input as { id: string } | { profile: ProfileInput });
+      case 'connections:use':
+        return this.use(input.id as string);
+    }
+  }
+
+  /** Every profile: Local and the command line's first, then the saved ones. */
+  profiles(): ProfileView[] {
+    const out: ProfileView[] = [];
+    for (const id of [LOCAL_PROFILE_ID, COMMAND_LINE_PROFILE_ID]) {
+      const p = this.builtIn(id);
+      if (p) out.push(viewOf(p, {}, true));
+    }
+    for (const p of this.store.list()) out.push(viewOf(p, this.store.secrets(p.id)));
+    return out;
+  }
+
+  private builtIn(id: string): Profile | null {
+    if (id === LOCAL_PROFILE_ID && this.local) {
+      return { id, name: 'Local', url: 'redis://127.0.0.1/0', color: 'green', hostPool: true };
+    }
+    if (id === COMMAND_LINE_PROFILE_ID && this.options.initial) {
+      const { url } = splitUrlSecrets(this.options.initial.url);
+      return { id, name: 'Command line', url, color: 'blue', hostPool: this.options.initial.hostPool };
+    }
+    return null;
+  }
+
+  private save(input: ProfileInput): ProfileView {
+    if (input.id && this.builtIn(input.id)) throw new Error(`the ${input.id} profile is built in and cannot be changed`);
+    if (input.id && !this.store.get(input.id)) throw new Error(`no profile ${input.id}`);
+    const { profile, secrets } = profileFromInput(input);
+    resolveConnection({ ...profile, id: 'check' }, { tlsKey: secrets.tlsKey || undefined }); // throws for TLS settings on a redis:// URL
+    const saved = this.store.save({ ...profile, id: input.id }, secrets);
+    return viewOf(saved, this.store.secrets(saved.id));
+  }
+
+  private async remove(id: string): Promise<{ deleted: boolean }> {
+    if (this.builtIn(id)) throw new Error(`the ${id} profile is built in and cannot be deleted`);
+    if (this.session?.profileId === id) throw new Error('this is the connection in use: switch to another one first');
+    return { deleted: this.store.delete(id) };
+  }
+
+  private async test(input: { id: string } | { profile: ProfileInput }): Promise<ConnectionTestResult> {
+    if ('id' in input) return testConnection(await this.resolve(input.id));
+    // An edited profile keeps its stored secrets unless the form replaces them.
+    const stored = input.profile.id ? this.store.secrets(input.profile.id) : {};
+    const { profile, secrets } = profileFromInput(input.profile);
+    const merged: ProfileSecrets = {
+      password: secrets.password === undefined ? stored.password : secrets.password || undefined,
+      tlsKey: secrets.tlsKey === undefined ? stored.tlsKey : secrets.tlsKey || undefined,
+    };
+    return testConnection(resolveConnection({ ...profile, id: 'test' }, merged));
+  }
+
+  /** Where a profile connects. Local starts its redis-server on first use. */
+  private async resolve(id: string): Promise<ResolvedConnection> {
+    if (id === LOCAL_PROFILE_ID && this.local) return { url: this.local.url ?? (await this.local.start()), redisOptions: {} };
+    if (id === COMMAND_LINE_PROFILE_ID && this.options.initial) return { url: this.options.initial.url, redisOptions: {} };
+    const profile = this.store.get(id);
+    if (!profile) throw new Error(`no profile ${id}`);
+    return resolveConnection(profile, this.store.secrets(id));
+  }
+
+  /** Switches to a profile. On failure the current connection stays and the status says why. */
+  use(id: string): Promise<ConnectionStatus> {
+    const next = this.switching.then(() => this.switchTo(id));
+    this.switching = next.catch(() => undefined);
+    return next;
+  }
+
+  private async switchTo(id: string): Promise<ConnectionStatus> {
+    const profile = this.builtIn(id) ?? this.store.get(id);
+    if (!profile) throw new Error(`no profile ${id}`);
+    const view = viewOf(profile, this.builtIn(id) ? {} : this.store.secrets(id), Boolean(this.builtIn(id)));
+    const previous = this.status;
+    this.setStatus({ state: 'connecting', profile: view, url: null });
+    let conn: ResolvedConnection;
+    try {
+      conn = await this.resolve(id);
+    } catch (err) {
+      if (err instanceof RedisNotFoundError) return this.fail(previous, { state: 'no-redis', profile: view, url: null, message: err.message, installHint: installHint() });
+      return this.fail(previous, { state: 'failed', profile: view, url: null, message: (err as Error).message });
+    }
+    const verdict = await testConnection(conn);
+    if (verdict.verdict !== 'ok') return this.fail(previous, { state: 'failed', profile: view, url: redactUrl(conn.url), message: `${profile.name}: ${verdict.message}` });
+
+    let session: Session;
+    try {
+      session = await this.openSession(id, profile, conn);
+    } catch (err) {
+      return this.fail(previous, { state: 'failed', profile: view, url: redactUrl(conn.url), message: `${profile.name}: ${(err as Error).message}` });
+    }
+    const old = this.session;
+    this.session = session;
+    await this.closeSession(old);
+    return this.setStatus({ state: 'connected', profile: view, url: redactUrl(conn.url) });
+  }
+
+  private async openSession(profileId: string, profile: Profile, conn: ResolvedConnection): Promise<Session> {
+    const app = createApp({ broker: conn.url, taskRecords: true, redisOptions: conn.redisOptions });
+    try {
+      await connectOrExplain(app.broker, conn.url);
+      const service = new ControlRoomService(app);
+      await service.start();
+      if (profile.hostPool && this.options.pool !== undefined) {
+        await service.pool.start(this.options.pool.modules, this.options.pool.concurrency);
+      }
+      const unsubscribe = service.onEvent((event, data) => this.emit(event, data));
+      return { profileId, app, service, unsubscribe };
+    } catch (err) {
+      await app.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async closeSession(session: Session | null): Promise<void> {
+    if (!session) return;
+    session.unsubscribe();
+    await session.service.stop().catch(() => undefined);
+    await session.app.close().catch(() => undefined);
+  }
+
+  /**
+   * A switch that failed: while another connection is up, it stays (and the message says
+   * why the switch failed); with none, the failure is the status.
+   */
+  private fail(previous: ConnectionStatus, failed: Omit<ConnectionStatus, 'secretStorage'>): ConnectionStatus {
+    if (this.session && previous.state === 'connected') return this.setStatus({ ...previous, message: `could not switch: ${failed.message}` });
+    return this.setStatus(failed);
+  }
+
+  private setStatus(status: Omit<ConnectionStatus, 'secretStorage'>): ConnectionStatus {
+    this.status = { ...status, secretStorage: this.secretStorage() };
+    this.emit('connection:changed', this.status);
+    return this.status;
+  }
+
+  private secretStorage(): ConnectionStatus['secretStorage'] {
+    return this.cipher.scheme === plainCipher.scheme ? 'file-0600' : 'keychain';
+  }
+
+  private emit<E extends EventName>(event: E, data: ContractEvents[E]): void {
+    for (const listener of this.listeners) listener(event, data);
+  }
+}
+
+/** Splits the form's values into the profile and its secrets; a password in the URL moves to the secrets. */
+function profileFromInput(input: ProfileInput): { profile: Omit<Profile, 'id'>; secrets: { password?: string; tlsKey?: string } } {
+  const split = splitUrlSecrets(input.url);
+  const tls = input.tls ? { ca: input.tls.ca || undefined, cert: input.tls.cert || undefined, skipVerify: input.tls.skipVerify || undefined } : undefined;
+  const hasTls = tls && (tls.ca || tls.cert || tls.skipVerify);
+  return {
+    profile: {
+      name: input.name.trim(),
+      url: split.url,
+      username: input.username || split.username || undefined,
+      db: input.db,
+      tls: hasTls ? tls : undefined,
+      color: input.color ?? 'gray',
+      hostPool: input.hostPool ?? false,
+    },
+    secrets: { password: input.password ?? split.password, tlsKey: input.tls?.key },
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * What a transport (the headless WebSocket server, Electron's IPC) serves: calls checked
+ * against the contract, and the events the back end pushes.
+ */
+import { contract, isMethod, type ContractError, type ContractEvents, type EventName, type Method, type Output } from './contract.js';
+
+/** A call's outcome, as both transports send it back. */
+export type CallResult<M extends Method> = { ok: true; value: Output<M> } | { ok: false; error: ContractError };
+
+export type EventListener = <E extends EventName>(event: E, data: ContractEvents[E]) => void;
+
+export interface ContractHandler {
+  call<M extends Method>(method: M | string, input: unknown): Promise<CallResult<M>>;
+  onEvent(listener: EventListener): () => void;
+}
+
+/**
+ * Checks a call against the contract: a known method, an input its schema accepts (with
+ * defaults applied). Every transport's calls pass through here before anything runs.
+ */
+export function parseCall(method: unknown, input: unknown): { ok: true; method: Method; input: Record<string, unknown> } | { ok: false; error: ContractError } {
+  if (!isMethod(method)) return { ok: false, error: { code: 'E_UNKNOWN_METHOD', message: `no method ${JSON.stringify(method)}` } };
+  const parsed = contract[method].input.safeParse(input ?? {});
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    return { ok: false, error: { code: 'E_BAD_INPUT', message: `bad input for ${method}: ${issues.map((i) => `${i.path || '(input)'}: ${i.message}`).join('; ')}`, issues } };
+  }
+  return { ok: true, method, input: parsed.data as Record<string, unknown> };
+}
+
+/** A failure inside a method, as the typed error the transports return. */
+export function failure(err: unknown): { ok: false; error: ContractError } {
+  return { ok: false, error: { code: 'E_FAILED', message: err instanceof Error ? err.message : String(err) } };
+}
