@@ -1,30 +1,35 @@
 import { useEffect, useState } from 'react';
 import { socket } from './api/client.js';
+import { useConnection } from './api/use-connection.js';
+import { Connections } from './views/Connections/Connections.js';
+import { NoRedis } from './views/Connections/NoRedis.js';
 import { Queues } from './views/Queues/Queues.js';
 import { Submit } from './views/Submit/Submit.js';
 import { TaskDetail } from './views/TaskDetail/TaskDetail.js';
 import { Tasks } from './views/Tasks/Tasks.js';
 import { Workers } from './views/Workers/Workers.js';
 
-type View = 'queues' | 'tasks' | 'submit' | 'workers';
-const VIEWS: Array<[View, string]> = [['tasks', 'Tasks'], ['queues', 'Queues'], ['submit', 'Send'], ['workers', 'Workers']];
+type View = 'queues' | 'tasks' | 'submit' | 'workers' | 'connections';
+const VIEWS: Array<[View, string]> = [['queues', 'Queues'], ['tasks', 'Tasks'], ['submit', 'Send'], ['workers', 'Workers'], ['connections', 'Connections']];
 
 /** Routes live in the hash (`#/tasks?state=FAILURE`), so every view can be bookmarked. */
 function readRoute(): { view: View; task: string | null } {
   const [path] = location.hash.replace(/^#\/?/, '').split('?');
   const [view, task] = (path ?? '').split('/');
-  return { view: (VIEWS.some(([v]) => v === view) ? view : 'tasks') as View, task: task ? decodeURIComponent(task) : null };
+  return { view: (VIEWS.some(([v]) => v === view) ? view : 'queues') as View, task: task ? decodeURIComponent(task) : null };
 }
 
 export function App() {
   const [route, setRoute] = useState(readRoute);
-  const [connected, setConnected] = useState(socket.connected);
+  // In Electron the preload bridge is always there; in a browser the WebSocket comes and goes.
+  const [connected, setConnected] = useState(() => Boolean(window.celeriac) || socket.connected);
   const [theme, setTheme] = useState(() => localStorage.getItem('theme') ?? 'auto');
+  const status = useConnection();
 
   useEffect(() => {
     const onHash = (): void => setRoute(readRoute());
     window.addEventListener('hashchange', onHash);
-    const onStatus = (): void => setConnected(socket.connected);
+    const onStatus = (): void => setConnected(Boolean(window.celeriac) || socket.connected);
     socket.status.addEventListener('change', onStatus);
     return () => {
       window.removeEventListener('hashchange', onHash);
@@ -40,7 +45,7 @@ export function App() {
     location.hash = hash;
   };
   return (
-    <div className="app">
+    <div className="app" data-color={status?.profile?.color ?? 'gray'}>
       <header className="topbar">
         <h1>Celeriac</h1>
         <nav>
@@ -48,22 +53,35 @@ export function App() {
             <a key={v} href={`#/${v}`} className={route.view === v && !route.task ? 'active' : ''}>{label}</a>
           ))}
         </nav>
+        <a href="#/connections" className={`profile ${status?.profile?.color ?? 'gray'}`} data-testid="profile" title={status?.url ?? ''}>
+          {status?.profile?.name ?? 'No connection'}
+          {status && status.state !== 'connected' && <span className="muted"> · {status.state === 'no-redis' ? 'no Redis' : status.state}</span>}
+        </a>
         <span className={`conn ${connected ? 'on' : 'off'}`} data-testid="connection">{connected ? 'connected' : 'connecting…'}</span>
         <select aria-label="theme" value={theme} onChange={(e) => setTheme(e.target.value)}>
           <option value="auto">auto</option><option value="light">light</option><option value="dark">dark</option>
         </select>
       </header>
-      <main>
-        {route.task ? (
+      <main key={`${status?.profile?.id}:${status?.state === 'connected'}`}>
+        {route.view === 'connections' ? (
+          <Connections status={status} />
+        ) : status?.state === 'no-redis' ? (
+          <NoRedis status={status} />
+        ) : status && status.state !== 'connected' ? (
+          <section className="empty" aria-label="not connected">
+            <p>{status.state === 'connecting' ? `Connecting to ${status.profile?.name ?? 'Redis'}…` : `Not connected: ${status.message ?? ''}`}</p>
+            {status.state === 'failed' && <a href="#/connections">Choose another connection</a>}
+          </section>
+        ) : route.task ? (
           <TaskDetail id={route.task} onBack={() => go('#/tasks')} />
-        ) : route.view === 'queues' ? (
-          <Queues />
         ) : route.view === 'submit' ? (
           <Submit onSent={(id) => go(`#/tasks/${encodeURIComponent(id)}`)} />
         ) : route.view === 'workers' ? (
           <Workers />
-        ) : (
+        ) : route.view === 'tasks' ? (
           <Tasks onOpen={(id) => go(`#/tasks/${encodeURIComponent(id)}`)} />
+        ) : (
+          <Queues />
         )}
       </main>
     </div>

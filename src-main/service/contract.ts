@@ -179,7 +179,7 @@ export type EventName = keyof ContractEvents;
 
 /** The typed error every transport returns for a call it cannot serve. */
 export interface ContractError {
-  code: 'E_UNKNOWN_METHOD' | 'E_BAD_INPUT' | 'E_FAILED' | 'E_NOT_CONNECTED';
+  code: 'E_UNKNOWN_METHOD' | 'E_BAD_INPUT' | 'E_FAILED' | 'E_NOT_CONNECTED' | 'E_FORBIDDEN';
   message: string;
   /** For E_BAD_INPUT: where the input is wrong. */
   issues?: Array<{ path: string; message: string }>;

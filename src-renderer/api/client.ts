@@ -3,7 +3,7 @@
  * preload bridge when there is one, else over the headless server's WebSocket. The renderer
  * never knows which.
  */
-import type { ContractError, Input, Method, Output } from '../../src-main/service/contract.js';
+import type { ContractError, ContractEvents, EventName, Input, Method, Output } from '../../src-main/service/contract.js';
 
 export type { Method };
 
@@ -96,6 +96,6 @@ export async function call<M extends Method>(method: M, input: Input<M>): Promis
 }
 
 /** Listens to a contract event. @returns a function that stops listening */
-export function on(event: 'tasks:changed', fn: Listener): () => void {
-  return bridge.on(event, fn);
+export function on<E extends EventName>(event: E, fn: (data: ContractEvents[E]) => void): () => void {
+  return bridge.on(event, fn as Listener);
 }

@@ -1,0 +1,70 @@
+/**
+ * The contract over Electron's IPC: `ipcMain.handle` for calls, `webContents.send` for events.
+ * Every call is checked twice before it runs: it must come from the app's own page (the
+ * sender frame's URL), and its input must pass the contract's schema. Electron itself is
+ * only seen through the narrow interfaces below, so a fake ipcMain can test all of it.
+ */
+import type { ContractError, EventName } from '../service/contract.js';
+import { parseCall, type CallResult, type ContractHandler } from '../service/handler.js';
+import { CALL_CHANNEL, EVENT_CHANNEL } from './channels.js';
+
+/** What ipc.ts uses of an IpcMainInvokeEvent. */
+export interface InvokeEventLike {
+  senderFrame: { url: string } | null;
+}
+
+/** What ipc.ts uses of Electron's ipcMain. */
+export interface IpcMainLike {
+  handle(channel: string, listener: (event: InvokeEventLike, ...args: unknown[]) => Promise<unknown>): void;
+  removeHandler(channel: string): void;
+}
+
+/** Where events go: the window's webContents. */
+export interface EventTarget {
+  send(channel: string, ...args: unknown[]): void;
+  isDestroyed(): boolean;
+}
+
+export interface IpcOptions {
+  /** Whether a frame URL is the app's own page (app://celeriac/…, or the dev server in development). */
+  isTrustedUrl(url: string): boolean;
+  /** The window(s) the back end's events go to. */
+  targets(): EventTarget[];
+}
+
+const forbidden = (why: string): { ok: false; error: ContractError } => ({ ok: false, error: { code: 'E_FORBIDDEN', message: why } });
+
+/** Serves the contract until the returned function is called. */
+export function serveContractOverIpc(ipcMain: IpcMainLike, handler: ContractHandler, options: IpcOptions): () => void {
+  ipcMain.handle(CALL_CHANNEL, async (event, method, input): Promise<CallResult<never>> => {
+    const url = event.senderFrame?.url ?? '';
+    if (!options.isTrustedUrl(url)) return forbidden(`calls are accepted only from the Celeriac window, not from ${url || 'an unknown frame'}`);
+    const parsed = parseCall(method, input);
+    if (!parsed.ok) return parsed;
+    return handler.call(parsed.method, parsed.input) as Promise<CallResult<never>>;
+  });
+  const unsubscribe = handler.onEvent((event: EventName, data: unknown) => {
+    for (const target of options.targets()) if (!target.isDestroyed()) target.send(EVENT_CHANNEL, event, data);
+  });
+  return () => {
+    unsubscribe();
+    ipcMain.removeHandler(CALL_CHANNEL);
+  };
+}
+
+/**
+ * The app's page URLs: its own `app://celeriac/` scheme, plus the Vite dev server's origin in
+ * development. Compared by origin, never by prefix, so `app://celeriac.evil/` fails.
+ */
+export function trustedUrlCheck(devServer?: string): (url: string) => boolean {
+  const allowed = new Set(['app://celeriac']);
+  if (devServer) allowed.add(new URL(devServer).origin);
+  return (url) => {
+    try {
+      const u = new URL(url);
+      return allowed.has(u.protocol === 'app:' ? `app://${u.host}` : u.origin);
+    } catch {
+      return false;
+    }
+  };
+}

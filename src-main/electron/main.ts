@@ -1,0 +1,164 @@
+/**
+ * The desktop app's main process: one window on the control room, the contract served over
+ * IPC, the Local Redis and the worker pool (utility processes) hosted here. Everything below
+ * this shell is the same code `celeriac serve` runs and the tests drive.
+ */
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BrowserWindow, Menu, app, ipcMain, protocol, safeStorage, session, shell, utilityProcess, type MenuItemConstructorOptions } from 'electron';
+import { ControlRoom } from '../service/control-room.js';
+import { serveAppRequest } from './app-protocol.js';
+import { serveContractOverIpc, trustedUrlCheck } from './ipc.js';
+import { safeStorageCipher } from './safe-storage-cipher.js';
+import { utilityProcessSpawner } from './utility-spawner.js';
+import { readWindowState, writeWindowState } from './window-state.js';
+
+const here = dirname(fileURLToPath(import.meta.url)); // dist/src-main/electron
+const RENDERER_DIR = join(here, '..', '..', 'renderer');
+const PRELOAD = join(here, 'preload.cjs');
+/** `npm run dev` points the window at Vite's dev server for hot reload. */
+const DEV_SERVER = process.env.CELERIAC_DEV_SERVER;
+const START_URL = DEV_SERVER ?? 'app://celeriac/';
+const isTrusted = trustedUrlCheck(DEV_SERVER);
+
+protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
+let win: BrowserWindow | null = null;
+let room: ControlRoom | null = null;
+
+if (!app.requestSingleInstanceLock()) {
+  // Another Celeriac is running: it gets focus (second-instance below), this one leaves.
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (!win) return;
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  });
+  app.whenReady().then(start, (err: unknown) => {
+    console.error(err);
+    app.exit(1);
+  });
+}
+
+function harden(): void {
+  protocol.handle('app', (req) => serveAppRequest(RENDERER_DIR, req.url));
+  // The page asks for nothing: camera, notifications (main shows them), geolocation… all no.
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  app.on('web-contents-created', (_e, contents) => {
+    contents.setWindowOpenHandler(({ url }) => {
+      // Links to documentation open in the browser; nothing opens inside the app.
+      if (url.startsWith('https://')) void shell.openExternal(url);
+      return { action: 'deny' };
+    });
+    contents.on('will-navigate', (e, url) => {
+      if (!isTrusted(url)) e.preventDefault();
+    });
+    contents.on('will-attach-webview', (e) => e.preventDefault());
+  });
+}
+
+async function start(): Promise<void> {
+  harden();
+  const redisExe = process.platform === 'win32' ? 'redis-server.exe' : 'redis-server';
+  room = new ControlRoom({
+    dataDir: app.getPath('userData'),
+    cipher: safeStorageCipher(safeStorage) ?? undefined,
+    local: { bundled: app.isPackaged ? join(process.resourcesPath, 'redis', redisExe) : undefined },
+    pool: { modules: [], concurrency: Math.max(1, Math.min(4, cpus().length)) },
+    spawner: utilityProcessSpawner((modulePath, args, options) => utilityProcess.fork(modulePath, args, options)),
+  });
+  serveContractOverIpc(ipcMain, room, { isTrustedUrl: isTrusted, targets: () => (win ? [win.webContents] : []) });
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate()));
+  openWindow();
+  // The window shows "connecting" until this ends; a missing redis-server shows its own screen.
+  await room.start();
+
+  let stopped = false;
+  app.on('before-quit', (e) => {
+    if (stopped || !room) return;
+    e.preventDefault();
+    // Stop the pool (handing claims back) and the Local Redis (writing its file), then quit.
+    void room.stop().finally(() => {
+      stopped = true;
+      app.quit();
+    });
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('activate', () => {
+    if (!win) openWindow();
+  });
+}
+
+function openWindow(): void {
+  const stateFile = join(app.getPath('userData'), 'window-state.json');
+  const state = readWindowState(stateFile);
+  win = new BrowserWindow({
+    ...state,
+    minWidth: 800,
+    minHeight: 500,
+    show: false,
+    title: 'Celeriac',
+    backgroundColor: '#151917',
+    webPreferences: {
+      preload: PRELOAD,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  if (state.maximized) win.maximize();
+  win.once('ready-to-show', () => win?.show());
+  const save = (): void => {
+    if (!win || win.isDestroyed()) return;
+    writeWindowState(stateFile, { ...win.getNormalBounds(), maximized: win.isMaximized() });
+  };
+  win.on('close', save);
+  win.on('closed', () => (win = null));
+  void win.loadURL(START_URL);
+}
+
+function go(hash: string): void {
+  void win?.webContents.executeJavaScript(`location.hash = ${JSON.stringify(hash)}`);
+}
+
+function menuTemplate(): MenuItemConstructorOptions[] {
+  const mac = process.platform === 'darwin';
+  return [
+    ...(mac ? [{ role: 'appMenu' as const }] : []),
+    {
+      label: 'File',
+      submenu: [
+        { label: 'Send a task…', accelerator: 'CmdOrCtrl+N', click: () => go('#/submit') },
+        { label: 'Connections…', accelerator: 'CmdOrCtrl+K', click: () => go('#/connections') },
+        { type: 'separator' },
+        mac ? { role: 'close' } : { role: 'quit' },
+      ],
+    },
+    { role: 'editMenu' },
+    {
+      label: 'View',
+      submenu: [
+        { label: 'Queues', accelerator: 'CmdOrCtrl+1', click: () => go('#/queues') },
+        { label: 'Tasks', accelerator: 'CmdOrCtrl+2', click: () => go('#/tasks') },
+        { label: 'Workers', accelerator: 'CmdOrCtrl+3', click: () => go('#/workers') },
+        { type: 'separator' },
+        { role: 'reload' },
+        ...(app.isPackaged ? [] : [{ role: 'toggleDevTools' as const }]),
+        { type: 'separator' },
+        { role: 'resetZoom' },
+        { role: 'zoomIn' },
+        { role: 'zoomOut' },
+        { role: 'togglefullscreen' },
+      ],
+    },
+    { role: 'windowMenu' },
+    { role: 'help', submenu: [{ role: 'about' }] },
+  ];
+}

@@ -1,0 +1,92 @@
+/**
+ * The Electron IPC adapter against a fake ipcMain (no Electron binary needed): the real
+ * ControlRoom behind it, calls checked for their sender and their input.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CALL_CHANNEL, EVENT_CHANNEL } from '../../../src-main/electron/channels.js';
+import { serveContractOverIpc, trustedUrlCheck, type InvokeEventLike, type IpcMainLike } from '../../../src-main/electron/ipc.js';
+import { ControlRoom } from '../../../src-main/service/control-room.js';
+
+class FakeIpcMain implements IpcMainLike {
+  readonly handlers = new Map<string, (event: InvokeEventLike, ...args: unknown[]) => Promise<unknown>>();
+  handle(channel: string, listener: (event: InvokeEventLike, ...args: unknown[]) => Promise<unknown>): void {
+    if (this.handlers.has(channel)) throw new Error(`second handler for ${channel}`); // as Electron does
+    this.handlers.set(channel, listener);
+  }
+  removeHandler(channel: string): void {
+    this.handlers.delete(channel);
+  }
+  invoke(url: string | null, ...args: unknown[]): Promise<unknown> {
+    const handler = this.handlers.get(CALL_CHANNEL);
+    if (!handler) throw new Error('no handler');
+    return handler({ senderFrame: url === null ? null : { url } }, ...args);
+  }
+}
+
+const APP_PAGE = 'app://celeriac/#/queues';
+let ipc: FakeIpcMain;
+let room: ControlRoom;
+let sent: unknown[][];
+let stop: () => void;
+
+beforeEach(() => {
+  ipc = new FakeIpcMain();
+  sent = [];
+  room = new ControlRoom({ dataDir: mkdtempSync(join(tmpdir(), 'celeriac-ipc-')), local: false });
+  stop = serveContractOverIpc(ipc, room, { isTrustedUrl: trustedUrlCheck(), targets: () => [{ send: (...args: unknown[]) => sent.push(args), isDestroyed: () => false }] });
+});
+afterEach(async () => {
+  stop();
+  await room.stop();
+});
+
+describe('the contract over Electron IPC', () => {
+  it('serves a valid call from the app page', async () => {
+    const reply = await ipc.invoke(APP_PAGE, 'connections:list', {});
+    expect(reply).toEqual({ ok: true, value: [] });
+    const saved = await ipc.invoke(APP_PAGE, 'connections:save', { name: 'Staging', url: 'redis://staging:6379/0', color: 'orange' });
+    expect(saved).toMatchObject({ ok: true, value: { name: 'Staging', color: 'orange', hasPassword: false } });
+  });
+
+  it('refuses bad input with a typed error, and unknown methods', async () => {
+    expect(await ipc.invoke(APP_PAGE, 'connections:use', { id: 5 })).toMatchObject({ ok: false, error: { code: 'E_BAD_INPUT', issues: [{ path: 'id' }] } });
+    expect(await ipc.invoke(APP_PAGE, 'connections:save', { name: 'x', url: 'file:///etc/passwd' })).toMatchObject({ ok: false, error: { code: 'E_BAD_INPUT' } });
+    expect(await ipc.invoke(APP_PAGE, 'connections:list', { extra: 1 })).toMatchObject({ ok: false, error: { code: 'E_BAD_INPUT' } });
+    expect(await ipc.invoke(APP_PAGE, 'fs:read', {})).toMatchObject({ ok: false, error: { code: 'E_UNKNOWN_METHOD' } });
+    expect(await ipc.invoke(APP_PAGE, { toString: () => 'connections:list' }, {})).toMatchObject({ ok: false, error: { code: 'E_UNKNOWN_METHOD' } });
+  });
+
+  it('refuses calls from any other frame, before looking at them', async () => {
+    for (const url of ['https://evil.example/', 'file:///tmp/x.html', 'app://celeriac.evil/', 'app://other/', 'about:blank', '']) {
+      expect(await ipc.invoke(url, 'connections:list', {}), url).toMatchObject({ ok: false, error: { code: 'E_FORBIDDEN' } });
+    }
+    expect(await ipc.invoke(null, 'connections:list', {})).toMatchObject({ ok: false, error: { code: 'E_FORBIDDEN' } });
+  });
+
+  it('accepts the dev server only when it is the one configured', () => {
+    expect(trustedUrlCheck('http://localhost:5173')('http://localhost:5173/#/tasks')).toBe(true);
+    expect(trustedUrlCheck('http://localhost:5173')('http://localhost:5174/')).toBe(false);
+    expect(trustedUrlCheck()('http://localhost:5173/')).toBe(false);
+  });
+
+  it('sends the back end events to the window', async () => {
+    await room.start(); // no connection configured: a connection:changed event says so
+    expect(sent).toContainEqual([EVENT_CHANNEL, 'connection:changed', expect.objectContaining({ state: 'failed' })]);
+  });
+
+  it('stops serving when told', async () => {
+    stop();
+    expect(ipc.handlers.has(CALL_CHANNEL)).toBe(false);
+  });
+
+  it('the preload uses the same channel names and exposes only window.celeriac', () => {
+    const preload = readFileSync(new URL('../../../src-main/electron/preload.cts', import.meta.url), 'utf8');
+    expect(preload).toContain(`'${CALL_CHANNEL}'`);
+    expect(preload).toContain(`'${EVENT_CHANNEL}'`);
+    expect(preload.match(/exposeInMainWorld\(/g)).toHaveLength(1);
+    expect(preload).toContain("exposeInMainWorld('celeriac'");
+  });
+});
