@@ -3,12 +3,15 @@
  * `celeriac worker` and (for one scenario) a real Python Celery producer.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { CLI } from '../helpers/cli.js';
 import { pythonCeleryAvailable, runPython } from '../helpers/python.js';
 import { startRedisServer, uniqueName, type RedisServer } from '../helpers/redis-server.js';
 import { TASKS } from '../helpers/worker.js';
+import { firstRunScenario } from './first-run.js';
 
 const SHOTS = 'test-results/screenshots';
 let redis: RedisServer;
@@ -19,24 +22,36 @@ test.beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   redis = await startRedisServer();
   // The control room hosts the worker pool (real child processes) on the test task module.
-  serve = spawn(process.execPath, [CLI, 'serve', '--port', '0', '-b', redis.url, '-A', TASKS, '-c', '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  url = await new Promise<string>((resolve, reject) => {
+  ({ process: serve, url } = await startServe(['-b', redis.url, '-A', TASKS, '-c', '1']));
+});
+
+test.afterAll(async () => {
+  await stopServe(serve);
+  await redis?.stop();
+});
+
+/** `celeriac serve` with a fresh data folder; resolves with its URL once it listens. */
+async function startServe(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ process: ChildProcess; url: string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'celeriac-serve-'));
+  const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dataDir, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env });
+  const started = await new Promise<string>((resolve, reject) => {
     let out = '';
-    serve.stdout!.on('data', (d: Buffer) => {
+    proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /Celeriac control room: (\S+)/.exec(out);
       if (m) resolve(m[1]!);
     });
-    serve.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+    proc.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
   });
-});
+  return { process: proc, url: started };
+}
 
-test.afterAll(async () => {
-  const exited = new Promise((r) => serve?.once('exit', r));
-  serve?.kill('SIGTERM');
+async function stopServe(proc: ChildProcess | undefined): Promise<void> {
+  if (!proc || proc.exitCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
   await exited;
-  await redis?.stop();
-});
+}
 
 async function send(page: Page, name: string, args: string): Promise<void> {
   await page.goto(`${url}#/submit`);
@@ -126,4 +141,65 @@ test('without the token the page cannot connect', async ({ page }) => {
   const { origin } = new URL(url);
   await page.goto(`${origin}/#/queues`);
   await expect(page.getByText(/cannot reach the Celeriac server/)).toBeVisible();
+});
+
+test('first run: the queues view first, then a built-in task sent from the form shows its result (the Electron scenario)', async ({ page }) => {
+  await page.goto(url);
+  await firstRunScenario(page);
+});
+
+test('a new connection is tested, saved, used live with its colour label, and left again', async ({ page }) => {
+  const other = await startRedisServer({ password: 'e2e-secret' });
+  try {
+    await page.goto(`${url}#/connections`);
+    await expect(page.getByTestId('profile')).toContainText('Command line');
+    await page.getByRole('button', { name: 'New connection' }).click();
+    const form = page.getByRole('form', { name: 'connection' });
+    await form.getByLabel('name', { exact: true }).fill('Production');
+    await form.getByLabel('url').fill(`redis://127.0.0.1:${other.port}/0`);
+    await form.getByLabel('password').fill('wrong');
+    await form.getByRole('button', { name: 'Test connection' }).click();
+    await expect(page.getByTestId('verdict')).toContainText('auth-failed');
+    await form.getByLabel('password').fill('e2e-secret');
+    await form.getByRole('button', { name: 'Test connection' }).click();
+    await expect(page.getByTestId('verdict')).toContainText('Connected');
+    await form.getByLabel('colour').selectOption('red');
+    await form.getByRole('button', { name: 'Save' }).click();
+    const row = page.locator('tr[data-profile="Production"]');
+    await expect(row).toContainText('password');
+    await row.getByRole('button', { name: 'Use' }).click();
+    await expect(page.getByTestId('profile')).toHaveText('Production');
+    await expect(page.locator('.app')).toHaveAttribute('data-color', 'red');
+    await page.screenshot({ path: `${SHOTS}/connections.png`, fullPage: true });
+    // The views now show the other Redis: a queue only it has.
+    const queue = uniqueName('prodq');
+    const { createApp } = await import('../../src-main/core/app.js');
+    const producer = createApp({ broker: other.url });
+    await producer.sendTask('tasks.add', [1, 1], {}, { queue });
+    await producer.close();
+    await page.getByRole('link', { name: 'Queues' }).click();
+    await expect(page.getByTestId(`depth-${queue}`)).toHaveText('1');
+    await page.getByRole('link', { name: 'Connections' }).click();
+    await page.locator('tr[data-profile="Command line"]').getByRole('button', { name: 'Use' }).click();
+    await expect(page.getByTestId('profile')).toHaveText('Command line');
+  } finally {
+    await other.stop();
+  }
+});
+
+test('without redis-server, the app says how to install it and offers a remote connection', async ({ page }) => {
+  const env = { ...process.env, CELERIAC_REDIS_SERVER: '/nonexistent/redis-server' };
+  delete env.CELERIAC_BROKER_URL;
+  delete env.CELERY_BROKER_URL;
+  const bare = await startServe([], env);
+  try {
+    await page.goto(bare.url);
+    await expect(page.getByRole('heading', { name: 'Redis is not installed' })).toBeVisible();
+    await expect(page.getByTestId('install-hint')).toContainText('apt-get install -y redis-server');
+    await page.screenshot({ path: `${SHOTS}/no-redis.png`, fullPage: true });
+    await page.getByRole('link', { name: 'Connect to a remote Redis' }).click();
+    await expect(page.getByRole('heading', { name: 'Connections' })).toBeVisible();
+  } finally {
+    await stopServe(bare.process);
+  }
 });
