@@ -188,7 +188,7 @@ test('a new connection is tested, saved, used live with its colour label, and le
 });
 
 test('without redis-server, the app says how to install it and offers a remote connection', async ({ page }) => {
-  const env = { ...process.env, CELERIAC_REDIS_SERVER: '/nonexistent/redis-server' };
+  const env: NodeJS.ProcessEnv = { ...process.env, CELERIAC_REDIS_SERVER: '/nonexistent/redis-server' };
   delete env.CELERIAC_BROKER_URL;
   delete env.CELERY_BROKER_URL;
   const bare = await startServe([], env);

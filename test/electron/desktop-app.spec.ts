@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { _electron as electron, expect, test } from '@playwright/test';
 import { firstRunScenario } from '../e2e/first-run.js';
-import { electronBinary } from './electron-binary.js';
+import { electronBinary } from '../../scripts/electron-binary.js';
 
 const binary = electronBinary();
 
