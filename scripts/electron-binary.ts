@@ -16,7 +16,7 @@ export function electronBinary(): { path: string } | { missing: string } {
   const pathFile = join(pkgDir, 'path.txt');
   const exe = existsSync(pathFile) ? join(pkgDir, 'dist', readFileSync(pathFile, 'utf8').trim()) : null;
   if (!exe || !existsSync(exe)) {
-    return { missing: 'the Electron binary is not downloaded here (its installer fetches from GitHub, which this machine cannot reach; ELECTRON_SKIP_BINARY_DOWNLOAD=1)' };
+    return { missing: 'the Electron binary is not installed (it downloads from GitHub at install time: ELECTRON_SKIP_BINARY_DOWNLOAD=1, or no route to GitHub, leaves it out)' };
   }
   return { path: exe };
 }
