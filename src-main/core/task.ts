@@ -18,8 +18,11 @@ export interface AutoretryOptions {
 /** One argument of a task, declared so the control room can build a form for it. */
 export interface TaskParam {
   name: string;
-  /** `file`: a path the worker can read (the control room offers a file picker). */
-  type: 'string' | 'number' | 'integer' | 'boolean' | 'json' | 'file';
+  /**
+   * `file`: a path the worker reads (batches put each dropped file there); `output`: a path
+   * the task writes (batches make one per file from an output folder and a name pattern).
+   */
+  type: 'string' | 'number' | 'integer' | 'boolean' | 'json' | 'file' | 'output';
   default?: unknown;
   /** One line shown under the field. */
   help?: string;

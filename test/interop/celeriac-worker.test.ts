@@ -5,6 +5,11 @@ import { pythonCeleryAvailable, runPython, startPythonWorker } from '../helpers/
 import { startRedisServer, uniqueName, type RedisServer } from '../helpers/redis-server.js';
 import { startWorker } from '../helpers/worker.js';
 import { useRedisSuite } from '../helpers/suite.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { builtInTasksModule } from '../../src-main/service/local-pool.js';
 
 /** A Celeriac worker serving Python producers, and working beside Python workers. */
 const available = pythonCeleryAvailable();
@@ -94,6 +99,21 @@ describe.runIf(available)('a Celeriac worker among Python Celery', () => {
       await rescuer.stop();
     }
   });
+  it('runs the built-in resize_image for Python\'s send_task, and Python reads the result', async () => {
+    const queue = uniqueName('images');
+    const worker = await startWorker(server.url, { module: builtInTasksModule(), queues: [queue], concurrency: 1 });
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'celeriac-py-resize-'));
+      const input = join(dir, 'in.jpg');
+      await sharp({ create: { width: 1024, height: 768, channels: 3, background: '#3f7d4e' } }).jpeg().toFile(input);
+      const output = join(dir, 'out.jpg');
+      const out = JSON.parse(await runPython('pyclient.py', ['call', 'resize_image', JSON.stringify([input, output, [300, 300]]), queue], env()));
+      expect(out.result).toMatchObject({ output, width: 300, height: 300, format: 'jpeg' });
+      expect(await sharp(output).metadata()).toMatchObject({ width: 300, height: 300, format: 'jpeg' });
+    } finally {
+      await worker.stop();
+    }
+  });
 });
 
 describe.runIf(available)('Celery\'s own event receiver (what Flower uses)', () => {
@@ -120,4 +140,5 @@ describe.runIf(available)('Celery\'s own event receiver (what Flower uses)', () 
     expect(task).toEqual(['task-received', 'task-started', 'task-succeeded']);
     expect(seen.find((e) => e.uuid === r.id && e.type === 'task-succeeded')).toMatchObject({ result: '42' });
   });
+
 });

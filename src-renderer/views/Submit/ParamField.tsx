@@ -2,7 +2,7 @@ import type { TaskParam } from '../../../src-main/service/contract.js';
 
 /** One generated form field for a declared task parameter. */
 export function ParamField({ param, value, onChange }: { param: TaskParam; value: string; onChange: (v: string) => void }) {
-  const label = `${param.name}${param.type === 'file' ? ' (a path the worker can read)' : ''}`;
+  const label = `${param.name}${param.type === 'file' ? ' (a path the worker can read)' : param.type === 'output' ? ' (a path the worker writes)' : ''}`;
   let input;
   if (param.enum) {
     input = (

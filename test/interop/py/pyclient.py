@@ -5,6 +5,7 @@ usage: pyclient.py <command> [args...]   (prints one JSON line)
   send-fail MESSAGE         fail.delay(MESSAGE), waits; prints {"id", "exc_type", "exc_message"}
   send-progress N           progress.delay(N) and wait; prints {"id", "result"}
   enqueue NAME ARGS_JSON Q  send_task without waiting; prints {"id"}
+  call NAME ARGS_JSON Q     send_task and wait; prints {"id", "result"}
   retried NAME RETRIES S    send_task as a Python worker's retry re-sends it (retries, countdown)
   get ID [TIMEOUT]          AsyncResult(ID).get(); prints {"state", "result"} or the exception
   state ID                  AsyncResult(ID).state and .info, without waiting
@@ -39,6 +40,9 @@ def main(cmd, *args):
     if cmd == "enqueue":
         r = app.send_task(args[0], args=json.loads(args[1]), queue=args[2])
         return {"id": r.id}
+    if cmd == "call":
+        r = app.send_task(args[0], args=json.loads(args[1]), queue=args[2])
+        return {"id": r.id, "result": r.get(timeout=30)}
     if cmd == "retried":
         r = app.send_task(args[0], retries=int(args[1]), countdown=float(args[2]))
         return {"id": r.id}
