@@ -92,6 +92,19 @@ export const RECORDS_INDEX = `${CELERIAC_PREFIX}records:index`;
 /** Pub/sub channel on which record writers announce the ids they wrote (comma-separated). */
 export const RECORDS_CHANGED = `${CELERIAC_PREFIX}records:changed`;
 
+/** Batches (Celery groups made from files or rows) scored by creation time (unix ms). */
+export const BATCHES = `${CELERIAC_PREFIX}batches`;
+
+/** One batch's description (JSON). */
+export function batchKey(batchId: string): string {
+  return `${CELERIAC_PREFIX}batch:${batchId}`;
+}
+
+/** One batch's items in order (JSON entries: task id, input, output). */
+export function batchItemsKey(batchId: string): string {
+  return `${CELERIAC_PREFIX}batch:${batchId}:items`;
+}
+
 /** Every attempt of a task, oldest first (JSON entries); expires with the results. */
 export function attemptsKey(taskId: string): string {
   return `${CELERIAC_PREFIX}attempts:${taskId}`;

@@ -6,8 +6,9 @@
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BrowserWindow, Menu, app, ipcMain, protocol, safeStorage, session, shell, utilityProcess, type MenuItemConstructorOptions } from 'electron';
+import { BrowserWindow, Menu, Notification, app, ipcMain, protocol, safeStorage, session, shell, utilityProcess, type MenuItemConstructorOptions } from 'electron';
 import { ControlRoom } from '../service/control-room.js';
+import type { ContractEvents } from '../service/contract.js';
 import { serveAppRequest } from './app-protocol.js';
 import { serveContractOverIpc, trustedUrlCheck } from './ipc.js';
 import { safeStorageCipher } from './safe-storage-cipher.js';
@@ -69,7 +70,12 @@ async function start(): Promise<void> {
     local: { bundled: app.isPackaged ? join(process.resourcesPath, 'redis', redisExe) : undefined },
     pool: { modules: [], concurrency: Math.max(1, Math.min(4, cpus().length)) },
     spawner: utilityProcessSpawner((modulePath, args, options) => utilityProcess.fork(modulePath, args, options)),
+    openPath: async (path) => {
+      const error = await shell.openPath(path);
+      if (error) throw new Error(error);
+    },
   });
+  showBatchActivity(room);
   serveContractOverIpc(ipcMain, room, { isTrustedUrl: isTrusted, targets: () => (win ? [win.webContents] : []) });
   Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate()));
   openWindow();
@@ -122,6 +128,32 @@ function openWindow(): void {
   win.on('close', save);
   win.on('closed', () => (win = null));
   void win.loadURL(START_URL);
+}
+
+/**
+ * Batch notices become desktop notifications (the room drops them when turned off); the dock
+ * badge / taskbar count shows how many batches are running.
+ */
+function showBatchActivity(control: ControlRoom): void {
+  const running = new Set<string>();
+  control.onEvent((event, data) => {
+    if (event === 'batches:notice' && Notification.isSupported()) {
+      const notice = data as ContractEvents['batches:notice'];
+      const n = new Notification({ title: notice.title, body: notice.body });
+      n.on('click', () => {
+        win?.show();
+        go(`#/batches/${encodeURIComponent(notice.batchId)}`);
+      });
+      n.show();
+    }
+    if (event === 'batches:changed') {
+      for (const b of data as ContractEvents['batches:changed']) {
+        if (b.finished) running.delete(b.id);
+        else running.add(b.id);
+      }
+      app.setBadgeCount(running.size); // the page's title says it too (the renderer sets it)
+    }
+  });
 }
 
 function go(hash: string): void {

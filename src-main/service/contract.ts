@@ -11,11 +11,15 @@ import type { ListedTask } from './task-index.js';
 import type { DeclaredTask, PoolStatus } from './local-pool.js';
 import { PROFILE_COLORS, type ProfileColor, type ProfileView } from './connections/profile.js';
 import type { ConnectionTestResult, Verdict } from './connections/connection-test.js';
-import type { ConnectionStatus } from './control-room.js';
+import type { ConnectionStatus, Settings } from './control-room.js';
+import type { BatchItemView, BatchNotice } from './batches/batch-tracker.js';
+import type { BatchSummary, ItemBucket } from './batches/batch-summary.js';
+import type { ExpandedFiles } from './batches/expand-files.js';
 
 // The types the renderer sees, re-exported here: it imports from this file only (DESIGN.md).
 export type { QueueInfo, QueuedMessage, WorkerInfo, TaskDetail, ListedTask, DeclaredTask, PoolStatus };
-export type { ProfileColor, ProfileView, ConnectionTestResult, Verdict, ConnectionStatus };
+export type { ProfileColor, ProfileView, ConnectionTestResult, Verdict, ConnectionStatus, Settings };
+export type { BatchItemView, BatchNotice, BatchSummary, ItemBucket, ExpandedFiles };
 export type { TaskParam } from '../core/task.js';
 
 const queueName = z.string().min(1).max(512);
@@ -151,6 +155,62 @@ export const contract = {
     input: z.object({}).strict(),
     output: undefined as unknown as WorkerInfo[],
   },
+  'files:expand': {
+    // Dropped paths (the desktop app's real paths): folders become their files.
+    input: z.object({ paths: z.array(z.string().min(1).max(4096)).min(1).max(10_000), extensions: z.array(z.string().max(32)).max(100).optional() }).strict(),
+    output: undefined as unknown as ExpandedFiles,
+  },
+  'batches:create': {
+    input: z
+      .object({
+        task: z.string().min(1).max(512),
+        files: z.array(z.string().min(1).max(4096)).min(1).max(100_000).optional(),
+        rows: z.array(z.record(z.string(), json)).min(1).max(100_000).optional(),
+        values: z.record(z.string(), json).default({}),
+        outputDir: z.string().min(1).max(4096).optional(),
+        pattern: z.string().min(1).max(256).optional(),
+        queue: queueName.optional(),
+      })
+      .strict()
+      .refine((i) => Boolean(i.files) !== Boolean(i.rows), 'give files or rows, one of them'),
+    output: undefined as unknown as BatchSummary,
+  },
+  'batches:list': {
+    input: z.object({}).strict(),
+    output: undefined as unknown as BatchSummary[],
+  },
+  'batches:get': {
+    input: z
+      .object({
+        id: taskId,
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(200),
+        bucket: z.enum(['succeeded', 'failed', 'running', 'waiting', 'revoked']).optional(),
+      })
+      .strict(),
+    output: undefined as unknown as { batch: BatchSummary; total: number; items: BatchItemView[] },
+  },
+  'batches:retryFailed': {
+    input: z.object({ id: taskId }).strict(),
+    output: undefined as unknown as { retried: string[]; errors: Array<{ id: string; message: string }> },
+  },
+  'batches:cancel': {
+    input: z.object({ id: taskId }).strict(),
+    output: undefined as unknown as { revoked: number },
+  },
+  'batches:openFolder': {
+    // Desktop only: shows the batch's output folder in the file manager.
+    input: z.object({ id: taskId }).strict(),
+    output: undefined as unknown as { opened: string },
+  },
+  'settings:get': {
+    input: z.object({}).strict(),
+    output: undefined as unknown as Settings,
+  },
+  'settings:set': {
+    input: z.object({ notifications: z.boolean().optional() }).strict(),
+    output: undefined as unknown as Settings,
+  },
 } as const;
 
 export type Method = keyof typeof contract;
@@ -159,13 +219,18 @@ export type Input<M extends Method> = z.input<(typeof contract)[M]['input']>;
 /** What a method returns. */
 export type Output<M extends Method> = (typeof contract)[M]['output'];
 
-/** The methods about connections, which work whether or not the control room is connected. */
-export const CONNECTION_METHODS = ['connection:status', 'connections:list', 'connections:save', 'connections:delete', 'connections:test', 'connections:use'] as const;
-export type ConnectionMethod = (typeof CONNECTION_METHODS)[number];
-export type SessionMethod = Exclude<Method, ConnectionMethod>;
+/**
+ * The methods the control room itself serves, whether or not it is connected to a Redis
+ * (connections, settings, the host's files); the rest are served on the current connection.
+ */
+export const ROOM_METHODS = [
+  'connection:status', 'connections:list', 'connections:save', 'connections:delete', 'connections:test', 'connections:use',
+  'settings:get', 'settings:set', 'files:expand', 'batches:openFolder',
+] as const;
+export type RoomMethod = (typeof ROOM_METHODS)[number];
 
-export function isConnectionMethod(method: Method): method is ConnectionMethod {
-  return (CONNECTION_METHODS as readonly string[]).includes(method);
+export function isRoomMethod(method: Method): method is RoomMethod {
+  return (ROOM_METHODS as readonly string[]).includes(method);
 }
 
 /** What the back end pushes to the renderer. */
@@ -174,6 +239,10 @@ export interface ContractEvents {
   'tasks:changed': ListedTask[];
   /** The control room connected, switched or lost its connection. */
   'connection:changed': ConnectionStatus;
+  /** Batches whose items moved (at most a few times a second). */
+  'batches:changed': BatchSummary[];
+  /** A batch ended, or failures spiked: for a desktop or browser notification (unless turned off). */
+  'batches:notice': BatchNotice;
 }
 export type EventName = keyof ContractEvents;
 

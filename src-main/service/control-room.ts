@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { createApp, type App } from '../core/app.js';
 import { connectOrExplain, redactUrl } from '../core/broker/connection.js';
 import type { Spawner } from '../core/worker/pool/spawner.js';
-import { isConnectionMethod, type ConnectionMethod, type ContractEvents, type EventName, type ProfileInput } from './contract.js';
+import { isRoomMethod, type RoomMethod, type ContractEvents, type EventName, type ProfileInput } from './contract.js';
+import { expandPaths } from './batches/expand-files.js';
+import { SettingsFile, type Settings } from './settings.js';
 import { failure, parseCall, type CallResult, type ContractHandler, type EventListener } from './handler.js';
 import { LocalRedis, RedisNotFoundError, installHint } from './local-redis.js';
 import { ControlRoomService } from './service.js';
@@ -16,6 +18,8 @@ import { ProfileStore } from './connections/profile-store.js';
 import { plainCipher, type SecretCipher } from './connections/secret-cipher.js';
 import { LOCAL_PROFILE_ID, resolveConnection, splitUrlSecrets, viewOf, type Profile, type ProfileSecrets, type ProfileView, type ResolvedConnection } from './connections/profile.js';
 import type { Method, Output } from './contract.js';
+
+export type { Settings };
 
 /** The profile `celeriac serve --broker URL` starts on; it is not saved. */
 export const COMMAND_LINE_PROFILE_ID = 'command-line';
@@ -46,6 +50,8 @@ export interface ControlRoomOptions {
   pool?: { modules: string[]; concurrency: number };
   /** How the pool starts its children (Electron: utilityProcess). */
   spawner?: Spawner;
+  /** Shows a folder in the file manager (the desktop app's shell.openPath); absent headless. */
+  openPath?: (path: string) => Promise<void>;
 }
 
 interface Session {
@@ -57,6 +63,7 @@ interface Session {
 
 export class ControlRoom implements ContractHandler {
   private readonly store: ProfileStore;
+  private readonly settings: SettingsFile;
   private readonly cipher: SecretCipher;
   private readonly local: LocalRedis | null;
   private session: Session | null = null;
@@ -68,6 +75,7 @@ export class ControlRoom implements ContractHandler {
   constructor(private readonly options: ControlRoomOptions) {
     this.cipher = options.cipher ?? plainCipher;
     this.store = new ProfileStore(join(options.dataDir, 'profiles.json'), this.cipher);
+    this.settings = new SettingsFile(join(options.dataDir, 'settings.json'), { desktop: options.spawner !== undefined, openFolders: options.openPath !== undefined });
     this.local = options.local === false ? null : new LocalRedis({ dataDir: join(options.dataDir, 'redis'), ...options.local });
     this.status = { state: 'connecting', profile: null, url: null, secretStorage: this.secretStorage() };
   }
@@ -104,9 +112,9 @@ export class ControlRoom implements ContractHandler {
   async call<M extends Method>(method: M | string, input: unknown): Promise<CallResult<M>> {
     const parsed = parseCall(method, input);
     if (!parsed.ok) return parsed;
-    if (isConnectionMethod(parsed.method)) {
+    if (isRoomMethod(parsed.method)) {
       try {
-        return { ok: true, value: (await this.connectionCall(parsed.method, parsed.input)) as Output<M> };
+        return { ok: true, value: (await this.roomCall(parsed.method, parsed.input)) as Output<M> };
       } catch (err) {
         return failure(err);
       }
@@ -116,8 +124,16 @@ export class ControlRoom implements ContractHandler {
     return session.service.callParsed(parsed.method as M, parsed.input);
   }
 
-  private connectionCall(method: ConnectionMethod, input: Record<string, unknown>): Promise<unknown> | unknown {
+  private roomCall(method: RoomMethod, input: Record<string, unknown>): Promise<unknown> | unknown {
     switch (method) {
+      case 'settings:get':
+        return this.settings.get();
+      case 'settings:set':
+        return this.settings.set(input as Partial<Settings>);
+      case 'files:expand':
+        return expandPaths(input.paths as string[], input.extensions as string[] | undefined);
+      case 'batches:openFolder':
+        return this.openFolder(input.id as string);
       case 'connection:status':
         return this.status;
       case 'connections:list':
@@ -131,6 +147,15 @@ export class ControlRoom implements ContractHandler {
       case 'connections:use':
         return this.use(input.id as string);
     }
+  }
+
+  private async openFolder(batchId: string): Promise<{ opened: string }> {
+    if (!this.options.openPath) throw new Error('opening folders works in the desktop app only');
+    if (!this.session) throw new Error('not connected');
+    const folder = await this.session.service.batches.outputFolder(batchId);
+    if (!folder) throw new Error('this batch names no output folder');
+    await this.options.openPath(folder);
+    return { opened: folder };
   }
 
   /** Every profile: Local and the command line's first, then the saved ones. */
@@ -230,12 +255,16 @@ export class ControlRoom implements ContractHandler {
     const app = createApp({ broker: conn.url, taskRecords: true, redisOptions: conn.redisOptions });
     try {
       await connectOrExplain(app.broker, conn.url);
-      const service = new ControlRoomService(app);
+      const service = new ControlRoomService(app, this.options.spawner);
       await service.start();
       if (profile.hostPool && this.options.pool !== undefined) {
         await service.pool.start(this.options.pool.modules, this.options.pool.concurrency);
       }
-      const unsubscribe = service.onEvent((event, data) => this.emit(event, data));
+      const unsubscribe = service.onEvent((event, data) => {
+        // Notifications can be turned off; everything else goes through.
+        if (event === 'batches:notice' && !this.settings.get().notifications) return;
+        this.emit(event, data);
+      });
       return { profileId, app, service, unsubscribe };
     } catch (err) {
       await app.close().catch(() => undefined);

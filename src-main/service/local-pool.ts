@@ -37,6 +37,7 @@ export class LocalPool {
   private worker: Worker | null = null;
   private modules: string[] = [];
   private declared: DeclaredTask[] = [];
+  private builtIns: Promise<DeclaredTask[]> | undefined;
 
   constructor(private readonly app: App, private readonly spawner?: Spawner) {}
 
@@ -47,7 +48,7 @@ export class LocalPool {
     // The broker the modules' own createApp() should use, in this process and the children.
     process.env.CELERIAC_BROKER_URL = this.app.brokerUrl;
     const tasks = await loadTasks(paths);
-    this.declared = [...tasks.values()].map((t) => ({ name: t.name, queue: t.options.queue ?? 'celery', params: t.options.params ?? [] }));
+    this.declared = declarationsOf(tasks);
     const worker = new Worker({ module: paths, broker: this.app.brokerUrl, backend: this.app.backendUrl, redisOptions: this.app.redisOptions, concurrency, queues, name: `celeriac-local@${hostname()}`, spawner: this.spawner });
     await worker.start();
     this.worker = worker;
@@ -68,7 +69,17 @@ export class LocalPool {
   }
 
   /** Tasks the loaded module declares (empty before a module is loaded). */
-  tasks(): DeclaredTask[] {
-    return this.declared;
+  /**
+   * What the pool's modules declare; while no pool runs, the built-in tasks' declarations (a
+   * remote worker loading `celeriac/tasks` runs them, and the forms and batches still need them).
+   */
+  async tasks(): Promise<DeclaredTask[]> {
+    if (this.worker || this.declared.length > 0) return this.declared;
+    this.builtIns ??= loadTasks([builtInTasksModule()]).then((tasks) => declarationsOf(tasks));
+    return this.builtIns;
   }
+}
+
+function declarationsOf(tasks: Awaited<ReturnType<typeof loadTasks>>): DeclaredTask[] {
+  return [...tasks.values()].map((t) => ({ name: t.name, queue: t.options.queue ?? 'celery', params: t.options.params ?? [] }));
 }

@@ -1,11 +1,14 @@
 import type { App } from '../core/app.js';
-import { isConnectionMethod, type Method, type Output } from './contract.js';
+import type { Spawner } from '../core/worker/pool/spawner.js';
+import { isRoomMethod, type ContractEvents, type EventName, type Method, type Output } from './contract.js';
 import { failure, parseCall, type CallResult, type ContractHandler, type EventListener } from './handler.js';
 import { browseQueue, listQueues, purgeQueue } from './queues.js';
 import { listWorkers } from './workers.js';
 import { getTask, retryTask, submitTask } from './tasks.js';
 import { TaskIndex, type ListedTask, type TaskFilter } from './task-index.js';
 import { LocalPool } from './local-pool.js';
+import { BatchTracker, type BatchCreateInput } from './batches/batch-tracker.js';
+import type { ItemBucket } from './batches/batch-summary.js';
 
 export type { CallResult };
 
@@ -18,21 +21,37 @@ export class ControlRoomService implements ContractHandler {
   private readonly tasks: TaskIndex;
   /** The worker pool the control room hosts. */
   readonly pool: LocalPool;
+  readonly batches: BatchTracker;
+  private readonly listeners = new Set<EventListener>();
 
-  /** @param app an app on the Redis the control room shows (with taskRecords on, for submits) */
-  constructor(private readonly app: App) {
+  /**
+   * @param app an app on the Redis the control room shows (with taskRecords on, for submits)
+   * @param spawner how the hosted pool starts its children (Electron: utilityProcess)
+   */
+  constructor(private readonly app: App, spawner?: Spawner) {
     this.tasks = new TaskIndex(app.broker, () => app.open(app.brokerUrl));
-    this.pool = new LocalPool(app);
+    this.pool = new LocalPool(app, spawner);
+    this.batches = new BatchTracker(app, this.tasks, (changed, notices) => {
+      this.emit('batches:changed', changed);
+      for (const n of notices) this.emit('batches:notice', n);
+    });
+    this.tasks.onChange((changed) => this.emit('tasks:changed', changed));
   }
 
-  /** Loads the task list and keeps it live. */
-  start(): Promise<void> {
-    return this.tasks.start();
+  /** Loads the task list and keeps it (and the batches) live. */
+  async start(): Promise<void> {
+    await this.tasks.start();
+    this.batches.start();
   }
 
   async stop(): Promise<void> {
+    this.batches.stop();
     this.tasks.stop();
     await this.pool.stop();
+  }
+
+  private emit<E extends EventName>(event: E, data: ContractEvents[E]): void {
+    for (const l of this.listeners) l(event, data);
   }
 
   /** Live updates of the task list (the transports push them to the renderer). */
@@ -41,13 +60,14 @@ export class ControlRoomService implements ContractHandler {
   }
 
   onEvent(listener: EventListener): () => void {
-    return this.tasks.onChange((changed) => listener('tasks:changed', changed));
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   async call<M extends Method>(method: M | string, input: unknown): Promise<CallResult<M>> {
     const parsed = parseCall(method, input);
     if (!parsed.ok) return parsed;
-    if (isConnectionMethod(parsed.method)) return { ok: false, error: { code: 'E_UNKNOWN_METHOD', message: `${parsed.method} is served by the control room, not one connection` } };
+    if (isRoomMethod(parsed.method)) return { ok: false, error: { code: 'E_UNKNOWN_METHOD', message: `${parsed.method} is served by the control room, not one connection` } };
     return this.callParsed(parsed.method, parsed.input);
   }
 
@@ -109,6 +129,20 @@ export class ControlRoomService implements ContractHandler {
         return this.pool.stop();
       case 'workers:list':
         return listWorkers(this.app.broker);
+      case 'batches:create': {
+        const { task, ...rest } = input as unknown as BatchCreateInput;
+        // The task's declared parameters, from the hosted pool's modules; none for a task only a remote worker knows.
+        const params = (await this.pool.tasks()).find((t) => t.name === task)?.params ?? this.app.tasks.get(task)?.options.params ?? [];
+        return this.batches.create({ task, ...rest }, params);
+      }
+      case 'batches:list':
+        return this.batches.list();
+      case 'batches:get':
+        return this.batches.get(input.id as string, input.offset as number, input.limit as number, input.bucket as ItemBucket | undefined);
+      case 'batches:retryFailed':
+        return this.batches.retryFailed(input.id as string);
+      case 'batches:cancel':
+        return this.batches.cancel(input.id as string);
       default:
         throw new Error(`${method} is not served on one connection`);
     }

@@ -73,6 +73,11 @@ export class TaskIndex {
     return () => this.listeners.delete(listener);
   }
 
+  /** One task's record, if the index holds it. */
+  get(id: string): ListedTask | undefined {
+    return this.byId.get(id)?.task;
+  }
+
   /** A page of the records that match, newest first, and how many match. */
   list(filter: TaskFilter, offset: number, limit: number): { total: number; tasks: ListedTask[] } {
     const all = this.sorted();

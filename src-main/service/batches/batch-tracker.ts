@@ -1,0 +1,198 @@
+/**
+ * The control room's batches: made from files or rows, followed live from the task index
+ * (each task's record carries its batch id in `group`), pushed to the UI a few times a
+ * second while they run, retried or cancelled as a whole.
+ */
+import type { App } from '../../core/app.js';
+import { planBatch, type BatchPlanInput } from '../../core/batch/plan.js';
+import { sendBatch } from '../../core/batch/send.js';
+import { BatchStore, type BatchItem, type BatchMeta } from '../../core/batch/store.js';
+import type { TaskParam } from '../../core/task.js';
+import type { ListedTask, TaskIndex } from '../task-index.js';
+import { retryTask } from '../tasks.js';
+import { bucketOf, summarize, type BatchSummary, type ItemBucket } from './batch-summary.js';
+
+/** Progress pushed at most this often (ms): 5 updates a second, one message per tick. */
+const PUSH_MS = 200;
+/** A spike: this many new failures within the window... */
+const SPIKE_FAILURES = 5;
+const SPIKE_WINDOW_MS = 10_000;
+/** ...said at most once a minute per batch. */
+const SPIKE_QUIET_MS = 60_000;
+/** How many batches the list shows. */
+const LIST_LIMIT = 50;
+
+export interface BatchNotice {
+  kind: 'finished' | 'failures';
+  batchId: string;
+  title: string;
+  body: string;
+}
+
+export interface BatchItemView extends BatchItem {
+  index: number;
+  state: string;
+  error?: { type: string; message: string };
+  result?: string;
+  progress?: { current: number; total: number };
+}
+
+export interface BatchCreateInput extends Omit<BatchPlanInput, 'params'> {
+  task: string;
+  queue?: string;
+}
+
+interface Tracked {
+  meta: BatchMeta;
+  items: BatchItem[];
+  last: BatchSummary | null;
+  failures: Array<{ at: number; failed: number }>;
+  quietUntil: number;
+}
+
+export class BatchTracker {
+  private readonly store: BatchStore;
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly dirty = new Set<string>();
+  private timer: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    private readonly app: App,
+    private readonly index: TaskIndex,
+    private readonly emit: (changed: BatchSummary[], notices: BatchNotice[]) => void,
+  ) {
+    this.store = new BatchStore(app.broker);
+  }
+
+  start(): void {
+    this.unsubscribe = this.index.onChange((changed: ListedTask[]) => {
+      for (const t of changed) if (t.group && this.tracked.has(t.group)) this.dirty.add(t.group);
+    });
+    this.timer = setInterval(() => this.push(), PUSH_MS);
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Plans and sends a batch. @param params the task's declared parameters ([] if unknown) */
+  async create(input: BatchCreateInput, params: readonly TaskParam[]): Promise<BatchSummary> {
+    const { task, queue, ...plan } = input;
+    const items = planBatch({ ...plan, params });
+    const meta = await sendBatch(this.app, items, { task, queue, outputDir: plan.outputDir, pattern: plan.pattern, values: plan.values });
+    const tracked = await this.load(meta.id);
+    if (!tracked) throw new Error(`batch ${meta.id} was sent but its record cannot be read`);
+    return this.summary(tracked);
+  }
+
+  async list(): Promise<BatchSummary[]> {
+    const metas = await this.store.list(LIST_LIMIT);
+    const out: BatchSummary[] = [];
+    for (const meta of metas) {
+      const t = this.tracked.get(meta.id) ?? (await this.load(meta.id, meta));
+      if (t) out.push(this.summary(t));
+    }
+    return out;
+  }
+
+  /** A batch and a page of its items, optionally only those in one bucket. */
+  async get(id: string, offset: number, limit: number, bucket?: ItemBucket): Promise<{ batch: BatchSummary; total: number; items: BatchItemView[] }> {
+    const t = await this.require(id);
+    const views: BatchItemView[] = [];
+    let total = 0;
+    t.items.forEach((item, index) => {
+      const rec = this.index.get(item.id);
+      if (bucket && bucketOf(rec?.state) !== bucket) return;
+      if (total >= offset && views.length < limit) {
+        views.push({ ...item, index, state: rec?.state ?? 'PENDING', error: rec?.error, result: rec?.result, progress: rec?.progress });
+      }
+      total++;
+    });
+    return { batch: this.summary(t), total, items: views };
+  }
+
+  /** Sends every failed item again (same task id, so the batch counts it once). */
+  async retryFailed(id: string): Promise<{ retried: string[]; errors: Array<{ id: string; message: string }> }> {
+    const t = await this.require(id);
+    const failed = t.items.filter((it) => this.index.get(it.id)?.state === 'FAILURE').map((it) => it.id);
+    const retried: string[] = [];
+    const errors: Array<{ id: string; message: string }> = [];
+    for (let i = 0; i < failed.length; i += 100) {
+      await Promise.all(failed.slice(i, i + 100).map((taskId) => retryTask(this.app, taskId).then(() => retried.push(taskId), (err: unknown) => errors.push({ id: taskId, message: (err as Error).message }))));
+    }
+    this.dirty.add(id);
+    return { retried, errors };
+  }
+
+  /** Revokes every item not finished yet; running ones are stopped. */
+  async cancel(id: string): Promise<{ revoked: number }> {
+    const t = await this.require(id);
+    const rest = t.items.filter((it) => {
+      const b = bucketOf(this.index.get(it.id)?.state);
+      return b === 'waiting' || b === 'running';
+    });
+    for (let i = 0; i < rest.length; i += 1000) {
+      await this.app.control.revoke(rest.slice(i, i + 1000).map((it) => it.id), { terminate: true, timeout: 300 });
+    }
+    this.dirty.add(id);
+    return { revoked: rest.length };
+  }
+
+  /** The folder a batch wrote to: its output folder, else the first output's. */
+  async outputFolder(id: string): Promise<string | null> {
+    const t = await this.require(id);
+    if (t.meta.outputDir) return t.meta.outputDir;
+    const first = t.items.find((it) => it.output)?.output;
+    return first ? first.slice(0, Math.max(first.lastIndexOf('/'), first.lastIndexOf('\\'))) || null : null;
+  }
+
+  private async require(id: string): Promise<Tracked> {
+    const t = this.tracked.get(id) ?? (await this.load(id));
+    if (!t) throw new Error(`no batch ${id} (batches are kept for 7 days)`);
+    return t;
+  }
+
+  private async load(id: string, known?: BatchMeta): Promise<Tracked | null> {
+    const meta = known ?? (await this.store.get(id));
+    if (!meta) return null;
+    const t: Tracked = { meta, items: await this.store.items(id), last: null, failures: [], quietUntil: 0 };
+    t.last = this.summary(t);
+    this.tracked.set(id, t);
+    return t;
+  }
+
+  private summary(t: Tracked): BatchSummary {
+    return summarize(t.meta, t.items.map((it) => this.index.get(it.id)));
+  }
+
+  /** One tick: the summaries of batches whose items changed, and what is worth a notification. */
+  private push(): void {
+    if (this.dirty.size === 0) return;
+    const changed: BatchSummary[] = [];
+    const notices: BatchNotice[] = [];
+    const now = Date.now();
+    for (const id of this.dirty) {
+      const t = this.tracked.get(id);
+      if (!t) continue;
+      const s = this.summary(t);
+      changed.push(s);
+      if (s.finished && t.last && !t.last.finished) {
+        const body = `${s.counts.succeeded} succeeded${s.counts.failed ? `, ${s.counts.failed} failed` : ''}${s.counts.revoked ? `, ${s.counts.revoked} cancelled` : ''}`;
+        notices.push({ kind: 'finished', batchId: id, title: `Batch ${s.task} finished`, body });
+      }
+      t.failures.push({ at: now, failed: s.counts.failed });
+      t.failures = t.failures.filter((f) => now - f.at <= SPIKE_WINDOW_MS);
+      const newFailures = s.counts.failed - (t.failures[0]?.failed ?? s.counts.failed);
+      if (newFailures >= SPIKE_FAILURES && now >= t.quietUntil && !s.finished) {
+        t.quietUntil = now + SPIKE_QUIET_MS;
+        notices.push({ kind: 'failures', batchId: id, title: `Failures in batch ${s.task}`, body: `${newFailures} items failed in the last ${SPIKE_WINDOW_MS / 1000} s (${s.counts.failed} of ${s.total} so far)` });
+      }
+      t.last = s;
+    }
+    this.dirty.clear();
+    this.emit(changed, notices);
+  }
+}
