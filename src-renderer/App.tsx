@@ -1,16 +1,22 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { socket } from './api/client.js';
 import { useConnection } from './api/use-connection.js';
 import { Connections } from './views/Connections/Connections.js';
 import { NoRedis } from './views/Connections/NoRedis.js';
+import { isTable, readChosen, readDrop, readRows, type DroppedEntry } from './api/drop.js';
+import { BatchDialog, type PendingDrop } from './views/Batches/BatchDialog.js';
+import { BatchDetail } from './views/Batches/BatchDetail.js';
+import { Batches } from './views/Batches/Batches.js';
+import { DropZone } from './views/Batches/DropZone.js';
+import { useBatchNotices } from './views/Batches/use-batch-notices.js';
 import { Queues } from './views/Queues/Queues.js';
 import { Submit } from './views/Submit/Submit.js';
 import { TaskDetail } from './views/TaskDetail/TaskDetail.js';
 import { Tasks } from './views/Tasks/Tasks.js';
 import { Workers } from './views/Workers/Workers.js';
 
-type View = 'queues' | 'tasks' | 'submit' | 'workers' | 'connections';
-const VIEWS: Array<[View, string]> = [['queues', 'Queues'], ['tasks', 'Tasks'], ['submit', 'Send'], ['workers', 'Workers'], ['connections', 'Connections']];
+type View = 'queues' | 'tasks' | 'batches' | 'submit' | 'workers' | 'connections';
+const VIEWS: Array<[View, string]> = [['queues', 'Queues'], ['tasks', 'Tasks'], ['batches', 'Batches'], ['submit', 'Send'], ['workers', 'Workers'], ['connections', 'Connections']];
 
 /** Routes live in the hash (`#/tasks?state=FAILURE`), so every view can be bookmarked. */
 function readRoute(): { view: View; task: string | null } {
@@ -25,6 +31,22 @@ export function App() {
   const [connected, setConnected] = useState(() => Boolean(window.celeriac) || socket.connected);
   const [theme, setTheme] = useState(() => localStorage.getItem('theme') ?? 'auto');
   const status = useConnection();
+  useBatchNotices();
+  const [pending, setPending] = useState<PendingDrop | null>(null);
+  const [dropError, setDropError] = useState<string | null>(null);
+  const take = useCallback((read: Promise<DroppedEntry[]>) => {
+    setDropError(null);
+    read
+      .then(async (entries) => {
+        if (entries.length === 0) throw new Error('nothing to run: the drop held no files');
+        if (isTable(entries)) {
+          const { columns, rows } = await readRows(entries[0]!.file!);
+          setPending({ kind: 'rows', source: entries[0]!.rel, columns, rows });
+        } else setPending({ kind: 'files', entries });
+      })
+      .catch((e: Error) => setDropError(e.message));
+  }, []);
+  const onDrop = useCallback((dt: DataTransfer) => take(readDrop(dt)), [take]);
 
   useEffect(() => {
     const onHash = (): void => setRoute(readRoute());
@@ -63,19 +85,23 @@ export function App() {
         </select>
       </header>
       <main key={`${status?.profile?.id}:${status?.state === 'connected'}`}>
-        {route.view === 'connections' ? (
+        {status === null ? (
+          <p className="muted">Connecting…</p>
+        ) : route.view === 'connections' ? (
           <Connections status={status} />
         ) : status?.state === 'no-redis' ? (
           <NoRedis status={status} />
-        ) : status && status.state !== 'connected' ? (
+        ) : status.state !== 'connected' ? (
           <section className="empty" aria-label="not connected">
             <p>{status.state === 'connecting' ? `Connecting to ${status.profile?.name ?? 'Redis'}…` : `Not connected: ${status.message ?? ''}`}</p>
             {status.state === 'failed' && <a href="#/connections">Choose another connection</a>}
           </section>
         ) : route.task ? (
-          <TaskDetail id={route.task} onBack={() => go('#/tasks')} />
+          route.view === 'batches' ? <BatchDetail id={route.task} onOpenTask={(id) => go(`#/tasks/${encodeURIComponent(id)}`)} /> : <TaskDetail id={route.task} onBack={() => go('#/tasks')} />
         ) : route.view === 'submit' ? (
           <Submit onSent={(id) => go(`#/tasks/${encodeURIComponent(id)}`)} />
+        ) : route.view === 'batches' ? (
+          <Batches onChoose={(files) => take(readChosen(files))} />
         ) : route.view === 'workers' ? (
           <Workers />
         ) : route.view === 'tasks' ? (
@@ -84,6 +110,9 @@ export function App() {
           <Queues />
         )}
       </main>
+      {status?.state === 'connected' && <DropZone onDrop={onDrop} />}
+      {dropError && <div className="toast error" role="alert">{dropError} <button className="link" onClick={() => setDropError(null)}>dismiss</button></div>}
+      {pending && <BatchDialog drop={pending} onClose={() => setPending(null)} onStarted={(id) => { setPending(null); go(`#/batches/${encodeURIComponent(id)}`); }} />}
     </div>
   );
 }

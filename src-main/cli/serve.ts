@@ -55,7 +55,9 @@ export function registerServe(program: Command): void {
       else process.stderr.write(`Not connected: ${status.message}\nThe control room will offer other connections.\n`);
       // The renderer is built next to the compiled CLI (dist/renderer).
       const staticDir = fileURLToPath(new URL('../../renderer/', import.meta.url));
-      const server = await startServer({ service: room, host: flags.host, port: flags.port, token: flags.token ? undefined : null, staticDir });
+      // Files dropped in the browser are uploaded next to the data, where the hosted pool reads them.
+      const uploadDir = join(flags.dataDir, 'uploads');
+      const server = await startServer({ service: room, host: flags.host, port: flags.port, token: flags.token ? undefined : null, staticDir, uploadDir });
       process.stdout.write(`Celeriac control room: ${server.url}\n`);
       await new Promise<void>((resolve) => {
         const stop = (): void => resolve();

@@ -5,6 +5,7 @@ import { extname, join, normalize } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ContractHandler } from '../service/handler.js';
 import { requestSchema, type EventMessage, type Reply } from './protocol.js';
+import { handleUpload } from './uploads.js';
 
 export interface ServerOptions {
   /** What answers the calls: the ControlRoom (or one connection's ControlRoomService). */
@@ -17,6 +18,8 @@ export interface ServerOptions {
   token?: string | null;
   /** The built renderer, served as static files. */
   staticDir?: string;
+  /** Where files dropped in the browser are uploaded (staging folders); absent: no uploads. */
+  uploadDir?: string;
 }
 
 export interface RunningServer {
@@ -39,7 +42,18 @@ const TYPES: Record<string, string> = {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   const token = options.token === undefined ? randomBytes(24).toString('hex') : options.token;
-  const http = createServer((req, res) => serveStatic(req, res, options.staticDir));
+  const http = createServer((req, res) => {
+    if (req.method === 'POST' && req.url?.startsWith('/upload?')) {
+      // Same rules as the WebSocket: the token (in a header, not the URL) and this origin only.
+      const origin = req.headers.origin;
+      if (origin && originHost(origin) !== req.headers.host) return void res.writeHead(403).end();
+      if (token !== null && !sameSecret(String(req.headers['x-celeriac-token'] ?? ''), token)) return void res.writeHead(401).end();
+      if (!options.uploadDir) return void res.writeHead(404).end();
+      void handleUpload(req, res, options.uploadDir).catch(() => res.headersSent || res.writeHead(500).end());
+      return;
+    }
+    serveStatic(req, res, options.staticDir);
+  });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
 
   http.on('upgrade', (req, socket, head) => {

@@ -15,11 +15,12 @@ import type { ConnectionStatus, Settings } from './control-room.js';
 import type { BatchItemView, BatchNotice } from './batches/batch-tracker.js';
 import type { BatchSummary, ItemBucket } from './batches/batch-summary.js';
 import type { ExpandedFiles } from './batches/expand-files.js';
+import type { PlannedItem } from '../core/batch/plan.js';
 
 // The types the renderer sees, re-exported here: it imports from this file only (DESIGN.md).
 export type { QueueInfo, QueuedMessage, WorkerInfo, TaskDetail, ListedTask, DeclaredTask, PoolStatus };
 export type { ProfileColor, ProfileView, ConnectionTestResult, Verdict, ConnectionStatus, Settings };
-export type { BatchItemView, BatchNotice, BatchSummary, ItemBucket, ExpandedFiles };
+export type { BatchItemView, BatchNotice, BatchSummary, ItemBucket, ExpandedFiles, PlannedItem };
 export type { TaskParam } from '../core/task.js';
 
 const queueName = z.string().min(1).max(512);
@@ -43,6 +44,20 @@ const profileInput = z
   .strict();
 
 export type ProfileInput = z.input<typeof profileInput>;
+
+/** A batch: one task per file (or per row), the other parameters once for all. */
+const batchInput = z
+  .object({
+    task: z.string().min(1).max(512),
+    files: z.array(z.string().min(1).max(4096)).min(1).max(100_000).optional(),
+    rows: z.array(z.record(z.string(), z.json())).min(1).max(100_000).optional(),
+    values: z.record(z.string(), z.json()).default({}),
+    outputDir: z.string().min(1).max(4096).optional(),
+    pattern: z.string().min(1).max(256).optional(),
+    queue: z.string().min(1).max(512).optional(),
+  })
+  .strict()
+  .refine((i) => Boolean(i.files) !== Boolean(i.rows), 'give files or rows, one of them');
 
 export const contract = {
   'connection:status': {
@@ -161,19 +176,13 @@ export const contract = {
     output: undefined as unknown as ExpandedFiles,
   },
   'batches:create': {
-    input: z
-      .object({
-        task: z.string().min(1).max(512),
-        files: z.array(z.string().min(1).max(4096)).min(1).max(100_000).optional(),
-        rows: z.array(z.record(z.string(), json)).min(1).max(100_000).optional(),
-        values: z.record(z.string(), json).default({}),
-        outputDir: z.string().min(1).max(4096).optional(),
-        pattern: z.string().min(1).max(256).optional(),
-        queue: queueName.optional(),
-      })
-      .strict()
-      .refine((i) => Boolean(i.files) !== Boolean(i.rows), 'give files or rows, one of them'),
+    input: batchInput,
     output: undefined as unknown as BatchSummary,
+  },
+  'batches:preview': {
+    // The first items as they would be sent (arguments, output paths), or why they cannot be.
+    input: batchInput,
+    output: undefined as unknown as { items: PlannedItem[]; total: number },
   },
   'batches:list': {
     input: z.object({}).strict(),

@@ -1,5 +1,7 @@
 import type { App } from '../core/app.js';
 import type { Spawner } from '../core/worker/pool/spawner.js';
+import type { TaskParam } from '../core/task.js';
+import { planBatch } from '../core/batch/plan.js';
 import { isRoomMethod, type ContractEvents, type EventName, type Method, type Output } from './contract.js';
 import { failure, parseCall, type CallResult, type ContractHandler, type EventListener } from './handler.js';
 import { browseQueue, listQueues, purgeQueue } from './queues.js';
@@ -48,6 +50,11 @@ export class ControlRoomService implements ContractHandler {
     this.batches.stop();
     this.tasks.stop();
     await this.pool.stop();
+  }
+
+  /** A task's declared parameters, from the hosted pool's modules; none for a task only a remote worker knows. */
+  private async declaredParams(task: string): Promise<readonly TaskParam[]> {
+    return (await this.pool.tasks()).find((t) => t.name === task)?.params ?? this.app.tasks.get(task)?.options.params ?? [];
   }
 
   private emit<E extends EventName>(event: E, data: ContractEvents[E]): void {
@@ -130,10 +137,14 @@ export class ControlRoomService implements ContractHandler {
       case 'workers:list':
         return listWorkers(this.app.broker);
       case 'batches:create': {
-        const { task, ...rest } = input as unknown as BatchCreateInput;
-        // The task's declared parameters, from the hosted pool's modules; none for a task only a remote worker knows.
-        const params = (await this.pool.tasks()).find((t) => t.name === task)?.params ?? this.app.tasks.get(task)?.options.params ?? [];
-        return this.batches.create({ task, ...rest }, params);
+        const batch = input as unknown as BatchCreateInput;
+        return this.batches.create(batch, await this.declaredParams(batch.task));
+      }
+      case 'batches:preview': {
+        const { task: _task, queue: _queue, ...plan } = input as unknown as BatchCreateInput;
+        const params = await this.declaredParams(input.task as string);
+        const total = (plan.files ?? plan.rows ?? []).length;
+        return { total, items: planBatch({ ...plan, files: plan.files?.slice(0, 5), rows: plan.rows?.slice(0, 5), params }) };
       }
       case 'batches:list':
         return this.batches.list();

@@ -18,6 +18,8 @@ type Listener = (data: unknown) => void;
 interface Bridge {
   call(method: string, input: unknown): Promise<{ ok: boolean; value?: unknown; error?: ContractError }>;
   on(event: string, fn: Listener): () => void;
+  /** Desktop only: a dropped file's real path. */
+  pathForFile?(file: File): string;
 }
 
 declare global {
@@ -87,6 +89,19 @@ class SocketBridge implements Bridge {
 
 export const socket = new SocketBridge();
 const bridge: Bridge = window.celeriac ?? socket;
+
+/** True in the desktop app (the preload's bridge), false in a browser. */
+export const isDesktop = Boolean(window.celeriac);
+
+/** The real path of a dropped file, in the desktop app; null in a browser (files are uploaded). */
+export function pathForFile(file: File): string | null {
+  return bridge.pathForFile?.(file) || null;
+}
+
+/** The headless server's token (from the page's URL), for uploads. */
+export function serverToken(): string {
+  return new URLSearchParams(location.search).get('token') ?? '';
+}
 
 /** Calls a contract method. @throws CallError with the typed error */
 export async function call<M extends Method>(method: M, input: Input<M>): Promise<Output<M>> {

@@ -1,0 +1,56 @@
+/**
+ * Files dropped on the control room in a browser: the page cannot give paths, so it uploads
+ * each file here (`POST /upload?staging=<id>&path=<relative path>`, the token in a header),
+ * into a staging folder the hosted pool (and any worker on this machine) can read. Folder
+ * structure is kept; nothing can be written outside the staging folder.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+
+/** Largest file accepted. */
+export const MAX_UPLOAD_BYTES = 2 * 1024 ** 3;
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+/** A relative path of plain segments, or null. */
+export function safeRelativePath(path: string): string[] | null {
+  const parts = path.split('/');
+  if (parts.length === 0 || parts.length > 32) return null;
+  for (const p of parts) {
+    if (p === '' || p === '.' || p === '..' || p.length > 255 || /[\\\0:]/.test(p)) return null;
+  }
+  return parts;
+}
+
+export async function handleUpload(req: IncomingMessage, res: ServerResponse, uploadDir: string): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const staging = url.searchParams.get('staging') ?? '';
+  const parts = safeRelativePath(url.searchParams.get('path') ?? '');
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(staging)) return reply(res, 400, { error: 'staging must be an id of letters, digits and dashes' });
+  if (!parts) return reply(res, 400, { error: 'path must be a relative path without . or .. segments' });
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_UPLOAD_BYTES) return reply(res, 413, { error: `files over ${MAX_UPLOAD_BYTES} bytes are not accepted` });
+  const target = join(uploadDir, staging, ...parts);
+  await mkdir(dirname(target), { recursive: true });
+  let size = 0;
+  const limit = new Transform({
+    transform(chunk: Buffer, _enc, callback) {
+      size += chunk.length;
+      callback(size > MAX_UPLOAD_BYTES ? new Error('too large') : null, chunk);
+    },
+  });
+  try {
+    await pipeline(req, limit, createWriteStream(target));
+  } catch (err) {
+    await rm(target, { force: true });
+    return reply(res, size > MAX_UPLOAD_BYTES ? 413 : 400, { error: `upload failed: ${(err as Error).message}` });
+  }
+  reply(res, 200, { path: target, bytes: size });
+}
