@@ -49,6 +49,8 @@ export async function readDrop(dt: DataTransfer): Promise<DroppedEntry[]> {
   const out: DroppedEntry[] = [];
   const entries = [...dt.items].map((i) => i.webkitGetAsEntry()).filter((e): e is FileSystemEntry => e !== null);
   for (const e of entries) await walk(e, out);
+  // Drops made by scripts carry files but no entries: take the files as they are.
+  if (entries.length === 0) return files.filter((f) => !f.name.startsWith('.')).map((file) => ({ rel: file.name, ext: extOf(file.name), file }));
   return out;
 }
 

@@ -2,16 +2,14 @@
  * The control room in Chromium, through `celeriac serve`, against a real Redis, a real
  * `celeriac worker` and (for one scenario) a real Python Celery producer.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import { CLI } from '../helpers/cli.js';
 import { pythonCeleryAvailable, runPython } from '../helpers/python.js';
 import { startRedisServer, uniqueName, type RedisServer } from '../helpers/redis-server.js';
 import { TASKS } from '../helpers/worker.js';
 import { firstRunScenario } from './first-run.js';
+import { startServe, stopServe } from '../helpers/serve.js';
 
 const SHOTS = 'test-results/screenshots';
 let redis: RedisServer;
@@ -29,29 +27,6 @@ test.afterAll(async () => {
   await stopServe(serve);
   await redis?.stop();
 });
-
-/** `celeriac serve` with a fresh data folder; resolves with its URL once it listens. */
-async function startServe(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ process: ChildProcess; url: string }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'celeriac-serve-'));
-  const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dataDir, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env });
-  const started = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /Celeriac control room: (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    proc.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
-  });
-  return { process: proc, url: started };
-}
-
-async function stopServe(proc: ChildProcess | undefined): Promise<void> {
-  if (!proc || proc.exitCode !== null) return;
-  const exited = new Promise((r) => proc.once('exit', r));
-  proc.kill('SIGTERM');
-  await exited;
-}
 
 async function send(page: Page, name: string, args: string): Promise<void> {
   await page.goto(`${url}#/submit`);

@@ -6,6 +6,9 @@ import { BatchBar } from './BatchBar.js';
 const BUCKETS: Array<[ItemBucket | undefined, string]> = [[undefined, 'All'], ['failed', 'Failed'], ['running', 'Running'], ['waiting', 'Waiting'], ['succeeded', 'Done'], ['revoked', 'Cancelled']];
 const PAGE = 200;
 
+/** The last part of a path (the whole path is in the cell's tooltip). */
+const baseName = (path: string): string => path.split(/[\\/]/).pop() || path;
+
 /** One batch: its bar, its items (by state), retry the failed ones, cancel the rest. */
 export function BatchDetail({ id, onOpenTask }: { id: string; onOpenTask: (taskId: string) => void }) {
   const [bucket, setBucket] = useState<ItemBucket | undefined>(undefined);
@@ -60,9 +63,9 @@ export function BatchDetail({ id, onOpenTask }: { id: string; onOpenTask: (taskI
                 <span className={`badge ${it.state}`}>{it.state}</span>
                 {it.progress && it.state === 'PROGRESS' && <progress className="bar" value={it.progress.current} max={it.progress.total} />}
               </td>
-              <td className="mono ellipsis" title={it.input}>{it.input}</td>
+              <td className="mono ellipsis" title={it.input}>{baseName(it.input)}</td>
               <td className={`mono ellipsis ${it.error ? 'error-text' : ''}`} title={it.error ? `${it.error.type}: ${it.error.message}` : it.output}>
-                {it.error ? `${it.error.type}: ${it.error.message}` : it.output ?? it.result ?? ''}
+                {it.error ? it.error.message : it.output ? baseName(it.output) : it.result ?? ''}
               </td>
             </tr>
           ))}

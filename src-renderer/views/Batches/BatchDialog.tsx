@@ -11,6 +11,7 @@ export type PendingDrop =
   | { kind: 'rows'; source: string; columns: string[]; rows: Array<Record<string, unknown>> };
 
 const FIXED = '';
+const IMAGE_EXTENSIONS = new Set(['jpg', 'jpeg', 'png', 'webp', 'avif', 'tif', 'tiff', 'gif', 'heic', 'svg']);
 
 /**
  * The batch dialog: which task, which files (by extension), the other parameters once for
@@ -23,7 +24,9 @@ export function BatchDialog({ drop, onClose, onStarted }: { drop: PendingDrop; o
     [declared.data, drop.kind],
   );
   const [taskName, setTaskName] = useState('');
-  const task: DeclaredTask | undefined = candidates.find((t) => t.name === taskName) ?? candidates[0];
+  // Images dropped: resizing is the likely wish; anything else starts on the first task.
+  const allImages = drop.kind === 'files' && drop.entries.every((e) => IMAGE_EXTENSIONS.has(e.ext));
+  const task: DeclaredTask | undefined = candidates.find((t) => t.name === taskName) ?? (allImages ? candidates.find((t) => t.name === 'resize_image') : undefined) ?? candidates[0];
   const fileParam = task?.params.find((p) => p.type === 'file');
   const outputs = task?.params.filter((p) => p.type === 'output') ?? [];
 
