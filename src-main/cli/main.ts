@@ -8,6 +8,7 @@ import { registerWorker } from './worker.js';
 import { registerDead } from './dead.js';
 import { registerInspect } from './inspect.js';
 import { registerServe } from './serve.js';
+import { registerBatch } from './batch.js';
 
 
 /** Builds the `celeriac` program; exported so tests can drive it in-process. */
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerDead(program);
   registerInspect(program);
   registerServe(program);
+  registerBatch(program);
   return program;
 }
 

@@ -40,7 +40,8 @@ async function makeImage(path: string, format: 'jpeg' | 'png' | 'webp', i: numbe
 async function dropFiles(page: Page, paths: string[]): Promise<void> {
   const files = paths.map((p) => ({ name: p.split('/').pop()!, data: readFileSync(p).toString('base64') }));
   const dt = await page.evaluateHandle((list) => {
-    const transfer = new DataTransfer();
+    // Runs in the page, where DataTransfer exists (this file is typed for Node).
+    const transfer = new (globalThis as unknown as { DataTransfer: new () => { items: { add(f: File): void } } }).DataTransfer();
     for (const f of list) transfer.items.add(new File([Uint8Array.from(atob(f.data), (c) => c.charCodeAt(0))], f.name));
     return transfer;
   }, files);

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { App } from '../../src-main/core/app.js';
 import { startServer, type RunningServer } from '../../src-main/server/http-server.js';
 import { ControlRoomService } from '../../src-main/service/service.js';
@@ -11,11 +14,12 @@ useRedisSuite((s) => ({ app } = s), { app: { taskRecords: true }, worker: { conc
 let service: ControlRoomService;
 let server: RunningServer;
 const TOKEN = 'test-token-0123456789';
+const UPLOADS = mkdtempSync(join(tmpdir(), 'celeriac-uploads-'));
 
 beforeAll(async () => {
   service = new ControlRoomService(app);
   await service.start();
-  server = await startServer({ service, port: 0, token: TOKEN });
+  server = await startServer({ service, port: 0, token: TOKEN, uploadDir: UPLOADS });
 });
 afterAll(async () => {
   await server?.close();
@@ -71,6 +75,23 @@ describe('celeriac serve: the contract over a WebSocket', () => {
     ws.close();
   });
 
+  it('takes uploads into a staging folder with the token, keeps folders, refuses escapes', async () => {
+    const post = (query: string, body: string, headers: Record<string, string> = { 'X-Celeriac-Token': TOKEN }) =>
+      fetch(`http://127.0.0.1:${server.port}/upload?${query}`, { method: 'POST', headers, body });
+    const ok = await post('staging=s1&path=photos%2Fa.jpg', 'jpeg bytes');
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ path: join(UPLOADS, 's1', 'photos', 'a.jpg'), bytes: 10 });
+    expect(readFileSync(join(UPLOADS, 's1', 'photos', 'a.jpg'), 'utf8')).toBe('jpeg bytes');
+    expect((await post('staging=s1&path=b.jpg', 'x', {})).status).toBe(401);
+    expect((await post('staging=s1&path=b.jpg', 'x', { 'X-Celeriac-Token': 'wrong' })).status).toBe(401);
+    expect((await post('staging=s1&path=b.jpg', 'x', { 'X-Celeriac-Token': TOKEN, Origin: 'https://evil.example' })).status).toBe(403);
+    for (const path of ['..%2Fescape.txt', 'a%2F..%2F..%2Fescape.txt', '%2Fetc%2Fpasswd', 'a%5C..%5Cb']) {
+      expect((await post(`staging=s1&path=${path}`, 'x')).status, path).toBe(400);
+    }
+    expect((await post('staging=..&path=a.txt', 'x')).status).toBe(400);
+    expect(readdirSync(UPLOADS)).toEqual(['s1']);
+  });
+
   it('pushes task changes as they happen', async () => {
     const ws = await connect(TOKEN);
     const seen = new Promise<string[]>((resolve) => {
@@ -92,7 +113,7 @@ describe('the celeriac serve command', () => {
   it('prints the URL with a fresh token, serves it, and stops on SIGTERM', async () => {
     const { spawn } = await import('node:child_process');
     const { CLI } = await import('../helpers/cli.js');
-    const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', '-b', app.brokerUrl], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', '-b', app.brokerUrl, '--data-dir', mkdtempSync(join(tmpdir(), 'celeriac-serve-'))], { stdio: ['ignore', 'pipe', 'pipe'] });
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
       proc.stdout.on('data', (d: Buffer) => {

@@ -183,9 +183,10 @@ export class BatchTracker {
         const body = `${s.counts.succeeded} succeeded${s.counts.failed ? `, ${s.counts.failed} failed` : ''}${s.counts.revoked ? `, ${s.counts.revoked} cancelled` : ''}`;
         notices.push({ kind: 'finished', batchId: id, title: `Batch ${s.task} finished`, body });
       }
-      t.failures.push({ at: now, failed: s.counts.failed });
+      // New failures within the window: against the oldest count seen in it, else the last one before it.
       t.failures = t.failures.filter((f) => now - f.at <= SPIKE_WINDOW_MS);
-      const newFailures = s.counts.failed - (t.failures[0]?.failed ?? s.counts.failed);
+      const newFailures = s.counts.failed - (t.failures[0]?.failed ?? t.last?.counts.failed ?? 0);
+      t.failures.push({ at: now, failed: s.counts.failed });
       if (newFailures >= SPIKE_FAILURES && now >= t.quietUntil && !s.finished) {
         t.quietUntil = now + SPIKE_QUIET_MS;
         notices.push({ kind: 'failures', batchId: id, title: `Failures in batch ${s.task}`, body: `${newFailures} items failed in the last ${SPIKE_WINDOW_MS / 1000} s (${s.counts.failed} of ${s.total} so far)` });
