@@ -11,9 +11,9 @@ import type { Row } from './lib/report.js';
 const TASKS = fileURLToPath(new URL('./tasks/noop.ts', import.meta.url));
 
 /**
- * How long a task's state change takes to reach a connected client (the browser's WebSocket)
- * while 1,000 other tasks a second run: from the worker's finish time in the record to the
- * `tasks:changed` event arriving. @returns p50 and p95 in ms
+ * How long a task takes to show as SUCCESS in a connected client (the browser's WebSocket)
+ * while 1,000 other tasks a second run: from delay() to the `tasks:changed` event that says
+ * so (the task's own run included). @returns p50 and p95 in ms
  */
 async function changeLatency(url: string, redis: Redis): Promise<[number, number]> {
   process.env.CELERIAC_BROKER_URL = url;
@@ -26,16 +26,20 @@ async function changeLatency(url: string, redis: Redis): Promise<[number, number
   const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=t`);
   await new Promise((r) => ws.once('open', r));
   const arrived = new Map<string, number>();
+  const sent = new Map<string, number>();
   ws.on('message', (data) => {
     const msg = JSON.parse(data.toString()) as { event?: string; data?: Array<{ id: string; state: string; finished?: number }> };
     const now = Date.now();
-    if (msg.event === 'tasks:changed') for (const t of msg.data ?? []) if (t.state === 'SUCCESS' && t.finished) arrived.set(t.id, now - t.finished);
+    if (msg.event === 'tasks:changed') for (const t of msg.data ?? []) if (t.state === 'SUCCESS' && sent.has(t.id) && !arrived.has(t.id)) arrived.set(t.id, now - sent.get(t.id)!);
   });
   // Background load: 100 tasks every 100 ms.
   const load = setInterval(() => void app.sendMany(Array.from({ length: 100 }, (_, i) => ({ name: 'bench.add', args: [i, i] }))), 100);
   const probes: string[] = [];
   for (let i = 0; i < 40; i++) {
-    probes.push((await app.sendTask('bench.add', [i, 0])).id);
+    const at = Date.now();
+    const id = (await app.sendTask('bench.add', [i, 0])).id;
+    sent.set(id, at);
+    probes.push(id);
     await new Promise((r) => setTimeout(r, 50));
   }
   await new Promise((r) => setTimeout(r, 1000));
@@ -97,6 +101,6 @@ export async function benchControlRoom(url: string, redis: Redis): Promise<Row[]
     { metric: 'task list page, 100k records, offset 50k', celeriac: page, unit: 'ms', goal: '<= 100' },
     { metric: 'task list page, filtered by state', celeriac: byState, unit: 'ms', goal: '<= 100' },
     { metric: 'task list page, free text', celeriac: byText, unit: 'ms', goal: '<= 100' },
-    { metric: 'state change -> browser, at 1k tasks/s, p50 / p95', celeriac: p50, celery: p95, unit: 'ms', goal: '<= 100 (2nd column: p95)' },
+    { metric: 'delay() -> SUCCESS in the browser, at 1k tasks/s, p50 / p95', celeriac: p50, celery: p95, unit: 'ms', goal: '<= 100 (2nd column: p95)' },
   ];
 }

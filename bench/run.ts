@@ -8,18 +8,25 @@ import { spawnSync } from 'node:child_process';
 import { benchEnqueue } from './enqueue.js';
 import { benchWorker } from './worker.js';
 import { benchControlRoom } from './control-room.js';
+import { benchBatches } from './batches.js';
 import { printTable } from './lib/report.js';
 
 const server = await startRedisServer();
+// `npm run bench -- batches` runs one section only.
+const only = process.argv[2];
 const redis = server.client();
 const flush = () => redis.flushall();
 try {
   console.log(`Celeriac benchmarks — ${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, private redis-server on port ${server.port}`);
-  printTable('Producer', await benchEnqueue(server.url, flush));
-  const hasPython = spawnSync('/usr/bin/python3', ['-c', 'import celery']).status === 0;
-  if (!hasPython) console.warn('[bench] Python Celery not measured: /usr/bin/python3 cannot import celery (apt-get install -y python3-celery)');
-  printTable('Worker (Python Celery column: see each row)', await benchWorker(server.url, redis, hasPython));
-  printTable('Control room', await benchControlRoom(server.url, redis));
+  const want = (section: string): boolean => !only || only === section;
+  if (want('producer')) printTable('Producer', await benchEnqueue(server.url, flush));
+  if (want('worker')) {
+    const hasPython = spawnSync('/usr/bin/python3', ['-c', 'import celery']).status === 0;
+    if (!hasPython) console.warn('[bench] Python Celery not measured: /usr/bin/python3 cannot import celery (apt-get install -y python3-celery)');
+    printTable('Worker (Python Celery column: see each row)', await benchWorker(server.url, redis, hasPython));
+  }
+  if (want('control-room')) printTable('Control room', await benchControlRoom(server.url, redis));
+  if (want('batches')) printTable('Batches', await benchBatches(server.url, redis));
 } finally {
   await server.stop();
 }

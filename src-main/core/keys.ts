@@ -89,8 +89,27 @@ export const RECORDS = `${CELERIAC_PREFIX}records`;
 /** Task ids scored by the time the task was first seen (unix ms): the list's order, and its cap. */
 export const RECORDS_INDEX = `${CELERIAC_PREFIX}records:index`;
 
-/** Pub/sub channel on which record writers announce the ids they wrote (comma-separated). */
+/**
+ * Pub/sub channel on which record writers announce the records they wrote: entries joined by
+ * ',', each `id` or `id\x1fSTATE[\x1fGROUP]` (see announcement()).
+ */
 export const RECORDS_CHANGED = `${CELERIAC_PREFIX}records:changed`;
+
+const UNIT = '\x1f';
+
+/**
+ * One record's announcement: its id, its new state and its group, so that a listener that
+ * only follows states (a batch's progress bar) need not read the record back.
+ */
+export function announcement(id: string, state: string, group: string | null): string {
+  return group ? `${id}${UNIT}${state}${UNIT}${group}` : `${id}${UNIT}${state}`;
+}
+
+/** Reads one announcement entry; a bare id (an older writer) has no state. */
+export function parseAnnouncement(entry: string): { id: string; state?: string; group?: string } {
+  const [id = '', state, group] = entry.split(UNIT);
+  return { id, state: state || undefined, group: group || undefined };
+}
 
 /** Batches (Celery groups made from files or rows) scored by creation time (unix ms). */
 export const BATCHES = `${CELERIAC_PREFIX}batches`;

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { extname, join, normalize } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ContractHandler } from '../service/handler.js';
-import { requestSchema, type EventMessage, type Reply } from './protocol.js';
+import { requestSchema, subscribeSchema, type EventMessage, type Reply } from './protocol.js';
 import { handleUpload } from './uploads.js';
 
 export interface ServerOptions {
@@ -69,13 +69,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
+  // The events each client asked for; a client that never said gets all of them.
+  const wanted = new WeakMap<WebSocket, Set<string>>();
   wss.on('connection', (ws: WebSocket) => {
-    ws.on('message', (data) => void answer(ws, options.service, data.toString()));
+    ws.on('message', (data) => {
+      const text = data.toString();
+      const subscription = text.startsWith('{"subscribe"') ? subscribeSchema.safeParse(safeJson(text)) : null;
+      if (subscription?.success) wanted.set(ws, new Set(subscription.data.subscribe));
+      else void answer(ws, options.service, text);
+    });
   });
   const unsubscribe = options.service.onEvent((event, data) => {
-    const message: EventMessage = { event, data };
-    const text = JSON.stringify(message);
-    for (const client of wss.clients) if (client.readyState === client.OPEN) client.send(text);
+    let text: string | null = null; // serialised once, and only if someone wants it
+    for (const client of wss.clients) {
+      if (client.readyState !== client.OPEN || wanted.get(client)?.has(event) === false) continue;
+      text ??= JSON.stringify({ event, data } satisfies EventMessage);
+      client.send(text);
+    }
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -113,6 +123,14 @@ async function answer(ws: WebSocket, service: ContractHandler, text: string): Pr
     reply = result.ok ? { id: request.data.id, ok: true, value: result.value } : { id: request.data.id, ok: false, error: result.error };
   }
   if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply));
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function originHost(origin: string): string | null {

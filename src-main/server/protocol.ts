@@ -13,6 +13,12 @@ export const requestSchema = z.object({
 
 export type Request = z.infer<typeof requestSchema>;
 
+/**
+ * Which events a client wants (all until it says): a client showing batches should not be
+ * sent every task change at thousands a second.
+ */
+export const subscribeSchema = z.object({ subscribe: z.array(z.string().max(64)).max(32) }).strict();
+
 export type Reply =
   | { id: Request['id'] | null; ok: true; value: unknown }
   | { id: Request['id'] | null; ok: false; error: ContractError };

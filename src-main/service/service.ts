@@ -116,7 +116,7 @@ export class ControlRoomService implements ContractHandler {
       case 'tasks:retry':
         return this.retryAll(input.ids as string[]);
       case 'tasks:retryFailed': {
-        const failed = this.tasks.list({ state: 'FAILURE', name: input.name as string | undefined }, 0, Number.MAX_SAFE_INTEGER);
+        const failed = await this.tasks.list({ state: 'FAILURE', name: input.name as string | undefined }, 0, Number.MAX_SAFE_INTEGER);
         return this.retryAll(failed.tasks.map((t) => t.id));
       }
       case 'tasks:revoke':

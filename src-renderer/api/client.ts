@@ -44,6 +44,7 @@ class SocketBridge implements Bridge {
     this.opened = new Promise((resolve, reject) => {
       ws.onopen = () => {
         this.connected = true;
+        this.sendSubscription(ws);
         this.status.dispatchEvent(new Event('change'));
         resolve(ws);
       };
@@ -79,11 +80,21 @@ class SocketBridge implements Bridge {
   }
 
   on(event: string, fn: Listener): () => void {
-    void this.connect().catch(() => undefined);
     let set = this.listeners.get(event);
     if (!set) this.listeners.set(event, (set = new Set()));
     set.add(fn);
-    return () => set!.delete(fn);
+    void this.connect().then((ws) => this.sendSubscription(ws), () => undefined);
+    return () => {
+      set!.delete(fn);
+      // Stop the server sending what nobody here listens to (task changes come by thousands).
+      if (set!.size === 0) void this.opened?.then((ws) => this.sendSubscription(ws), () => undefined);
+    };
+  }
+
+  /** Tells the server which events this page listens to now. */
+  private sendSubscription(ws: WebSocket): void {
+    const events = [...this.listeners].filter(([, fns]) => fns.size > 0).map(([name]) => name);
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ subscribe: events }));
   }
 }
 

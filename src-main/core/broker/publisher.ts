@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { bindingKey, bindingMember, PRIORITY_STEPS, queueListKey, RECORDS, RECORDS_CHANGED, RECORDS_INDEX } from '../keys.js';
+import { announcement, bindingKey, bindingMember, PRIORITY_STEPS, queueListKey, RECORDS, RECORDS_CHANGED, RECORDS_INDEX } from '../keys.js';
 import { encodeTaskMessage } from '../protocol/encode.js';
 import { TemplateEncoder } from '../protocol/template-encoder.js';
 import { callScript, registerScripts } from '../scripts.js';
@@ -39,7 +39,7 @@ export class Publisher {
     const payload = encodeTaskMessage(msg);
     if (this.records) {
       // A pending task's record is its message (see records/task-record.ts): nothing more to encode.
-      const args = [payload, declare ? bindingMember(queue, queue) : '', msg.id, Date.now(), RECORDS_CHANGED];
+      const args = [payload, declare ? bindingMember(queue, queue) : '', msg.id, Date.now(), RECORDS_CHANGED, announcement(msg.id, 'PENDING', msg.group)];
       await callScript(this.redis, 'publishTask', [bindingKey(queue), list, RECORDS, RECORDS_INDEX], args);
     } else if (declare) {
       execValues(await this.redis.multi().sadd(bindingKey(queue), bindingMember(queue, queue)).lpush(list, payload).exec());
@@ -59,6 +59,7 @@ export class Publisher {
   prepare(msg: TaskMessage): PreparedMessage {
     return {
       id: msg.id,
+      group: msg.group,
       queue: msg.routingKey,
       key: priorityListKey(msg.routingKey, msg.priority),
       payload: Buffer.from(this.templates.encode(msg), 'utf8'),
@@ -76,18 +77,20 @@ export class Publisher {
     const byKey = new Map<string, Buffer[]>();
     let records: (string | Buffer)[] = [];
     let index: (string | number)[] = [];
+    let announced: string[] = [];
     const flushRecords = (): void => {
       if (records.length === 0) return;
-      const ids = index.filter((_, i) => i % 2 === 1).join(',');
-      pending.push(this.redis.hset(RECORDS, ...records), this.redis.zadd(RECORDS_INDEX, 'NX', ...index), this.redis.publish(RECORDS_CHANGED, ids));
+      pending.push(this.redis.hset(RECORDS, ...records), this.redis.zadd(RECORDS_INDEX, 'NX', ...index), this.redis.publish(RECORDS_CHANGED, announced.join(',')));
       records = [];
       index = [];
+      announced = [];
     };
     // Items may be produced lazily: each full chunk is written at once, while the rest is built.
     for (const item of items) {
       if (this.records) {
         records.push(item.id, item.payload);
         index.push(Date.now(), item.id);
+        announced.push(announcement(item.id, 'PENDING', item.group));
         if (records.length === 2 * BULK_CHUNK) flushRecords();
       }
       if (!this.declared.has(item.queue) && !newQueues.has(item.queue)) {
@@ -115,6 +118,7 @@ export class Publisher {
 /** A message encoded for publishMany. */
 export interface PreparedMessage {
   id: string;
+  group: string | null;
   queue: string;
   /** The priority list it goes to. */
   key: string;

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
-  attemptsKey, bindingKey, DEAD_LETTERS, RECORDS, RECORDS_CHANGED, RECORDS_INDEX, SCHEDULE, SCHEDULE_MESSAGES, SEP, taskMetaKey, UNACKED,
+  announcement, attemptsKey, bindingKey, DEAD_LETTERS, RECORDS, RECORDS_CHANGED, RECORDS_INDEX, SCHEDULE, SCHEDULE_MESSAGES, SEP, taskMetaKey, UNACKED,
   UNACKED_INDEX, UNACKED_MUTEX,
 } from '../keys.js';
 import { callScript, registerScripts } from '../scripts.js';
+import { encodeRecord, type TaskRecord } from '../records/task-record.js';
 import { priorityListKey } from './publisher.js';
 
 /** One message taken from a queue list and tracked in `unacked`. */
@@ -39,6 +40,8 @@ interface PendingFinish {
   metaJson: string;
   recordJson: string;
   attemptJson: string;
+  /** The record's announcement on the change channel ('' without a record). */
+  announced: string;
   resolve(ok: boolean): void;
   reject(err: unknown): void;
 }
@@ -77,17 +80,24 @@ export class QoS {
    * one script call.
    * @returns false if the claim was already gone
    */
-  finish(tag: string, taskId: string, metaJson: string, resultExpires: number, recordJson = '', attemptJson = ''): Promise<boolean> {
+  finish(tag: string, taskId: string, metaJson: string, resultExpires: number, record: TaskRecord | null = null, attemptJson = ''): Promise<boolean> {
     return new Promise((resolve, reject) => {
       if (this.finishing.length === 0) setImmediate(() => this.flushFinishes());
       this.finishExpires = resultExpires;
-      this.finishing.push({ tag, taskId, metaJson, recordJson, attemptJson, resolve, reject });
+      const recordJson = record ? encodeRecord(record) : '';
+      const announced = record ? announcement(record.id, record.state, record.group) : '';
+      this.finishing.push({ tag, taskId, metaJson, recordJson, attemptJson, announced, resolve, reject });
     });
   }
 
   /** Writes a task's record (e.g. STARTED for a task still running after a moment). */
-  async writeRecord(taskId: string, recordJson: string): Promise<void> {
-    await this.redis.multi().hset(RECORDS, taskId, recordJson).zadd(RECORDS_INDEX, 'NX', Date.now(), taskId).publish(RECORDS_CHANGED, taskId).exec();
+  async writeRecord(record: TaskRecord): Promise<void> {
+    await this.redis
+      .multi()
+      .hset(RECORDS, record.id, encodeRecord(record))
+      .zadd(RECORDS_INDEX, 'NX', Date.now(), record.id)
+      .publish(RECORDS_CHANGED, announcement(record.id, record.state, record.group))
+      .exec();
   }
 
   /**
@@ -107,7 +117,7 @@ export class QoS {
       const args: (string | number)[] = [this.finishExpires, Date.now(), RECORDS_CHANGED];
       for (const f of batch) {
         keys.push(taskMetaKey(f.taskId), attemptsKey(f.taskId));
-        args.push(f.tag, f.taskId, f.metaJson, f.recordJson, f.attemptJson);
+        args.push(f.tag, f.taskId, f.metaJson, f.recordJson, f.attemptJson, f.announced);
       }
       callScript<number[]>(this.redis, 'finishTasks', keys, args).then(
         (acked) => batch.forEach((f, j) => f.resolve(acked[j] === 1)),

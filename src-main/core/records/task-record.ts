@@ -75,11 +75,44 @@ export function preview(value: unknown, max = 200): string {
 }
 
 /**
+ * The record of a sent message from its envelope and headers alone, without decoding the
+ * body: the task list reads every pending task's record, and the body is most of the cost.
+ * @returns null when a field is missing or of the wrong type (the full decoder then decides)
+ */
+function peekSentRecord(stored: string): TaskRecord | null {
+  let env: { headers?: Record<string, unknown>; properties?: { priority?: unknown; delivery_info?: { routing_key?: unknown } } };
+  try {
+    env = JSON.parse(stored) as typeof env;
+  } catch {
+    return null;
+  }
+  const h = env.headers;
+  const queue = env.properties?.delivery_info?.routing_key;
+  if (!h || typeof h.id !== 'string' || typeof h.task !== 'string' || typeof queue !== 'string') return null;
+  const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+  const priority = env.properties?.priority;
+  return {
+    id: h.id,
+    name: h.task,
+    queue,
+    state: 'PENDING',
+    argsrepr: str(h.argsrepr) ?? '',
+    kwargsrepr: str(h.kwargsrepr) ?? '',
+    priority: typeof priority === 'number' ? priority : 0,
+    eta: str(h.eta),
+    retries: typeof h.retries === 'number' ? h.retries : 0,
+    group: str(h.group),
+  };
+}
+
+/**
  * Reads a stored record: a record JSON, or the message of a task that is only sent.
  * @returns null when the value is neither
  */
 export function parseRecord(stored: string): TaskRecord | null {
   if (stored.startsWith('{"body"')) {
+    const peeked = peekSentRecord(stored);
+    if (peeked) return { ...peeked, message: stored };
     const decoded = decodeTaskMessage(stored);
     return decoded.ok ? { ...sentRecord(decoded.message), message: stored } : null;
   }

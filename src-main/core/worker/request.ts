@@ -11,7 +11,7 @@ import { parseCeleryIso, toCeleryIso } from '../protocol/time.js';
 import type { TaskMessage } from '../protocol/types.js';
 import type { EventDispatcher } from '../events/dispatcher.js';
 import { pyRepr } from '../protocol/pyrepr.js';
-import { encodeRecord, preview, sentRecord, type Attempt, type TaskRecord } from '../records/task-record.js';
+import { preview, sentRecord, type Attempt, type TaskRecord } from '../records/task-record.js';
 import type { ResolvedWorkerOptions } from './options.js';
 import type { Job, Outcome, SerializedError, TaskInfo } from './pool/messages.js';
 import type { TaskPool } from './pool/task-pool.js';
@@ -112,11 +112,11 @@ export class RequestHandler {
   /** Writes a STARTED record for tasks running longer than STARTED_RECORD_AFTER_MS. */
   private recordStarted(): void {
     const before = Date.now() - STARTED_RECORD_AFTER_MS;
-    for (const [id, run] of this.running) {
+    for (const run of this.running.values()) {
       if (run.recorded || run.started > before) continue;
       run.recorded = true;
       const record: TaskRecord = { ...sentRecord(run.msg), state: STARTED, worker: this.options.name, started: run.started };
-      this.qos.writeRecord(id, encodeRecord(record)).catch(() => undefined);
+      this.qos.writeRecord(record).catch(() => undefined);
     }
   }
 
@@ -177,8 +177,8 @@ export class RequestHandler {
     if (!info) {
       // Also store Celery's NotRegistered failure, so whoever waits on the result learns it.
       await this.backend.store(this.meta(msg, FAILURE, { exc_type: 'NotRegistered', exc_message: [msg.task], exc_module: 'celery.exceptions' }));
-      const record = { ...sentRecord(msg), state: FAILURE, worker: this.options.name, error: { type: 'NotRegistered', message: msg.task }, message: claim.raw };
-      await this.qos.writeRecord(msg.id, JSON.stringify(record));
+      const record: TaskRecord = { ...sentRecord(msg), state: FAILURE, worker: this.options.name, error: { type: 'NotRegistered', message: msg.task }, message: claim.raw };
+      await this.qos.writeRecord(record);
       return this.deadLetter(claim, 'unknown_task', `no task named ${JSON.stringify(msg.task)} is registered in this worker`);
     }
     if (this.revocations.has(msg.id)) {
@@ -305,14 +305,13 @@ export class RequestHandler {
     const attempt: Attempt | null = listed
       ? { state: meta.status, retries: msg.retries, worker: this.options.name, started: run.started, finished, runtime: run.outcome.runtime, error }
       : null;
-    const recordJson = encodeRecord(record);
     const attemptJson = attempt ? JSON.stringify(attempt) : '';
     if (this.sameRedis) {
-      await this.qos.finish(claim.tag, msg.id, json, this.backend.resultExpires, recordJson, attemptJson);
+      await this.qos.finish(claim.tag, msg.id, json, this.backend.resultExpires, record, attemptJson);
       return;
     }
     if (!ignore) await this.backend.store(meta);
-    await this.qos.finish(claim.tag, msg.id, '', this.backend.resultExpires, recordJson, attemptJson);
+    await this.qos.finish(claim.tag, msg.id, '', this.backend.resultExpires, record, attemptJson);
   }
 
   private async deadLetter(claim: Claim, reason: string, detail: string): Promise<void> {
@@ -353,7 +352,7 @@ export class RequestHandler {
       if (run) run.recorded = true; // a STARTED record would only step back
       const progress = { current: Number(meta.current ?? 0), total: Number(meta.total ?? 0) };
       const record: TaskRecord = { ...sentRecord(msg), state: PROGRESS, worker: this.options.name, started: run?.started, progress };
-      this.qos.writeRecord(msg.id, encodeRecord(record)).catch(() => undefined);
+      this.qos.writeRecord(record).catch(() => undefined);
     };
     return {
       report: (meta) => {

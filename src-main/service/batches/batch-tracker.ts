@@ -10,7 +10,7 @@ import { BatchStore, type BatchItem, type BatchMeta } from '../../core/batch/sto
 import type { TaskParam } from '../../core/task.js';
 import type { ListedTask, TaskIndex } from '../task-index.js';
 import { retryTask } from '../tasks.js';
-import { bucketOf, summarize, type BatchSummary, type ItemBucket } from './batch-summary.js';
+import { bucketOf, emptyTally, fromTally, tallyItem, type BatchSummary, type ItemBucket, type Tally } from './batch-summary.js';
 
 /** Progress pushed at most this often (ms): 5 updates a second, one message per tick. */
 const PUSH_MS = 200;
@@ -45,6 +45,9 @@ export interface BatchCreateInput extends Omit<BatchPlanInput, 'params'> {
 interface Tracked {
   meta: BatchMeta;
   items: BatchItem[];
+  /** Each item's bucket as last counted, and the counts: a change moves one item, in O(1). */
+  buckets: Map<string, ItemBucket>;
+  tally: Tally;
   last: BatchSummary | null;
   failures: Array<{ at: number; failed: number }>;
   quietUntil: number;
@@ -54,6 +57,8 @@ export class BatchTracker {
   private readonly store: BatchStore;
   private readonly tracked = new Map<string, Tracked>();
   private readonly dirty = new Set<string>();
+  /** Groups looked up once (batches found are tracked; the others are Celery groups of no batch). */
+  private readonly discovering = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
 
@@ -67,7 +72,21 @@ export class BatchTracker {
 
   start(): void {
     this.unsubscribe = this.index.onChange((changed: ListedTask[]) => {
-      for (const t of changed) if (t.group && this.tracked.has(t.group)) this.dirty.add(t.group);
+      for (const t of changed) {
+        if (!t.group) continue;
+        const tracked = this.tracked.get(t.group);
+        if (!tracked) {
+          this.discover(t.group);
+          continue;
+        }
+        const before = tracked.buckets.get(t.id);
+        if (before === undefined) continue; // not one of its items (a retry of another group's task)
+        const after = bucketOf(t.state);
+        tallyItem(tracked.tally, before, undefined, -1);
+        tallyItem(tracked.tally, after, t);
+        tracked.buckets.set(t.id, after);
+        this.dirty.add(t.group);
+      }
     });
     this.timer = setInterval(() => this.push(), PUSH_MS);
   }
@@ -92,7 +111,9 @@ export class BatchTracker {
     const metas = await this.store.list(LIST_LIMIT);
     const out: BatchSummary[] = [];
     for (const meta of metas) {
-      const t = this.tracked.get(meta.id) ?? (await this.load(meta.id, meta));
+      let t = this.tracked.get(meta.id);
+      if (t) this.recount(t);
+      else t = (await this.load(meta.id, meta)) ?? undefined;
       if (t) out.push(this.summary(t));
     }
     return out;
@@ -101,8 +122,12 @@ export class BatchTracker {
   /** A batch and a page of its items, optionally only those in one bucket. */
   async get(id: string, offset: number, limit: number, bucket?: ItemBucket): Promise<{ batch: BatchSummary; total: number; items: BatchItemView[] }> {
     const t = await this.require(id);
+    this.recount(t);
     const views: BatchItemView[] = [];
     let total = 0;
+    // The page shows errors and results: read the records only their states are known of.
+    const page = (bucket ? t.items.filter((it) => bucketOf(this.index.get(it.id)?.state) === bucket) : t.items).slice(offset, offset + limit);
+    await this.index.refresh(page.map((it) => it.id));
     t.items.forEach((item, index) => {
       const rec = this.index.get(item.id);
       if (bucket && bucketOf(rec?.state) !== bucket) return;
@@ -149,6 +174,16 @@ export class BatchTracker {
     return first ? first.slice(0, Math.max(first.lastIndexOf('/'), first.lastIndexOf('\\'))) || null : null;
   }
 
+  /**
+   * A group this view has not seen (a batch sent by `celeriac batch` or another control room):
+   * load it once, if it is a batch, and follow it from then on. Plain Celery groups are not.
+   */
+  private discover(group: string): void {
+    if (this.discovering.has(group)) return;
+    this.discovering.add(group);
+    void this.load(group).then((t) => t && this.dirty.add(group), () => this.discovering.delete(group));
+  }
+
   private async require(id: string): Promise<Tracked> {
     const t = this.tracked.get(id) ?? (await this.load(id));
     if (!t) throw new Error(`no batch ${id} (batches are kept for 7 days)`);
@@ -158,14 +193,27 @@ export class BatchTracker {
   private async load(id: string, known?: BatchMeta): Promise<Tracked | null> {
     const meta = known ?? (await this.store.get(id));
     if (!meta) return null;
-    const t: Tracked = { meta, items: await this.store.items(id), last: null, failures: [], quietUntil: 0 };
+    const items = await this.store.items(id);
+    const t: Tracked = { meta, items, buckets: new Map(), tally: emptyTally(), last: null, failures: [], quietUntil: 0 };
+    this.recount(t);
     t.last = this.summary(t);
     this.tracked.set(id, t);
     return t;
   }
 
   private summary(t: Tracked): BatchSummary {
-    return summarize(t.meta, t.items.map((it) => this.index.get(it.id)));
+    return fromTally(t.meta, t.tally);
+  }
+
+  /** Counts every item again from the index (on load, and when a view asks: nothing drifts for long). */
+  private recount(t: Tracked): void {
+    t.tally = emptyTally();
+    for (const item of t.items) {
+      const rec = this.index.get(item.id);
+      const bucket = bucketOf(rec?.state);
+      t.buckets.set(item.id, bucket);
+      tallyItem(t.tally, bucket, rec);
+    }
   }
 
   /** One tick: the summaries of batches whose items changed, and what is worth a notification. */

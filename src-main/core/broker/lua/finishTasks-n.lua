@@ -13,15 +13,16 @@
     ARGV[1]    result expiry in seconds; 0 keeps results forever
     ARGV[2]    now, unix ms
     ARGV[3]    the records' change channel (celeriac:records:changed)
-    ARGV[4..]  per task, five values: delivery_tag, task id, meta JSON ('' stores no result:
-               ignore_result), record JSON ('' = no record), attempt JSON ('' = none)
+    ARGV[4..]  per task, six values: delivery_tag, task id, meta JSON ('' stores no result:
+               ignore_result), record JSON ('' = no record), attempt JSON ('' = none), the
+               record's announcement (id, state, group)
 
   Output:
     one number per task: 1 if its claim was there, 0 if it was already gone
 
   Events:
     PUBLISH celery-task-meta-<id> <meta> for each meta stored
-    PUBLISH ARGV[3] <ids joined by ','> once, for the records written (the control room's feed)
+    PUBLISH ARGV[3] <announcements joined by ','> once, for the records written (the control room's feed)
 ]]
 local ttl = tonumber(ARGV[1])
 local out = {}
@@ -30,7 +31,7 @@ local n = (#KEYS - 4) / 2
 for t = 0, n - 1 do
   local metaKey = KEYS[5 + t * 2]
   local attemptsKey = KEYS[6 + t * 2]
-  local a = 4 + t * 5
+  local a = 4 + t * 6
   local tag, id, meta, record, attempt = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
   if meta ~= '' then
     local current = redis.call('GET', metaKey)
@@ -50,7 +51,7 @@ for t = 0, n - 1 do
     end
   end
   if record ~= '' then
-    changed[#changed + 1] = id
+    changed[#changed + 1] = ARGV[a + 5]
     -- A new record (no producer wrote one) also enters the index.
     if redis.call('HSET', KEYS[3], id, record) == 1 then
       redis.call('ZADD', KEYS[4], 'NX', ARGV[2], id)

@@ -13,12 +13,13 @@
     ARGV[3]  task id ('' to write no record)
     ARGV[4]  now, unix ms
     ARGV[5]  the records' change channel
+    ARGV[6]  the record's announcement (id, state, group)
 
   Output:
     the list's length after the push
 
   Events:
-    PUBLISH ARGV[5] <task id> when a record is written
+    PUBLISH ARGV[5] ARGV[6] when a record is written
 ]]
 if ARGV[2] ~= '' then
   redis.call('SADD', KEYS[1], ARGV[2])
@@ -27,6 +28,6 @@ local length = redis.call('LPUSH', KEYS[2], ARGV[1])
 if ARGV[3] ~= '' then
   redis.call('HSET', KEYS[3], ARGV[3], ARGV[1])
   redis.call('ZADD', KEYS[4], 'NX', ARGV[4], ARGV[3])
-  redis.call('PUBLISH', ARGV[5], ARGV[3])
+  redis.call('PUBLISH', ARGV[5], ARGV[6])
 end
 return length
