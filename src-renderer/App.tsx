@@ -30,7 +30,7 @@ export function App() {
   // In Electron the preload bridge is always there; in a browser the WebSocket comes and goes.
   const [connected, setConnected] = useState(() => Boolean(window.celeriac) || socket.connected);
   const [theme, setTheme] = useState(() => localStorage.getItem('theme') ?? 'auto');
-  const status = useConnection();
+  const { status, error: backendError } = useConnection();
   useBatchNotices();
   const [pending, setPending] = useState<PendingDrop | null>(null);
   const [dropError, setDropError] = useState<string | null>(null);
@@ -86,7 +86,7 @@ export function App() {
       </header>
       <main key={`${status?.profile?.id}:${status?.state === 'connected'}`}>
         {status === null ? (
-          <p className="muted">Connecting…</p>
+          backendError ? <p className="error">{backendError}</p> : <p className="muted">Connecting…</p>
         ) : route.view === 'connections' ? (
           <Connections status={status} />
         ) : status?.state === 'no-redis' ? (

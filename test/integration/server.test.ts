@@ -92,6 +92,22 @@ describe('celeriac serve: the contract over a WebSocket', () => {
     expect(readdirSync(UPLOADS)).toEqual(['s1']);
   });
 
+  it('sends a client only the events it subscribed to', async () => {
+    const ws = await connect(TOKEN);
+    const events: string[] = [];
+    ws.on('message', (data) => {
+      const msg = JSON.parse(data.toString()) as { event?: string };
+      if (msg.event) events.push(msg.event);
+    });
+    ws.send(JSON.stringify({ subscribe: ['batches:changed'] }));
+    const submitted = await call(ws, { id: 9, method: 'tasks:submit', input: { name: 'tasks.add', args: [2, 2] } });
+    expect(submitted).toMatchObject({ ok: true });
+    await app.asyncResult((submitted.value as { id: string }).id).get({ timeout: 10_000 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(events).not.toContain('tasks:changed');
+    ws.close();
+  });
+
   it('pushes task changes as they happen', async () => {
     const ws = await connect(TOKEN);
     const seen = new Promise<string[]>((resolve) => {

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchNotice, BatchSummary } from '../../src-main/service/contract.js';
 import { ControlRoom } from '../../src-main/service/control-room.js';
+import { createApp } from '../../src-main/core/app.js';
+import { planBatch } from '../../src-main/core/batch/plan.js';
+import { sendBatch } from '../../src-main/core/batch/send.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { until } from '../helpers/until.js';
 
@@ -91,6 +94,15 @@ describe('batches through the contract', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(notices.some((n) => n.batchId === quiet.id)).toBe(false);
     await ok(room.call('settings:set', { notifications: true }));
+  });
+
+  it('follows a batch sent elsewhere (celeriac batch, another control room) from its first change', async () => {
+    const other = createApp({ broker: server.url, taskRecords: true });
+    const file = join(dir, 'f1.txt');
+    const meta = await sendBatch(other, planBatch({ params: [{ name: 'path', type: 'file' }], files: [file, file] }), { task: 'checksum' });
+    await until(() => last(meta.id)?.finished === true);
+    expect(last(meta.id)).toMatchObject({ total: 2, counts: { succeeded: 2 } });
+    await other.close();
   });
 
   it('opens folders only in the desktop app', async () => {
