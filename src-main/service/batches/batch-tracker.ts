@@ -122,12 +122,12 @@ export class BatchTracker {
   /** A batch and a page of its items, optionally only those in one bucket. */
   async get(id: string, offset: number, limit: number, bucket?: ItemBucket): Promise<{ batch: BatchSummary; total: number; items: BatchItemView[] }> {
     const t = await this.require(id);
-    this.recount(t);
     const views: BatchItemView[] = [];
     let total = 0;
     // The page shows errors and results: read the records only their states are known of.
     const page = (bucket ? t.items.filter((it) => bucketOf(this.index.get(it.id)?.state) === bucket) : t.items).slice(offset, offset + limit);
     await this.index.refresh(page.map((it) => it.id));
+    this.recount(t); // after the refresh, so the counts and the rows agree
     t.items.forEach((item, index) => {
       const rec = this.index.get(item.id);
       if (bucket && bucketOf(rec?.state) !== bucket) return;
