@@ -125,3 +125,25 @@ test('a corrupt file fails with a readable error; fixed on disk, "Retry failed i
   expect(readdirSync(out).sort()).toEqual(['broken-300.png', 'good-1-300.png', 'good-2-300.jpg']);
   expect(await sharp(join(out, 'broken-300.png')).metadata()).toMatchObject({ width: 300, height: 300 });
 });
+
+test('a CSV dropped alone runs one task per row, its columns mapped to the parameters', async ({ page }) => {
+  const dir = join(work, 'csv');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'a.txt'), 'alpha');
+  writeFileSync(join(dir, 'b.txt'), 'beta');
+  const csv = join(dir, 'hashes.csv');
+  writeFileSync(csv, `path,algorithm\n${join(dir, 'a.txt')},md5\n${join(dir, 'b.txt')},sha1\n`);
+  await page.goto(`${url}#/batches`);
+  await dropFiles(page, [csv]);
+  const dialog = page.getByRole('form', { name: 'batch' });
+  await expect(dialog).toContainText('2 rows from hashes.csv');
+  await dialog.getByLabel('task').selectOption('checksum');
+  await expect(dialog.getByLabel('column for path')).toHaveValue('path');
+  await expect(dialog.getByLabel('column for algorithm')).toHaveValue('algorithm');
+  await expect(dialog.getByRole('table', { name: 'preview' })).toContainText('"md5"');
+  await dialog.getByRole('button', { name: 'Start 2 tasks' }).click();
+  await page.waitForURL(/#\/batches\/[0-9a-f-]+$/);
+  const id = decodeURIComponent(page.url().split('#/batches/')[1]!);
+  await expect(page.getByTestId(`batch-count-${id}`)).toContainText('2 done', { timeout: 30_000 });
+  await expect(page.locator('tr[data-item="0"]')).toContainText('a.txt');
+});
