@@ -26,6 +26,8 @@ export type { TaskParam } from '../core/task.js';
 const queueName = z.string().min(1).max(512);
 const taskId = z.string().min(1).max(256);
 const json = z.json();
+/** The input of a method that takes none: an empty object, and nothing else. */
+const noInput = z.object({}).strict();
 const pem = z.string().max(65_536);
 
 /** A connection profile as the form sends it. For `password` and `tls.key`: absent keeps the stored one, '' removes it. */
@@ -61,11 +63,11 @@ const batchInput = z
 
 export const contract = {
   'connection:status': {
-    input: z.object({}).strict(),
+    input: noInput,
     output: undefined as unknown as ConnectionStatus,
   },
   'connections:list': {
-    input: z.object({}).strict(),
+    input: noInput,
     output: undefined as unknown as ProfileView[],
   },
   'connections:save': {
@@ -87,7 +89,7 @@ export const contract = {
     output: undefined as unknown as ConnectionStatus,
   },
   'queues:list': {
-    input: z.object({}).strict(),
+    input: noInput,
     output: undefined as unknown as QueueInfo[],
   },
   'queues:browse': {
@@ -144,11 +146,11 @@ export const contract = {
     output: undefined as unknown as { id: string },
   },
   'tasks:declared': {
-    input: z.object({}).strict(),
+    input: noInput,
     output: undefined as unknown as DeclaredTask[],
   },
   'pool:status': {
-    input: z.object({}).strict(),
+    input: noInput,
     output: undefined as unknown as PoolStatus,
   },
   'pool:start': {
@@ -163,11 +165,11 @@ export const contract = {
     output: undefined as unknown as PoolStatus,
   },
   'pool:stop': {
-    input: z.object({}).strict(),
+    input: noInput,
     output: undefined as unknown as PoolStatus,
   },
   'workers:list': {
-    input: z.object({}).strict(),
+    input: noInput,
     output: undefined as unknown as WorkerInfo[],
   },
   'files:expand': {
@@ -185,7 +187,7 @@ export const contract = {
     output: undefined as unknown as { items: PlannedItem[]; total: number },
   },
   'batches:list': {
-    input: z.object({}).strict(),
+    input: noInput,
     output: undefined as unknown as BatchSummary[],
   },
   'batches:get': {
@@ -213,7 +215,7 @@ export const contract = {
     output: undefined as unknown as { opened: string },
   },
   'settings:get': {
-    input: z.object({}).strict(),
+    input: noInput,
     output: undefined as unknown as Settings,
   },
   'settings:set': {

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { createApp, type App } from '../core/app.js';
 import { connectOrExplain, redactUrl } from '../core/broker/connection.js';
 import type { Spawner } from '../core/worker/pool/spawner.js';
-import { isRoomMethod, type RoomMethod, type ContractEvents, type EventName, type ProfileInput } from './contract.js';
+import { isRoomMethod, type RoomMethod, type ProfileInput } from './contract.js';
 import { expandPaths } from './batches/expand-files.js';
 import { SettingsFile, type Settings } from './settings.js';
-import { failure, parseCall, type CallResult, type ContractHandler, type EventListener } from './handler.js';
+import { EventHub, failure, parseCall, type CallResult, type ContractHandler, type EventListener } from './handler.js';
 import { LocalRedis, RedisNotFoundError, installHint } from './local-redis.js';
 import { ControlRoomService } from './service.js';
 import { testConnection, type ConnectionTestResult } from './connections/connection-test.js';
@@ -68,7 +68,7 @@ export class ControlRoom implements ContractHandler {
   private readonly local: LocalRedis | null;
   private session: Session | null = null;
   private status: ConnectionStatus;
-  private readonly listeners = new Set<EventListener>();
+  private readonly events = new EventHub();
   /** Switches run one at a time. */
   private switching: Promise<unknown> = Promise.resolve();
 
@@ -105,8 +105,7 @@ export class ControlRoom implements ContractHandler {
   }
 
   onEvent(listener: EventListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.events.on(listener);
   }
 
   async call<M extends Method>(method: M | string, input: unknown): Promise<CallResult<M>> {
@@ -263,7 +262,7 @@ export class ControlRoom implements ContractHandler {
       const unsubscribe = service.onEvent((event, data) => {
         // Notifications can be turned off; everything else goes through.
         if (event === 'batches:notice' && !this.settings.get().notifications) return;
-        this.emit(event, data);
+        this.events.emit(event, data);
       });
       return { profileId, app, service, unsubscribe };
     } catch (err) {
@@ -290,16 +289,12 @@ export class ControlRoom implements ContractHandler {
 
   private setStatus(status: Omit<ConnectionStatus, 'secretStorage'>): ConnectionStatus {
     this.status = { ...status, secretStorage: this.secretStorage() };
-    this.emit('connection:changed', this.status);
+    this.events.emit('connection:changed', this.status);
     return this.status;
   }
 
   private secretStorage(): ConnectionStatus['secretStorage'] {
     return this.cipher.scheme === plainCipher.scheme ? 'file-0600' : 'keychain';
-  }
-
-  private emit<E extends EventName>(event: E, data: ContractEvents[E]): void {
-    for (const listener of this.listeners) listener(event, data);
   }
 }
 

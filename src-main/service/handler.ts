@@ -9,6 +9,20 @@ export type CallResult<M extends Method> = { ok: true; value: Output<M> } | { ok
 
 export type EventListener = <E extends EventName>(event: E, data: ContractEvents[E]) => void;
 
+/** The listeners of a handler's events. */
+export class EventHub {
+  private readonly listeners = new Set<EventListener>();
+
+  on(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit<E extends EventName>(event: E, data: ContractEvents[E]): void {
+    for (const l of this.listeners) l(event, data);
+  }
+}
+
 export interface ContractHandler {
   call<M extends Method>(method: M | string, input: unknown): Promise<CallResult<M>>;
   onEvent(listener: EventListener): () => void;

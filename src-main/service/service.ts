@@ -2,8 +2,8 @@ import type { App } from '../core/app.js';
 import type { Spawner } from '../core/worker/pool/spawner.js';
 import type { TaskParam } from '../core/task.js';
 import { planBatch } from '../core/batch/plan.js';
-import { isRoomMethod, type ContractEvents, type EventName, type Method, type Output } from './contract.js';
-import { failure, parseCall, type CallResult, type ContractHandler, type EventListener } from './handler.js';
+import { isRoomMethod, type Method, type Output } from './contract.js';
+import { EventHub, failure, parseCall, type CallResult, type ContractHandler, type EventListener } from './handler.js';
 import { browseQueue, listQueues, purgeQueue } from './queues.js';
 import { listWorkers } from './workers.js';
 import { getTask, retryTask, submitTask } from './tasks.js';
@@ -24,7 +24,7 @@ export class ControlRoomService implements ContractHandler {
   /** The worker pool the control room hosts. */
   readonly pool: LocalPool;
   readonly batches: BatchTracker;
-  private readonly listeners = new Set<EventListener>();
+  private readonly events = new EventHub();
 
   /**
    * @param app an app on the Redis the control room shows (with taskRecords on, for submits)
@@ -34,10 +34,10 @@ export class ControlRoomService implements ContractHandler {
     this.tasks = new TaskIndex(app.broker, () => app.open(app.brokerUrl));
     this.pool = new LocalPool(app, spawner);
     this.batches = new BatchTracker(app, this.tasks, (changed, notices) => {
-      this.emit('batches:changed', changed);
-      for (const n of notices) this.emit('batches:notice', n);
+      this.events.emit('batches:changed', changed);
+      for (const n of notices) this.events.emit('batches:notice', n);
     });
-    this.tasks.onChange((changed) => this.emit('tasks:changed', changed));
+    this.tasks.onChange((changed) => this.events.emit('tasks:changed', changed));
   }
 
   /** Loads the task list and keeps it (and the batches) live. */
@@ -57,9 +57,6 @@ export class ControlRoomService implements ContractHandler {
     return (await this.pool.tasks()).find((t) => t.name === task)?.params ?? this.app.tasks.get(task)?.options.params ?? [];
   }
 
-  private emit<E extends EventName>(event: E, data: ContractEvents[E]): void {
-    for (const l of this.listeners) l(event, data);
-  }
 
   /** Live updates of the task list (the transports push them to the renderer). */
   onTasksChanged(listener: (changed: ListedTask[]) => void): () => void {
@@ -67,8 +64,7 @@ export class ControlRoomService implements ContractHandler {
   }
 
   onEvent(listener: EventListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.events.on(listener);
   }
 
   async call<M extends Method>(method: M | string, input: unknown): Promise<CallResult<M>> {
