@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { resolveBrokerUrl } from '../core/app.js';
 import { startServer } from '../server/http-server.js';
+import { pruneUploads } from '../server/uploads.js';
 import { ControlRoom } from '../service/control-room.js';
 import { LOCAL_PROFILE_ID } from '../service/connections/profile.js';
 import { numberIn } from './options.js';
@@ -57,6 +58,7 @@ export function registerServe(program: Command): void {
       const staticDir = fileURLToPath(new URL('../../renderer/', import.meta.url));
       // Files dropped in the browser are uploaded next to the data, where the hosted pool reads them.
       const uploadDir = join(flags.dataDir, 'uploads');
+      await pruneUploads(uploadDir);
       const server = await startServer({ service: room, host: flags.host, port: flags.port, token: flags.token ? undefined : null, staticDir, uploadDir });
       process.stdout.write(`Celeriac control room: ${server.url}\n`);
       await new Promise<void>((resolve) => {

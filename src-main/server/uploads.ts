@@ -5,7 +5,7 @@
  * structure is kept; nothing can be written outside the staging folder.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -53,4 +53,24 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, up
     return reply(res, size > MAX_UPLOAD_BYTES ? 413 : 400, { error: `upload failed: ${(err as Error).message}` });
   }
   reply(res, 200, { path: target, bytes: size });
+}
+
+/** Staging folders are kept as long as batches (7 days), then removed when the server starts. */
+export async function pruneUploads(uploadDir: string, maxAgeMs = 7 * 86_400_000): Promise<number> {
+  let removed = 0;
+  let entries: string[];
+  try {
+    entries = await readdir(uploadDir);
+  } catch {
+    return 0; // no uploads yet
+  }
+  for (const name of entries) {
+    const path = join(uploadDir, name);
+    const info = await stat(path).catch(() => null);
+    if (info?.isDirectory() && Date.now() - info.mtimeMs > maxAgeMs) {
+      await rm(path, { recursive: true, force: true });
+      removed++;
+    }
+  }
+  return removed;
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, utimesSync } from 'node:fs';
+import { pruneUploads } from '../../src-main/server/uploads.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { App } from '../../src-main/core/app.js';
@@ -90,6 +91,12 @@ describe('celeriac serve: the contract over a WebSocket', () => {
     }
     expect((await post('staging=..&path=a.txt', 'x')).status).toBe(400);
     expect(readdirSync(UPLOADS)).toEqual(['s1']);
+    // Staging folders go after a week (at the next start).
+    expect(await pruneUploads(UPLOADS)).toBe(0);
+    const old = new Date(Date.now() - 8 * 86_400_000);
+    utimesSync(join(UPLOADS, 's1'), old, old);
+    expect(await pruneUploads(UPLOADS)).toBe(1);
+    expect(readdirSync(UPLOADS)).toEqual([]);
   });
 
   it('sends a client only the events it subscribed to', async () => {
