@@ -70,6 +70,7 @@ async function start(): Promise<void> {
     local: { bundled: app.isPackaged ? join(process.resourcesPath, 'redis', redisExe) : undefined },
     pool: { modules: [], concurrency: Math.max(1, Math.min(4, cpus().length)) },
     spawner: utilityProcessSpawner((modulePath, args, options) => utilityProcess.fork(modulePath, args, options)),
+    desktop: true,
     openPath: async (path) => {
       const error = await shell.openPath(path);
       if (error) throw new Error(error);

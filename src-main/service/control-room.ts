@@ -52,6 +52,8 @@ export interface ControlRoomOptions {
   spawner?: Spawner;
   /** Shows a folder in the file manager (the desktop app's shell.openPath); absent headless. */
   openPath?: (path: string) => Promise<void>;
+  /** The desktop app (it shows its own notifications); false for `celeriac serve`. */
+  desktop?: boolean;
 }
 
 interface Session {
@@ -75,7 +77,7 @@ export class ControlRoom implements ContractHandler {
   constructor(private readonly options: ControlRoomOptions) {
     this.cipher = options.cipher ?? plainCipher;
     this.store = new ProfileStore(join(options.dataDir, 'profiles.json'), this.cipher);
-    this.settings = new SettingsFile(join(options.dataDir, 'settings.json'), { desktop: options.spawner !== undefined, openFolders: options.openPath !== undefined });
+    this.settings = new SettingsFile(join(options.dataDir, 'settings.json'), { desktop: options.desktop === true, openFolders: options.openPath !== undefined });
     this.local = options.local === false ? null : new LocalRedis({ dataDir: join(options.dataDir, 'redis'), ...options.local });
     this.status = { state: 'connecting', profile: null, url: null, secretStorage: this.secretStorage() };
   }
