@@ -38,6 +38,8 @@ async function makeImage(path: string, format: 'jpeg' | 'png' | 'webp', i: numbe
 
 /** Drops files on the window the way a file manager does: a drop event carrying Files. */
 async function dropFiles(page: Page, paths: string[]): Promise<void> {
+  // The window takes drops once it is connected and showing a view.
+  await expect(page.getByRole('heading', { name: 'Batches' })).toBeVisible();
   const files = paths.map((p) => ({ name: p.split('/').pop()!, data: readFileSync(p).toString('base64') }));
   const dt = await page.evaluateHandle((list) => {
     // Runs in the page, where DataTransfer exists (this file is typed for Node).
