@@ -58,8 +58,8 @@ async function runBatch(url: string, n: number, send: (files: string[]) => Promi
 
 /**
  * Worker throughput on a batch alone, and with the control room following it (its index, its
- * tracker, a connected client), interleaved three times each. @returns both rates (median),
- * and the updates a second the client received
+ * tracker, a connected client), interleaved five times each. @returns the best rate of each
+ * (this VM's neighbours only ever slow a run down), and the updates a second the client got
  */
 async function followCost(url: string, redis: Redis): Promise<{ alone: number; followed: number; updatesPerSecond: number }> {
   process.env.CELERIAC_BROKER_URL = url;
@@ -68,7 +68,7 @@ async function followCost(url: string, redis: Redis): Promise<{ alone: number; f
   const alone: number[] = [];
   const followed: number[] = [];
   const updateRates: number[] = [];
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < 5; round++) {
     // Alone: the same batch, sent the same way, nobody watching.
     alone.push(await runBatch(url, n, async (files) => void (await sendBatch(app, planBatch({ params: [], files }), { task: 'bench.add', queue: 'bench-batch' }))));
     await redis.flushall();
@@ -99,8 +99,9 @@ async function followCost(url: string, redis: Redis): Promise<{ alone: number; f
     await redis.flushall();
   }
   await app.close();
-  const median = (xs: number[]): number => xs.sort((a, b) => a - b)[1]!;
-  return { alone: median(alone), followed: median(followed), updatesPerSecond: median(updateRates) };
+  const best = (xs: number[]): number => Math.max(...xs);
+  const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return { alone: best(alone), followed: best(followed), updatesPerSecond: median(updateRates) };
 }
 
 export async function benchBatches(url: string, redis: Redis): Promise<Row[]> {

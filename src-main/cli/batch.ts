@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { planBatch } from '../core/batch/plan.js';
 import { sendBatch } from '../core/batch/send.js';
-import { BatchStore } from '../core/batch/store.js';
 import { waitForBatch } from '../core/batch/wait.js';
 import { ConfigurationError } from '../core/errors.js';
 import type { TaskParam } from '../core/task.js';
@@ -64,10 +63,10 @@ export function registerBatch(program: Command): void {
     const items = planBatch({ params, files: expanded.files, values: flags.param, outputDir: flags.out ? resolve(flags.out) : undefined, pattern: flags.pattern });
     const app = await connectedApp(flags);
     try {
-      const meta = await sendBatch(app, items, { task, queue: flags.queue, outputDir: flags.out ? resolve(flags.out) : undefined, pattern: flags.pattern, values: flags.param });
+      const { meta, items: sent } = await sendBatch(app, items, { task, queue: flags.queue, outputDir: flags.out ? resolve(flags.out) : undefined, pattern: flags.pattern, values: flags.param });
       process.stdout.write(`Batch ${meta.id}: ${meta.total} ${task} task${meta.total === 1 ? '' : 's'} sent to ${meta.queue}\n`);
       if (!flags.wait) return;
-      const ids = (await new BatchStore(app.broker).items(meta.id)).map((it) => it.id);
+      const ids = sent.map((it) => it.id);
       const bar = new SingleBar({
         format: `${task} |{bar}| {value}/{total} done, {failed} failed, {running} running | {rate}/s | ETA {eta_formatted}`,
         barCompleteChar: '█', barIncompleteChar: '░', hideCursor: true, etaBuffer: 20,

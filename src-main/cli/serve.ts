@@ -52,7 +52,10 @@ export function registerServe(program: Command): void {
         pool: flags.pool ? { modules: flags.app, concurrency: flags.concurrency } : undefined,
       });
       const status = await room.start();
-      if (status.state === 'connected') process.stdout.write(`Connected to ${status.profile?.name} (${status.url})${status.profile?.id === LOCAL_PROFILE_ID ? `; its data is in ${join(flags.dataDir, 'redis')}` : ''}\n`);
+      if (status.state === 'connected' && status.profile?.id === LOCAL_PROFILE_ID) {
+        // Its password is fresh each start: workers on this machine need the whole URL (as Jupyter prints its token).
+        process.stdout.write(`Local Redis: ${room.localUrl} (data in ${join(flags.dataDir, 'redis')}; workers here: celeriac worker -b <that URL>)\n`);
+      } else if (status.state === 'connected') process.stdout.write(`Connected to ${status.profile?.name} (${status.url})\n`);
       else process.stderr.write(`Not connected: ${status.message}\nThe control room will offer other connections.\n`);
       // The renderer is built next to the compiled CLI (dist/renderer).
       const staticDir = fileURLToPath(new URL('../../renderer/', import.meta.url));

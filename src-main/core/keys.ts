@@ -107,8 +107,10 @@ export function announcement(id: string, state: string, group: string | null): s
 
 /** Reads one announcement entry; a bare id (an older writer) has no state. */
 export function parseAnnouncement(entry: string): { id: string; state?: string; group?: string } {
-  const [id = '', state, group] = entry.split(UNIT);
-  return { id, state: state || undefined, group: group || undefined };
+  const a = entry.indexOf(UNIT);
+  if (a < 0) return { id: entry };
+  const b = entry.indexOf(UNIT, a + 1);
+  return b < 0 ? { id: entry.slice(0, a), state: entry.slice(a + 1) || undefined } : { id: entry.slice(0, a), state: entry.slice(a + 1, b) || undefined, group: entry.slice(b + 1) || undefined };
 }
 
 /** Batches (Celery groups made from files or rows) scored by creation time (unix ms). */

@@ -96,6 +96,11 @@ export class ControlRoom implements ContractHandler {
     await this.local?.stop();
   }
 
+  /** The Local Redis's URL, password included, once it runs (for workers on this machine). */
+  get localUrl(): string | null {
+    return this.local?.url ?? null;
+  }
+
   /** The current connection's app (null while there is none). */
   get app(): App | null {
     return this.session?.app ?? null;

@@ -44,6 +44,8 @@ export class TaskIndex {
   private readonly pending = new Map<string, { id: string; state?: string; group?: string }>();
   /** Entries whose state came from an announcement and whose record was not read since. */
   private readonly stale = new Set<string>();
+  /** Ids announced as just sent and not read yet (not in byId until they are). */
+  private readonly unread = new Set<string>();
   private subscriber: Redis | null = null;
   private timers: NodeJS.Timeout[] = [];
   private readonly listeners = new Set<(changed: ListedTask[]) => void>();
@@ -89,7 +91,7 @@ export class TaskIndex {
   /** A page of the records that match, newest first, and how many match. */
   async list(filter: TaskFilter, offset: number, limit: number): Promise<{ total: number; tasks: ListedTask[] }> {
     // Filters look at names, arguments and errors: read what is only known by its state first.
-    await this.refresh(this.stale);
+    await this.refresh([...this.stale, ...this.unread]);
     const all = this.sorted();
     const text = filter.text?.toLowerCase();
     if (!filter.state && !filter.name && !filter.queue && !filter.worker && !text) {
@@ -117,6 +119,7 @@ export class TaskIndex {
     const fresh = await this.read([...seen.keys()], seen);
     this.byId.clear();
     this.stale.clear();
+    this.unread.clear();
     for (const t of fresh) this.byId.set(t.id, entry(t));
     this.dirty = true;
   }
@@ -134,6 +137,7 @@ export class TaskIndex {
     const now = Date.now();
     const changed: ListedTask[] = [];
     const toRead: string[] = [];
+    let arrived = false;
     for (const a of announced) {
       if (!a.state) {
         toRead.push(a.id);
@@ -141,25 +145,36 @@ export class TaskIndex {
       }
       const known = this.byId.get(a.id);
       if (known) {
-        known.task = withState(known.task, a.state, a.group, now);
+        setState(known.task, a.state, a.group, now);
         changed.push(known.task);
+        this.stale.add(a.id);
+      } else if (a.state === 'PENDING') {
+        // Just sent: listed once somebody looks (its record is its whole message, the costliest to read).
+        this.unread.add(a.id);
+        arrived = true;
       } else {
-        const task = withState({ id: a.id, name: '', queue: '', state: a.state, argsrepr: '', kwargsrepr: '', priority: 0, eta: null, retries: 0, group: null, seen: now }, a.state, a.group, now);
+        const task: ListedTask = { id: a.id, name: '', queue: '', state: a.state, argsrepr: '', kwargsrepr: '', priority: 0, eta: null, retries: 0, group: null, seen: now };
+        setState(task, a.state, a.group, now);
         this.byId.set(a.id, { task, haystack: a.id.toLowerCase() });
+        this.unread.delete(a.id);
+        this.stale.add(a.id);
         this.dirty = true;
         changed.push(task);
       }
-      this.stale.add(a.id);
     }
     if (toRead.length > 0) changed.push(...(await this.readInto(toRead)));
-    if (changed.length > 0) for (const l of this.listeners) l(changed);
+    // New pending tasks are announced with no record: listeners reload what they show.
+    if (changed.length > 0 || arrived) for (const l of this.listeners) l(changed);
   }
 
   /** Reads the records of these ids (where only their state is known) before they are shown. */
   async refresh(ids: Iterable<string>): Promise<void> {
-    const wanted = [...ids].filter((id) => this.stale.has(id));
+    const wanted = [...ids].filter((id) => this.stale.has(id) || this.unread.has(id));
     if (wanted.length === 0) return;
-    for (const id of wanted) this.stale.delete(id);
+    for (const id of wanted) {
+      this.stale.delete(id);
+      this.unread.delete(id);
+    }
     await this.readInto(wanted);
   }
 
@@ -216,15 +231,15 @@ const RUNNING = new Set(['STARTED', 'PROGRESS', 'RETRY']);
 const FINAL = new Set(['SUCCESS', 'FAILURE', 'REVOKED']);
 
 /**
- * A task with the state an announcement gave it; its times are when the announcement came
- * (the record, read later, has the worker's own).
+ * Gives a task the state an announcement said, in place; its times are when the announcement
+ * came (the record, read later, has the worker's own).
  */
-function withState(task: ListedTask, state: string, group: string | undefined, now: number): ListedTask {
-  const next: ListedTask = { ...task, state, group: group ?? task.group };
-  if (RUNNING.has(state) && next.started === undefined) next.started = now;
+function setState(task: ListedTask, state: string, group: string | undefined, now: number): void {
+  task.state = state;
+  if (group) task.group = group;
+  if (RUNNING.has(state) && task.started === undefined) task.started = now;
   if (FINAL.has(state)) {
-    next.finished = now;
-    next.started ??= now;
+    task.finished = now;
+    task.started ??= now;
   }
-  return next;
 }

@@ -157,4 +157,29 @@ describe('the celeriac serve command', () => {
     proc.kill('SIGTERM');
     expect(await exited).toBe(0);
   });
+
+  it('starts on its private Local Redis when no broker is named, and prints its URL for workers here', async () => {
+    const { spawn } = await import('node:child_process');
+    const { CLI } = await import('../helpers/cli.js');
+    const { Redis } = await import('ioredis');
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.CELERIAC_BROKER_URL;
+    delete env.CELERY_BROKER_URL;
+    const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--no-pool', '--data-dir', mkdtempSync(join(tmpdir(), 'celeriac-serve-local-'))], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const local = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      proc.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /Local Redis: (redis:\/\/:[0-9a-f]{48}@127\.0\.0\.1:\d+\/0) /.exec(out);
+        if (m && out.includes('Celeriac control room:')) resolve(m[1]!);
+      });
+      proc.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
+    });
+    const client = new Redis(local);
+    expect(await client.ping()).toBe('PONG');
+    client.disconnect();
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
 });

@@ -99,7 +99,7 @@ describe('batches through the contract', () => {
   it('follows a batch sent elsewhere (celeriac batch, another control room) from its first change', async () => {
     const other = createApp({ broker: server.url, taskRecords: true });
     const file = join(dir, 'f1.txt');
-    const meta = await sendBatch(other, planBatch({ params: [{ name: 'path', type: 'file' }], files: [file, file] }), { task: 'checksum' });
+    const { meta } = await sendBatch(other, planBatch({ params: [{ name: 'path', type: 'file' }], files: [file, file] }), { task: 'checksum' });
     await until(() => last(meta.id)?.finished === true);
     expect(last(meta.id)).toMatchObject({ total: 2, counts: { succeeded: 2 } });
     await other.close();

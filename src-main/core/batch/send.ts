@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { App } from '../app.js';
 import type { SendOptions } from '../protocol/build.js';
 import type { PlannedItem } from './plan.js';
-import { BatchStore, type BatchMeta } from './store.js';
+import { BatchStore, type BatchItem, type BatchMeta } from './store.js';
 
 export interface SendBatchOptions {
   task: string;
@@ -17,13 +17,15 @@ export interface SendBatchOptions {
   values?: Record<string, unknown>;
 }
 
-export async function sendBatch(app: App, items: readonly PlannedItem[], options: SendBatchOptions): Promise<BatchMeta> {
+/** @returns the batch's description and its items with the ids their tasks got */
+export async function sendBatch(app: App, items: readonly PlannedItem[], options: SendBatchOptions): Promise<{ meta: BatchMeta; items: BatchItem[] }> {
   const id = randomUUID();
   const queue = options.queue ?? app.tasks.get(options.task)?.options.queue ?? app.defaultQueue;
   // One options object for all: the bulk path builds one message template for the batch.
   const shared: SendOptions = { queue, group: id };
   const results = await app.sendMany(items.map((it) => ({ name: options.task, args: it.args, kwargs: it.kwargs, options: shared })));
   const meta: BatchMeta = { id, task: options.task, queue, created: Date.now(), total: items.length, outputDir: options.outputDir, pattern: options.pattern, values: options.values };
-  await new BatchStore(app.broker).create(meta, items.map((it, i) => ({ id: results[i]!.id, input: it.input, output: it.output })));
-  return meta;
+  const sent: BatchItem[] = items.map((it, i) => ({ id: results[i]!.id, input: it.input, output: it.output }));
+  await new BatchStore(app.broker).create(meta, sent);
+  return { meta, items: sent };
 }

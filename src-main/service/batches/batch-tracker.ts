@@ -101,10 +101,8 @@ export class BatchTracker {
   async create(input: BatchCreateInput, params: readonly TaskParam[]): Promise<BatchSummary> {
     const { task, queue, ...plan } = input;
     const items = planBatch({ ...plan, params });
-    const meta = await sendBatch(this.app, items, { task, queue, outputDir: plan.outputDir, pattern: plan.pattern, values: plan.values });
-    const tracked = await this.load(meta.id);
-    if (!tracked) throw new Error(`batch ${meta.id} was sent but its record cannot be read`);
-    return this.summary(tracked);
+    const sent = await sendBatch(this.app, items, { task, queue, outputDir: plan.outputDir, pattern: plan.pattern, values: plan.values });
+    return this.summary(this.track(sent.meta, sent.items));
   }
 
   async list(): Promise<BatchSummary[]> {
@@ -193,11 +191,14 @@ export class BatchTracker {
   private async load(id: string, known?: BatchMeta): Promise<Tracked | null> {
     const meta = known ?? (await this.store.get(id));
     if (!meta) return null;
-    const items = await this.store.items(id);
+    return this.track(meta, await this.store.items(id));
+  }
+
+  private track(meta: BatchMeta, items: BatchItem[]): Tracked {
     const t: Tracked = { meta, items, buckets: new Map(), tally: emptyTally(), last: null, failures: [], quietUntil: 0 };
     this.recount(t);
     t.last = this.summary(t);
-    this.tracked.set(id, t);
+    this.tracked.set(meta.id, t);
     return t;
   }
 
