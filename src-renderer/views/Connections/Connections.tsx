@@ -48,11 +48,13 @@ export function Connections({ status }: { status: ConnectionStatus | null }) {
                   {[p.url.startsWith('rediss://') ? (p.tls?.skipVerify ? 'TLS (unverified)' : 'TLS') : null, p.hasPassword ? 'password' : null, p.username ? `user ${p.username}` : null].filter(Boolean).join(', ') || (p.id === 'local' ? 'loopback, password' : 'none')}
                   {t && t !== 'testing' && <div className={`verdict ${t.verdict}`}>{t.verdict === 'ok' ? 'OK' : t.verdict}: {t.message}</div>}
                 </td>
-                <td className="actions">
-                  <button onClick={() => test(p.id)} disabled={t === 'testing'}>{t === 'testing' ? 'Testing…' : 'Test'}</button>
-                  <button className="primary" disabled={inUse || status?.state === 'connecting'} onClick={() => act(call('connections:use', { id: p.id }))}>Use</button>
-                  {!p.builtIn && <button onClick={() => setEditing(p)}>Edit</button>}
-                  {!p.builtIn && <button className="danger" disabled={inUse} onClick={() => confirm(`Delete the connection "${p.name}"?`) && act(call('connections:delete', { id: p.id }))}>Delete</button>}
+                <td>
+                  <div className="actions">
+                    <button onClick={() => test(p.id)} disabled={t === 'testing'}>{t === 'testing' ? 'Testing…' : 'Test'}</button>
+                    <button className="primary" disabled={inUse || status?.state === 'connecting'} onClick={() => act(call('connections:use', { id: p.id }))}>Use</button>
+                    {!p.builtIn && <button onClick={() => setEditing(p)}>Edit</button>}
+                    {!p.builtIn && <button className="danger" disabled={inUse} onClick={() => confirm(`Delete the connection "${p.name}"?`) && act(call('connections:delete', { id: p.id }))}>Delete</button>}
+                  </div>
                 </td>
               </tr>
             );
