@@ -101,16 +101,6 @@ export class ControlRoom implements ContractHandler {
     return this.local?.url ?? null;
   }
 
-  /** The current connection's app (null while there is none). */
-  get app(): App | null {
-    return this.session?.app ?? null;
-  }
-
-  /** The current connection's service (null while there is none). */
-  get service(): ControlRoomService | null {
-    return this.session?.service ?? null;
-  }
-
   onEvent(listener: EventListener): () => void {
     return this.events.on(listener);
   }
