@@ -22,7 +22,7 @@ try {
   if (want('producer')) printTable('Producer', await benchEnqueue(server.url, flush));
   if (want('worker')) {
     const hasPython = spawnSync('/usr/bin/python3', ['-c', 'import celery']).status === 0;
-    if (!hasPython) console.warn('[bench] Python Celery not measured: /usr/bin/python3 cannot import celery (apt-get install -y python3-celery)');
+    if (!hasPython) console.warn('[bench] Python Celery not measured: /usr/bin/python3 cannot import celery (apt-get install -y python3-celery python3-redis)');
     printTable('Worker (Python Celery column: see each row)', await benchWorker(server.url, redis, hasPython));
   }
   if (want('control-room')) printTable('Control room', await benchControlRoom(server.url, redis));

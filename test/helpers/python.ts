@@ -13,7 +13,7 @@ export const PY_DIR = fileURLToPath(new URL('../interop/py/', import.meta.url));
 export function pythonCeleryAvailable(): boolean {
   const r = spawnSync(PYTHON, ['-c', 'import celery, redis'], { encoding: 'utf8' });
   if (r.status === 0) return true;
-  const why = `python3-celery is not importable by ${PYTHON} (${(r.stderr || r.error?.message || '').trim().split('\n').pop()}); install it with: apt-get install -y python3-celery`;
+  const why = `python3-celery is not importable by ${PYTHON} (${(r.stderr || r.error?.message || '').trim().split('\n').pop()}); install it with: apt-get install -y python3-celery python3-redis`;
   if (process.env.CI) throw new Error(`interop tests must run in CI: ${why}`);
   console.warn(`[interop] skipped: ${why}`);
   return false;

@@ -4,6 +4,7 @@ import { createApp, type App } from '../../src-main/core/app.js';
 import { pythonCeleryAvailable, runPython, startPythonWorker } from '../helpers/python.js';
 import { startRedisServer, uniqueName, type RedisServer } from '../helpers/redis-server.js';
 import { startWorker } from '../helpers/worker.js';
+import { until } from '../helpers/until.js';
 import { useRedisSuite } from '../helpers/suite.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -122,11 +123,12 @@ describe.runIf(available)('Celery\'s own event receiver (what Flower uses)', () 
     const app = createApp({ broker: server.url });
     const { spawn } = await import('node:child_process');
     const { PYTHON, PY_DIR } = await import('../helpers/python.js');
-    const listener = spawn(PYTHON, ['pyevents.py', '4'], { cwd: PY_DIR, env: { ...process.env, CELERIAC_TEST_BROKER: server.url } });
+    const listener = spawn(PYTHON, ['pyevents.py', '30', 'task-succeeded'], { cwd: PY_DIR, env: { ...process.env, CELERIAC_TEST_BROKER: server.url } });
     let out = '';
     listener.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    await new Promise<void>((resolve) => listener.stdout.on('data', () => out.includes('listening') && resolve()));
-    await new Promise((r) => setTimeout(r, 500));
+    // Pub/sub keeps nothing for a listener not yet subscribed: send only once its pattern is in.
+    const probe = server.client();
+    await until(async () => Number(await probe.call('PUBSUB', 'NUMPAT')) > 0, 20_000);
     const worker = await startWorker(server.url, { concurrency: 1, events: true, name: 'flowerseen@test' });
     const r = await app.sendTask('tasks.add', [20, 22]);
     await r.get({ timeout: 10_000 });
