@@ -12,7 +12,7 @@ interface WorkerFlags {
   loglevel: LogLevel;
   hostname?: string;
   pool: 'process' | 'async';
-  perChild?: number;
+  perChild?: number | 'auto';
   childConcurrency?: number;
   maxTasksPerChild?: number;
   timeLimit?: number;
@@ -35,12 +35,12 @@ export function registerWorker(program: Command): void {
     .addOption(new Option('-l, --loglevel <level>', 'log level').choices(['debug', 'info', 'warning', 'error']).default('warning'))
     .option('-n, --hostname <name>', 'node name, unique per worker (default celeriac@<hostname>)')
     .addOption(new Option('-P, --pool <kind>', 'where tasks run').choices(['process', 'async']).default('process'))
-    .option('--per-child <n>', 'tasks sent ahead to each child (more: faster short tasks; 1: fairest)', numberIn(1, 1000, true))
+    .option('--per-child <n|auto>', 'tasks sent ahead to each child (more: faster short tasks; 1: fairest); default auto: only behind tasks known to be short', (t: string) => (t === 'auto' ? 'auto' : numberIn(1, 1000, true)(t)))
     .option('--child-concurrency <n>', 'tasks one child runs at once (async tasks interleave)', numberIn(1, 1000, true))
     .option('--max-tasks-per-child <n>', 'replace a child after this many tasks', numberIn(1, Infinity, true))
     .option('--time-limit <s>', 'hard time limit for tasks that declare none', positive)
     .option('--soft-time-limit <s>', 'soft time limit for tasks that declare none', positive)
-    .option('--prefetch <n>', 'messages claimed at most (default 4 per slot)', numberIn(1, 100_000, true))
+    .option('--prefetch <n>', 'messages claimed at most (default: 4 per slot, more while tasks are short)', numberIn(1, 100_000, true))
     .option('--visibility-timeout <s>', "seconds before anyone's unacknowledged claim is restored (default 3600)", positive)
     .option('-E, --task-events', 'send task events (celery events, Flower, the control room)')
     .option('-b, --broker <url>', 'broker URL (else $CELERIAC_BROKER_URL, $CELERY_BROKER_URL, redis://127.0.0.1:6379/0)')
@@ -112,7 +112,7 @@ function banner(worker: Worker, flags: WorkerFlags): string {
     ` .> app:         ${flags.app.join(', ')}`,
     ` .> transport:   ${redactUrl(resolveBrokerUrl(o.broker))}`,
     ` .> results:     ${redactUrl(o.backend ?? resolveBrokerUrl(o.broker))}`,
-    ` .> concurrency: ${o.concurrency} (${o.pool}${o.pool === 'process' && o.perChild > 1 ? `, ${o.perChild} sent ahead per child, ${o.childConcurrency} at once` : ''})`,
+    ` .> concurrency: ${o.concurrency} (${o.pool}${o.pool === 'process' ? sendAheadLabel(o.perChild, o.childConcurrency) : ''})`,
     ` .> task events: ${o.events ? 'ON' : 'OFF (enable -E to monitor tasks in this worker)'}`,
     ` .> queues:      ${o.queues.join(', ')}`,
     '',
@@ -121,4 +121,11 @@ function banner(worker: Worker, flags: WorkerFlags): string {
     '',
     '',
   ].join('\n');
+}
+
+/** The banner's words for how jobs go to children. */
+function sendAheadLabel(perChild: number | 'auto', childConcurrency: number): string {
+  const atOnce = childConcurrency > 1 ? `, ${childConcurrency} at once per child` : '';
+  if (perChild === 'auto') return `, short tasks sent ahead${atOnce}`;
+  return perChild > 1 ? `, ${perChild} sent ahead per child${atOnce}` : atOnce;
 }

@@ -17,13 +17,21 @@ export interface WorkerOptions {
   concurrency?: number;
   /** @default 'process' */
   pool?: 'process' | 'async';
-  /** Jobs sent ahead to each child process, running or waiting there: more is faster for short tasks, 1 is fairest for long ones. @default 1 */
-  perChild?: number;
+  /**
+   * Jobs sent ahead to each child process, running or waiting there: more is faster for short
+   * tasks, 1 is fairest for long ones. 'auto' sends ahead only behind tasks known to be short
+   * (process-pool.ts, SendAhead). @default 'auto'
+   */
+  perChild?: number | 'auto';
   /** Jobs one child runs at once (async tasks interleave). @default 1 */
   childConcurrency?: number;
   /** Node name, `name@host`, unique per worker. @default `celeriac@<hostname>` */
   name?: string;
-  /** Messages claimed at most beyond what runs (they wait claimed in Redis, not only here). @default capacity × 4 */
+  /**
+   * Messages claimed at most, running or waiting here (they wait claimed in Redis, not only
+   * here). Unset, it is 4 per slot and grows with the completion rate, so that what waits here
+   * takes about 50 ms to work through (prefetch.ts). @default adaptive, at least slots × 4
+   */
   prefetch?: number;
   /** Seconds after which anyone's unacknowledged claim is restored to its queue. @default 3600 */
   visibilityTimeout?: number;
@@ -52,8 +60,9 @@ export function withDefaults(o: WorkerOptions) {
   const concurrency = Math.max(1, o.concurrency ?? cpus().length);
   const pool = o.pool ?? 'process';
   const childConcurrency = Math.max(1, o.childConcurrency ?? 1);
-  const perChild = Math.max(childConcurrency, o.perChild ?? 1);
-  const capacity = pool === 'async' ? concurrency : concurrency * perChild;
+  const perChild = o.perChild === undefined || o.perChild === 'auto' ? 'auto' as const : Math.max(childConcurrency, o.perChild);
+  // Slots: tasks that run at once. Jobs sent ahead to a child wait there, they are not slots.
+  const capacity = pool === 'async' ? concurrency : concurrency * childConcurrency;
   return {
     ...o,
     queues: o.queues && o.queues.length > 0 ? o.queues : ['celery'],
@@ -64,6 +73,8 @@ export function withDefaults(o: WorkerOptions) {
     capacity,
     name: o.name ?? `celeriac@${hostname()}`,
     prefetch: Math.max(capacity, o.prefetch ?? capacity * 4),
+    /** The user set `prefetch`: it does not adapt. */
+    prefetchFixed: o.prefetch !== undefined,
     visibilityTimeout: o.visibilityTimeout ?? 3600,
     resultExpires: o.resultExpires === undefined ? 86_400 : o.resultExpires ?? 0,
     shutdownGrace: o.shutdownGrace ?? 30,

@@ -17,6 +17,7 @@ import { AsyncPool } from './pool/async-pool.js';
 import type { TaskInfo } from './pool/messages.js';
 import { ProcessPool } from './pool/process-pool.js';
 import type { TaskPool } from './pool/task-pool.js';
+import { Prefetch } from './prefetch.js';
 import { RequestHandler } from './request.js';
 
 /**
@@ -35,6 +36,7 @@ export class Worker extends EventEmitter {
   private consumer!: Consumer;
   private handler!: RequestHandler;
   private readonly inflight = new Set<Promise<void>>();
+  private prefetch!: Prefetch;
   private readonly timers: NodeJS.Timeout[] = [];
   private promoteTimer: NodeJS.Timeout | null = null;
   /** When the promote timer fires next (unix ms). */
@@ -102,11 +104,12 @@ export class Worker extends EventEmitter {
       revocations: this.revocations,
     });
     await this.restoreStale();
+    this.prefetch = new Prefetch(o.prefetch, o.prefetchFixed);
     this.consumer = new Consumer(
       this.qos,
       consumptionOrder(o.queues),
       () => this.app.open(this.app.brokerUrl),
-      () => o.prefetch - this.handler.held.size,
+      () => this.prefetch.limit - this.handler.held.size,
       (claims) => claims.forEach((c) => this.track(this.handler.handle(c))),
       (err) => this.log.error(`[Worker] consuming failed: ${(err as Error).message}; retrying`),
     );
@@ -188,6 +191,7 @@ export class Worker extends EventEmitter {
 
   private startMaintenance(): void {
     const vt = this.options.visibilityTimeout;
+    if (!this.options.prefetchFixed) this.timers.push(setInterval(() => this.prefetch.sample(this.handler.stats.processed), 100));
     // Claims of running tasks stay fresh well within the visibility timeout.
     this.timers.push(setInterval(() => void this.qos.touch([...this.handler.held.keys()]).catch(() => undefined), clamp(vt * 250, 250, 30_000)));
     // Anyone's stale claims are restored (kombu does this every ~100 s; a short timeout asks for more).

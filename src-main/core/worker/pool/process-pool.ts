@@ -9,8 +9,11 @@ import type { TaskPool } from './task-pool.js';
 export interface ProcessPoolOptions {
   /** Number of child processes. */
   processes: number;
-  /** Jobs sent ahead to each child, running or waiting there (saves a round trip per task). @default 1 */
-  perChild?: number;
+  /**
+   * Jobs sent ahead to each child, running or waiting there (saves a round trip per task).
+   * 'auto' sends ahead only behind jobs known to be short (see {@link SendAhead}). @default 'auto'
+   */
+  perChild?: number | 'auto';
   /** Jobs a child runs at once (async tasks interleave). @default 1 */
   childConcurrency?: number;
   /** Replace a child after it ran this many tasks (leaky task code). @default unlimited */
@@ -22,6 +25,8 @@ export interface ProcessPoolOptions {
 
 interface Running {
   job: Job;
+  /** Its expected runtime in seconds when it was dispatched; Infinity when unknown. */
+  expected: number;
   /** When the child started it (performance.now()), or null while it waits in the child. */
   started: number | null;
   resolve(outcome: Outcome): void;
@@ -35,6 +40,10 @@ interface Child {
   outbox: Job[];
   /** How many of its jobs the child is running (the rest wait there, in dispatch order). */
   executing: number;
+  /** Sum of its jobs' expected runtimes (seconds); Infinity while one of them is unknown. */
+  expectedWork: number;
+  /** How many of its jobs have no expected runtime yet. */
+  unknown: number;
   ready: boolean;
   running: Map<string, Running>;
   done: number;
@@ -43,6 +52,22 @@ interface Child {
   /** Being killed for a time limit: nothing more starts in it. */
   killed: boolean;
 }
+
+/**
+ * `perChild: 'auto'`. A job sent to a busy child waits there behind the jobs it already has,
+ * and nothing can take it back: a child running CPU-bound code does not read its messages. So
+ * a job is sent ahead only when the jobs it would wait behind are known (from the runtimes
+ * children reported for their task names) to end within `maxWaitSeconds` together. Short
+ * tasks then go out in batches and skip the parent/child round trip; a long or not yet seen
+ * task runs one at a time, as in Celery's fair scheduling (`-O fair`), and nothing waits
+ * behind it in a child while another child is free.
+ */
+export const SendAhead = {
+  /** Jobs in one child at most (running and waiting). */
+  maxJobs: 64,
+  /** Expected work a job sent ahead may wait behind, in seconds. */
+  maxWaitSeconds: 0.002,
+} as const;
 
 /** The child entry: compiled JS next to this file, or the TypeScript source under tsx. */
 function childEntry(): string {
@@ -62,13 +87,17 @@ export class ProcessPool implements TaskPool {
   private readonly waiting: Array<{ job: Job; onProgress: Running['onProgress']; resolve: Running['resolve'] }> = [];
   private readonly spawner: Spawner;
   private readonly perChild: number;
+  private readonly auto: boolean;
   private readonly childConcurrency: number;
+  /** Runtime (seconds) per task name, a moving average of what children reported. */
+  private readonly runtimes = new Map<string, number>();
   private stopping = false;
 
   constructor(private readonly modulePaths: readonly string[], private readonly options: ProcessPoolOptions) {
     this.childConcurrency = Math.max(1, options.childConcurrency ?? 1);
-    this.perChild = Math.max(this.childConcurrency, options.perChild ?? 1);
-    this.capacity = options.processes * this.perChild;
+    this.auto = (options.perChild ?? 'auto') === 'auto';
+    this.perChild = Math.max(this.childConcurrency, this.auto ? SendAhead.maxJobs : (options.perChild as number));
+    this.capacity = options.processes * this.childConcurrency;
     this.spawner = options.spawner ?? forkSpawner;
   }
 
@@ -113,7 +142,7 @@ export class ProcessPool implements TaskPool {
    */
   private spawn(): Promise<TaskInfo[]> {
     const handle = this.spawner.spawn(childEntry(), [String(this.childConcurrency), ...this.modulePaths]);
-    const child: Child = { handle, outbox: [], executing: 0, ready: false, running: new Map(), done: 0, retiring: false, killed: false };
+    const child: Child = { handle, outbox: [], executing: 0, expectedWork: 0, unknown: 0, ready: false, running: new Map(), done: 0, retiring: false, killed: false };
     return new Promise((resolve, reject) => {
       handle.onMessage((message) => {
         switch (message.type) {
@@ -144,11 +173,14 @@ export class ProcessPool implements TaskPool {
 
   private dispatch(): void {
     while (this.waiting.length > 0) {
-      const child = this.leastBusy();
+      const expected = this.runtimes.get(this.waiting[0]!.job.name) ?? Infinity;
+      const child = this.leastBusy(expected);
       if (!child) return;
       const { job, onProgress, resolve } = this.waiting.shift()!;
-      const running: Running = { job, started: null, resolve, onProgress };
+      const running: Running = { job, expected, started: null, resolve, onProgress };
       child.running.set(job.taskId, running);
+      if (expected === Infinity) child.unknown++;
+      else child.expectedWork += expected;
       this.startNext(child);
       if (child.outbox.length === 0) {
         setImmediate(() => {
@@ -194,13 +226,25 @@ export class ProcessPool implements TaskPool {
     }, hard * 1000);
   }
 
-  private leastBusy(): Child | undefined {
+  /** The child with the fewest jobs that may take one more, expected to run `expected` s. */
+  private leastBusy(expected: number): Child | undefined {
     let best: Child | undefined;
     for (const c of this.children) {
-      if (!c.ready || c.retiring || c.running.size >= this.perChild) continue;
+      if (!c.ready || c.retiring || !this.mayTake(c, expected)) continue;
       if (!best || c.running.size < best.running.size) best = c;
     }
     return best;
+  }
+
+  private mayTake(c: Child, expected: number): boolean {
+    const n = c.running.size;
+    if (n < this.childConcurrency) return true; // a free slot: it starts at once
+    if (n >= this.perChild) return false;
+    if (!this.auto) return true;
+    // It would wait in the child: only behind jobs known to end soon, and only if it is short
+    // itself (else a job sent after it would wait for it); a long one waits here, where any
+    // child that frees up can take it.
+    return c.unknown === 0 && c.expectedWork + expected <= SendAhead.maxWaitSeconds;
   }
 
   private finish(child: Child, taskId: string, outcome: Outcome): void {
@@ -209,6 +253,9 @@ export class ProcessPool implements TaskPool {
     child.running.delete(taskId);
     if (running.hardTimer) clearTimeout(running.hardTimer);
     if (running.started !== null) child.executing--;
+    if (running.expected === Infinity) child.unknown--;
+    else child.expectedWork = Math.max(0, child.expectedWork - running.expected);
+    if (outcome.kind !== 'lost') this.learn(running.job.name, outcome.runtime);
     child.done++;
     running.resolve(outcome);
     if (!child.killed) this.startNext(child);
@@ -220,6 +267,13 @@ export class ProcessPool implements TaskPool {
       child.handle.send({ type: 'shutdown' });
     }
     this.dispatch();
+  }
+
+  /** Keeps a moving average of each task's runtime, which decides what may be sent ahead. */
+  private learn(name: string, runtime: number): void {
+    if (!this.auto) return;
+    const before = this.runtimes.get(name);
+    this.runtimes.set(name, before === undefined ? runtime : before + (runtime - before) * 0.2);
   }
 
   /** A child is gone: its jobs are lost (the worker fails or redelivers them); start another. */
