@@ -41,31 +41,27 @@ export interface MetaExtras {
  * states only, as naive UTC.
  */
 export function buildMeta(taskId: string, status: string, result: unknown, extras: MetaExtras = {}, now = new Date()): ResultMeta {
-  // Built as a literal in Celery's order, task_id last (no `delete`: it would make the object
-  // slow to serialize, and the worker serializes one per task).
-  const base = {
+  // Keys added in Celery's order, task_id last: no spreads and no `delete` (the worker builds
+  // and serializes one per task; copying objects was a fifth of that).
+  const meta: ResultMeta = {
     status,
     result: result === undefined ? null : result,
     traceback: extras.traceback ?? null,
     children: extras.children ?? [],
     date_done: READY_STATES.has(status) ? toNaiveUtcIso(now) : null,
-  };
-  const links = {
-    ...(extras.groupId ? { group_id: extras.groupId } : {}),
-    ...(extras.parentId ? { parent_id: extras.parentId } : {}),
-  };
-  if (extras.name === undefined) return { ...base, ...links, task_id: taskId };
-  return {
-    ...base,
-    ...links,
-    name: extras.name,
-    args: extras.args ?? [],
-    kwargs: extras.kwargs ?? {},
-    worker: extras.worker ?? '',
-    retries: extras.retries ?? 0,
-    queue: extras.queue ?? '',
-    task_id: taskId,
-  };
+  } as ResultMeta;
+  if (extras.groupId) meta.group_id = extras.groupId;
+  if (extras.parentId) meta.parent_id = extras.parentId;
+  if (extras.name !== undefined) {
+    meta.name = extras.name;
+    meta.args = extras.args ?? [];
+    meta.kwargs = extras.kwargs ?? {};
+    meta.worker = extras.worker ?? '';
+    meta.retries = extras.retries ?? 0;
+    meta.queue = extras.queue ?? '';
+  }
+  meta.task_id = taskId;
+  return meta;
 }
 
 /** What an unknown id reads as: PENDING, as in Celery. */

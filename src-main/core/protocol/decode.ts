@@ -156,7 +156,8 @@ function optionalInt(obj: Record<string, unknown>, key: string, where: string): 
 
 function pickUnknown(obj: Record<string, unknown>, known: ReadonlySet<string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) if (!known.has(k)) out[k] = v;
+  // for-in over an object fresh from JSON.parse: its own keys, without Object.entries' arrays.
+  for (const k in obj) if (!known.has(k)) out[k] = obj[k];
   return out;
 }
 

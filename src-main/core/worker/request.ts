@@ -288,18 +288,20 @@ export class RequestHandler {
     const finished = Date.now();
     const failed = meta.status === FAILURE || meta.status === REVOKED;
     const error = run && run.outcome.kind !== 'success' ? { type: run.outcome.error.excType, message: String(run.outcome.error.excMessage[0] ?? '') } : undefined;
-    const record: TaskRecord = {
-      ...sentRecord(msg),
-      state: meta.status,
-      worker: this.options.name,
-      started: run?.started,
-      finished,
-      runtime: run?.outcome.runtime,
-      result: run?.outcome.kind === 'success' ? preview(run.outcome.value) : undefined,
-      error: meta.status === REVOKED ? { type: 'TaskRevokedError', message: String((meta.result as { exc_message?: unknown[] }).exc_message?.[0] ?? '') } : error,
-      // Kept so a failed task can be sent again exactly as it was.
-      message: failed ? claim.raw : undefined,
-    };
+    // Filled in place, not spread: this runs once per task. encodeRecord skips what is unset.
+    const record = sentRecord(msg);
+    record.state = meta.status;
+    record.worker = this.options.name;
+    record.finished = finished;
+    if (run) {
+      record.started = run.started;
+      record.runtime = run.outcome.runtime;
+      if (run.outcome.kind === 'success') record.result = preview(run.outcome.value);
+    }
+    if (meta.status === REVOKED) record.error = { type: 'TaskRevokedError', message: String((meta.result as { exc_message?: unknown[] }).exc_message?.[0] ?? '') };
+    else if (error) record.error = error;
+    // Kept so a failed task can be sent again exactly as it was.
+    if (failed) record.message = claim.raw;
     // A first attempt that succeeded is all in the record: only other runs are listed apart.
     const listed = run && (msg.retries > 0 || meta.status !== SUCCESS);
     const attempt: Attempt | null = listed
