@@ -103,4 +103,19 @@ describe('the worker runs tasks', () => {
     }
     expect((await redis.lrange(list, 0, -1)).map(Number)).toEqual([0, 1, 5, 3, 6, 9]);
   });
+
+  it('claims once per message at low load: no empty claims while it waits, none when a task ends', async () => {
+    const queue = uniqueName('idle');
+    const one = await startWorker(server.url, { concurrency: 1, queues: [queue] });
+    try {
+      const scripts = async (): Promise<number> => Number(/cmdstat_evalsha:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
+      const before = await scripts();
+      for (let i = 0; i < 40; i++) await (await app.sendTask('tasks.add', [i, i], {}, { queue })).get({ timeout: 10_000 });
+      // One claim and one finish script per task, plus the odd maintenance script; an empty
+      // claim after each claim and after each task's end made it four.
+      expect((await scripts()) - before).toBeLessThan(40 * 2.5);
+    } finally {
+      await one.stop();
+    }
+  });
 });

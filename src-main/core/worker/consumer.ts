@@ -10,7 +10,10 @@ import type { Claim, QoS } from '../broker/qos.js';
 export class Consumer {
   private readonly peekers = new Map<string, { conn: Redis; pending: Promise<unknown> | null }>();
   private running = false;
+  /** Ends the sleep while there is no room (a task ended). */
   private wake: (() => void) | null = null;
+  /** Ends the wait for messages (only stop() needs to: a task ending makes none arrive). */
+  private wakeWait: (() => void) | null = null;
   private loop: Promise<void> | null = null;
   private warnedPeek = false;
 
@@ -35,6 +38,7 @@ export class Consumer {
   async stop(): Promise<void> {
     this.running = false;
     this.nudge();
+    this.wakeWait?.();
     for (const p of this.peekers.values()) p.conn.disconnect();
     await this.loop;
   }
@@ -54,11 +58,13 @@ export class Consumer {
           await this.sleep(1000);
           continue;
         }
-        const claims = await this.qos.claim(this.lists, Math.min(room, 100));
-        if (claims.length > 0) {
-          this.onClaims(claims);
-          continue;
-        }
+        const want = Math.min(room, 100);
+        const claims = await this.qos.claim(this.lists, want);
+        if (claims.length > 0) this.onClaims(claims);
+        // A full batch: there may be more. Fewer: every list was empty a moment ago, so wait
+        // for the next message rather than claim again (an empty claim on the same connection
+        // would hold up the results of the tasks just claimed).
+        if (claims.length === want) continue;
         await this.waitForMessages();
       } catch (err) {
         if (!this.running) return;
@@ -68,29 +74,33 @@ export class Consumer {
     }
   }
 
+  /**
+   * Resolves when a list may have a message. A list's BLMOVE stays pending across calls (a
+   * message on another list ends the wait first), and wakes whichever wait is current when
+   * it returns: handlers added per call to a pending BLMOVE piled up by the thousand.
+   */
   private waitForMessages(): Promise<void> {
-    const waits = this.lists.map((list) => {
-      let p = this.peekers.get(list);
-      if (!p) this.peekers.set(list, (p = { conn: this.open(), pending: null }));
-      const peeker = p;
-      // 1 s timeout: the loop then re-checks that it should still run.
-      peeker.pending ??= peeker.conn.blmove(list, list, 'RIGHT', 'RIGHT', 1).finally(() => (peeker.pending = null));
-      return peeker.pending;
-    });
     return new Promise<void>((resolve) => {
-      this.wake = resolve;
-      for (const w of waits) {
-        w.then(
-          () => resolve(),
-          (err: unknown) => {
-            if (!this.running) return resolve(); // stop() closed the connection
-            // BLMOVE needs Redis >= 6.2. Without it (or with the connection down), poll every
-            // 100 ms rather than spin: the claim stays atomic either way.
-            if (!this.warnedPeek) this.onError(new Error(`waiting with BLMOVE failed (${(err as Error).message}); polling instead`));
-            this.warnedPeek = true;
-            setTimeout(resolve, 100);
-          },
-        );
+      this.wakeWait = resolve;
+      for (const list of this.lists) {
+        let peeker = this.peekers.get(list);
+        if (!peeker) this.peekers.set(list, (peeker = { conn: this.open(), pending: null }));
+        if (peeker.pending) continue;
+        const p = peeker;
+        // Cleared before waking, so that the woken loop's next wait starts a new BLMOVE.
+        const wake = (): void => {
+          p.pending = null;
+          this.wakeWait?.();
+        };
+        // 1 s timeout: the loop then re-checks that it should still run.
+        p.pending = p.conn.blmove(list, list, 'RIGHT', 'RIGHT', 1).then(wake, (err: unknown) => {
+          if (!this.running) return wake(); // stop() closed the connection
+          // BLMOVE needs Redis >= 6.2. Without it (or with the connection down), poll every
+          // 100 ms rather than spin: the claim stays atomic either way.
+          if (!this.warnedPeek) this.onError(new Error(`waiting with BLMOVE failed (${(err as Error).message}); polling instead`));
+          this.warnedPeek = true;
+          setTimeout(wake, 100);
+        });
       }
     });
   }
