@@ -8,9 +8,20 @@ export function toCeleryIso(date: Date): string {
   return `${date.toISOString().slice(0, 23)}000+00:00`;
 }
 
-/** `2026-11-24T13:53:47.685000`, the naive UTC form Celery stores in `date_done`. */
+let lastNaiveMs = NaN;
+let lastNaive = '';
+
+/**
+ * `2026-11-24T13:53:47.685000`, the naive UTC form Celery stores in `date_done`. The worker
+ * stamps every result, many within one millisecond: the last one is kept.
+ */
 export function toNaiveUtcIso(date: Date): string {
-  return `${date.toISOString().slice(0, 23)}000`;
+  const ms = date.getTime();
+  if (ms !== lastNaiveMs) {
+    lastNaiveMs = ms;
+    lastNaive = `${date.toISOString().slice(0, 23)}000`;
+  }
+  return lastNaive;
 }
 
 const ISO_RE =

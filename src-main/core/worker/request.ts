@@ -69,6 +69,12 @@ export interface RequestStats {
   deadLettered: number;
 }
 
+/** Writes a running task's PROGRESS, at most every PROGRESS_INTERVAL_MS. */
+interface ProgressWriter {
+  report(meta: Record<string, unknown>): void;
+  cancel(): void;
+}
+
 /**
  * Takes one claimed message through its life: decode, dead-letter what cannot run, schedule
  * what is not due, discard what expired, run the rest in the pool, then store the result and
@@ -228,11 +234,12 @@ export class RequestHandler {
     const times: RunTimes = { started: Date.now() };
     this.events.sendTaskEvent('task-started', msg.id);
     this.running.set(msg.id, { msg, started: times.started, recorded: false });
-    const progress = this.progressWriter(msg);
-    const outcome = await this.pool.run(job, progress.report);
+    // Made on the first report: most tasks never report progress.
+    let progress = null as ProgressWriter | null;
+    const outcome = await this.pool.run(job, (meta) => (progress ??= this.progressWriter(msg)).report(meta));
     // Writes still waiting must not land on top of the final state.
     this.running.delete(msg.id);
-    progress.cancel();
+    progress?.cancel();
     this.stats.processed++;
     await this.settle(claim, msg, info, outcome, times);
   }
@@ -338,7 +345,7 @@ export class RequestHandler {
   }
 
   /** Writes PROGRESS at most every PROGRESS_INTERVAL_MS, always ending with the latest value. */
-  private progressWriter(msg: TaskMessage): { report: (meta: Record<string, unknown>) => void; cancel: () => void } {
+  private progressWriter(msg: TaskMessage): ProgressWriter {
     let last = 0;
     let latest: Record<string, unknown> | null = null;
     let timer: NodeJS.Timeout | null = null;
