@@ -95,22 +95,21 @@ export const RECORDS_INDEX = `${CELERIAC_PREFIX}records:index`;
  */
 export const RECORDS_CHANGED = `${CELERIAC_PREFIX}records:changed`;
 
-const UNIT = '\x1f';
+/** Separates an announcement's fields (ASCII unit separator: in no id, state or group). */
+export const ANNOUNCEMENT_SEPARATOR = '\x1f';
 
 /**
  * One record's announcement: its id, its new state and its group, so that a listener that
  * only follows states (a batch's progress bar) need not read the record back.
  */
 export function announcement(id: string, state: string, group: string | null): string {
-  return group ? `${id}${UNIT}${state}${UNIT}${group}` : `${id}${UNIT}${state}`;
+  return group ? `${id}${ANNOUNCEMENT_SEPARATOR}${state}${ANNOUNCEMENT_SEPARATOR}${group}` : `${id}${ANNOUNCEMENT_SEPARATOR}${state}`;
 }
 
-/** Reads one announcement entry; a bare id (an older writer) has no state. */
-export function parseAnnouncement(entry: string): { id: string; state?: string; group?: string } {
-  const a = entry.indexOf(UNIT);
-  if (a < 0) return { id: entry };
-  const b = entry.indexOf(UNIT, a + 1);
-  return b < 0 ? { id: entry.slice(0, a), state: entry.slice(a + 1) || undefined } : { id: entry.slice(0, a), state: entry.slice(a + 1, b) || undefined, group: entry.slice(b + 1) || undefined };
+/** The id of one announcement entry, without parsing the rest. */
+export function announcementId(entry: string): string {
+  const a = entry.indexOf(ANNOUNCEMENT_SEPARATOR);
+  return a < 0 ? entry : entry.slice(0, a);
 }
 
 /** Batches (Celery groups made from files or rows) scored by creation time (unix ms). */

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { parseAnnouncement, RECORDS, RECORDS_CHANGED, RECORDS_INDEX } from '../core/keys.js';
+import { ANNOUNCEMENT_SEPARATOR as UNIT_SEPARATOR, announcementId, RECORDS, RECORDS_CHANGED, RECORDS_INDEX } from '../core/keys.js';
 import { parseRecord, type TaskRecord } from '../core/records/task-record.js';
 
 /** The task list's filters; every given one must match. */
@@ -40,11 +40,11 @@ export class TaskIndex {
   /** Newest first; rebuilt lazily when records were added or removed. */
   private ordered: Entry[] = [];
   private dirty = false;
-  /** Announced since the last flush, by id. */
-  private readonly pending = new Map<string, { id: string; state?: string; group?: string }>();
+  /** Announced since the last flush: id -> the announcement as written (parsed at the flush). */
+  private readonly pending = new Map<string, string>();
   /** Entries whose state came from an announcement and whose record was not read since. */
   private readonly stale = new Set<string>();
-  /** Ids announced as just sent and not read yet (not in byId until they are). */
+  /** Ids whose record was never read (not in byId until it is): listing reads them first. */
   private readonly unread = new Set<string>();
   private subscriber: Redis | null = null;
   private timers: NodeJS.Timeout[] = [];
@@ -56,9 +56,10 @@ export class TaskIndex {
   async start(): Promise<void> {
     const sub = this.openSubscriber();
     sub.on('message', (_c: string, text: string) => {
+      // Runs for every task a worker ends: only split here, parse once per id at the flush.
       for (const entry of text.split(',')) {
-        const a = parseAnnouncement(entry);
-        if (a.id) this.pending.set(a.id, a);
+        const id = announcementId(entry);
+        if (id) this.pending.set(id, entry);
       }
     });
     // After a reconnect anything may have been missed: read everything again.
@@ -83,7 +84,7 @@ export class TaskIndex {
     return () => this.listeners.delete(listener);
   }
 
-  /** One task's record, if the index holds it. */
+  /** One task's record, if the index holds it (not one never read: see {@link refresh}). */
   get(id: string): ListedTask | undefined {
     return this.byId.get(id)?.task;
   }
@@ -132,36 +133,43 @@ export class TaskIndex {
    */
   private async flush(): Promise<void> {
     if (this.pending.size === 0) return;
-    const announced = [...this.pending.values()];
-    this.pending.clear();
     const now = Date.now();
     const changed: ListedTask[] = [];
     const toRead: string[] = [];
     let arrived = false;
-    for (const a of announced) {
-      if (!a.state) {
-        toRead.push(a.id);
+    // Runs for every task that changed: entries parsed in place, no object per announcement.
+    for (const [id, text] of this.pending) {
+      const a = text.indexOf(UNIT_SEPARATOR);
+      if (a < 0) {
+        toRead.push(id); // a bare id (an older writer): its record says the state
         continue;
       }
-      const known = this.byId.get(a.id);
+      const b = text.indexOf(UNIT_SEPARATOR, a + 1);
+      const state = b < 0 ? text.slice(a + 1) : text.slice(a + 1, b);
+      const group = b < 0 ? undefined : text.slice(b + 1) || undefined;
+      if (!state) {
+        toRead.push(id);
+        continue;
+      }
+      const known = this.byId.get(id);
       if (known) {
-        setState(known.task, a.state, a.group, now);
+        setState(known.task, state, group, now);
         changed.push(known.task);
-        this.stale.add(a.id);
-      } else if (a.state === 'PENDING') {
+        this.stale.add(id);
+      } else if (state === 'PENDING') {
         // Just sent: listed once somebody looks (its record is its whole message, the costliest to read).
-        this.unread.add(a.id);
+        this.unread.add(id);
         arrived = true;
       } else {
-        const task: ListedTask = { id: a.id, name: '', queue: '', state: a.state, argsrepr: '', kwargsrepr: '', priority: 0, eta: null, retries: 0, group: null, seen: now };
-        setState(task, a.state, a.group, now);
-        this.byId.set(a.id, { task, haystack: a.id.toLowerCase() });
-        this.unread.delete(a.id);
-        this.stale.add(a.id);
-        this.dirty = true;
+        // Never read: listeners hear its state, and it stays unread (not in byId) until somebody
+        // lists it. Keeping such stubs in byId was half of what following a batch cost.
+        const task: ListedTask = { id, name: '', queue: '', state, argsrepr: '', kwargsrepr: '', priority: 0, eta: null, retries: 0, group: null, seen: now };
+        setState(task, state, group, now);
+        this.unread.add(id);
         changed.push(task);
       }
     }
+    this.pending.clear();
     if (toRead.length > 0) changed.push(...(await this.readInto(toRead)));
     // New pending tasks are announced with no record: listeners reload what they show.
     if (changed.length > 0 || arrived) for (const l of this.listeners) l(changed);

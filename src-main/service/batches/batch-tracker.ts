@@ -123,12 +123,12 @@ export class BatchTracker {
     const views: BatchItemView[] = [];
     let total = 0;
     // The page shows errors and results: read the records only their states are known of.
-    const page = (bucket ? t.items.filter((it) => bucketOf(this.index.get(it.id)?.state) === bucket) : t.items).slice(offset, offset + limit);
+    const page = (bucket ? t.items.filter((it) => this.bucket(t, it.id) === bucket) : t.items).slice(offset, offset + limit);
     await this.index.refresh(page.map((it) => it.id));
     this.recount(t); // after the refresh, so the counts and the rows agree
     t.items.forEach((item, index) => {
+      if (bucket && this.bucket(t, item.id) !== bucket) return;
       const rec = this.index.get(item.id);
-      if (bucket && bucketOf(rec?.state) !== bucket) return;
       if (total >= offset && views.length < limit) {
         views.push({ ...item, index, state: rec?.state ?? 'PENDING', error: rec?.error, result: rec?.result, progress: rec?.progress });
       }
@@ -140,7 +140,7 @@ export class BatchTracker {
   /** Sends every failed item again (same task id, so the batch counts it once). */
   async retryFailed(id: string): Promise<{ retried: string[]; errors: Array<{ id: string; message: string }> }> {
     const t = await this.require(id);
-    const failed = t.items.filter((it) => this.index.get(it.id)?.state === 'FAILURE').map((it) => it.id);
+    const failed = t.items.filter((it) => this.bucket(t, it.id) === 'failed').map((it) => it.id);
     const retried: string[] = [];
     const errors: Array<{ id: string; message: string }> = [];
     for (let i = 0; i < failed.length; i += 100) {
@@ -154,7 +154,7 @@ export class BatchTracker {
   async cancel(id: string): Promise<{ revoked: number }> {
     const t = await this.require(id);
     const rest = t.items.filter((it) => {
-      const b = bucketOf(this.index.get(it.id)?.state);
+      const b = this.bucket(t, it.id);
       return b === 'waiting' || b === 'running';
     });
     for (let i = 0; i < rest.length; i += 1000) {
@@ -191,7 +191,10 @@ export class BatchTracker {
   private async load(id: string, known?: BatchMeta): Promise<Tracked | null> {
     const meta = known ?? (await this.store.get(id));
     if (!meta) return null;
-    return this.track(meta, await this.store.items(id));
+    const items = await this.store.items(id);
+    // Seen before now only by their announcements (the index keeps no state of records it never read).
+    await this.index.refresh(items.map((it) => it.id));
+    return this.track(meta, items);
   }
 
   private track(meta: BatchMeta, items: BatchItem[]): Tracked {
@@ -206,15 +209,28 @@ export class BatchTracker {
     return fromTally(t.meta, t.tally);
   }
 
-  /** Counts every item again from the index (on load, and when a view asks: nothing drifts for long). */
+  /**
+   * Counts every item again from the index (on load, and when a view asks: nothing drifts for
+   * long). An item whose record the index never read keeps the bucket its announcements gave,
+   * and the span already seen is kept: it only ever widens.
+   */
   private recount(t: Tracked): void {
+    const before = t.tally;
     t.tally = emptyTally();
+    t.tally.startedAt = before.startedAt;
+    t.tally.finishedAt = before.finishedAt;
     for (const item of t.items) {
       const rec = this.index.get(item.id);
-      const bucket = bucketOf(rec?.state);
+      const bucket = rec ? bucketOf(rec.state) : (t.buckets.get(item.id) ?? 'waiting');
       t.buckets.set(item.id, bucket);
       tallyItem(t.tally, bucket, rec);
     }
+  }
+
+  /** An item's bucket: from its record when the index read it, else from its announcements. */
+  private bucket(t: Tracked, id: string): ItemBucket {
+    const rec = this.index.get(id);
+    return rec ? bucketOf(rec.state) : (t.buckets.get(id) ?? 'waiting');
   }
 
   /** One tick: the summaries of batches whose items changed, and what is worth a notification. */
