@@ -6,6 +6,8 @@ import type { RequestHandler } from './request.js';
 
 export interface ControlContext {
   options: ResolvedWorkerOptions;
+  /** The claim limit now (it follows the completion rate unless --prefetch fixed it). */
+  prefetch: () => number;
   tasks: () => string[];
   handler: RequestHandler;
   revocations: Revocations;
@@ -44,7 +46,7 @@ export function controlHandlers(c: ControlContext): Record<string, ControlHandle
       uptime: Math.round((Date.now() - c.startedAt) / 1000),
       pool: { 'max-concurrency': c.options.concurrency, implementation: `celeriac:${c.options.pool}`, 'max-tasks-per-child': c.options.maxTasksPerChild ?? 'N/A' },
       broker: { hostname: c.broker.host, port: c.broker.port, virtual_host: String(c.broker.db), transport: 'redis' },
-      prefetch_count: c.options.prefetch,
+      prefetch_count: c.prefetch(),
       sw_ident: 'celeriac',
       sw_ver: packageVersion(),
     }),

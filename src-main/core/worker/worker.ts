@@ -123,6 +123,7 @@ export class Worker extends EventEmitter {
     await this.heartbeat.start();
     this.control = new ControlServer(this.app.broker, () => this.app.open(this.app.brokerUrl), broker.db, o.name, controlHandlers({
       options: o,
+      prefetch: () => this.prefetch.limit,
       tasks: () => [...this.tasks.keys()],
       handler: this.handler,
       revocations: this.revocations,
