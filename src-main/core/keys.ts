@@ -106,12 +106,6 @@ export function announcement(id: string, state: string, group: string | null): s
   return group ? `${id}${ANNOUNCEMENT_SEPARATOR}${state}${ANNOUNCEMENT_SEPARATOR}${group}` : `${id}${ANNOUNCEMENT_SEPARATOR}${state}`;
 }
 
-/** The id of one announcement entry, without parsing the rest. */
-export function announcementId(entry: string): string {
-  const a = entry.indexOf(ANNOUNCEMENT_SEPARATOR);
-  return a < 0 ? entry : entry.slice(0, a);
-}
-
 /** Batches (Celery groups made from files or rows) scored by creation time (unix ms). */
 export const BATCHES = `${CELERIAC_PREFIX}batches`;
 

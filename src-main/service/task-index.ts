@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { ANNOUNCEMENT_SEPARATOR as UNIT_SEPARATOR, announcementId, RECORDS, RECORDS_CHANGED, RECORDS_INDEX } from '../core/keys.js';
+import { ANNOUNCEMENT_SEPARATOR as UNIT_SEPARATOR, RECORDS, RECORDS_CHANGED, RECORDS_INDEX } from '../core/keys.js';
 import { parseRecord, type TaskRecord } from '../core/records/task-record.js';
 
 /** The task list's filters; every given one must match. */
@@ -40,8 +40,12 @@ export class TaskIndex {
   /** Newest first; rebuilt lazily when records were added or removed. */
   private ordered: Entry[] = [];
   private dirty = false;
-  /** Announced since the last flush: id -> the announcement as written (parsed at the flush). */
-  private readonly pending = new Map<string, string>();
+  /** Applied since the last flush, for the listeners (a task may be there twice). */
+  private changed: ListedTask[] = [];
+  /** Announced without a state since the last flush (older writers): read at the flush. */
+  private toRead: string[] = [];
+  /** Tasks were announced as just sent since the last flush. */
+  private arrived = false;
   /** Entries whose state came from an announcement and whose record was not read since. */
   private readonly stale = new Set<string>();
   /** Ids whose record was never read (not in byId until it is): listing reads them first. */
@@ -55,13 +59,7 @@ export class TaskIndex {
   /** Subscribes to changes, then loads every record. */
   async start(): Promise<void> {
     const sub = this.openSubscriber();
-    sub.on('message', (_c: string, text: string) => {
-      // Runs for every task a worker ends: only split here, parse once per id at the flush.
-      for (const entry of text.split(',')) {
-        const id = announcementId(entry);
-        if (id) this.pending.set(id, entry);
-      }
-    });
+    sub.on('message', (_c: string, text: string) => this.apply(text));
     // After a reconnect anything may have been missed: read everything again.
     sub.on('ready', () => void this.resync().catch(() => undefined));
     await sub.subscribe(RECORDS_CHANGED);
@@ -126,50 +124,62 @@ export class TaskIndex {
   }
 
   /**
-   * Applies the announcements since the last flush. Those that say the new state (every
-   * Celeriac writer's) are applied as they are, and the record is read only when somebody
-   * lists or opens it: reading every record back as it changed cost a running batch a third of
-   * its speed. Bare ids (older writers) are read back at once.
+   * Applies one message of announcements (`id US state US group`, comma-separated) as it
+   * comes; the flush tells listeners. Those that say the new state (every Celeriac writer's)
+   * are applied as they are, and the record is read only when somebody lists or opens it:
+   * reading every record back as it changed cost a running batch a third of its speed. This
+   * runs for every task a worker ends, so it walks the text without splitting it.
    */
-  private async flush(): Promise<void> {
-    if (this.pending.size === 0) return;
+  private apply(text: string): void {
     const now = Date.now();
-    const changed: ListedTask[] = [];
-    const toRead: string[] = [];
-    let arrived = false;
-    // Runs for every task that changed: entries parsed in place, no object per announcement.
-    for (const [id, text] of this.pending) {
-      const a = text.indexOf(UNIT_SEPARATOR);
-      if (a < 0) {
-        toRead.push(id); // a bare id (an older writer): its record says the state
-        continue;
-      }
-      const b = text.indexOf(UNIT_SEPARATOR, a + 1);
-      const state = b < 0 ? text.slice(a + 1) : text.slice(a + 1, b);
-      const group = b < 0 ? undefined : text.slice(b + 1) || undefined;
-      if (!state) {
-        toRead.push(id);
-        continue;
-      }
-      const known = this.byId.get(id);
-      if (known) {
-        setState(known.task, state, group, now);
-        changed.push(known.task);
-        this.stale.add(id);
-      } else if (state === 'PENDING') {
-        // Just sent: listed once somebody looks (its record is its whole message, the costliest to read).
-        this.unread.add(id);
-        arrived = true;
+    for (let start = 0; start < text.length; ) {
+      let end = text.indexOf(',', start);
+      if (end < 0) end = text.length;
+      const a = text.indexOf(UNIT_SEPARATOR, start);
+      if (a < 0 || a > end) {
+        if (end > start) this.toRead.push(text.slice(start, end)); // a bare id: its record says the state
       } else {
-        // Never read: listeners hear its state, and it stays unread (not in byId) until somebody
-        // lists it. Keeping such stubs in byId was half of what following a batch cost.
-        const task: ListedTask = { id, name: '', queue: '', state, argsrepr: '', kwargsrepr: '', priority: 0, eta: null, retries: 0, group: null, seen: now };
-        setState(task, state, group, now);
-        this.unread.add(id);
-        changed.push(task);
+        const b = text.indexOf(UNIT_SEPARATOR, a + 1);
+        const hasGroup = b >= 0 && b < end;
+        const id = text.slice(start, a);
+        const state = text.slice(a + 1, hasGroup ? b : end);
+        const group = hasGroup && end > b + 1 ? text.slice(b + 1, end) : undefined;
+        if (!state) this.toRead.push(id);
+        else if (id) this.applyState(id, state, group, now);
       }
+      start = end + 1;
     }
-    this.pending.clear();
+  }
+
+  private applyState(id: string, state: string, group: string | undefined, now: number): void {
+    const known = this.byId.get(id);
+    if (known) {
+      setState(known.task, state, group, now);
+      this.changed.push(known.task);
+      this.stale.add(id);
+    } else if (state === 'PENDING') {
+      // Just sent: listed once somebody looks (its record is its whole message, the costliest to read).
+      this.unread.add(id);
+      this.arrived = true;
+    } else {
+      // Never read: listeners hear its state, and it stays unread (not in byId) until somebody
+      // lists it. Keeping such stubs in byId was half of what following a batch cost.
+      const task: ListedTask = { id, name: '', queue: '', state, argsrepr: '', kwargsrepr: '', priority: 0, eta: null, retries: 0, group: null, seen: now };
+      setState(task, state, group, now);
+      this.unread.add(id);
+      this.changed.push(task);
+    }
+  }
+
+  /** Tells listeners what changed since the last flush; bare ids are read back first. */
+  private async flush(): Promise<void> {
+    if (this.changed.length === 0 && this.toRead.length === 0 && !this.arrived) return;
+    const changed = this.changed;
+    const toRead = this.toRead;
+    const arrived = this.arrived;
+    this.changed = [];
+    this.toRead = [];
+    this.arrived = false;
     if (toRead.length > 0) changed.push(...(await this.readInto(toRead)));
     // New pending tasks are announced with no record: listeners reload what they show.
     if (changed.length > 0 || arrived) for (const l of this.listeners) l(changed);
