@@ -8,6 +8,7 @@ import { Worker as Thread } from 'node:worker_threads';
 import { runJob, serializeError, taskInfo } from '../executor.js';
 import { loadTasks } from '../loader.js';
 import type { ChildMessage, Job, Outcome, ParentMessage } from './messages.js';
+import { Runtimes } from './runtimes.js';
 
 /**
  * Electron's utilityProcess gives its children `process.parentPort` instead of Node's IPC
@@ -65,7 +66,7 @@ function start(tasks: Tasks, job: Job): void {
     running.delete(job.taskId);
     executing--;
     report(job.taskId, outcome);
-    learn(job.name, outcome.runtime);
+    runtimes.learn(job.name, outcome.runtime);
     // The next job runs after the reports are sent, so that a CPU-bound one cannot hold them
     // back while it runs; unless it is known to be short and this turn is young: then it runs
     // now, and its outcome leaves in the same message (one message per task was the cost).
@@ -79,14 +80,8 @@ function start(tasks: Tasks, job: Job): void {
 const SAME_TURN_MS = 2;
 /** A task whose moving-average runtime is below this may run in the same turn as others. */
 const SHORT_SECONDS = 0.0005;
-/** Moving average of each task's runtime, in seconds. */
-const runtimes = new Map<string, number>();
+const runtimes = new Runtimes();
 let turnStarted = 0;
-
-function learn(name: string, runtime: number): void {
-  const before = runtimes.get(name);
-  runtimes.set(name, before === undefined ? runtime : before + (runtime - before) * 0.2);
-}
 
 function pump(tasks: Tasks, turn?: number): void {
   if (turn !== undefined) turnStarted = turn;

@@ -4,6 +4,7 @@ import { timeLimitExceeded, workerLost } from '../../errors.js';
 import { serializeError } from '../executor.js';
 import type { Job, Outcome, SerializedError, TaskInfo } from './messages.js';
 import { forkSpawner, type ChildHandle, type Spawner } from './spawner.js';
+import { Runtimes } from './runtimes.js';
 import type { TaskPool } from './task-pool.js';
 
 export interface ProcessPoolOptions {
@@ -40,7 +41,7 @@ interface Child {
   outbox: Job[];
   /** How many of its jobs the child is running (the rest wait there, in dispatch order). */
   executing: number;
-  /** Sum of its jobs' expected runtimes (seconds); Infinity while one of them is unknown. */
+  /** Sum of the expected runtimes (seconds) of its jobs whose runtime is known. */
   expectedWork: number;
   /** How many of its jobs have no expected runtime yet. */
   unknown: number;
@@ -89,8 +90,7 @@ export class ProcessPool implements TaskPool {
   private readonly perChild: number;
   private readonly auto: boolean;
   private readonly childConcurrency: number;
-  /** Runtime (seconds) per task name, a moving average of what children reported. */
-  private readonly runtimes = new Map<string, number>();
+  private readonly runtimes = new Runtimes();
   private stopping = false;
 
   constructor(private readonly modulePaths: readonly string[], private readonly options: ProcessPoolOptions) {
@@ -255,7 +255,7 @@ export class ProcessPool implements TaskPool {
     if (running.started !== null) child.executing--;
     if (running.expected === Infinity) child.unknown--;
     else child.expectedWork = Math.max(0, child.expectedWork - running.expected);
-    if (outcome.kind !== 'lost') this.learn(running.job.name, outcome.runtime);
+    if (outcome.kind !== 'lost') this.runtimes.learn(running.job.name, outcome.runtime);
     child.done++;
     running.resolve(outcome);
     if (!child.killed) this.startNext(child);
@@ -267,13 +267,6 @@ export class ProcessPool implements TaskPool {
       child.handle.send({ type: 'shutdown' });
     }
     this.dispatch();
-  }
-
-  /** Keeps a moving average of each task's runtime, which decides what may be sent ahead. */
-  private learn(name: string, runtime: number): void {
-    if (!this.auto) return;
-    const before = this.runtimes.get(name);
-    this.runtimes.set(name, before === undefined ? runtime : before + (runtime - before) * 0.2);
   }
 
   /** A child is gone: its jobs are lost (the worker fails or redelivers them); start another. */
