@@ -2,14 +2,15 @@
  * How many messages the worker may hold claimed. Celery counts (`prefetch multiplier × slots`),
  * but what other workers care about is time: how long a message this worker claimed waits
  * before it starts, while a worker beside it may be idle. Unless the user fixes the number
- * (`--prefetch`), the limit follows the completion rate so that what is held beyond the base
- * would take about `holdSeconds` to work through: no-op tasks are claimed in hundreds (one
- * claim script per hundred instead of per few), one-second tasks stay at Celery's count.
+ * (`--prefetch`), the limit follows the completion rate so that what it holds would take about
+ * `holdSeconds` to work through, and never falls below Celery's count: no-op tasks are claimed
+ * in hundreds (one claim script per hundred instead of per few), one-second tasks stay at 4 per
+ * slot.
  */
 export class Prefetch {
   /** Claimed messages at most, whatever the rate (held claims are memory and Redis entries). */
   static readonly max = 512;
-  /** How long the messages held beyond the base may take to work through, at the current rate. */
+  /** How long the messages held may take to work through, at the current rate. */
   static readonly holdSeconds = 0.05;
 
   private rate = 0;
