@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { ANNOUNCEMENT_SEPARATOR as UNIT_SEPARATOR, RECORDS, RECORDS_CHANGED, RECORDS_INDEX } from '../core/keys.js';
+import { forEachAnnouncement, RECORDS, RECORDS_CHANGED, RECORDS_INDEX } from '../core/keys.js';
 import { parseRecord, type TaskRecord } from '../core/records/task-record.js';
 
 /** The task list's filters; every given one must match. */
@@ -127,28 +127,14 @@ export class TaskIndex {
    * Applies one message of announcements (`id US state US group`, comma-separated) as it
    * comes; the flush tells listeners. Those that say the new state (every Celeriac writer's)
    * are applied as they are, and the record is read only when somebody lists or opens it:
-   * reading every record back as it changed cost a running batch a third of its speed. This
-   * runs for every task a worker ends, so it walks the text without splitting it.
+   * reading every record back as it changed cost a running batch a third of its speed.
    */
   private apply(text: string): void {
     const now = Date.now();
-    for (let start = 0; start < text.length; ) {
-      let end = text.indexOf(',', start);
-      if (end < 0) end = text.length;
-      const a = text.indexOf(UNIT_SEPARATOR, start);
-      if (a < 0 || a > end) {
-        if (end > start) this.toRead.push(text.slice(start, end)); // a bare id: its record says the state
-      } else {
-        const b = text.indexOf(UNIT_SEPARATOR, a + 1);
-        const hasGroup = b >= 0 && b < end;
-        const id = text.slice(start, a);
-        const state = text.slice(a + 1, hasGroup ? b : end);
-        const group = hasGroup && end > b + 1 ? text.slice(b + 1, end) : undefined;
-        if (!state) this.toRead.push(id);
-        else if (id) this.applyState(id, state, group, now);
-      }
-      start = end + 1;
-    }
+    forEachAnnouncement(text, (id, state, group) => {
+      if (!state) this.toRead.push(id); // a bare id: its record says the state
+      else if (id) this.applyState(id, state, group, now);
+    });
   }
 
   private applyState(id: string, state: string, group: string | undefined, now: number): void {

@@ -220,10 +220,9 @@ export class BatchTracker {
     t.tally.startedAt = before.startedAt;
     t.tally.finishedAt = before.finishedAt;
     for (const item of t.items) {
-      const rec = this.index.get(item.id);
-      const bucket = rec ? bucketOf(rec.state) : (t.buckets.get(item.id) ?? 'waiting');
+      const bucket = this.bucket(t, item.id);
       t.buckets.set(item.id, bucket);
-      tallyItem(t.tally, bucket, rec);
+      tallyItem(t.tally, bucket, this.index.get(item.id));
     }
   }
 

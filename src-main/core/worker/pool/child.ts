@@ -8,7 +8,7 @@ import { Worker as Thread } from 'node:worker_threads';
 import { runJob, serializeError, taskInfo } from '../executor.js';
 import { loadTasks } from '../loader.js';
 import type { ChildMessage, Job, Outcome, ParentMessage } from './messages.js';
-import { Runtimes } from './runtimes.js';
+import { Runtimes, SHORT_WAIT_SECONDS } from './runtimes.js';
 
 /**
  * Electron's utilityProcess gives its children `process.parentPort` instead of Node's IPC
@@ -71,13 +71,11 @@ function start(tasks: Tasks, job: Job): void {
     // back while it runs; unless it is known to be short and this turn is young: then it runs
     // now, and its outcome leaves in the same message (one message per task was the cost).
     const next = waiting[0];
-    if (next && performance.now() - turnStarted < SAME_TURN_MS && (runtimes.get(next.name) ?? Infinity) < SHORT_SECONDS) pump(tasks);
+    if (next && performance.now() - turnStarted < SHORT_WAIT_SECONDS * 1000 && (runtimes.get(next.name) ?? Infinity) < SHORT_SECONDS) pump(tasks);
     else setImmediate(() => pump(tasks, performance.now()));
   });
 }
 
-/** How long one turn may go on running known-short jobs back to back before it reports. */
-const SAME_TURN_MS = 2;
 /** A task whose moving-average runtime is below this may run in the same turn as others. */
 const SHORT_SECONDS = 0.0005;
 const runtimes = new Runtimes();

@@ -4,7 +4,7 @@ import { timeLimitExceeded, workerLost } from '../../errors.js';
 import { serializeError } from '../executor.js';
 import type { Job, Outcome, SerializedError, TaskInfo } from './messages.js';
 import { forkSpawner, type ChildHandle, type Spawner } from './spawner.js';
-import { Runtimes } from './runtimes.js';
+import { Runtimes, SHORT_WAIT_SECONDS } from './runtimes.js';
 import type { TaskPool } from './task-pool.js';
 
 export interface ProcessPoolOptions {
@@ -67,7 +67,7 @@ export const SendAhead = {
   /** Jobs in one child at most (running and waiting). */
   maxJobs: 64,
   /** Expected work a job sent ahead may wait behind, in seconds. */
-  maxWaitSeconds: 0.002,
+  maxWaitSeconds: SHORT_WAIT_SECONDS,
 } as const;
 
 /** The child entry: compiled JS next to this file, or the TypeScript source under tsx. */

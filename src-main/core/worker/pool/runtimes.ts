@@ -1,4 +1,10 @@
 /**
+ * How long a job may be held behind jobs known to be short: waiting in a busy child's queue
+ * (the parent's send-ahead), or behind others run in the same turn before the child reports.
+ */
+export const SHORT_WAIT_SECONDS = 0.002;
+
+/**
  * Each task name's runtime, as a moving average of what runs reported: the parent decides
  * from it what may be sent ahead to a busy child, a child what may run in the same turn.
  */
