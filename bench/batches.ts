@@ -3,6 +3,8 @@
  * the UI costs the workers (the control room's task index and batch tracker on the same
  * Redis, a WebSocket client receiving `batches:changed`).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,10 +17,12 @@ import { sendBatch } from '../src-main/core/batch/send.js';
 import { Worker } from '../src-main/core/worker/worker.js';
 import { startServer } from '../src-main/server/http-server.js';
 import { ControlRoom } from '../src-main/service/control-room.js';
-import { childrenCpuSeconds, selfCpuSeconds } from './lib/cpu.js';
+import { childrenCpuSeconds, processCpuSeconds, selfCpuSeconds } from './lib/cpu.js';
 import type { Row } from './lib/report.js';
 
 const TASKS = fileURLToPath(new URL('./tasks/noop.ts', import.meta.url));
+const FOLLOWER = fileURLToPath(new URL('./lib/follower.ts', import.meta.url));
+const QUEUE = 'bench-batch';
 
 /** 10,000 files in a folder, dropped: expanded, planned, sent and recorded. @returns ms */
 async function dropTenThousand(url: string, redis: Redis): Promise<number> {
@@ -44,50 +48,125 @@ async function dropTenThousand(url: string, redis: Redis): Promise<number> {
   return runs.sort((a, b) => a - b)[1]!;
 }
 
-/**
- * Queues a batch of n no-op tasks, then lets a worker run it to the end. The worker starts
- * once everything is queued: what is measured is the workers' speed, not the sending's.
- * @returns tasks/s from the worker being ready to the last task; the CPU per task meanwhile of
- * this process (worker, control room, client), the pool's children and Redis; and that span
- */
-async function runBatch(url: string, n: number, send: (files: string[]) => Promise<void>): Promise<{ rate: number; cpuUs: number; from: number; to: number }> {
-  await send(Array.from({ length: n }, (_, i) => `/virtual/file-${i}.bin`));
-  const worker = new Worker({ module: TASKS, broker: url, pool: 'process', concurrency: 2, queues: ['bench-batch'] });
-  await worker.start();
-  const t = performance.now();
-  const cpu0 = selfCpuSeconds() + childrenCpuSeconds();
-  const before = worker.stats.succeeded + worker.stats.failed;
-  while (worker.stats.succeeded + worker.stats.failed < n) await new Promise((r) => setTimeout(r, 5));
-  const end = performance.now();
-  const cpu = selfCpuSeconds() + childrenCpuSeconds() - cpu0;
-  await worker.stop();
-  return { rate: (n - before) / ((end - t) / 1000), cpuUs: (cpu / (n - before)) * 1e6, from: t, to: end };
+/** The follower process (bench/lib/follower.ts) and its JSON-lines conversation. */
+class FollowerProcess {
+  private readonly child: ChildProcess;
+  private readonly lines: AsyncIterator<string>;
+
+  constructor(url: string, queue: string) {
+    this.child = spawn(process.execPath, ['--import', 'tsx', FOLLOWER, url, queue], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.lines = createInterface({ input: this.child.stdout! })[Symbol.asyncIterator]();
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  async next<T>(): Promise<T> {
+    const line = await this.lines.next();
+    if (line.done) throw new Error('the follower process ended');
+    return JSON.parse(line.value) as T;
+  }
+
+  async ask<T>(command: object): Promise<T> {
+    this.child.stdin!.write(`${JSON.stringify(command)}\n`);
+    return this.next<T>();
+  }
+
+  async close(): Promise<void> {
+    const exited = new Promise((r) => this.child.once('exit', r));
+    this.child.stdin!.end();
+    await exited;
+  }
+}
+
+interface BatchRun {
+  rate: number;
+  /** CPU per task of every process (worker, children, Redis, and the follower if any), µs. */
+  cpuUs: number;
+  /** Of that, the follower process's (0 without one). */
+  followerUs: number;
+  /** The run's span, epoch ms and performance.now(). */
+  from: number;
+  to: number;
+  fromNow: number;
+  toNow: number;
 }
 
 /**
- * Worker throughput on a batch alone, and with the control room following it (its index, its
- * tracker, a connected client): a warm-up round, then six, each running the two back to back
- * in alternating order. @returns the median rate and CPU per task of each, the medians of the
- * six paired differences (this VM's speed drifts between rounds more than following costs),
- * and the updates a second the client got
+ * Queues a batch of n no-op tasks, then lets a worker run it to the end. The worker starts
+ * once everything is queued: what is measured is the workers' speed, not the sending's.
+ * @param follower a follower process whose CPU meanwhile is reported apart
  */
-async function followCost(url: string, redis: Redis): Promise<{ alone: number; followed: number; slowdown: number; cpuAlone: number; cpuFollowed: number; extraCpu: number; updatesPerSecond: number }> {
+async function runBatch(url: string, n: number, send: () => Promise<void>, follower?: FollowerProcess): Promise<BatchRun> {
+  await send();
+  // What the sending left to do (its garbage, the announcements of the tasks sent) is not the
+  // workers' run: it settles first, the same in every arm.
+  await new Promise((r) => setTimeout(r, 500));
+  const worker = new Worker({ module: TASKS, broker: url, pool: 'process', concurrency: 2, queues: [QUEUE] });
+  await worker.start();
+  const [t, from] = [performance.now(), Date.now()];
+  const cpu0 = selfCpuSeconds() + childrenCpuSeconds();
+  const own0 = follower ? processCpuSeconds(follower.pid) : 0;
+  const before = worker.stats.succeeded + worker.stats.failed;
+  while (worker.stats.succeeded + worker.stats.failed < n) await new Promise((r) => setTimeout(r, 5));
+  const [end, to] = [performance.now(), Date.now()];
+  const cpu = selfCpuSeconds() + childrenCpuSeconds() - cpu0;
+  const own = follower ? processCpuSeconds(follower.pid) - own0 : 0;
+  await worker.stop();
+  const ran = n - before;
+  return { rate: ran / ((end - t) / 1000), cpuUs: (cpu / ran) * 1e6, followerUs: (own / ran) * 1e6, from, to, fromNow: t, toNow: end };
+}
+
+const median = (xs: number[]): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length / 2;
+  return Number.isInteger(mid) ? (sorted[mid - 1]! + sorted[mid]!) / 2 : sorted[Math.floor(mid)]!;
+};
+
+interface FollowCost {
+  rate: { alone: number; followed: number; hosted: number };
+  cpu: { alone: number; followed: number; hosted: number };
+  /** Median of the paired runs: the follower's CPU per task over the run alone's, %. */
+  followerShare: number;
+  /** Median paired differences, %: all-process CPU per task, and tasks/s. */
+  extraCpu: { followed: number; hosted: number };
+  slowdown: { followed: number; hosted: number };
+  updatesPerSecond: { followed: number; hosted: number };
+}
+
+/**
+ * Worker throughput on a batch alone, and with a control room following it (its index, its
+ * tracker, a connected client): in a process of its own ("followed", as a desktop app or
+ * `celeriac serve` watching `celeriac worker` processes), and in the workers' own process
+ * ("hosted", as the control room's hosted pool). A warm-up round, then six, each running the
+ * three back to back in a rotating order: this VM's speed drifts between rounds more than
+ * following costs, so what is compared is the runs of one round.
+ */
+async function followCost(url: string, redis: Redis): Promise<FollowCost> {
   process.env.CELERIAC_BROKER_URL = url;
   const n = 60_000;
   const app = createApp({ broker: url, taskRecords: true });
-  const alone: number[] = [];
-  const followed: number[] = [];
-  const cpuAlone: number[] = [];
-  const cpuFollowed: number[] = [];
-  const updateRates: number[] = [];
+  const runs: Record<'alone' | 'followed' | 'hosted', BatchRun[]> = { alone: [], followed: [], hosted: [] };
+  const updates: Record<'followed' | 'hosted', number[]> = { followed: [], hosted: [] };
+  const files = Array.from({ length: n }, (_, i) => `/virtual/file-${i}.bin`);
+
   // Alone: the same batch, sent the same way, nobody watching.
   const runAlone = async (): Promise<void> => {
-    const solo = await runBatch(url, n, async (files) => void (await sendBatch(app, planBatch({ params: [], files }), { task: 'bench.add', queue: 'bench-batch' })));
-    alone.push(solo.rate);
-    cpuAlone.push(solo.cpuUs);
+    runs.alone.push(await runBatch(url, n, async () => void (await sendBatch(app, planBatch({ params: [], files }), { task: 'bench.add', queue: QUEUE }))));
     await redis.flushall();
   };
   const runFollowed = async (): Promise<void> => {
+    const follower = new FollowerProcess(url, QUEUE);
+    await follower.next();
+    const run = await runBatch(url, n, () => follower.ask({ create: n }), follower);
+    runs.followed.push(run);
+    const { count } = await follower.ask<{ count: number }>({ updates: [run.from, run.to] });
+    updates.followed.push(count / ((run.to - run.from) / 1000));
+    await follower.close();
+    await redis.flushall();
+  };
+  const runHosted = async (): Promise<void> => {
     const dataDir = mkdtempSync(join(tmpdir(), 'celeriac-bench-follow-'));
     const room = new ControlRoom({ dataDir, local: false, initial: { url, hostPool: false } });
     await room.start();
@@ -96,62 +175,54 @@ async function followCost(url: string, redis: Redis): Promise<{ alone: number; f
     await new Promise((r) => ws.once('open', r));
     // What the page subscribes to on the Batches view.
     ws.send(JSON.stringify({ subscribe: ['connection:changed', 'batches:changed', 'batches:notice'] }));
-    const updates: number[] = [];
+    const seen: number[] = [];
     ws.on('message', (data) => {
-      if ((JSON.parse(data.toString()) as { event?: string }).event === 'batches:changed') updates.push(performance.now());
+      if ((JSON.parse(data.toString()) as { event?: string }).event === 'batches:changed') seen.push(performance.now());
     });
-    const run = await runBatch(url, n, async (files) => {
-      const r = await room.call('batches:create', { task: 'bench.add', files, queue: 'bench-batch' });
+    const run = await runBatch(url, n, async () => {
+      const r = await room.call('batches:create', { task: 'bench.add', files, queue: QUEUE });
       if (!r.ok) throw new Error(r.error.message);
     });
-    followed.push(run.rate);
-    cpuFollowed.push(run.cpuUs);
-    // While the worker ran the batch.
-    const during = updates.filter((t) => t >= run.from && t <= run.to).length;
-    updateRates.push(during / ((run.to - run.from) / 1000));
+    runs.hosted.push(run);
+    updates.hosted.push(seen.filter((t) => t >= run.fromNow && t <= run.toNow).length / ((run.toNow - run.fromNow) / 1000));
     ws.close();
     await server.close();
     await room.stop();
     rmSync(dataDir, { recursive: true, force: true });
     await redis.flushall();
   };
-  // A warm-up round, then six, in alternating order (ABBA): what runs second is not always the same.
+  const arms = [runAlone, runFollowed, runHosted];
   for (let round = 0; round < 7; round++) {
-    if (round % 2 === 0) {
-      await runAlone();
-      await runFollowed();
-    } else {
-      await runFollowed();
-      await runAlone();
-    }
+    for (let k = 0; k < arms.length; k++) await arms[(round + k) % arms.length]!();
   }
   await app.close();
-  const median = (xs: number[]): number => {
-    const sorted = [...xs].sort((a, b) => a - b);
-    const mid = sorted.length / 2;
-    return Number.isInteger(mid) ? (sorted[mid - 1]! + sorted[mid]!) / 2 : sorted[Math.floor(mid)]!;
-  };
   // Round 0 warmed the code up (the control room's first run is cold): left out.
-  for (const xs of [alone, followed, cpuAlone, cpuFollowed, updateRates]) xs.shift();
-  const slowdowns = alone.map((a, i) => ((a - followed[i]!) / a) * 100);
-  const extraCpu = cpuAlone.map((a, i) => ((cpuFollowed[i]! - a) / a) * 100);
+  for (const xs of [runs.alone, runs.followed, runs.hosted, updates.followed, updates.hosted]) xs.shift();
+  const paired = (arm: BatchRun[], of: (r: BatchRun) => number, sign: 1 | -1): number =>
+    median(runs.alone.map((a, i) => (sign * (of(arm[i]!) - of(a)) / of(a)) * 100));
   return {
-    alone: median(alone), followed: median(followed), slowdown: median(slowdowns),
-    cpuAlone: median(cpuAlone), cpuFollowed: median(cpuFollowed), extraCpu: median(extraCpu), updatesPerSecond: median(updateRates),
+    rate: { alone: median(runs.alone.map((r) => r.rate)), followed: median(runs.followed.map((r) => r.rate)), hosted: median(runs.hosted.map((r) => r.rate)) },
+    cpu: { alone: median(runs.alone.map((r) => r.cpuUs)), followed: median(runs.followed.map((r) => r.cpuUs)), hosted: median(runs.hosted.map((r) => r.cpuUs)) },
+    followerShare: median(runs.followed.map((r, i) => (r.followerUs / runs.alone[i]!.cpuUs) * 100)),
+    extraCpu: { followed: paired(runs.followed, (r) => r.cpuUs, 1), hosted: paired(runs.hosted, (r) => r.cpuUs, 1) },
+    slowdown: { followed: paired(runs.followed, (r) => r.rate, -1), hosted: paired(runs.hosted, (r) => r.rate, -1) },
+    updatesPerSecond: { followed: median(updates.followed), hosted: median(updates.hosted) },
   };
 }
 
 export async function benchBatches(url: string, redis: Redis): Promise<Row[]> {
   const drop = await dropTenThousand(url, redis);
-  // The machine's two cores are busy with the batch either way: what following costs the
-  // workers is the CPU it adds per task. Wall-clock rates drift ±20 % between runs on this VM.
-  const { alone, followed, slowdown, cpuAlone, cpuFollowed, extraCpu, updatesPerSecond } = await followCost(url, redis);
+  const f = await followCost(url, redis);
   return [
     { metric: '10,000 files dropped -> all queued (expand, plan, send, record)', celeriac: drop, unit: 'ms', goal: '<= 2000' },
-    { metric: 'batch of 60k no-op tasks, -P process -c 2: alone / followed live', celeriac: alone, celery: followed, unit: 'tasks/s', goal: '(2nd column: followed)' },
-    { metric: 'CPU per task, all processes: alone / followed', celeriac: cpuAlone, celery: cpuFollowed, unit: 'µs', goal: '(2nd column: followed)' },
-    { metric: 'slowdown from following: CPU added per task (median of 6 pairs)', celeriac: extraCpu, unit: '%', goal: '<= 5' },
-    { metric: 'same, in tasks/s (median of 6 paired runs; noisy)', celeriac: slowdown, unit: '%', goal: '(reference)' },
-    { metric: 'batch progress updates reaching the client', celeriac: updatesPerSecond, unit: '/s', goal: '>= 4' },
+    { metric: 'batch of 60k no-op tasks, -P process -c 2: alone / followed live', celeriac: f.rate.alone, celery: f.rate.followed, unit: 'tasks/s', goal: '(2nd column: followed)' },
+    // The machine's two cores are busy with the batch either way: what following costs the
+    // workers is the CPU it takes from them.
+    { metric: 'following: CPU of the control room per task, over the run alone', celeriac: f.followerShare, unit: '%', goal: '<= 5' },
+    { metric: 'CPU per task, all processes: alone / followed', celeriac: f.cpu.alone, celery: f.cpu.followed, unit: 'µs', goal: '(2nd column: followed)' },
+    { metric: 'same, paired difference: CPU per task / tasks/s (noisy)', celeriac: f.extraCpu.followed, celery: f.slowdown.followed, unit: '%', goal: '(reference; 2nd column: slowdown)' },
+    { metric: 'hosted (control room in the worker process): tasks/s', celeriac: f.rate.hosted, unit: 'tasks/s', goal: '(reference)' },
+    { metric: 'hosted, paired difference: CPU per task / tasks/s (noisy)', celeriac: f.extraCpu.hosted, celery: f.slowdown.hosted, unit: '%', goal: '(reference; 2nd column: slowdown)' },
+    { metric: 'batch progress updates reaching the client: followed / hosted', celeriac: f.updatesPerSecond.followed, celery: f.updatesPerSecond.hosted, unit: '/s', goal: '>= 4' },
   ];
 }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { forEachAnnouncement, RECORDS, RECORDS_CHANGED, RECORDS_INDEX } from '../core/keys.js';
 import { parseRecord, type TaskRecord } from '../core/records/task-record.js';
+import { readInBursts } from './burst-reader.js';
 
 /** The task list's filters; every given one must match. */
 export interface TaskFilter {
@@ -23,7 +24,7 @@ interface Entry {
   haystack: string;
 }
 
-/** How often announced changes are read back (ms): live, without a read per change. */
+/** How often announcements are read and applied (ms): live, without a wake-up per message. */
 const FLUSH_MS = 50;
 /** A full re-read, to catch what pub/sub may have missed (a reconnect) and drop trimmed records. */
 const RESYNC_MS = 60_000;
@@ -52,6 +53,7 @@ export class TaskIndex {
   private readonly unread = new Set<string>();
   private subscriber: Redis | null = null;
   private timers: NodeJS.Timeout[] = [];
+  private stopBursts: (() => void) | null = null;
   private readonly listeners = new Set<(changed: ListedTask[]) => void>();
 
   constructor(private readonly redis: Redis, private readonly openSubscriber: () => Redis) {}
@@ -65,11 +67,13 @@ export class TaskIndex {
     await sub.subscribe(RECORDS_CHANGED);
     this.subscriber = sub;
     await this.resync();
-    this.timers.push(setInterval(() => void this.flush().catch(() => undefined), FLUSH_MS));
+    this.stopBursts = readInBursts(sub, FLUSH_MS, () => void this.flush().catch(() => undefined));
     this.timers.push(setInterval(() => void this.resync().catch(() => undefined), RESYNC_MS));
   }
 
   stop(): void {
+    this.stopBursts?.();
+    this.stopBursts = null;
     this.timers.forEach(clearInterval);
     this.timers = [];
     this.subscriber?.disconnect();
@@ -124,8 +128,8 @@ export class TaskIndex {
   }
 
   /**
-   * Applies one message of announcements (`id US state US group`, comma-separated) as it
-   * comes; the flush tells listeners. Those that say the new state (every Celeriac writer's)
+   * Applies one message of announcements (`id US state US group`, comma-separated) as it is
+   * read (in bursts: see readInBursts); the flush after the burst tells listeners. Those that say the new state (every Celeriac writer's)
    * are applied as they are, and the record is read only when somebody lists or opens it:
    * reading every record back as it changed cost a running batch a third of its speed.
    */
@@ -150,7 +154,8 @@ export class TaskIndex {
     } else {
       // Never read: listeners hear its state, and it stays unread (not in byId) until somebody
       // lists it. Keeping such stubs in byId was half of what following a batch cost.
-      const task: ListedTask = { id, name: '', queue: '', state, argsrepr: '', kwargsrepr: '', priority: 0, eta: null, retries: 0, group: null, seen: now };
+      // Every field set here, in one shape: setState adds none.
+      const task: ListedTask = { id, name: '', queue: '', state, argsrepr: '', kwargsrepr: '', priority: 0, eta: null, retries: 0, group: null, started: undefined, finished: undefined, seen: now };
       setState(task, state, group, now);
       this.unread.add(id);
       this.changed.push(task);

@@ -22,6 +22,10 @@ const SPIKE_QUIET_MS = 60_000;
 /** How many batches the list shows. */
 const LIST_LIMIT = 50;
 
+/** An item's bucket is kept as one byte, its index here: a 60k batch holds no object per item. */
+const BUCKETS: readonly ItemBucket[] = ['waiting', 'running', 'succeeded', 'failed', 'revoked'];
+const CODE: Readonly<Record<ItemBucket, number>> = { waiting: 0, running: 1, succeeded: 2, failed: 3, revoked: 4 };
+
 export interface BatchNotice {
   kind: 'finished' | 'failures';
   batchId: string;
@@ -45,8 +49,10 @@ export interface BatchCreateInput extends Omit<BatchPlanInput, 'params'> {
 interface Tracked {
   meta: BatchMeta;
   items: BatchItem[];
-  /** Each item's bucket as last counted, and the counts: a change moves one item, in O(1). */
-  buckets: Map<string, ItemBucket>;
+  /** Each item's position in `items`, by task id. */
+  slots: Map<string, number>;
+  /** Each item's bucket as last counted (a code of BUCKETS), and the counts: a change moves one item, in O(1). */
+  buckets: Uint8Array;
   tally: Tally;
   last: BatchSummary | null;
   failures: Array<{ at: number; failed: number }>;
@@ -72,20 +78,24 @@ export class BatchTracker {
 
   start(): void {
     this.unsubscribe = this.index.onChange((changed: ListedTask[]) => {
+      // A batch's items come one after the other: its lookup is kept while the group is the same.
+      let group = '';
+      let tracked: Tracked | undefined;
       for (const t of changed) {
         if (!t.group) continue;
-        const tracked = this.tracked.get(t.group);
-        if (!tracked) {
-          this.discover(t.group);
-          continue;
+        if (t.group !== group) {
+          group = t.group;
+          tracked = this.tracked.get(group);
+          if (tracked) this.dirty.add(group);
+          else this.discover(group);
         }
-        const before = tracked.buckets.get(t.id);
-        if (before === undefined) continue; // not one of its items (a retry of another group's task)
+        if (!tracked) continue;
+        const slot = tracked.slots.get(t.id);
+        if (slot === undefined) continue; // not one of its items (a retry of another group's task)
         const after = bucketOf(t.state);
-        tallyItem(tracked.tally, before, undefined, -1);
+        tallyItem(tracked.tally, BUCKETS[tracked.buckets[slot]!]!, undefined, -1);
         tallyItem(tracked.tally, after, t);
-        tracked.buckets.set(t.id, after);
-        this.dirty.add(t.group);
+        tracked.buckets[slot] = CODE[after];
       }
     });
     this.timer = setInterval(() => this.push(), PUSH_MS);
@@ -123,11 +133,11 @@ export class BatchTracker {
     const views: BatchItemView[] = [];
     let total = 0;
     // The page shows errors and results: read the records only their states are known of.
-    const page = (bucket ? t.items.filter((it) => this.bucket(t, it.id) === bucket) : t.items).slice(offset, offset + limit);
+    const page = (bucket ? t.items.filter((_, i) => this.bucket(t, i) === bucket) : t.items).slice(offset, offset + limit);
     await this.index.refresh(page.map((it) => it.id));
     this.recount(t); // after the refresh, so the counts and the rows agree
     t.items.forEach((item, index) => {
-      if (bucket && this.bucket(t, item.id) !== bucket) return;
+      if (bucket && this.bucket(t, index) !== bucket) return;
       const rec = this.index.get(item.id);
       if (total >= offset && views.length < limit) {
         views.push({ ...item, index, state: rec?.state ?? 'PENDING', error: rec?.error, result: rec?.result, progress: rec?.progress });
@@ -140,7 +150,7 @@ export class BatchTracker {
   /** Sends every failed item again (same task id, so the batch counts it once). */
   async retryFailed(id: string): Promise<{ retried: string[]; errors: Array<{ id: string; message: string }> }> {
     const t = await this.require(id);
-    const failed = t.items.filter((it) => this.bucket(t, it.id) === 'failed').map((it) => it.id);
+    const failed = t.items.filter((_, i) => this.bucket(t, i) === 'failed').map((it) => it.id);
     const retried: string[] = [];
     const errors: Array<{ id: string; message: string }> = [];
     for (let i = 0; i < failed.length; i += 100) {
@@ -153,8 +163,8 @@ export class BatchTracker {
   /** Revokes every item not finished yet; running ones are stopped. */
   async cancel(id: string): Promise<{ revoked: number }> {
     const t = await this.require(id);
-    const rest = t.items.filter((it) => {
-      const b = this.bucket(t, it.id);
+    const rest = t.items.filter((_, i) => {
+      const b = this.bucket(t, i);
       return b === 'waiting' || b === 'running';
     });
     for (let i = 0; i < rest.length; i += 1000) {
@@ -198,7 +208,9 @@ export class BatchTracker {
   }
 
   private track(meta: BatchMeta, items: BatchItem[]): Tracked {
-    const t: Tracked = { meta, items, buckets: new Map(), tally: emptyTally(), last: null, failures: [], quietUntil: 0 };
+    const slots = new Map<string, number>();
+    items.forEach((item, i) => slots.set(item.id, i));
+    const t: Tracked = { meta, items, slots, buckets: new Uint8Array(items.length), tally: emptyTally(), last: null, failures: [], quietUntil: 0 };
     this.recount(t);
     t.last = this.summary(t);
     this.tracked.set(meta.id, t);
@@ -219,17 +231,17 @@ export class BatchTracker {
     t.tally = emptyTally();
     t.tally.startedAt = before.startedAt;
     t.tally.finishedAt = before.finishedAt;
-    for (const item of t.items) {
-      const bucket = this.bucket(t, item.id);
-      t.buckets.set(item.id, bucket);
+    t.items.forEach((item, i) => {
+      const bucket = this.bucket(t, i);
+      t.buckets[i] = CODE[bucket];
       tallyItem(t.tally, bucket, this.index.get(item.id));
-    }
+    });
   }
 
-  /** An item's bucket: from its record when the index read it, else from its announcements. */
-  private bucket(t: Tracked, id: string): ItemBucket {
-    const rec = this.index.get(id);
-    return rec ? bucketOf(rec.state) : (t.buckets.get(id) ?? 'waiting');
+  /** The bucket of item `i`: from its record when the index read it, else from its announcements. */
+  private bucket(t: Tracked, i: number): ItemBucket {
+    const rec = this.index.get(t.items[i]!.id);
+    return rec ? bucketOf(rec.state) : BUCKETS[t.buckets[i]!]!;
   }
 
   /** One tick: the summaries of batches whose items changed, and what is worth a notification. */
