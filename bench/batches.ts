@@ -11,12 +11,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import WebSocket from 'ws';
-import { createApp } from '../src-main/core/index.js';
-import { planBatch } from '../src-main/core/batch/plan.js';
-import { sendBatch } from '../src-main/core/batch/send.js';
-import { Worker } from '../src-main/core/worker/worker.js';
-import { startServer } from '../src-main/server/http-server.js';
-import { ControlRoom } from '../src-main/service/control-room.js';
+import { createApp } from '../dist/src-main/core/index.js';
+import { planBatch } from '../dist/src-main/core/batch/plan.js';
+import { sendBatch } from '../dist/src-main/core/batch/send.js';
+import { Worker } from '../dist/src-main/core/worker/worker.js';
+import { startServer } from '../dist/src-main/server/http-server.js';
+import { ControlRoom } from '../dist/src-main/service/control-room.js';
 import { childrenCpuSeconds, processCpuSeconds, selfCpuSeconds } from './lib/cpu.js';
 import type { Row } from './lib/report.js';
 

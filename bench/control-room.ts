@@ -1,11 +1,11 @@
 import type { Redis } from 'ioredis';
-import { createApp } from '../src-main/core/index.js';
-import { encodeRecord, type TaskRecord } from '../src-main/core/records/task-record.js';
-import { ControlRoomService } from '../src-main/service/service.js';
+import { createApp } from '../dist/src-main/core/index.js';
+import { encodeRecord, type TaskRecord } from '../dist/src-main/core/records/task-record.js';
+import { ControlRoomService } from '../dist/src-main/service/service.js';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { startServer } from '../src-main/server/http-server.js';
-import { Worker } from '../src-main/core/worker/worker.js';
+import { startServer } from '../dist/src-main/server/http-server.js';
+import { Worker } from '../dist/src-main/core/worker/worker.js';
 import type { Row } from './lib/report.js';
 
 const TASKS = fileURLToPath(new URL('./tasks/noop.ts', import.meta.url));

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createApp } from '../src-main/core/index.js';
+import { createApp } from '../dist/src-main/core/index.js';
 import type { Row } from './lib/report.js';
 
 const PYTHON = '/usr/bin/python3';

@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Queue, Worker as BullWorker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createApp } from '../src-main/core/index.js';
-import { Worker } from '../src-main/core/worker/worker.js';
-import type { WorkerOptions } from '../src-main/core/worker/options.js';
+import { createApp } from '../dist/src-main/core/index.js';
+import { Worker } from '../dist/src-main/core/worker/worker.js';
+import type { WorkerOptions } from '../dist/src-main/core/worker/options.js';
 import { childrenCpuSeconds, selfCpuSeconds } from './lib/cpu.js';
 import type { Row } from './lib/report.js';
 

@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
-import { startServer } from '../../src-main/server/http-server.js';
-import { ControlRoom } from '../../src-main/service/control-room.js';
+import { startServer } from '../../dist/src-main/server/http-server.js';
+import { ControlRoom } from '../../dist/src-main/service/control-room.js';
 
 const [url, queue] = process.argv.slice(2) as [string, string];
 const dataDir = mkdtempSync(join(tmpdir(), 'celeriac-bench-follower-'));

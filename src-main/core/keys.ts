@@ -3,8 +3,8 @@
  *
  * Wire-fixed names are written exactly as kombu 5.2 and Celery 5.2 write them (see
  * ../shared/celery/REFERENCE.md §0), so Python workers, `celery inspect` and Flower see the same
- * keys we do. Celeriac's own keys live under `celeriac:` and are an index, never the source of
- * truth for delivery.
+ * keys we do. Celeriac's own keys live under `celeriac:`: indexes, and the two places a
+ * message waits outside kombu's keys (the ETA schedule, and a worker's inbox for an instant).
  */
 
 /** kombu's separator between a queue name and its priority step, and inside binding members. */
@@ -72,6 +72,18 @@ export const DEAD_LETTERS = `${CELERIAC_PREFIX}dead`;
 export const SCHEDULE = `${CELERIAC_PREFIX}schedule`;
 /** ...and their bodies: delivery_tag -> JSON [list key, raw message]. */
 export const SCHEDULE_MESSAGES = `${CELERIAC_PREFIX}schedule:msgs`;
+
+/** Workers' inboxes: inbox id -> JSON {seen: unix ms, lists: [...]}, refreshed while the worker lives. */
+export const INBOXES = `${CELERIAC_PREFIX}inboxes`;
+
+/**
+ * Where a waiting worker's BLMOVE puts the message of `list` it woke for, until its claim
+ * script takes it into `unacked` (an instant): the message is in Redis throughout, and already
+ * this worker's, so it can start before the claim's reply comes back.
+ */
+export function inboxKey(inboxId: string, list: string): string {
+  return `${CELERIAC_PREFIX}inbox:${inboxId}:${list}`;
+}
 
 /** Every list of the queues in kombu's consumption order: priority step first, then queue. */
 export function consumptionOrder(queues: readonly string[]): string[] {

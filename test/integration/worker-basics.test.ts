@@ -118,4 +118,20 @@ describe('the worker runs tasks', () => {
       await one.stop();
     }
   });
+
+  it('under load, claims in hundreds and finishes the tasks that end together with one script', async () => {
+    const queue = uniqueName('busy');
+    const results = await app.sendMany(Array.from({ length: 1000 }, (_, i) => ({ name: 'tasks.add', args: [i, i], options: { queue } })));
+    const scripts = async (): Promise<number> => Number(/cmdstat_evalsha:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
+    const before = await scripts();
+    const one = await startWorker(server.url, { pool: 'async', concurrency: 16, queues: [queue] });
+    try {
+      await Promise.all(results.map((r) => r.get({ timeout: 20_000 })));
+      // A claim per hundred and a finish per batch of tasks ending together: a finish per task
+      // would be 1,000 scripts.
+      expect((await scripts()) - before).toBeLessThan(1000 * 0.3);
+    } finally {
+      await one.stop();
+    }
+  });
 });

@@ -69,6 +69,14 @@ export class QoS {
     return claims;
   }
 
+  /** Ends the blocking commands of these connections (CLIENT UNBLOCK: they return as if timed out). */
+  async unblock(clientIds: readonly number[]): Promise<void> {
+    if (clientIds.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const id of clientIds) pipeline.client('UNBLOCK', id);
+    await pipeline.exec();
+  }
+
   /** Acknowledges a claim. @returns false if it was already gone */
   async ack(tag: string): Promise<boolean> {
     return (await callScript<number>(this.redis, 'ackMessage', [UNACKED, UNACKED_INDEX], [tag])) === 1;
@@ -76,13 +84,15 @@ export class QoS {
 
   /**
    * Stores a task's final meta (unless `metaJson` is empty), publishes it, updates its record
-   * and attempts (unless empty) and acks, atomically. Tasks that finish in the same tick share
-   * one script call.
+   * and attempts (unless empty) and acks, atomically. Tasks that finish in the same turn share
+   * one script call: the tasks of one IPC message or one claim end in the same run of
+   * microtasks, so the flush waits for that run and no longer. Waiting for the next turn
+   * (setImmediate) let other I/O go first and put ~80 µs on every result's latency.
    * @returns false if the claim was already gone
    */
   finish(tag: string, taskId: string, metaJson: string, resultExpires: number, record: TaskRecord | null = null, attemptJson = ''): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      if (this.finishing.length === 0) setImmediate(() => this.flushFinishes());
+      if (this.finishing.length === 0) queueMicrotask(() => this.flushFinishes());
       this.finishExpires = resultExpires;
       const recordJson = record ? encodeRecord(record) : '';
       const announced = record ? announcement(record.id, record.state, record.group) : '';

@@ -3,6 +3,7 @@ import pino, { type Logger } from 'pino';
 import { createApp, type App } from '../app.js';
 import { Publisher } from '../broker/publisher.js';
 import { QoS } from '../broker/qos.js';
+import { Inbox, INBOX_REFRESH_MS, restoreAbandonedInboxes } from '../broker/inbox.js';
 import { connectOrExplain, parseRedisUrl } from '../broker/connection.js';
 import { EventDispatcher } from '../events/dispatcher.js';
 import { Heartbeat } from './heartbeat.js';
@@ -34,6 +35,7 @@ export class Worker extends EventEmitter {
   private pool!: TaskPool;
   private qos!: QoS;
   private consumer!: Consumer;
+  private inbox!: Inbox;
   private handler!: RequestHandler;
   private readonly inflight = new Set<Promise<void>>();
   private prefetch!: Prefetch;
@@ -105,13 +107,17 @@ export class Worker extends EventEmitter {
     });
     await this.restoreStale();
     this.prefetch = new Prefetch(o.prefetch, o.prefetchFixed);
+    const lists = consumptionOrder(o.queues);
+    this.inbox = new Inbox(this.app.broker, lists);
+    await this.inbox.refresh();
     this.consumer = new Consumer(
       this.qos,
-      consumptionOrder(o.queues),
+      lists,
       () => this.app.open(this.app.brokerUrl),
       () => this.prefetch.limit - this.handler.held.size,
       (claims) => claims.forEach((c) => this.track(this.handler.handle(c))),
       (err) => this.log.error(`[Worker] consuming failed: ${(err as Error).message}; retrying`),
+      this.inbox,
     );
     this.consumer.start();
     this.startMaintenance();
@@ -167,6 +173,8 @@ export class Worker extends EventEmitter {
     }
     this.handler?.abandon();
     await this.handBack();
+    // What a last wait moved into the inbox as the consumer stopped goes back too.
+    await this.inbox?.handBack().catch(() => 0);
     this.events?.flush();
     await this.heartbeat?.stop();
     await this.pool?.stop(true);
@@ -197,6 +205,7 @@ export class Worker extends EventEmitter {
     this.timers.push(setInterval(() => void this.qos.touch([...this.handler.held.keys()]).catch(() => undefined), clamp(vt * 250, 250, 30_000)));
     // Anyone's stale claims are restored (kombu does this every ~100 s; a short timeout asks for more).
     this.timers.push(setInterval(() => void this.restoreStale(), clamp(vt * 500, 500, 60_000)));
+    this.timers.push(setInterval(() => void this.inbox.refresh().catch(() => undefined), INBOX_REFRESH_MS));
     // Records stay bounded by the cap and the result expiry.
     const trim = (): void => void this.qos.trimRecords((this.options.resultExpires || 0) * 1000, this.options.recordsCap).catch(() => undefined);
     trim();
@@ -208,6 +217,8 @@ export class Worker extends EventEmitter {
     try {
       const n = await this.qos.sweep(this.options.visibilityTimeout);
       if (n > 0) this.log.warn(`[Worker] Restored ${n} message(s) whose claim was older than ${this.options.visibilityTimeout}s`);
+      const m = await restoreAbandonedInboxes(this.app.broker);
+      if (m > 0) this.log.warn(`[Worker] Restored ${m} message(s) from the inbox of a worker that is gone`);
     } catch (err) {
       this.log.error(`[Worker] visibility sweep failed: ${(err as Error).message}`);
     }
