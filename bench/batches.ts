@@ -11,13 +11,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import WebSocket from 'ws';
-import { createApp } from '../dist/src-main/core/index.js';
+import { createApp, type App } from '../dist/src-main/core/index.js';
 import { planBatch } from '../dist/src-main/core/batch/plan.js';
 import { sendBatch } from '../dist/src-main/core/batch/send.js';
-import { Worker } from '../dist/src-main/core/worker/worker.js';
+import { LocalPool } from '../dist/src-main/service/local-pool.js';
 import { startServer } from '../dist/src-main/server/http-server.js';
 import { ControlRoom } from '../dist/src-main/service/control-room.js';
-import { childrenCpuSeconds, processCpuSeconds, selfCpuSeconds } from './lib/cpu.js';
+import { descendantsCpuSeconds, processCpuSeconds, selfCpuSeconds } from './lib/cpu.js';
 import type { Row } from './lib/report.js';
 
 const TASKS = fileURLToPath(new URL('./tasks/noop.ts', import.meta.url));
@@ -84,8 +84,10 @@ interface BatchRun {
   rate: number;
   /** CPU per task of every process (worker, children, Redis, and the follower if any), µs. */
   cpuUs: number;
-  /** Of that, the follower process's (0 without one). */
+  /** Of that, the follower process's (0 without one)... */
   followerUs: number;
+  /** ...and this process's (the control room when it hosts the pool; else only the bench's looking). */
+  selfUs: number;
   /** The run's span, epoch ms and performance.now(). */
   from: number;
   to: number;
@@ -93,29 +95,56 @@ interface BatchRun {
   toNow: number;
 }
 
+/** A worker running the batch: how many tasks it finished, and how it stops. */
+interface RunningWorker {
+  finished(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * How many of the batch's n tasks are done: neither waiting in the queue nor claimed (a task's
+ * ack is written with its result). One round trip; the same for every arm.
+ */
+async function finishedOf(redis: Redis, n: number): Promise<number> {
+  const [[, waiting], [, claimed]] = (await redis.pipeline().llen(QUEUE).hlen('unacked').exec()) as [[null, number], [null, number]];
+  return n - waiting - claimed;
+}
+
+/**
+ * `-P process -c 2` in a process of its own, as the control room's pool runs it (a worker
+ * process with its children: the arms differ in who follows, not in how the worker runs).
+ */
+async function startWorkerProcess(app: App, redis: Redis, n: number): Promise<RunningWorker> {
+  const pool = new LocalPool(app);
+  await pool.start([TASKS], 2, [QUEUE]);
+  return { finished: () => finishedOf(redis, n), stop: async () => void (await pool.stop()) };
+}
+
 /**
  * Queues a batch of n no-op tasks, then lets a worker run it to the end. The worker starts
  * once everything is queued: what is measured is the workers' speed, not the sending's.
  * @param follower a follower process whose CPU meanwhile is reported apart
  */
-async function runBatch(url: string, n: number, send: () => Promise<void>, follower?: FollowerProcess): Promise<BatchRun> {
+async function runBatch(n: number, send: () => Promise<void>, start: () => Promise<RunningWorker>, follower?: FollowerProcess): Promise<BatchRun> {
   await send();
   // What the sending left to do (its garbage, the announcements of the tasks sent) is not the
   // workers' run: it settles first, the same in every arm.
   await new Promise((r) => setTimeout(r, 500));
-  const worker = new Worker({ module: TASKS, broker: url, pool: 'process', concurrency: 2, queues: [QUEUE] });
-  await worker.start();
+  const worker = await start();
   const [t, from] = [performance.now(), Date.now()];
-  const cpu0 = selfCpuSeconds() + childrenCpuSeconds();
+  const self0 = selfCpuSeconds();
+  const cpu0 = self0 + descendantsCpuSeconds();
   const own0 = follower ? processCpuSeconds(follower.pid) : 0;
-  const before = worker.stats.succeeded + worker.stats.failed;
-  while (worker.stats.succeeded + worker.stats.failed < n) await new Promise((r) => setTimeout(r, 5));
+  const before = await worker.finished();
+  // Every 20 ms: each look is a round trip to Redis.
+  while ((await worker.finished()) < n) await new Promise((r) => setTimeout(r, 20));
   const [end, to] = [performance.now(), Date.now()];
-  const cpu = selfCpuSeconds() + childrenCpuSeconds() - cpu0;
+  const self = selfCpuSeconds() - self0;
+  const cpu = self + self0 + descendantsCpuSeconds() - cpu0;
   const own = follower ? processCpuSeconds(follower.pid) - own0 : 0;
   await worker.stop();
   const ran = n - before;
-  return { rate: ran / ((end - t) / 1000), cpuUs: (cpu / ran) * 1e6, followerUs: (own / ran) * 1e6, from, to, fromNow: t, toNow: end };
+  return { rate: ran / ((end - t) / 1000), cpuUs: (cpu / ran) * 1e6, followerUs: (own / ran) * 1e6, selfUs: (self / ran) * 1e6, from, to, fromNow: t, toNow: end };
 }
 
 const median = (xs: number[]): number => {
@@ -127,8 +156,11 @@ const median = (xs: number[]): number => {
 interface FollowCost {
   rate: { alone: number; followed: number; hosted: number };
   cpu: { alone: number; followed: number; hosted: number };
-  /** Median of the paired runs: the follower's CPU per task over the run alone's, %. */
-  followerShare: number;
+  /**
+   * Medians of the paired runs: the control room's CPU per task over the run alone's, %. In
+   * its own process, the follower's; hosting the pool, this process's beyond the run alone's.
+   */
+  share: { followed: number; hosted: number };
   /** Median paired differences, %: all-process CPU per task, and tasks/s. */
   extraCpu: { followed: number; hosted: number };
   slowdown: { followed: number; hosted: number };
@@ -137,9 +169,10 @@ interface FollowCost {
 
 /**
  * Worker throughput on a batch alone, and with a control room following it (its index, its
- * tracker, a connected client): in a process of its own ("followed", as a desktop app or
- * `celeriac serve` watching `celeriac worker` processes), and in the workers' own process
- * ("hosted", as the control room's hosted pool). A warm-up round, then six, each running the
+ * tracker, a connected client): a control room in a process of its own following a worker
+ * ("followed", as a desktop app or `celeriac serve` watching `celeriac worker` processes), and
+ * the pool a control room hosts ("hosted", its worker started by `pool:start`). A warm-up
+ * round, then six, each running the
  * three back to back in a rotating order: this VM's speed drifts between rounds more than
  * following costs, so what is compared is the runs of one round.
  */
@@ -153,13 +186,13 @@ async function followCost(url: string, redis: Redis): Promise<FollowCost> {
 
   // Alone: the same batch, sent the same way, nobody watching.
   const runAlone = async (): Promise<void> => {
-    runs.alone.push(await runBatch(url, n, async () => void (await sendBatch(app, planBatch({ params: [], files }), { task: 'bench.add', queue: QUEUE }))));
+    runs.alone.push(await runBatch(n, async () => void (await sendBatch(app, planBatch({ params: [], files }), { task: 'bench.add', queue: QUEUE })), () => startWorkerProcess(app, redis, n)));
     await redis.flushall();
   };
   const runFollowed = async (): Promise<void> => {
     const follower = new FollowerProcess(url, QUEUE);
     await follower.next();
-    const run = await runBatch(url, n, () => follower.ask({ create: n }), follower);
+    const run = await runBatch(n, () => follower.ask({ create: n }), () => startWorkerProcess(app, redis, n), follower);
     runs.followed.push(run);
     const { count } = await follower.ask<{ count: number }>({ updates: [run.from, run.to] });
     updates.followed.push(count / ((run.to - run.from) / 1000));
@@ -179,9 +212,14 @@ async function followCost(url: string, redis: Redis): Promise<FollowCost> {
     ws.on('message', (data) => {
       if ((JSON.parse(data.toString()) as { event?: string }).event === 'batches:changed') seen.push(performance.now());
     });
-    const run = await runBatch(url, n, async () => {
+    const run = await runBatch(n, async () => {
       const r = await room.call('batches:create', { task: 'bench.add', files, queue: QUEUE });
       if (!r.ok) throw new Error(r.error.message);
+    }, async () => {
+      // The control room's own pool (its worker process, and that worker's children).
+      const started = await room.call('pool:start', { modules: [TASKS], concurrency: 2, queues: [QUEUE] });
+      if (!started.ok) throw new Error(started.error.message);
+      return { finished: () => finishedOf(redis, n), stop: async () => void (await room.call('pool:stop', {})) };
     });
     runs.hosted.push(run);
     updates.hosted.push(seen.filter((t) => t >= run.fromNow && t <= run.toNow).length / ((run.toNow - run.fromNow) / 1000));
@@ -203,7 +241,10 @@ async function followCost(url: string, redis: Redis): Promise<FollowCost> {
   return {
     rate: { alone: median(runs.alone.map((r) => r.rate)), followed: median(runs.followed.map((r) => r.rate)), hosted: median(runs.hosted.map((r) => r.rate)) },
     cpu: { alone: median(runs.alone.map((r) => r.cpuUs)), followed: median(runs.followed.map((r) => r.cpuUs)), hosted: median(runs.hosted.map((r) => r.cpuUs)) },
-    followerShare: median(runs.followed.map((r, i) => (r.followerUs / runs.alone[i]!.cpuUs) * 100)),
+    share: {
+      followed: median(runs.followed.map((r, i) => (r.followerUs / runs.alone[i]!.cpuUs) * 100)),
+      hosted: median(runs.hosted.map((r, i) => ((r.selfUs - runs.alone[i]!.selfUs) / runs.alone[i]!.cpuUs) * 100)),
+    },
     extraCpu: { followed: paired(runs.followed, (r) => r.cpuUs, 1), hosted: paired(runs.hosted, (r) => r.cpuUs, 1) },
     slowdown: { followed: paired(runs.followed, (r) => r.rate, -1), hosted: paired(runs.hosted, (r) => r.rate, -1) },
     updatesPerSecond: { followed: median(updates.followed), hosted: median(updates.hosted) },
@@ -218,11 +259,11 @@ export async function benchBatches(url: string, redis: Redis): Promise<Row[]> {
     { metric: 'batch of 60k no-op tasks, -P process -c 2: alone / followed live', celeriac: f.rate.alone, celery: f.rate.followed, unit: 'tasks/s', goal: '(2nd column: followed)' },
     // The machine's two cores are busy with the batch either way: what following costs the
     // workers is the CPU it takes from them.
-    { metric: 'following: CPU of the control room per task, over the run alone', celeriac: f.followerShare, unit: '%', goal: '<= 5' },
+    { metric: 'following: CPU of the control room per task, over the run alone: apart / hosting', celeriac: f.share.followed, celery: f.share.hosted, unit: '%', goal: '<= 5 (2nd column: hosting)' },
     { metric: 'CPU per task, all processes: alone / followed', celeriac: f.cpu.alone, celery: f.cpu.followed, unit: 'µs', goal: '(2nd column: followed)' },
-    { metric: 'same, paired difference: CPU per task / tasks/s (noisy)', celeriac: f.extraCpu.followed, celery: f.slowdown.followed, unit: '%', goal: '(reference; 2nd column: slowdown)' },
-    { metric: 'hosted (control room in the worker process): tasks/s', celeriac: f.rate.hosted, unit: 'tasks/s', goal: '(reference)' },
-    { metric: 'hosted, paired difference: CPU per task / tasks/s (noisy)', celeriac: f.extraCpu.hosted, celery: f.slowdown.hosted, unit: '%', goal: '(reference; 2nd column: slowdown)' },
+    { metric: 'same, paired difference: CPU per task / tasks/s', celeriac: f.extraCpu.followed, celery: f.slowdown.followed, unit: '%', goal: '(reference: ±5-10 % noise; 2nd: slowdown)' },
+    { metric: 'hosted: the pool the control room hosts, followed by it: tasks/s', celeriac: f.rate.hosted, unit: 'tasks/s', goal: '(reference)' },
+    { metric: 'hosted, paired difference: CPU per task / tasks/s', celeriac: f.extraCpu.hosted, celery: f.slowdown.hosted, unit: '%', goal: '(reference: ±5-10 % noise; 2nd: slowdown)' },
     { metric: 'batch progress updates reaching the client: followed / hosted', celeriac: f.updatesPerSecond.followed, celery: f.updatesPerSecond.hosted, unit: '/s', goal: '>= 4' },
   ];
 }

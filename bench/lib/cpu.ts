@@ -14,13 +14,28 @@ function cpuOf(fields: string[]): number {
   return (Number(fields[11]) + Number(fields[12])) / TICKS;
 }
 
-/** CPU seconds used so far by this process's live child processes (pool children), from /proc. */
-export function childrenCpuSeconds(): number {
-  let total = 0;
+/**
+ * CPU seconds used so far by this process's live descendants, from /proc: Redis, pool children,
+ * and a hosted worker's own children below it.
+ */
+export function descendantsCpuSeconds(): number {
+  const parentOf = new Map<number, number>();
+  const cpu = new Map<number, number>();
   for (const pid of safeList('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     const fields = statFields(pid);
-    if (fields && Number(fields[1]) === process.pid) total += cpuOf(fields); // fields[1]: ppid
+    if (!fields) continue;
+    parentOf.set(Number(pid), Number(fields[1])); // fields[1]: ppid
+    cpu.set(Number(pid), cpuOf(fields));
+  }
+  let total = 0;
+  for (const [pid, seconds] of cpu) {
+    for (let p = parentOf.get(pid); p !== undefined && p > 1; p = parentOf.get(p)) {
+      if (p === process.pid) {
+        total += seconds;
+        break;
+      }
+    }
   }
   return total;
 }

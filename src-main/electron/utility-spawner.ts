@@ -1,8 +1,7 @@
 /**
- * The pool's children as Electron utility processes. `child_process.fork` would need the
- * `runAsNode` fuse, which a hardened build turns off; `utilityProcess.fork` does not.
+ * The control room's hosted worker as an Electron utility process (a Node.js process the main
+ * process starts without the `runAsNode` fuse). Its own pool children are forked from it.
  */
-import type { ChildMessage, ParentMessage } from '../core/worker/pool/messages.js';
 import type { ChildHandle, Spawner } from '../core/worker/pool/spawner.js';
 
 /** What the spawner uses of Electron's UtilityProcess (a fake stands in for it in tests). */
@@ -18,9 +17,9 @@ export type UtilityFork = (modulePath: string, args: string[], options: { servic
 
 export function utilityProcessSpawner(fork: UtilityFork): Spawner {
   return {
-    spawn(entry, args): ChildHandle {
+    spawn<Out, In>(entry: string, args: string[]): ChildHandle<Out, In> {
       const needsTsx = [entry, ...args].some((a) => /\.(c|m)?tsx?$/.test(a));
-      const child = fork(entry, args, { serviceName: 'Celeriac pool child', stdio: 'inherit', execArgv: needsTsx ? ['--import', 'tsx'] : undefined });
+      const child = fork(entry, args, { serviceName: 'Celeriac worker', stdio: 'inherit', execArgv: needsTsx ? ['--import', 'tsx'] : undefined });
       let ended: string | null = null;
       const exitListeners: Array<(detail: string) => void> = [];
       child.on('exit', (code: number) => {
@@ -32,11 +31,11 @@ export function utilityProcessSpawner(fork: UtilityFork): Spawner {
         get pid() {
           return child.pid;
         },
-        send(message: ParentMessage) {
+        send(message: Out) {
           if (ended === null) child.postMessage(message);
         },
-        onMessage(listener: (message: ChildMessage) => void) {
-          child.on('message', (m: unknown) => listener(m as ChildMessage));
+        onMessage(listener: (message: In) => void) {
+          child.on('message', (m: unknown) => listener(m as In));
         },
         onExit(listener) {
           if (ended !== null) listener(ended);

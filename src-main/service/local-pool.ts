@@ -4,8 +4,8 @@ import type { TaskParam } from '../core/task.js';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { loadTasks, resolveTaskModule } from '../core/worker/loader.js';
-import { Worker } from '../core/worker/worker.js';
-import type { Spawner } from '../core/worker/pool/spawner.js';
+import { forkSpawner, type ChildHandle, type Spawner } from '../core/worker/pool/spawner.js';
+import type { HostedWorkerCommand, HostedWorkerReply } from './hosted-worker.js';
 
 /** A task the hosted pool's module declares, for the Send form. */
 export interface DeclaredTask {
@@ -28,53 +28,103 @@ export interface PoolStatus {
   name: string | null;
 }
 
+/** The hosted worker's entry: compiled, or the source under tsx (tests). */
+function hostedWorkerEntry(): string {
+  const js = fileURLToPath(new URL('./hosted-worker.js', import.meta.url));
+  return existsSync(js) ? js : fileURLToPath(new URL('./hosted-worker.ts', import.meta.url));
+}
+
+interface Hosted {
+  handle: ChildHandle<HostedWorkerCommand, HostedWorkerReply>;
+  concurrency: number;
+  name: string;
+  /** Resolves when the process has ended (however). */
+  exited: Promise<void>;
+  stopped: boolean;
+}
+
 /**
- * The worker pool the control room hosts (child processes, or Electron's utilityProcess
- * through `spawner`), on the Redis the control room shows. It also reads its module's task
- * declarations, from which the Send view builds its forms.
+ * The worker pool the control room hosts, on the Redis the control room shows: a worker in a
+ * process of its own (hosted-worker.ts: a fork, or Electron's utilityProcess through
+ * `spawner`) with its pool children below it. It also reads its modules' task declarations,
+ * from which the Send view builds its forms.
  */
 export class LocalPool {
-  private worker: Worker | null = null;
+  private hosted: Hosted | null = null;
   private modules: string[] = [];
   private declared: DeclaredTask[] = [];
   private builtIns: Promise<DeclaredTask[]> | undefined;
 
-  constructor(private readonly app: App, private readonly spawner?: Spawner) {}
+  constructor(private readonly app: App, private readonly spawner: Spawner = forkSpawner) {}
 
   /** Starts a pool on the built-in tasks and these task modules (stopping the one that runs). */
   async start(modules: string[], concurrency: number, queues: string[] = ['celery']): Promise<PoolStatus> {
     await this.stop();
     const paths = [builtInTasksModule(), ...modules.map((m) => resolveTaskModule(m))];
-    // The broker the modules' own createApp() should use, in this process and the children.
+    // The broker the modules' own createApp() should use, here as in the worker's process.
     process.env.CELERIAC_BROKER_URL = this.app.brokerUrl;
-    const tasks = await loadTasks(paths);
-    this.declared = declarationsOf(tasks);
-    const worker = new Worker({ module: paths, broker: this.app.brokerUrl, backend: this.app.backendUrl, redisOptions: this.app.redisOptions, concurrency, queues, name: `celeriac-local@${hostname()}`, spawner: this.spawner });
-    await worker.start();
-    this.worker = worker;
+    // Read here too: a module that does not load fails the call with its own message.
+    this.declared = declarationsOf(await loadTasks(paths));
+    const name = `celeriac-local@${hostname()}`;
+    // The modules go in its arguments too: what `ps` shows, and how the spawner knows that
+    // TypeScript modules need tsx in that process.
+    const handle = this.spawner.spawn<HostedWorkerCommand, HostedWorkerReply>(hostedWorkerEntry(), paths);
+    let ended: (detail: string) => void = () => undefined;
+    const exited = new Promise<string>((resolve) => (ended = resolve));
+    handle.onExit((detail) => ended(detail));
+    const replies: Array<(reply: HostedWorkerReply) => void> = [];
+    handle.onMessage((reply) => replies.forEach((l) => l(reply)));
+    const ready = new Promise<void>((resolve, reject) => {
+      replies.push((reply) => {
+        if (reply.type === 'ready') resolve();
+        if (reply.type === 'failed') reject(new Error(`the hosted worker could not start: ${reply.message}`));
+      });
+      void exited.then((detail) => reject(new Error(`the hosted worker ${detail} before it was ready`)));
+    });
+    handle.send({ type: 'start', options: { module: paths, broker: this.app.brokerUrl, backend: this.app.backendUrl, redisOptions: this.app.redisOptions, concurrency, queues, name } });
+    const hosted: Hosted = { handle, concurrency, name, exited: exited.then(() => undefined), stopped: false };
+    try {
+      await ready;
+    } catch (err) {
+      handle.kill();
+      throw err;
+    }
+    this.hosted = hosted;
     this.modules = modules;
+    // A worker that ends on its own (killed, crashed) shows as stopped.
+    void hosted.exited.then(() => {
+      if (this.hosted === hosted) this.hosted = null;
+    });
     return this.status();
   }
 
+  /** Stops the worker as `celeriac worker` stops on SIGTERM: running tasks finish, claims go back. */
   async stop(): Promise<PoolStatus> {
-    const w = this.worker;
-    this.worker = null;
-    await w?.stop();
+    const hosted = this.hosted;
+    this.hosted = null;
+    if (hosted && !hosted.stopped) {
+      hosted.stopped = true;
+      hosted.handle.send({ type: 'stop' });
+      // The worker's own grace period (30 s) and a little more; then it is killed.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), 40_000)));
+      if ((await Promise.race([hosted.exited, late])) === 'late') hosted.handle.kill();
+      clearTimeout(timer);
+    }
     return this.status();
   }
 
   status(): PoolStatus {
-    const o = this.worker?.options;
-    return { running: this.worker !== null, modules: this.modules, concurrency: o?.concurrency ?? null, name: o?.name ?? null };
+    const h = this.hosted;
+    return { running: h !== null, modules: this.modules, concurrency: h?.concurrency ?? null, name: h?.name ?? null };
   }
 
-  /** Tasks the loaded module declares (empty before a module is loaded). */
   /**
    * What the pool's modules declare; while no pool runs, the built-in tasks' declarations (a
    * remote worker loading `celeriac/tasks` runs them, and the forms and batches still need them).
    */
   async tasks(): Promise<DeclaredTask[]> {
-    if (this.worker || this.declared.length > 0) return this.declared;
+    if (this.hosted || this.declared.length > 0) return this.declared;
     this.builtIns ??= loadTasks([builtInTasksModule()]).then((tasks) => declarationsOf(tasks));
     return this.builtIns;
   }

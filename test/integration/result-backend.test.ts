@@ -1,10 +1,11 @@
-import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src-main/core/app.js';
 import { useRedisSuite } from '../helpers/suite.js';
 import { buildMeta, exceptionToInfo, infoToResult } from '../../src-main/core/backend/result-meta.js';
 import { RemoteTaskError, TimeoutError } from '../../src-main/core/errors.js';
-import { uniqueName, type RedisServer } from '../helpers/redis-server.js';
+import { freePort, uniqueName, type RedisServer } from '../helpers/redis-server.js';
+import { Redis } from 'ioredis';
+import { ResultWaiter } from '../../src-main/core/backend/result-waiter.js';
 
 let server: RedisServer;
 let redis: Redis;
@@ -65,8 +66,8 @@ describe('the Redis result backend', () => {
     const before = await getCalls();
     const value = app.asyncResult(id).get({ timeout: 5000 });
     await new Promise((r) => setTimeout(r, 300));
-    // one GET after subscribing, then nothing while it waits...
-    expect((await getCalls()) - before).toBe(1);
+    // one GET at once and one after subscribing, then nothing while it waits...
+    expect((await getCalls()) - before).toBe(2);
     // ...until the result arrives as a message
     await app.backend.store(buildMeta(id, 'SUCCESS', { sum: 5 }));
     expect(await value).toEqual({ sum: 5 });
@@ -143,5 +144,22 @@ describe('the Redis result backend', () => {
     expect(value).toBe(5);
     expect(await r.successful()).toBe(true);
     expect(`${r}`).toBe(r.id);
+  });
+
+  it('get() of a result stored already does not wait for its subscription', async () => {
+    // A subscriber connection that never connects: only the direct read can answer.
+    const port = await freePort();
+    const stuck = new Redis({ port, lazyConnect: false, retryStrategy: () => 60_000, maxRetriesPerRequest: null });
+    stuck.on('error', () => undefined);
+    const waiter = new ResultWaiter(() => stuck, (id) => app.backend.get(id));
+    try {
+      const id = uniqueName('ready');
+      await app.backend.store(buildMeta(id, 'SUCCESS', 42));
+      expect((await waiter.wait(id, 5_000)).result).toBe(42);
+      // One not stored yet is left to the subscription (which never comes here): it times out.
+      await expect(waiter.wait(uniqueName('later'), 300)).rejects.toBeInstanceOf(TimeoutError);
+    } finally {
+      await waiter.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
@@ -75,6 +75,12 @@ describe('service: tasks', () => {
   });
 });
 
+/** A process's parent, from /proc. */
+function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
 describe('service: the hosted worker pool', () => {
   it('starts on a task module, lists its declared tasks with their parameters, and stops', async () => {
     const svc = service();
@@ -93,6 +99,12 @@ describe('service: the hosted worker pool', () => {
       writeFileSync(file, 'x'.repeat(100_000));
       const sum = await app.sendTask('checksum', [file, 'sha256'], {}, { queue });
       expect(await sum.get({ timeout: 10_000 })).toBe(createHash('sha256').update('x'.repeat(100_000)).digest('hex'));
+      // Its worker runs in a process of its own, the pool's children below that: not in this one.
+      const echo = await app.sendTask('tasks.echo', [], {}, { queue });
+      const { pid } = (await echo.get({ timeout: 10_000 })) as { pid: number };
+      const hostedWorker = parentOf(pid);
+      expect(hostedWorker).not.toBe(process.pid);
+      expect(parentOf(hostedWorker)).toBe(process.pid);
       const missing = await app.sendTask('checksum', [`${file}.missing`], {}, { queue });
       await expect(missing.get({ timeout: 10_000 })).rejects.toMatchObject({ message: expect.stringContaining(`no such file or directory, stat '${file}.missing'`) });
       expect(await svc.call('pool:start', { modules: ['no/such.ts'] })).toMatchObject({ ok: false, error: { code: 'E_FAILED', message: expect.stringMatching(/cannot find the task module/) } });

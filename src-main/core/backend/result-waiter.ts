@@ -17,7 +17,7 @@ interface Subscription {
 
 /**
  * Waits for results through the result key's pub/sub channel, as Celery's AsyncResult.get()
- * does: subscribe first, then read the key once, then only listen. No polling loop, and no
+ * does: subscribe, then read the key once, then only listen (and read it at once too). No polling loop, and no
  * update can fall between the read and the subscription. One subscriber connection serves
  * every waiter of an app.
  */
@@ -39,7 +39,10 @@ export class ResultWaiter {
   wait(taskId: string, timeoutMs?: number, onUpdate?: (meta: ResultMeta) => void): Promise<ResultMeta> {
     return new Promise<ResultMeta>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
+      let settled = false;
       const done = (): void => {
+        if (settled) return;
+        settled = true;
         if (timer) clearTimeout(timer);
         this.leave(taskId, waiter);
       };
@@ -49,8 +52,15 @@ export class ResultWaiter {
         onUpdate,
       };
       if (timeoutMs !== undefined) timer = setTimeout(() => waiter.reject(new TimeoutError(taskId, timeoutMs)), timeoutMs);
-      this.join(taskId, waiter)
-        .then(() => this.read(taskId))
+      const subscribed = this.join(taskId, waiter);
+      // Read at once as well, beside the subscription: a result stored already needs no wait
+      // for it (a round trip less on every short task), and one not ready is left to...
+      this.read(taskId)
+        .then((meta) => meta && READY_STATES.has(meta.status) && waiter.resolve(meta))
+        .catch(() => undefined);
+      // ...the read after the subscription, so that nothing published in between is missed.
+      subscribed
+        .then(() => (settled ? null : this.read(taskId)))
         .then((meta) => meta && this.deliver(waiter, meta))
         .catch((err) => waiter.reject(err));
     });

@@ -8,27 +8,10 @@ import { Worker as Thread } from 'node:worker_threads';
 import { runJob, serializeError, taskInfo } from '../executor.js';
 import { loadTasks } from '../loader.js';
 import type { ChildMessage, Job, Outcome, ParentMessage } from './messages.js';
+import { onParentMessage, sendToParent, underUtilityProcess } from './parent-channel.js';
 import { Runtimes, SHORT_WAIT_SECONDS } from './runtimes.js';
 
-/**
- * Electron's utilityProcess gives its children `process.parentPort` instead of Node's IPC
- * channel; the same child runs under either (core stays free of Electron).
- */
-interface ParentPort {
-  postMessage(message: unknown): void;
-  on(event: 'message', listener: (e: { data: unknown }) => void): void;
-}
-const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
-
-const send = (message: ChildMessage): void => {
-  if (parentPort) parentPort.postMessage(message);
-  else process.send?.(message);
-};
-
-function onParentMessage(listener: (message: ParentMessage) => void): void {
-  if (parentPort) parentPort.on('message', (e) => listener(e.data as ParentMessage));
-  else process.on('message', (m) => listener(m as ParentMessage));
-}
+const send = (message: ChildMessage): void => sendToParent(message);
 
 const running = new Map<string, (reason: unknown) => void>();
 /** Jobs received but not started yet, in the order they came. */
@@ -104,9 +87,9 @@ async function main(): Promise<void> {
   const modulePaths = process.argv.slice(3);
   if (modulePaths.length === 0) throw new Error('usage: child <concurrency> <task module>...');
   const tasks = await loadTasks(modulePaths);
-  onParentMessage((message) => {
+  onParentMessage<ParentMessage>((message) => {
     if (message.type === 'shutdown') {
-      if (parentPort) process.exit(0);
+      if (underUtilityProcess) process.exit(0);
       process.disconnect?.();
       return;
     }

@@ -1,11 +1,15 @@
 import { fork } from 'node:child_process';
 import type { ChildMessage, ParentMessage } from './messages.js';
 
-/** A running child as the pool sees it; Node's ChildProcess and Electron's UtilityProcess both fit. */
-export interface ChildHandle {
+/**
+ * A running child as its parent sees it; Node's ChildProcess and Electron's UtilityProcess both
+ * fit. The messages are the pool's protocol unless said otherwise (the control room's hosted
+ * worker speaks its own).
+ */
+export interface ChildHandle<Out = ParentMessage, In = ChildMessage> {
   readonly pid: number | undefined;
-  send(message: ParentMessage): void;
-  onMessage(listener: (message: ChildMessage) => void): void;
+  send(message: Out): void;
+  onMessage(listener: (message: In) => void): void;
   /** Called once, whatever ended the child (exit, crash, kill). */
   onExit(listener: (detail: string) => void): void;
   kill(): void;
@@ -20,17 +24,20 @@ export interface Spawner {
    * @param entry the child's entry module (pool/child.js, or child.ts under tsx)
    * @param args its arguments (the task module path)
    */
-  spawn(entry: string, args: string[]): ChildHandle;
+  spawn<Out = ParentMessage, In = ChildMessage>(entry: string, args: string[]): ChildHandle<Out, In>;
 }
 
 /** The default spawner: `child_process.fork`, with tsx when the entry or the tasks are TypeScript. */
 export const forkSpawner: Spawner = {
-  spawn(entry, args) {
+  spawn<Out, In>(entry: string, args: string[]): ChildHandle<Out, In> {
     const needsTsx = [entry, ...args].some((a) => /\.(c|m)?tsx?$/.test(a));
     const child = fork(entry, args, {
       execArgv: needsTsx ? [...process.execArgv.filter((a) => a !== '--import' && a !== 'tsx'), '--import', 'tsx'] : process.execArgv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'json',
+      // Inside Electron (the desktop app's hosted worker, a utility process) the executable is
+      // Electron's: this makes it the Node.js it would be anywhere else.
+      env: process.versions.electron ? { ...process.env, ELECTRON_RUN_AS_NODE: '1' } : process.env,
     });
     // Every listener hears about the end once, whichever of 'exit' or 'error' comes first.
     const exitListeners: Array<(detail: string) => void> = [];
@@ -47,10 +54,10 @@ export const forkSpawner: Spawner = {
         return child.pid;
       },
       send(message) {
-        if (child.connected) child.send(message);
+        if (child.connected) child.send(message as object);
       },
       onMessage(listener) {
-        child.on('message', (m) => listener(m as ChildMessage));
+        child.on('message', (m) => listener(m as In));
       },
       onExit(listener) {
         if (ended !== null) listener(ended);
