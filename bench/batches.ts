@@ -10,12 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
-import WebSocket from 'ws';
 import { createApp, type App } from '../dist/src-main/core/index.js';
 import { planBatch } from '../dist/src-main/core/batch/plan.js';
 import { sendBatch } from '../dist/src-main/core/batch/send.js';
 import { LocalPool } from '../dist/src-main/service/local-pool.js';
-import { startServer } from '../dist/src-main/server/http-server.js';
+import { startBatchWatcher } from './lib/batch-watcher.js';
 import { ControlRoom } from '../dist/src-main/service/control-room.js';
 import { descendantsCpuSeconds, processCpuSeconds, selfCpuSeconds } from './lib/cpu.js';
 import type { Row } from './lib/report.js';
@@ -88,11 +87,9 @@ interface BatchRun {
   followerUs: number;
   /** ...and this process's (the control room when it hosts the pool; else only the bench's looking). */
   selfUs: number;
-  /** The run's span, epoch ms and performance.now(). */
+  /** The run's span, epoch ms. */
   from: number;
   to: number;
-  fromNow: number;
-  toNow: number;
 }
 
 /** A worker running the batch: how many tasks it finished, and how it stops. */
@@ -144,7 +141,7 @@ async function runBatch(n: number, send: () => Promise<void>, start: () => Promi
   const own = follower ? processCpuSeconds(follower.pid) - own0 : 0;
   await worker.stop();
   const ran = n - before;
-  return { rate: ran / ((end - t) / 1000), cpuUs: (cpu / ran) * 1e6, followerUs: (own / ran) * 1e6, selfUs: (self / ran) * 1e6, from, to, fromNow: t, toNow: end };
+  return { rate: ran / ((end - t) / 1000), cpuUs: (cpu / ran) * 1e6, followerUs: (own / ran) * 1e6, selfUs: (self / ran) * 1e6, from, to };
 }
 
 const median = (xs: number[]): number => {
@@ -200,18 +197,8 @@ async function followCost(url: string, redis: Redis): Promise<FollowCost> {
     await redis.flushall();
   };
   const runHosted = async (): Promise<void> => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'celeriac-bench-follow-'));
-    const room = new ControlRoom({ dataDir, local: false, initial: { url, hostPool: false } });
-    await room.start();
-    const server = await startServer({ service: room, port: 0, token: 't' });
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=t`);
-    await new Promise((r) => ws.once('open', r));
-    // What the page subscribes to on the Batches view.
-    ws.send(JSON.stringify({ subscribe: ['connection:changed', 'batches:changed', 'batches:notice'] }));
-    const seen: number[] = [];
-    ws.on('message', (data) => {
-      if ((JSON.parse(data.toString()) as { event?: string }).event === 'batches:changed') seen.push(performance.now());
-    });
+    const watcher = await startBatchWatcher(url);
+    const { room } = watcher;
     const run = await runBatch(n, async () => {
       const r = await room.call('batches:create', { task: 'bench.add', files, queue: QUEUE });
       if (!r.ok) throw new Error(r.error.message);
@@ -222,11 +209,8 @@ async function followCost(url: string, redis: Redis): Promise<FollowCost> {
       return { finished: () => finishedOf(redis, n), stop: async () => void (await room.call('pool:stop', {})) };
     });
     runs.hosted.push(run);
-    updates.hosted.push(seen.filter((t) => t >= run.fromNow && t <= run.toNow).length / ((run.toNow - run.fromNow) / 1000));
-    ws.close();
-    await server.close();
-    await room.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    updates.hosted.push(watcher.updatesBetween(run.from, run.to) / ((run.to - run.from) / 1000));
+    await watcher.close();
     await redis.flushall();
   };
   const arms = [runAlone, runFollowed, runHosted];

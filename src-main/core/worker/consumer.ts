@@ -123,7 +123,9 @@ export class Consumer {
    * Hands the message a wait ended with to the worker before its claim's reply, unless its
    * tag cannot be read here (the claim script then deals with it) or this worker's inbox may
    * have gone stale meanwhile (an event loop held up for seconds: another worker may have
-   * handed the message back to its queue).
+   * handed the message back to its queue). One case is known only to the claim: a message
+   * whose tag another claim holds in `unacked` (the same envelope sent twice) is dead-lettered
+   * by the claim script after it has started here, a second run that at least once allows.
    * @returns its delivery tag, or null if it waits for the claim like any other
    */
   private startEarly(arrival: Arrival): string | null {
