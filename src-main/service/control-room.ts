@@ -48,7 +48,7 @@ export interface ControlRoomOptions {
   initial?: { url: string; hostPool: boolean };
   /** What the hosted worker pool loads, on profiles that host one. @default the built-in tasks, 2 children */
   pool?: { modules: string[]; concurrency: number };
-  /** How the pool starts its children (Electron: utilityProcess). */
+  /** How the hosted pool's worker process is started (Electron: utilityProcess). */
   spawner?: Spawner;
   /** Shows a folder in the file manager (the desktop app's shell.openPath); absent headless. */
   openPath?: (path: string) => Promise<void>;

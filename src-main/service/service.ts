@@ -28,7 +28,7 @@ export class ControlRoomService implements ContractHandler {
 
   /**
    * @param app an app on the Redis the control room shows (with taskRecords on, for submits)
-   * @param spawner how the hosted pool starts its children (Electron: utilityProcess)
+   * @param spawner how the hosted pool's worker process is started (Electron: utilityProcess)
    */
   constructor(private readonly app: App, spawner?: Spawner) {
     this.tasks = new TaskIndex(app.broker, () => app.open(app.brokerUrl));

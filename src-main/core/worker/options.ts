@@ -51,7 +51,7 @@ export interface WorkerOptions {
   recordsCap?: number;
   /** Send task events (`-E`) for `celery events`, Flower and the control room; worker heartbeats are sent either way. @default false */
   events?: boolean;
-  /** How process-pool children are started (Electron passes utilityProcess here). */
+  /** How process-pool children are started. @default child_process.fork */
   spawner?: Spawner;
 }
 
