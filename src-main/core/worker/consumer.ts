@@ -103,7 +103,8 @@ export class Consumer {
         // task's finish. (The claim script ran just before the wait, so it is in Redis's cache.)
         const early = arrival ? this.startEarly(arrival) : null;
         arrival = null;
-        const claims = (await claiming).map((c) => ({ ...c, list: this.inbox.sourceOf(c.list) }));
+        const claims = await claiming;
+        for (const c of claims) c.list = this.inbox.sourceOf(c.list); // a claim from the inbox is its list's
         const rest = early === null ? claims : withoutFirst(claims, early);
         if (rest.length > 0) this.onClaims(rest);
         // A full batch: there may be more. Fewer: every list was empty a moment ago, so wait
