@@ -64,4 +64,36 @@ describe('the task index', () => {
     expect(bursts).toBeLessThan(30);
     expect(heard.filter((t) => t.id.startsWith('burst-'))).toHaveLength(100);
   });
+
+  it('reads back the records whose state changed only for the rows shown, unless a filter needs them', async () => {
+    const ids = Array.from({ length: 2500 }, (_, i) => `many-${i}`);
+    const now = Date.now();
+    const pipeline = redis.pipeline();
+    for (const [i, id] of ids.entries()) {
+      pipeline.hset(RECORDS, id, JSON.stringify({ id, name: 'tasks.add', queue: 'celery', state: 'STARTED', argsrepr: `(${i}, ${i})`, kwargsrepr: '{}', priority: 0, eta: null, retries: 0, group: null }));
+      pipeline.zadd(RECORDS_INDEX, now + i, id);
+    }
+    await pipeline.exec();
+    await index.resync();
+    // Every one of them ends: their records written, their state announced, as workers do.
+    const ended = redis.pipeline();
+    for (const [i, id] of ids.entries()) {
+      ended.hset(RECORDS, id, JSON.stringify({ id, name: 'tasks.add', queue: 'celery', state: 'SUCCESS', argsrepr: `(${i}, ${i})`, kwargsrepr: '{}', priority: 0, eta: null, retries: 0, group: null, result: String(2 * i) }));
+    }
+    await ended.exec();
+    await redis.publish(RECORDS_CHANGED, ids.map((id) => announcement(id, 'SUCCESS', null)).join(','));
+    await until(() => heard.filter((t) => t.id.startsWith('many-') && t.state === 'SUCCESS').length === 2500);
+    const hmgets = async (): Promise<number> => Number(/cmdstat_hmget:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
+    let before = await hmgets();
+    const page = await index.list({ state: 'SUCCESS' }, 0, 10);
+    expect(page.total).toBeGreaterThanOrEqual(2500);
+    expect(page.tasks.map((t) => t.id)).toEqual(ids.slice(-10).reverse());
+    expect(page.tasks[0]).toMatchObject({ state: 'SUCCESS', result: '4998' }); // read, as shown
+    // The ten rows shown, in one read; not 2,500 records in three.
+    expect((await hmgets()) - before).toBe(1);
+    // Free text looks at what the records say: all of them are read first.
+    before = await hmgets();
+    expect((await index.list({ text: '(7, 7)' }, 0, 10)).tasks.map((t) => t.id)).toEqual(['many-7']);
+    expect((await hmgets()) - before).toBe(3);
+  });
 });
