@@ -160,7 +160,7 @@ export async function benchWorker(url: string, redis: Redis, hasPython: boolean)
     { metric: 'BullMQ 6 sandboxed -c 2 / in-process -c 64', celeriac: bullSandboxed.rate, celery: bullInProcess.rate, unit: 'tasks/s', goal: '(reference; 2nd column is in-process)' },
     { metric: 'latency delay->result p50, async / process', celeriac: p50, celery: pp50, unit: 'ms', goal: '<= 0.5 (2nd column: process pool)' },
     { metric: 'latency delay->result p99, async / process', celeriac: p99, celery: pp99, unit: 'ms', goal: '<= 4 (2nd column: process pool)' },
-    { metric: 'CPU per task, worker + children, process / async', celeriac: procDefault.cpuUs, celery: asyncRun.cpuUs, unit: 'µs', goal: '(2nd column: async)' },
+    { metric: 'CPU per task, worker + children + Redis, process / async', celeriac: procDefault.cpuUs, celery: asyncRun.cpuUs, unit: 'µs', goal: '(2nd column: async)' },
     { metric: 'Redis CPU per task, Celeriac process / BullMQ sandboxed', celeriac: procDefault.redisUs, celery: bullSandboxed.redisUs, unit: 'µs', goal: '(2nd column: BullMQ)' },
     { metric: 'Python Celery -c 2 prefork tasks/s', celeriac: procDefault.rate, celery: celery?.rate ?? null, unit: 'tasks/s', goal: '>= 10× Celery' },
     { metric: 'worker heap: idle / holding 100k scheduled ETA tasks', celeriac: heapBefore, celery: heapAfter, unit: 'MB', goal: 'no growth (they wait in Redis)' },

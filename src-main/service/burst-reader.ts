@@ -26,23 +26,24 @@ interface ReadHandle {
 export function readInBursts(sub: Redis, everyMs: number, afterBurst: () => void): () => void {
   let stopped = false;
   // ioredis replaces the socket on a reconnect: it is looked up each time.
-  const handleOf = (): Partial<ReadHandle> | null => {
+  // Without such a handle (another kind of stream) the socket just flows, as before.
+  const handleOf = (): ReadHandle | null => {
     const stream = sub.stream as unknown as { destroyed?: boolean; _handle?: Partial<ReadHandle> | null } | undefined;
     const handle = stream && !stream.destroyed ? stream._handle : null;
-    return handle && typeof handle.readStart === 'function' && typeof handle.readStop === 'function' ? handle : null;
+    return handle && typeof handle.readStart === 'function' && typeof handle.readStop === 'function' ? (handle as ReadHandle) : null;
   };
   const pause = (): void => {
     const handle = handleOf();
     if (handle?.reading) {
       handle.reading = false;
-      handle.readStop!();
+      handle.readStop();
     }
   };
   const resume = (): void => {
     const handle = handleOf();
     if (handle && !handle.reading) {
       handle.reading = true;
-      handle.readStart!();
+      handle.readStart();
     }
   };
   const timer = setInterval(() => {

@@ -9,8 +9,8 @@
  * worker that fails apart from it.
  *
  * Talks to LocalPool: receives `start` (the worker's options; its arguments are the task
- * modules, for `ps` and the spawner) and `stop`; answers `ready`,
- * `failed` (it could not start: the message says why) and `stopped`.
+ * modules, for `ps` and the spawner) and `stop` (after which it exits); answers `ready`, or
+ * `failed` with why it could not start.
  */
 import type { RedisOptions } from 'ioredis';
 import { onParentMessage, sendToParent } from '../core/worker/pool/parent-channel.js';
@@ -27,7 +27,7 @@ export interface HostedWorkerOptions {
 }
 
 export type HostedWorkerCommand = { type: 'start'; options: HostedWorkerOptions } | { type: 'stop' };
-export type HostedWorkerReply = { type: 'ready' } | { type: 'failed'; message: string } | { type: 'stopped' };
+export type HostedWorkerReply = { type: 'ready' } | { type: 'failed'; message: string };
 
 const send = (reply: HostedWorkerReply): void => sendToParent(reply);
 let worker: Worker | null = null;
@@ -37,9 +37,7 @@ let stopping: Promise<void> | null = null;
 function stopAndExit(): Promise<void> {
   stopping ??= (async () => {
     await worker?.stop().catch(() => undefined);
-    send({ type: 'stopped' });
-    // Let the reply leave before the channel closes.
-    setImmediate(() => process.exit(0));
+    process.exit(0);
   })();
   return stopping;
 }

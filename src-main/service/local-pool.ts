@@ -38,9 +38,8 @@ interface Hosted {
   handle: ChildHandle<HostedWorkerCommand, HostedWorkerReply>;
   concurrency: number;
   name: string;
-  /** Resolves when the process has ended (however). */
-  exited: Promise<void>;
-  stopped: boolean;
+  /** Resolves when the process has ended (however), with how. */
+  exited: Promise<string>;
 }
 
 /**
@@ -69,20 +68,13 @@ export class LocalPool {
     // The modules go in its arguments too: what `ps` shows, and how the spawner knows that
     // TypeScript modules need tsx in that process.
     const handle = this.spawner.spawn<HostedWorkerCommand, HostedWorkerReply>(hostedWorkerEntry(), paths);
-    let ended: (detail: string) => void = () => undefined;
-    const exited = new Promise<string>((resolve) => (ended = resolve));
-    handle.onExit((detail) => ended(detail));
-    const replies: Array<(reply: HostedWorkerReply) => void> = [];
-    handle.onMessage((reply) => replies.forEach((l) => l(reply)));
+    const exited = new Promise<string>((resolve) => handle.onExit(resolve));
     const ready = new Promise<void>((resolve, reject) => {
-      replies.push((reply) => {
-        if (reply.type === 'ready') resolve();
-        if (reply.type === 'failed') reject(new Error(`the hosted worker could not start: ${reply.message}`));
-      });
+      handle.onMessage((reply) => (reply.type === 'ready' ? resolve() : reject(new Error(`the hosted worker could not start: ${reply.message}`))));
       void exited.then((detail) => reject(new Error(`the hosted worker ${detail} before it was ready`)));
     });
     handle.send({ type: 'start', options: { module: paths, broker: this.app.brokerUrl, backend: this.app.backendUrl, redisOptions: this.app.redisOptions, concurrency, queues, name } });
-    const hosted: Hosted = { handle, concurrency, name, exited: exited.then(() => undefined), stopped: false };
+    const hosted: Hosted = { handle, concurrency, name, exited };
     try {
       await ready;
     } catch (err) {
@@ -102,8 +94,7 @@ export class LocalPool {
   async stop(): Promise<PoolStatus> {
     const hosted = this.hosted;
     this.hosted = null;
-    if (hosted && !hosted.stopped) {
-      hosted.stopped = true;
+    if (hosted) {
       hosted.handle.send({ type: 'stop' });
       // The worker's own grace period (30 s) and a little more; then it is killed.
       let timer: NodeJS.Timeout | undefined;

@@ -143,9 +143,10 @@ export class TaskIndex {
 
   /**
    * Applies one message of announcements (`id US state US group`, comma-separated) as it is
-   * read (in bursts: see readInBursts); the flush after the burst tells listeners. Those that say the new state (every Celeriac writer's)
-   * are applied as they are, and the record is read only when somebody lists or opens it:
-   * reading every record back as it changed cost a running batch a third of its speed.
+   * read (in bursts: see readInBursts); the flush after the burst tells listeners. Those that
+   * say the new state (every Celeriac writer's) are applied as they are, and the record is read
+   * only when somebody lists or opens it: reading every record back as it changed cost a
+   * running batch a third of its speed.
    */
   private apply(text: string): void {
     const now = Date.now();
@@ -205,7 +206,7 @@ export class TaskIndex {
   private async readInto(ids: string[]): Promise<ListedTask[]> {
     const scores = await this.redis.zmscore(RECORDS_INDEX, ...ids);
     const seen = new Map<string, number>();
-    // The index's score is when the task was first seen; an entry made from an announcement only guessed it.
+    // The records index's score is when the task was first seen (a record without one: now).
     ids.forEach((id, i) => seen.set(id, scores[i] !== null ? Number(scores[i]) : (this.byId.get(id)?.task.seen ?? Date.now())));
     const read = await this.read(ids, seen);
     for (const t of read) {

@@ -17,9 +17,9 @@ interface Subscription {
 
 /**
  * Waits for results through the result key's pub/sub channel, as Celery's AsyncResult.get()
- * does: subscribe, then read the key once, then only listen (and read it at once too). No polling loop, and no
- * update can fall between the read and the subscription. One subscriber connection serves
- * every waiter of an app.
+ * does: subscribe, then read the key once, then only listen (and read it at once too). No
+ * polling loop, and no update can fall between the read and the subscription. One subscriber
+ * connection serves every waiter of an app.
  */
 export class ResultWaiter {
   private subscriber: Redis | null = null;
