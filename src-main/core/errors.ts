@@ -40,8 +40,10 @@ export class NotSerializableError extends CeleriacError {
   readonly path: string;
 
   constructor(path: string, what: string) {
+    // A path thousands of levels deep says no more than its two ends.
+    const shown = path.length > 120 ? `${path.slice(0, 60)}…${path.slice(-40)}` : path;
     super(
-      `${path} is ${what}, which cannot be sent as JSON. Task arguments must be JSON values ` +
+      `${shown} is ${what}, which cannot be sent as JSON. Task arguments must be JSON values ` +
         '(null, booleans, finite numbers, strings, arrays and plain objects); convert it before calling delay().',
       'E_NOT_SERIALIZABLE',
     );
@@ -59,7 +61,11 @@ export type DecodeErrorReason =
   | 'protocol_v1_body'
   | 'invalid_body'
   | 'invalid_headers'
-  | 'invalid_properties';
+  | 'invalid_properties'
+  /** Arguments or headers nested deeper than MAX_NESTING (protocol/limits.ts). */
+  | 'too_deep'
+  /** A message larger than MAX_MESSAGE_BYTES. */
+  | 'too_large';
 
 export class MessageDecodeError extends CeleriacError {
   readonly reason: DecodeErrorReason;

@@ -136,6 +136,11 @@ export class QoS {
     }
   }
 
+  /** The `unacked` entry holding a delivery tag, or null. */
+  claimed(tag: string): Promise<string | null> {
+    return this.redis.hget(UNACKED, tag);
+  }
+
   /** Moves a claimed message to the dead-letter list with its reason. */
   async deadLetter(tag: string, entry: DeadLetter): Promise<boolean> {
     return (await callScript<number>(this.redis, 'deadLetter', [UNACKED, UNACKED_INDEX, DEAD_LETTERS], [tag, JSON.stringify(entry), this.deadLetterCap])) === 1;

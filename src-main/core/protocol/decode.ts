@@ -1,4 +1,5 @@
 import { MessageDecodeError, type DecodeErrorReason } from '../errors.js';
+import { jsonNestsDeeper, MAX_MESSAGE_BYTES, MAX_NESTING } from './limits.js';
 import { EMPTY_EMBED, KNOWN_HEADERS, KNOWN_PROPERTIES, type Embed, type TaskMessage } from './types.js';
 
 /** The outcome of decoding: never throws, so a consumer can dead-letter with the reason. */
@@ -22,7 +23,28 @@ export function decodeTaskMessage(raw: string | Buffer): DecodeResult {
   }
 }
 
+/**
+ * The task id of a message that did not decode (or of an `unacked` entry), if its envelope is
+ * JSON with a string `headers.id`; null otherwise. For telling the caller why it will not run.
+ */
+export function peekTaskId(raw: string): string | null {
+  if (raw.length > MAX_MESSAGE_BYTES) return null;
+  try {
+    let v: unknown = JSON.parse(raw);
+    if (Array.isArray(v)) v = v[0]; // an unacked entry: [envelope, exchange, routing_key]
+    const id = isObject(v) && isObject(v.headers) ? v.headers.id : undefined;
+    return typeof id === 'string' && id !== '' && id.length <= 256 ? id : null;
+  } catch {
+    return null;
+  }
+}
+
 function decodeOrFail(raw: string): TaskMessage {
+  if (raw.length > MAX_MESSAGE_BYTES) throw new Fail('too_large', '', `the message is ${raw.length} bytes; the limit is ${MAX_MESSAGE_BYTES}`);
+  // (+2: the envelope and its headers object; +1 below: the body's own list.)
+  // JSON.parse does not recurse, but everything after it (encoding the job for a pool child,
+  // storing the result, repr) does: what nests too deep stops here, with its reason.
+  if (jsonNestsDeeper(raw, MAX_NESTING + 2)) throw new Fail('too_deep', '', `the message nests deeper than ${MAX_NESTING} levels`);
   let env: unknown;
   try {
     env = JSON.parse(raw);
@@ -95,6 +117,7 @@ function decodeBody(body: unknown, encoding: unknown): { args: unknown[]; kwargs
   } else {
     throw new Fail('unsupported_body_encoding', 'properties.body_encoding', `is ${JSON.stringify(encoding)}; only "base64" is supported`);
   }
+  if (jsonNestsDeeper(text, MAX_NESTING + 1)) throw new Fail('too_deep', 'body', `args or kwargs nest deeper than ${MAX_NESTING} levels`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

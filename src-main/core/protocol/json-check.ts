@@ -1,4 +1,5 @@
 import { NotSerializableError } from '../errors.js';
+import { MAX_NESTING } from './limits.js';
 
 /**
  * Refuses, before anything is sent, values that JSON.stringify would drop or silently change
@@ -9,7 +10,13 @@ import { NotSerializableError } from '../errors.js';
 export function assertJsonSerializable(value: unknown, path: string): void {
   // Fast path for the usual arguments, a flat list of scalars: no cycle bookkeeping needed.
   if (Array.isArray(value) && value.every(isPlainScalar)) return;
-  check(value, path, new Set());
+  try {
+    check(value, path, new Set(), 0);
+  } catch (err) {
+    // A getter or toJSON deep inside can still overflow the stack: the same typed refusal.
+    if (err instanceof RangeError) throw new NotSerializableError(path, `too deeply nested to encode (${err.message})`);
+    throw err;
+  }
 }
 
 function isPlainScalar(v: unknown): boolean {
@@ -17,7 +24,7 @@ function isPlainScalar(v: unknown): boolean {
   return t === 'string' || t === 'boolean' || v === null || (t === 'number' && Number.isFinite(v));
 }
 
-function check(value: unknown, path: string, ancestors: Set<object>): void {
+function check(value: unknown, path: string, ancestors: Set<object>, depth: number): void {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -49,13 +56,15 @@ function check(value: unknown, path: string, ancestors: Set<object>): void {
   if (obj instanceof Map || obj instanceof Set) {
     throw new NotSerializableError(path, `a ${obj.constructor.name} (convert it to an array or object)`);
   }
+  // Past this, a Celery worker would dead-letter it (no Python client can even write it).
+  if (depth >= MAX_NESTING) throw new NotSerializableError(path, `nested deeper than ${MAX_NESTING} levels`);
   if (ancestors.has(obj)) throw new NotSerializableError(path, 'a reference to one of its own parents (a cycle)');
   ancestors.add(obj);
   if (Array.isArray(obj)) {
-    obj.forEach((item, i) => check(item, `${path}[${i}]`, ancestors));
+    for (let i = 0; i < obj.length; i++) check(obj[i], `${path}[${i}]`, ancestors, depth + 1);
   } else {
     for (const [k, v] of Object.entries(obj)) {
-      if (v !== undefined) check(v, `${path}.${k}`, ancestors);
+      if (v !== undefined) check(v, `${path}.${k}`, ancestors, depth + 1);
     }
   }
   ancestors.delete(obj);

@@ -6,7 +6,7 @@ import { FAILURE, PROGRESS, RETRY, REVOKED, STARTED, SUCCESS } from '../backend/
 import type { Publisher } from '../broker/publisher.js';
 import type { Claim, QoS } from '../broker/qos.js';
 import { queueOfListKey } from '../keys.js';
-import { decodeTaskMessage } from '../protocol/decode.js';
+import { decodeTaskMessage, peekTaskId } from '../protocol/decode.js';
 import { parseCeleryIso, toCeleryIso } from '../protocol/time.js';
 import type { TaskMessage } from '../protocol/types.js';
 import type { EventDispatcher } from '../events/dispatcher.js';
@@ -160,8 +160,10 @@ export class RequestHandler {
 
   async handle(claim: Claim): Promise<void> {
     if (claim.tag === '') {
+      // The claim script dead-lettered it: not an envelope, or a delivery tag already claimed.
       this.stats.deadLettered++;
-      this.log.error(`[Worker] a message on ${queueOfListKey(claim.list)} is not a kombu envelope; moved to the dead-letter list`);
+      this.log.error(`[Worker] a message on ${queueOfListKey(claim.list)} could not be claimed (not a kombu envelope, or its delivery tag is already claimed); moved to the dead-letter list`);
+      await this.failDuplicate(claim).catch(() => undefined);
       return;
     }
     this.held.add(claim.tag);
@@ -177,7 +179,10 @@ export class RequestHandler {
 
   private async process(claim: Claim): Promise<void> {
     const decoded = decodeTaskMessage(claim.raw);
-    if (!decoded.ok) return this.deadLetter(claim, decoded.error.reason, decoded.error.message);
+    if (!decoded.ok) {
+      await this.storeRejection(peekTaskId(claim.raw), 'DecodeError', 'kombu.exceptions', `the message was dead-lettered: ${decoded.error.message}`);
+      return this.deadLetter(claim, decoded.error.reason, decoded.error.message);
+    }
     const msg = decoded.message;
     const info = this.tasks.get(msg.task);
     if (!info) {
@@ -253,6 +258,10 @@ export class RequestHandler {
     }
     const label = (): string => `${msg.task}[${msg.id}]`;
     switch (outcome.kind) {
+      case 'rejected':
+        this.stats.failed++;
+        await this.storeRejection(msg.id, 'EncodeError', 'kombu.exceptions', `the message was dead-lettered: ${outcome.reason}`);
+        return this.deadLetter(claim, 'not_sendable_to_pool', outcome.reason);
       case 'success':
         this.stats.succeeded++;
         if (this.events.taskEvents) this.events.sendTaskEvent('task-succeeded', msg.id, { result: pyRepr(outcome.value), runtime: outcome.runtime });
@@ -291,10 +300,10 @@ export class RequestHandler {
     claim: Claim, msg: TaskMessage, info: TaskInfo, meta: ResultMeta, run: (RunTimes & { outcome: Outcome }) | null, force = false,
   ): Promise<void> {
     const ignore = !force && (info.ignoreResult || msg.ignoreResult);
-    const json = ignore ? '' : JSON.stringify(meta);
+    const json = ignore ? '' : metaJson(meta);
     const finished = Date.now();
     const failed = meta.status === FAILURE || meta.status === REVOKED;
-    const error = run && run.outcome.kind !== 'success' ? { type: run.outcome.error.excType, message: String(run.outcome.error.excMessage[0] ?? '') } : undefined;
+    const error = run && run.outcome.kind !== 'success' && run.outcome.kind !== 'rejected' ? { type: run.outcome.error.excType, message: String(run.outcome.error.excMessage[0] ?? '') } : undefined;
     // Filled in place, not spread: this runs once per task. encodeRecord skips what is unset.
     const record = sentRecord(msg);
     record.state = meta.status;
@@ -321,6 +330,29 @@ export class RequestHandler {
     }
     if (!ignore) await this.backend.store(meta);
     await this.qos.finish(claim.tag, msg.id, '', this.backend.resultExpires, record, attemptJson);
+  }
+
+  /**
+   * Stores the FAILURE of a message that will not run, so that whoever waits on its result
+   * learns why instead of waiting for ever. Nothing is stored when its id cannot be read.
+   */
+  private async storeRejection(taskId: string | null, excType: string, excModule: string, why: string): Promise<void> {
+    if (!taskId) return;
+    await this.backend.store(buildMeta(taskId, FAILURE, { exc_type: excType, exc_message: [why], exc_module: excModule }, { traceback: `${excType}: ${why}` }));
+  }
+
+  /**
+   * A message dead-lettered for a delivery tag already claimed by another: when that other one
+   * is another task, this task will never run, so its caller is told. (The same task claimed
+   * twice, e.g. restored while it ran, is left to the copy that runs.)
+   */
+  private async failDuplicate(claim: Claim): Promise<void> {
+    const decoded = decodeTaskMessage(claim.raw);
+    if (!decoded.ok) return;
+    const holder = await this.qos.claimed(decoded.message.deliveryTag);
+    if (holder === null || peekTaskId(holder) === decoded.message.id) return;
+    const why = `the message was dead-lettered: its delivery tag ${decoded.message.deliveryTag} is already claimed by another message`;
+    await this.storeRejection(decoded.message.id, 'DuplicateDeliveryTag', 'celeriac', why);
   }
 
   private async deadLetter(claim: Claim, reason: string, detail: string): Promise<void> {
@@ -378,6 +410,20 @@ export class RequestHandler {
   }
 }
 
+
+/**
+ * The stored form of a meta. Arguments nested too deep to encode (a bug elsewhere, since
+ * the decoder refuses them) must not make the result unstorable, or the claim comes back
+ * and fails the same way for ever: a FAILURE saying so is stored instead.
+ */
+function metaJson(meta: ResultMeta): string {
+  try {
+    return JSON.stringify(meta);
+  } catch (err) {
+    const why = `the result could not be stored: ${(err as Error).message}`;
+    return JSON.stringify(buildMeta(meta.task_id, FAILURE, { exc_type: 'EncodeError', exc_message: [why], exc_module: 'kombu.exceptions' }, { traceback: `EncodeError: ${why}`, name: meta.name, worker: meta.worker, queue: meta.queue, retries: meta.retries }));
+  }
+}
 
 /** Python's repr of an exception, as Celery's events carry it: `ValueError('boom')`. */
 function excRepr(e: SerializedError): string {

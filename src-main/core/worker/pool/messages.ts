@@ -42,7 +42,12 @@ export type Outcome =
    * The child died under the task; the worker fails or redelivers it. `innocent`: the child was
    * killed for another task's time limit, so this one is always redelivered.
    */
-  | { kind: 'lost'; error: SerializedError; runtime: number; innocent?: boolean };
+  | { kind: 'lost'; error: SerializedError; runtime: number; innocent?: boolean }
+  /**
+   * The job could not be handed to a child (its arguments do not survive the IPC encoding): it
+   * never ran, and running it again would fail the same way. The worker dead-letters it.
+   */
+  | { kind: 'rejected'; reason: string; runtime: 0 };
 
 /**
  * Jobs and outcomes travel in batches, one IPC message per event-loop turn: one message per

@@ -182,14 +182,32 @@ export class ProcessPool implements TaskPool {
       if (expected === Infinity) child.unknown++;
       else child.expectedWork += expected;
       this.startNext(child);
-      if (child.outbox.length === 0) {
-        setImmediate(() => {
-          const jobs = child.outbox;
-          child.outbox = [];
-          child.handle.send({ type: 'run', jobs });
-        });
-      }
+      if (child.outbox.length === 0) setImmediate(() => this.flushOutbox(child));
       child.outbox.push(job);
+    }
+  }
+
+  /**
+   * Sends a child the jobs dispatched to it this turn. A job the channel cannot encode (a
+   * value that overflows the encoder's stack, say) must not end the worker, nor come back to
+   * end the next one: the batch is sent again job by job, and each job that still cannot go is
+   * rejected, to be dead-lettered with the reason.
+   */
+  private flushOutbox(child: Child): void {
+    const jobs = child.outbox;
+    child.outbox = [];
+    try {
+      child.handle.send({ type: 'run', jobs });
+      return;
+    } catch {
+      // one of them; find which below
+    }
+    for (const job of jobs) {
+      try {
+        child.handle.send({ type: 'run', jobs: [job] });
+      } catch (err) {
+        this.finish(child, job.taskId, { kind: 'rejected', reason: `the job could not be sent to a pool child: ${(err as Error).message}`, runtime: 0 });
+      }
     }
   }
 
@@ -255,7 +273,7 @@ export class ProcessPool implements TaskPool {
     if (running.started !== null) child.executing--;
     if (running.expected === Infinity) child.unknown--;
     else child.expectedWork = Math.max(0, child.expectedWork - running.expected);
-    if (outcome.kind !== 'lost') this.runtimes.learn(running.job.name, outcome.runtime);
+    if (outcome.kind !== 'lost' && outcome.kind !== 'rejected') this.runtimes.learn(running.job.name, outcome.runtime);
     child.done++;
     running.resolve(outcome);
     if (!child.killed) this.startNext(child);
