@@ -26,6 +26,7 @@ interface ServeFlags {
   host: string;
   port: number;
   token: boolean;
+  readOnly?: boolean;
 }
 
 /** `celeriac serve`: the control room in a browser, over the same contract as the desktop app. */
@@ -41,7 +42,8 @@ export function registerServe(program: Command): void {
     .option('--data-dir <dir>', 'where connection profiles and the Local Redis data are kept', defaultDataDir())
     .option('--host <host>', 'address to listen on; anything but loopback exposes the control room', '127.0.0.1')
     .option('--port <n>', 'port to listen on', numberIn(0, 65535, true), 5555)
-    .option('--no-token', 'accept connections without the token (only behind your own authentication)')
+    .option('--no-token', 'accept connections without the token (only behind your own authentication); the Host header must then be a loopback name or --host')
+    .option('--read-only', 'refuse every action that changes anything (send, retry, revoke, purge, pool, connections): a screen to watch')
     .action(async (flags: ServeFlags) => {
       // --broker (or the environment) names a Redis; else the private Local one is the default.
       const given = flags.local ? undefined : flags.broker || process.env.CELERIAC_BROKER_URL || process.env.CELERY_BROKER_URL;
@@ -62,7 +64,7 @@ export function registerServe(program: Command): void {
       // Files dropped in the browser are uploaded next to the data, where the hosted pool reads them.
       const uploadDir = join(flags.dataDir, 'uploads');
       await pruneUploads(uploadDir);
-      const server = await startServer({ service: room, host: flags.host, port: flags.port, token: flags.token ? undefined : null, staticDir, uploadDir });
+      const server = await startServer({ service: room, host: flags.host, port: flags.port, token: flags.token ? undefined : null, staticDir, uploadDir, readOnly: flags.readOnly });
       process.stdout.write(`Celeriac control room: ${server.url}\n`);
       await new Promise<void>((resolve) => {
         const stop = (): void => resolve();

@@ -3,8 +3,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { isMethod, isReadMethod, type ContractError } from '../service/contract.js';
 import type { ContractHandler } from '../service/handler.js';
-import { requestSchema, subscribeSchema, type EventMessage, type Reply } from './protocol.js';
+import { MAX_FRAME_BYTES, MAX_REQUEST_BYTES, requestSchema, subscribeSchema, type EventMessage, type Reply } from './protocol.js';
 import { handleUpload } from './uploads.js';
 
 export interface ServerOptions {
@@ -20,6 +21,8 @@ export interface ServerOptions {
   staticDir?: string;
   /** Where files dropped in the browser are uploaded (staging folders); absent: no uploads. */
   uploadDir?: string;
+  /** Refuse every method that changes anything, and uploads (Flower's `read_only`). */
+  readOnly?: boolean;
 }
 
 export interface RunningServer {
@@ -42,25 +45,39 @@ const TYPES: Record<string, string> = {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   const token = options.token === undefined ? randomBytes(24).toString('hex') : options.token;
+  const service = options.readOnly ? readOnly(options.service) : options.service;
+  // Without a token, a page on any site could reach us through a DNS name it points at
+  // 127.0.0.1 (DNS rebinding): only requests that name this host by a loopback name, or by the
+  // address we were told to listen on, are served.
+  const hostAllowed = (req: IncomingMessage): boolean => token !== null || allowedHost(req.headers.host, host);
   const http = createServer((req, res) => {
+    if (!hostAllowed(req)) return void reply(res, 421, `this control room answers to localhost, 127.0.0.1 or [::1] only (Host: ${String(req.headers.host ?? '')}); start it with --host <name> to allow another`);
     if (req.method === 'POST' && req.url?.startsWith('/upload?')) {
       // Same rules as the WebSocket: the token (in a header, not the URL) and this origin only.
       const origin = req.headers.origin;
       if (origin && originHost(origin) !== req.headers.host) return void res.writeHead(403).end();
       if (token !== null && !sameSecret(String(req.headers['x-celeriac-token'] ?? ''), token)) return void res.writeHead(401).end();
       if (!options.uploadDir) return void res.writeHead(404).end();
-      void handleUpload(req, res, options.uploadDir).catch(() => res.headersSent || res.writeHead(500).end());
+      if (options.readOnly) return void reply(res, 403, 'this control room is read-only: uploads are refused');
+      void handleUpload(req, res, options.uploadDir).catch((err: unknown) => {
+        if (!res.headersSent) reply(res, 500, `upload failed: ${(err as Error).message}`);
+        else res.destroy();
+      });
       return;
     }
     serveStatic(req, res, options.staticDir);
   });
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+  // A socket error (a client reset mid-request) is that client's problem, not the server's.
+  http.on('clientError', (_err, socket) => socket.destroy());
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  wss.on('error', () => undefined);
 
   http.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const refuse = (status: string): void => {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
     };
+    if (!hostAllowed(req)) return refuse('421 Misdirected Request');
     if (url.pathname !== '/ws') return refuse('404 Not Found');
     if (token !== null && !sameSecret(url.searchParams.get('token') ?? '', token)) return refuse('401 Unauthorized');
     // A web page elsewhere must not drive the control room through the user's browser.
@@ -72,14 +89,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // The events each client asked for; a client that never said gets all of them.
   const wanted = new WeakMap<WebSocket, Set<string>>();
   wss.on('connection', (ws: WebSocket) => {
-    ws.on('message', (data) => {
+    // A frame over maxPayload, a text frame that is not UTF-8, an unmasked frame: ws closes
+    // that connection with the matching code (1009, 1007, 1002) and reports it here. Without a
+    // listener the report would be an uncaught error that ends the server.
+    ws.on('error', () => undefined);
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return void send(ws, badRequest(null, 'E_BAD_INPUT', 'requests are JSON text frames, not binary ones'));
+      const bytes = (data as Buffer).length;
+      if (bytes > MAX_REQUEST_BYTES) return void send(ws, badRequest(null, 'E_TOO_LARGE', `a request is at most ${MAX_REQUEST_BYTES} bytes; this one is ${bytes}`));
       const text = data.toString();
       const subscription = text.startsWith('{"subscribe"') ? subscribeSchema.safeParse(safeJson(text)) : null;
       if (subscription?.success) wanted.set(ws, new Set(subscription.data.subscribe));
-      else void answer(ws, options.service, text);
+      else void answer(ws, service, text);
     });
   });
-  const unsubscribe = options.service.onEvent((event, data) => {
+  const unsubscribe = service.onEvent((event, data) => {
     let text: string | null = null; // serialised once, and only if someone wants it
     for (const client of wss.clients) {
       if (client.readyState !== client.OPEN || wanted.get(client)?.has(event) === false) continue;
@@ -108,21 +132,68 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
 /** One request in, one reply out; anything malformed gets a typed error, never a crash. */
 async function answer(ws: WebSocket, service: ContractHandler, text: string): Promise<void> {
+  const request = requestSchema.safeParse(safeJson(text));
+  if (!request.success) return send(ws, badRequest(null, 'E_BAD_INPUT', 'a request is {"id", "method", "input"} as JSON'));
+  const { id } = request.data;
   let reply: Reply;
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  const request = requestSchema.safeParse(parsed);
-  if (!request.success) {
-    reply = { id: null, ok: false, error: { code: 'E_BAD_INPUT', message: 'a request is {"id", "method", "input"} as JSON' } };
-  } else {
     const result = await service.call(request.data.method, request.data.input);
-    reply = result.ok ? { id: request.data.id, ok: true, value: result.value } : { id: request.data.id, ok: false, error: result.error };
+    reply = result.ok ? { id, ok: true, value: result.value } : { id, ok: false, error: result.error };
+  } catch (err) {
+    // The handlers turn their failures into typed errors; this is the net under them.
+    reply = badRequest(id, 'E_INTERNAL', `the control room failed on ${request.data.method}: ${(err as Error)?.message ?? String(err)}`);
   }
-  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply));
+  send(ws, reply);
+}
+
+function badRequest(id: Reply['id'], code: ContractError['code'], message: string): Reply {
+  return { id, ok: false, error: { code, message } };
+}
+
+function send(ws: WebSocket, reply: Reply): void {
+  if (ws.readyState !== ws.OPEN) return;
+  let text: string;
+  try {
+    text = JSON.stringify(reply);
+  } catch (err) {
+    text = JSON.stringify(badRequest(reply.id, 'E_INTERNAL', `the reply could not be encoded: ${(err as Error).message}`));
+  }
+  ws.send(text);
+}
+
+/** A handler that refuses every method that changes anything (`serve --read-only`). */
+function readOnly(inner: ContractHandler): ContractHandler {
+  return {
+    onEvent: (listener) => inner.onEvent(listener),
+    async call(method, input) {
+      if (isMethod(method) && !isReadMethod(method)) {
+        return { ok: false, error: { code: 'E_FORBIDDEN', message: `this control room is read-only (serve --read-only): ${method} is refused` } };
+      }
+      const result = await inner.call(method, input);
+      // The page hides the controls it would be refused.
+      if (method === 'connection:status' && result.ok) return { ok: true, value: { ...(result.value as object), readOnly: true } } as typeof result;
+      return result;
+    },
+  };
+}
+
+/** Loopback names, and the address the server was told to listen on (unless it is a wildcard). */
+function allowedHost(hostHeader: string | undefined, listening: string): boolean {
+  if (!hostHeader) return false;
+  let name: string;
+  try {
+    name = new URL(`http://${hostHeader}`).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  if (name === 'localhost' || name.endsWith('.localhost') || name === '[::1]' || /^127(\.\d{1,3}){3}$/.test(name)) return true;
+  const own = listening.includes(':') ? `[${listening.toLowerCase()}]` : listening.toLowerCase();
+  return own !== '0.0.0.0' && own !== '[::]' && name === own;
+}
+
+function reply(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify({ error: message }));
 }
 
 function safeJson(text: string): unknown {
@@ -156,8 +227,15 @@ function serveStatic(req: IncomingMessage, res: ServerResponse, dir: string | un
     res.end('Celeriac is serving its contract on /ws; the web UI is not built yet (npm run build:renderer).\n');
     return;
   }
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return reply(res, 400, 'the path has a malformed %-escape');
+  }
+  if (decoded.includes('\0')) return reply(res, 400, 'the path has a NUL byte');
   // normalize() and the prefix check keep requests inside the folder.
-  const file = normalize(join(dir, path === '/' ? 'index.html' : decodeURIComponent(path)));
+  const file = normalize(join(dir, path === '/' ? 'index.html' : decoded));
   const target = file.startsWith(normalize(dir)) && existsSync(file) && statSync(file).isFile() ? file : join(dir, 'index.html');
   res.writeHead(200, { 'Content-Type': TYPES[extname(target)] ?? 'application/octet-stream' });
   res.end(readFileSync(target));

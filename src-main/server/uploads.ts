@@ -11,6 +11,9 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 
+/** A staged file's whole path, at most (Linux's PATH_MAX, less room for the pool to add to it). */
+export const MAX_PATH_BYTES = 3800;
+
 /** Largest file accepted. */
 export const MAX_UPLOAD_BYTES = 2 * 1024 ** 3;
 
@@ -24,7 +27,8 @@ export function safeRelativePath(path: string): string[] | null {
   const parts = path.split('/');
   if (parts.length === 0 || parts.length > 32) return null;
   for (const p of parts) {
-    if (p === '' || p === '.' || p === '..' || p.length > 255 || /[\\\0:]/.test(p)) return null;
+    // No control characters (a newline in a name breaks every log line and list that shows it).
+    if (p === '' || p === '.' || p === '..' || p.length > 255 || /[\\:\x00-\x1f\x7f]/.test(p)) return null;
   }
   return parts;
 }
@@ -38,7 +42,13 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, up
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_UPLOAD_BYTES) return reply(res, 413, { error: `files over ${MAX_UPLOAD_BYTES} bytes are not accepted` });
   const target = join(uploadDir, staging, ...parts);
-  await mkdir(dirname(target), { recursive: true });
+  if (Buffer.byteLength(target) > MAX_PATH_BYTES) return reply(res, 400, { error: `path is too long: the staged file's path would pass ${MAX_PATH_BYTES} bytes` });
+  try {
+    await mkdir(dirname(target), { recursive: true });
+  } catch (err) {
+    // A folder where a file of the same name was uploaded already, or the other way round.
+    return reply(res, 409, { error: `path collides with another upload of this drop (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
+  }
   let size = 0;
   const limit = new Transform({
     transform(chunk: Buffer, _enc, callback) {
@@ -49,7 +59,9 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, up
   try {
     await pipeline(req, limit, createWriteStream(target));
   } catch (err) {
-    await rm(target, { force: true });
+    await rm(target, { force: true }).catch(() => undefined);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST') return reply(res, 409, { error: `path collides with another upload of this drop (${code})` });
     return reply(res, size > MAX_UPLOAD_BYTES ? 413 : 400, { error: `upload failed: ${(err as Error).message}` });
   }
   reply(res, 200, { path: target, bytes: size });

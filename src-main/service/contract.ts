@@ -244,6 +244,22 @@ export function isRoomMethod(method: Method): method is RoomMethod {
   return (ROOM_METHODS as readonly string[]).includes(method);
 }
 
+/**
+ * The methods that change nothing, anywhere: what a read-only control room (`serve
+ * --read-only`) still answers. Every method not listed is refused there.
+ */
+export const READ_METHODS = [
+  'connection:status', 'connections:list', 'settings:get', 'queues:list', 'queues:browse', 'tasks:list', 'tasks:get',
+  'tasks:declared', 'pool:status', 'workers:list', 'batches:preview', 'batches:list', 'batches:get',
+] as const satisfies readonly Method[];
+
+export function isReadMethod(method: Method): boolean {
+  return (READ_METHODS as readonly string[]).includes(method);
+}
+
+/** How deep a call's input may nest: more than any form or batch needs, far less than a parser's stack. */
+export const MAX_INPUT_NESTING = 64;
+
 /** What the back end pushes to the renderer. */
 export interface ContractEvents {
   /** Tasks whose state changed (the task list's live updates). */
@@ -259,7 +275,12 @@ export type EventName = keyof ContractEvents;
 
 /** The typed error every transport returns for a call it cannot serve. */
 export interface ContractError {
-  code: 'E_UNKNOWN_METHOD' | 'E_BAD_INPUT' | 'E_FAILED' | 'E_NOT_CONNECTED' | 'E_FORBIDDEN';
+  /**
+   * E_TOO_LARGE: the request passed the transport's size limit. E_UNREACHABLE: Redis is
+   * down right now (the call was not queued: try again once it is back). E_INTERNAL: a bug
+   * here, not the caller's fault.
+   */
+  code: 'E_UNKNOWN_METHOD' | 'E_BAD_INPUT' | 'E_FAILED' | 'E_NOT_CONNECTED' | 'E_FORBIDDEN' | 'E_TOO_LARGE' | 'E_UNREACHABLE' | 'E_INTERNAL';
   message: string;
   /** For E_BAD_INPUT: where the input is wrong. */
   issues?: Array<{ path: string; message: string }>;

@@ -35,6 +35,8 @@ export interface ConnectionStatus {
   installHint?: string;
   /** Whether saved secrets are sealed by the OS keychain (desktop) or only by file mode (headless). */
   secretStorage: 'keychain' | 'file-0600';
+  /** Set by `serve --read-only`: every method that changes anything is refused. */
+  readOnly?: boolean;
 }
 
 export interface ControlRoomOptions {

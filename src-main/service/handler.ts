@@ -2,7 +2,8 @@
  * What a transport (the headless WebSocket server, Electron's IPC) serves: calls checked
  * against the contract, and the events the back end pushes.
  */
-import { contract, isMethod, type ContractError, type ContractEvents, type EventName, type Method, type Output } from './contract.js';
+import { valueNestsDeeper } from '../core/protocol/limits.js';
+import { contract, isMethod, MAX_INPUT_NESTING, type ContractError, type ContractEvents, type EventName, type Method, type Output } from './contract.js';
 
 /** A call's outcome, as both transports send it back. */
 export type CallResult<M extends Method> = { ok: true; value: Output<M> } | { ok: false; error: ContractError };
@@ -33,8 +34,17 @@ export interface ContractHandler {
  * defaults applied). Every transport's calls pass through here before anything runs.
  */
 export function parseCall(method: unknown, input: unknown): { ok: true; method: Method; input: Record<string, unknown> } | { ok: false; error: ContractError } {
-  if (!isMethod(method)) return { ok: false, error: { code: 'E_UNKNOWN_METHOD', message: `no method ${JSON.stringify(method)}` } };
-  const parsed = contract[method].input.safeParse(input ?? {});
+  if (!isMethod(method)) return { ok: false, error: { code: 'E_UNKNOWN_METHOD', message: `no method ${JSON.stringify(String(method).slice(0, 64))}` } };
+  // zod's schemas (z.json() among them) recurse: what nests past this is refused before them.
+  if (valueNestsDeeper(input, MAX_INPUT_NESTING)) {
+    return { ok: false, error: { code: 'E_BAD_INPUT', message: `bad input for ${method}: it nests deeper than ${MAX_INPUT_NESTING} levels` } };
+  }
+  let parsed: ReturnType<(typeof contract)[Method]['input']['safeParse']>;
+  try {
+    parsed = contract[method].input.safeParse(input ?? {});
+  } catch (err) {
+    return { ok: false, error: { code: 'E_BAD_INPUT', message: `bad input for ${method}: ${(err as Error).message}` } };
+  }
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
     return { ok: false, error: { code: 'E_BAD_INPUT', message: `bad input for ${method}: ${issues.map((i) => `${i.path || '(input)'}: ${i.message}`).join('; ')}`, issues } };

@@ -15,6 +15,9 @@ export class CallError extends Error {
 
 type Listener = (data: unknown) => void;
 
+/** The server's MAX_REQUEST_BYTES (src-main/server/protocol.ts); the renderer imports no values from the back end. */
+const MAX_REQUEST_CHARS = 32 * 1024 * 1024;
+
 interface Bridge {
   call(method: string, input: unknown): Promise<{ ok: boolean; value?: unknown; error?: ContractError }>;
   on(event: string, fn: Listener): () => void;
@@ -73,9 +76,14 @@ class SocketBridge implements Bridge {
   async call(method: string, input: unknown): Promise<{ ok: boolean; value?: unknown; error?: ContractError }> {
     const ws = await this.connect();
     const id = this.nextId++;
+    const text = JSON.stringify({ id, method, input });
+    // Refused here rather than by the server, which closes the socket on a frame this large.
+    if (text.length > MAX_REQUEST_CHARS) {
+      return { ok: false, error: { code: 'E_TOO_LARGE', message: `this request is ${(text.length / 1048576).toFixed(1)} MB; the control room takes 32 MB at most in one call (send fewer items at a time)` } };
+    }
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
-      ws.send(JSON.stringify({ id, method, input }));
+      ws.send(text);
     });
   }
 

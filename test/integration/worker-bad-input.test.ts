@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../src-main/core/app.js';
 import { NotSerializableError } from '../../src-main/core/errors.js';
-import { forkSpawner, type Spawner } from '../../src-main/core/worker/pool/spawner.js';
+import { forkSpawner, type ChildHandle, type Spawner } from '../../src-main/core/worker/pool/spawner.js';
 import { ProcessPool } from '../../src-main/core/worker/pool/process-pool.js';
 import { useRedisSuite } from '../helpers/suite.js';
 import { until } from '../helpers/until.js';
@@ -105,17 +105,16 @@ describe('a job the pool cannot hand to a child', () => {
   it('is rejected with its reason; the pool and the other jobs of its batch go on', async () => {
     // A channel that cannot encode one job, as Node's IPC cannot encode what overflows its stack.
     const spawner: Spawner = {
-      spawn(entry, args) {
-        const handle = forkSpawner.spawn(entry, args);
+      spawn<Out, In>(entry: string, args: string[]): ChildHandle<Out, In> {
+        const handle = forkSpawner.spawn<Out, In>(entry, args);
         return {
-          ...handle,
           get pid() {
             return handle.pid;
           },
-          onMessage: (l) => handle.onMessage(l),
-          onExit: (l) => handle.onExit(l),
+          onMessage: (l: (message: In) => void) => handle.onMessage(l),
+          onExit: (l: (detail: string) => void) => handle.onExit(l),
           kill: () => handle.kill(),
-          send(message) {
+          send(message: Out) {
             const m = message as { type: string; jobs?: Array<{ taskId: string }> };
             if (m.type === 'run' && m.jobs?.some((j) => j.taskId === 'poison')) throw new RangeError('Maximum call stack size exceeded');
             handle.send(message);
