@@ -160,6 +160,8 @@ export class Worker extends EventEmitter {
     for (const t of this.timers) clearInterval(t);
     if (this.promoteTimer) clearTimeout(this.promoteTimer);
     this.control?.stop();
+    // A child that dies now (the group's Ctrl-C reached it, say) is not replaced.
+    this.pool?.drain();
     await this.consumer?.stop();
     if (!immediate && this.inflight.size > 0) {
       this.log.info(`[Worker] waiting up to ${this.options.shutdownGrace}s for ${this.inflight.size} task(s) to finish`);

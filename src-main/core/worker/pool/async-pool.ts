@@ -72,6 +72,10 @@ export class AsyncPool implements TaskPool {
     if (i >= 0) this.waiting.splice(i, 1)[0]!.start(reason);
   }
 
+  drain(): void {
+    // nothing to replace: jobs run in this process
+  }
+
   async stop(): Promise<void> {
     this.running.clear();
   }

@@ -83,7 +83,17 @@ function watchParent(): void {
   new Thread(code, { eval: true, workerData: { ppid: process.ppid, pid: process.pid } }).unref();
 }
 
+/**
+ * Ctrl-C in a terminal and systemd's default KillMode signal the whole process group: the
+ * worker's warm shutdown must decide what happens to the running task, not the signal. So a
+ * child ignores them; the parent's 'shutdown' message (or its death) ends it.
+ */
+function ignoreGroupSignals(): void {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => undefined);
+}
+
 async function main(): Promise<void> {
+  ignoreGroupSignals();
   const modulePaths = process.argv.slice(3);
   if (modulePaths.length === 0) throw new Error('usage: child <concurrency> <task module>...');
   const tasks = await loadTasks(modulePaths);

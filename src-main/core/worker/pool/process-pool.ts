@@ -85,6 +85,8 @@ export class ProcessPool implements TaskPool {
   readonly kind = 'process';
   readonly capacity: number;
   private readonly children = new Set<Child>();
+  /** Children started and not ready yet: stop() must end these too, or one keeps the worker alive. */
+  private readonly starting = new Set<ChildHandle>();
   private readonly waiting: Array<{ job: Job; onProgress: Running['onProgress']; resolve: Running['resolve'] }> = [];
   private readonly spawner: Spawner;
   private readonly perChild: number;
@@ -117,14 +119,20 @@ export class ProcessPool implements TaskPool {
     for (const child of this.children) if (child.running.has(taskId)) child.handle.send({ type: 'abort', taskId, reason });
   }
 
+  drain(): void {
+    this.stopping = true;
+  }
+
   async stop(force = false): Promise<void> {
     this.stopping = true;
-    const exits = [...this.children].map((c) => new Promise<void>((r) => c.handle.onExit(() => r())));
+    const handles = [...[...this.children].map((c) => c.handle), ...this.starting];
+    const exits = handles.map((h) => new Promise<void>((r) => h.onExit(() => r())));
+    for (const handle of this.starting) handle.kill(); // it runs nothing yet
     for (const child of this.children) {
       if (force) child.handle.kill();
       else child.handle.send({ type: 'shutdown' });
     }
-    const timer = setTimeout(() => this.children.forEach((c) => c.handle.kill()), force ? 0 : 5000);
+    const timer = setTimeout(() => handles.forEach((h) => h.kill()), force ? 0 : 5000);
     await Promise.all(exits);
     clearTimeout(timer);
   }
@@ -143,10 +151,16 @@ export class ProcessPool implements TaskPool {
   private spawn(): Promise<TaskInfo[]> {
     const handle = this.spawner.spawn(childEntry(), [String(this.childConcurrency), ...this.modulePaths]);
     const child: Child = { handle, outbox: [], executing: 0, expectedWork: 0, unknown: 0, ready: false, running: new Map(), done: 0, retiring: false, killed: false };
+    this.starting.add(handle);
     return new Promise((resolve, reject) => {
       handle.onMessage((message) => {
         switch (message.type) {
           case 'ready':
+            this.starting.delete(handle);
+            if (this.stopping) {
+              handle.kill();
+              return reject(new Error('the pool stopped while this child started'));
+            }
             child.ready = true;
             this.children.add(child);
             resolve(message.tasks);
@@ -165,6 +179,7 @@ export class ProcessPool implements TaskPool {
         }
       });
       handle.onExit((detail) => {
+        this.starting.delete(handle);
         if (!child.ready) reject(new Error(`a pool child exited before it was ready (${detail})`));
         this.lost(child, detail);
       });

@@ -11,6 +11,8 @@ export interface TaskPool {
   run(job: Job, onProgress: (meta: Record<string, unknown>) => void): Promise<Outcome>;
   /** Aborts a running job's signal (revoke). */
   abort(taskId: string, reason: SerializedError): void;
+  /** The worker is stopping: replace no child that ends from now on (running jobs go on). */
+  drain(): void;
   /** Stops the pool; `force` kills what still runs. */
   stop(force?: boolean): Promise<void>;
 }
