@@ -1,8 +1,9 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { socket } from './api/client.js';
 import { useConnection } from './api/use-connection.js';
 import { Connections } from './views/Connections/Connections.js';
 import { NoRedis } from './views/Connections/NoRedis.js';
+import { ServerBanner, StatusBanner } from './views/Connections/StatusBanner.js';
 import { isTable, readChosen, readDrop, readRows, type DroppedEntry } from './api/drop.js';
 import { BatchDialog, type PendingDrop } from './views/Batches/BatchDialog.js';
 import { BatchDetail } from './views/Batches/BatchDetail.js';
@@ -25,10 +26,20 @@ function readRoute(): { view: View; task: string | null } {
   return { view: (VIEWS.some(([v]) => v === view) ? view : 'queues') as View, task: task ? decodeURIComponent(task) : null };
 }
 
+/** Counts the times `on` became true. */
+function useEpoch(on: boolean): number {
+  const count = useRef(0);
+  const was = useRef(on);
+  if (on && !was.current) count.current++;
+  was.current = on;
+  return count.current;
+}
+
 export function App() {
   const [route, setRoute] = useState(readRoute);
   // In Electron the preload bridge is always there; in a browser the WebSocket comes and goes.
   const [connected, setConnected] = useState(() => Boolean(window.celeriac) || socket.connected);
+  const [serverProblem, setServerProblem] = useState(socket.problem);
   const [theme, setTheme] = useState(() => localStorage.getItem('theme') ?? 'auto');
   const { status, error: backendError } = useConnection();
   useBatchNotices();
@@ -51,7 +62,10 @@ export function App() {
   useEffect(() => {
     const onHash = (): void => setRoute(readRoute());
     window.addEventListener('hashchange', onHash);
-    const onStatus = (): void => setConnected(Boolean(window.celeriac) || socket.connected);
+    const onStatus = (): void => {
+      setConnected(Boolean(window.celeriac) || socket.connected);
+      setServerProblem(window.celeriac ? null : socket.problem);
+    };
     socket.status.addEventListener('change', onStatus);
     return () => {
       window.removeEventListener('hashchange', onHash);
@@ -62,6 +76,11 @@ export function App() {
     document.documentElement.dataset.theme = theme;
     localStorage.setItem('theme', theme);
   }, [theme]);
+
+  // While Redis is unreachable the views stay, showing their last data (marked stale); each
+  // return to connected remounts them, so they all read afresh.
+  const live = status?.state === 'connected' || status?.state === 'reconnecting';
+  const epoch = useEpoch(status?.state === 'connected');
 
   const go = (hash: string): void => {
     location.hash = hash;
@@ -79,19 +98,23 @@ export function App() {
           {status?.profile?.name ?? 'No connection'}
           {status && status.state !== 'connected' && <span className="muted"> · {status.state === 'no-redis' ? 'no Redis' : status.state}</span>}
         </a>
-        <span className={`conn ${connected ? 'on' : 'off'}`} data-testid="connection">{connected ? 'connected' : 'connecting…'}</span>
+        <span className={`conn ${connected && status?.state !== 'reconnecting' ? 'on' : 'off'}`} data-testid="connection">
+          {!connected ? (serverProblem === 'stale-token' ? 'token out of date' : 'connecting…') : status?.state === 'reconnecting' ? 'reconnecting…' : 'connected'}
+        </span>
         <select aria-label="theme" value={theme} onChange={(e) => setTheme(e.target.value)}>
           <option value="auto">auto</option><option value="light">light</option><option value="dark">dark</option>
         </select>
       </header>
-      <main key={`${status?.profile?.id}:${status?.state === 'connected'}`}>
+      {!connected && serverProblem && <ServerBanner problem={serverProblem} />}
+      {status && <StatusBanner status={status} />}
+      <main key={`${status?.profile?.id}:${live}:${epoch}`} className={status?.state === 'reconnecting' ? 'stale' : undefined}>
         {status === null ? (
           backendError ? <p className="error">{backendError}</p> : <p className="muted">Connecting…</p>
         ) : route.view === 'connections' ? (
           <Connections status={status} />
         ) : status?.state === 'no-redis' ? (
           <NoRedis status={status} />
-        ) : status.state !== 'connected' ? (
+        ) : !live ? (
           <section className="empty" aria-label="not connected">
             <p>{status.state === 'connecting' ? `Connecting to ${status.profile?.name ?? 'Redis'}…` : `Not connected: ${status.message ?? ''}`}</p>
             {status.state === 'failed' && <a href="#/connections">Choose another connection</a>}
@@ -110,7 +133,7 @@ export function App() {
           <Queues />
         )}
       </main>
-      {status?.state === 'connected' && <DropZone onDrop={onDrop} />}
+      {live && <DropZone onDrop={onDrop} />}
       {dropError && <div className="toast error" role="alert">{dropError} <button className="link" onClick={() => setDropError(null)}>dismiss</button></div>}
       {pending && <BatchDialog drop={pending} onClose={() => setPending(null)} onStarted={(id) => { setPending(null); go(`#/batches/${encodeURIComponent(id)}`); }} />}
     </div>

@@ -52,6 +52,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const hostAllowed = (req: IncomingMessage): boolean => token !== null || allowedHost(req.headers.host, host);
   const http = createServer((req, res) => {
     if (!hostAllowed(req)) return void reply(res, 421, `this control room answers to localhost, 127.0.0.1 or [::1] only (Host: ${String(req.headers.host ?? '')}); start it with --host <name> to allow another`);
+    if (req.method === 'GET' && (req.url === '/auth' || req.url?.startsWith('/auth?'))) {
+      // A page whose WebSocket is refused asks here why: a stale token (the server restarted
+      // with a new one) says so, instead of "connecting…" for ever.
+      const given = new URL(req.url, 'http://localhost').searchParams.get('token') ?? '';
+      const ok = token === null || sameSecret(given, token);
+      res.writeHead(ok ? 204 : 401, { 'Cache-Control': 'no-store' }).end();
+      return;
+    }
     if (req.method === 'POST' && req.url?.startsWith('/upload?')) {
       // Same rules as the WebSocket: the token (in a header, not the URL) and this origin only.
       const origin = req.headers.origin;

@@ -11,7 +11,7 @@ import { isRoomMethod, type RoomMethod, type ProfileInput } from './contract.js'
 import { expandPaths } from './batches/expand-files.js';
 import { SettingsFile, type Settings } from './settings.js';
 import { EventHub, failure, parseCall, type CallResult, type ContractHandler, type EventListener } from './handler.js';
-import { LocalRedis, RedisNotFoundError, installHint } from './local-redis.js';
+import { LocalRedis, RedisNotFoundError, installHint, type LocalRedisEvent } from './local-redis.js';
 import { ControlRoomService } from './service.js';
 import { testConnection, type ConnectionTestResult } from './connections/connection-test.js';
 import { ProfileStore } from './connections/profile-store.js';
@@ -25,8 +25,16 @@ export type { Settings };
 export const COMMAND_LINE_PROFILE_ID = 'command-line';
 
 export interface ConnectionStatus {
-  /** connected; connecting; failed (see message); no-redis (Local has no redis-server: see installHint). */
-  state: 'connected' | 'connecting' | 'failed' | 'no-redis';
+  /**
+   * connected; connecting; reconnecting (was connected, Redis is unreachable now: see since,
+   * nextTryAt, message; calls are refused with E_UNREACHABLE, nothing is queued); failed (see
+   * message); no-redis (Local has no redis-server: see installHint).
+   */
+  state: 'connected' | 'connecting' | 'reconnecting' | 'failed' | 'no-redis';
+  /** With reconnecting: since when Redis has been unreachable (ms since the epoch). */
+  since?: number;
+  /** With reconnecting: when the next attempt is due (ms since the epoch). */
+  nextTryAt?: number;
   profile: ProfileView | null;
   /** The URL shown, password hidden. */
   url: string | null;
@@ -65,6 +73,12 @@ interface Session {
   unsubscribe: () => void;
 }
 
+/** A failed switch's message, shown while connected elsewhere until its cause is dealt with. */
+interface SwitchFailure {
+  profileId: string;
+  message: string;
+}
+
 export class ControlRoom implements ContractHandler {
   private readonly store: ProfileStore;
   private readonly settings: SettingsFile;
@@ -75,12 +89,15 @@ export class ControlRoom implements ContractHandler {
   private readonly events = new EventHub();
   /** Switches run one at a time. */
   private switching: Promise<unknown> = Promise.resolve();
+  private switchFailure: SwitchFailure | null = null;
+  /** The Local Redis's own word while it is being restarted. */
+  private localTrouble: string | null = null;
 
   constructor(private readonly options: ControlRoomOptions) {
     this.cipher = options.cipher ?? plainCipher;
     this.store = new ProfileStore(join(options.dataDir, 'profiles.json'), this.cipher);
     this.settings = new SettingsFile(join(options.dataDir, 'settings.json'), { desktop: options.desktop === true, openFolders: options.openPath !== undefined });
-    this.local = options.local === false ? null : new LocalRedis({ dataDir: join(options.dataDir, 'redis'), ...options.local });
+    this.local = options.local === false ? null : new LocalRedis({ dataDir: join(options.dataDir, 'redis'), ...options.local, onEvent: (e) => this.onLocalEvent(e) });
     this.status = { state: 'connecting', profile: null, url: null, secretStorage: this.secretStorage() };
   }
 
@@ -119,7 +136,60 @@ export class ControlRoom implements ContractHandler {
     }
     const session = this.session;
     if (!session) return { ok: false, error: { code: 'E_NOT_CONNECTED', message: `not connected to Redis: ${this.status.message ?? 'choose a connection'}` } };
+    // Refused at once, not queued until Redis is back: a send that fires a minute later, after
+    // the user gave up and clicked again, is worse than a clear no.
+    if (this.status.state === 'reconnecting') return { ok: false, error: { code: 'E_UNREACHABLE', message: `Redis is unreachable: ${this.status.message ?? 'reconnecting'}. Nothing was done; try again once it is back.` } };
     return session.service.callParsed(parsed.method as M, parsed.input);
+  }
+
+  /**
+   * Follows the session's connection: when it drops, the status says so (since when, the next
+   * try) until it is back; then connected again, by itself.
+   */
+  private watchHealth(session: Session): () => void {
+    const redis = session.app.broker;
+    let lastError = '';
+    let since: number | null = null;
+    const onError = (err: Error): void => {
+      lastError = err.message;
+    };
+    const onReconnecting = (delay: number): void => {
+      if (this.session !== session) return;
+      since ??= Date.now();
+      const why = this.localTrouble ?? (lastError ? `${lastError}` : 'the connection was lost');
+      this.setStatus({ ...this.status, state: 'reconnecting', since, nextTryAt: Date.now() + delay, message: why });
+    };
+    const onReady = (): void => {
+      if (this.session !== session || since === null) return;
+      since = null;
+      lastError = '';
+      const { since: _s, nextTryAt: _n, ...rest } = this.status;
+      this.setStatus({ ...rest, state: 'connected', message: this.switchFailure?.message });
+    };
+    redis.on('error', onError);
+    redis.on('reconnecting', onReconnecting);
+    redis.on('ready', onReady);
+    return () => {
+      redis.off('error', onError);
+      redis.off('reconnecting', onReconnecting);
+      redis.off('ready', onReady);
+    };
+  }
+
+  private onLocalEvent(e: LocalRedisEvent): void {
+    this.localTrouble = e.kind === 'restarted' ? null : e.message;
+    if (this.session?.profileId !== LOCAL_PROFILE_ID) return;
+    if (e.kind === 'restarted') return; // the connection's 'ready' says it is back
+    if (this.status.state === 'reconnecting' || this.status.state === 'connected') {
+      this.setStatus({ ...this.status, state: 'reconnecting', since: this.status.since ?? Date.now(), nextTryAt: Date.now() + e.retryInMs, message: e.message });
+    }
+  }
+
+  /** Clears a failed switch's message once its profile was changed, tested good, deleted or used. */
+  private clearSwitchFailure(profileId: string): void {
+    if (this.switchFailure?.profileId !== profileId) return;
+    this.switchFailure = null;
+    if (this.status.state === 'connected') this.setStatus({ ...this.status, message: undefined });
   }
 
   private roomCall(method: RoomMethod, input: Record<string, unknown>): Promise<unknown> | unknown {
@@ -184,17 +254,23 @@ export class ControlRoom implements ContractHandler {
     const { profile, secrets } = profileFromInput(input);
     resolveConnection({ ...profile, id: 'check' }, { tlsKey: secrets.tlsKey || undefined }); // throws for TLS settings on a redis:// URL
     const saved = this.store.save({ ...profile, id: input.id }, secrets);
+    this.clearSwitchFailure(saved.id);
     return viewOf(saved, this.store.secrets(saved.id));
   }
 
   private async remove(id: string): Promise<{ deleted: boolean }> {
     if (this.builtIn(id)) throw new Error(`the ${id} profile is built in and cannot be deleted`);
     if (this.session?.profileId === id) throw new Error('this is the connection in use: switch to another one first');
+    this.clearSwitchFailure(id);
     return { deleted: this.store.delete(id) };
   }
 
   private async test(input: { id: string } | { profile: ProfileInput }): Promise<ConnectionTestResult> {
-    if ('id' in input) return testConnection(await this.resolve(input.id));
+    if ('id' in input) {
+      const result = await testConnection(await this.resolve(input.id));
+      if (result.verdict === 'ok') this.clearSwitchFailure(input.id);
+      return result;
+    }
     // An edited profile keeps its stored secrets unless the form replaces them.
     const stored = input.profile.id ? this.store.secrets(input.profile.id) : {};
     const { profile, secrets } = profileFromInput(input.profile);
@@ -245,8 +321,9 @@ export class ControlRoom implements ContractHandler {
     }
     const old = this.session;
     this.session = session;
+    this.switchFailure = null;
     await this.closeSession(old);
-    return this.setStatus({ state: 'connected', profile: view, url: redactUrl(conn.url) });
+    return this.setStatus({ state: 'connected', profile: view, url: redactUrl(conn.url), message: session.service.pool.problem ?? undefined });
   }
 
   private async openSession(profileId: string, profile: Profile, conn: ResolvedConnection): Promise<Session> {
@@ -256,14 +333,22 @@ export class ControlRoom implements ContractHandler {
       const service = new ControlRoomService(app, this.options.spawner);
       await service.start();
       if (profile.hostPool && this.options.pool !== undefined) {
-        await service.pool.start(this.options.pool.modules, this.options.pool.concurrency);
+        // A pool whose task module fails to load is the pool's problem, not the connection's:
+        // the control room stays up and says why (pool:status, and the status message).
+        await service.pool.start(this.options.pool.modules, this.options.pool.concurrency).catch(() => undefined);
       }
-      const unsubscribe = service.onEvent((event, data) => {
+      const offEvents = service.onEvent((event, data) => {
         // Notifications can be turned off; everything else goes through.
         if (event === 'batches:notice' && !this.settings.get().notifications) return;
         this.events.emit(event, data);
       });
-      return { profileId, app, service, unsubscribe };
+      const session: Session = { profileId, app, service, unsubscribe: () => undefined };
+      const offHealth = this.watchHealth(session);
+      session.unsubscribe = () => {
+        offEvents();
+        offHealth();
+      };
+      return session;
     } catch (err) {
       await app.close().catch(() => undefined);
       throw err;
@@ -282,7 +367,11 @@ export class ControlRoom implements ContractHandler {
    * why the switch failed); with none, the failure is the status.
    */
   private fail(previous: ConnectionStatus, failed: Omit<ConnectionStatus, 'secretStorage'>): ConnectionStatus {
-    if (this.session && previous.state === 'connected') return this.setStatus({ ...previous, message: `could not switch: ${failed.message}` });
+    if (this.session && previous.state === 'connected') {
+      const message = `could not switch: ${failed.message}`;
+      if (failed.profile) this.switchFailure = { profileId: failed.profile.id, message };
+      return this.setStatus({ ...previous, message });
+    }
     return this.setStatus(failed);
   }
 

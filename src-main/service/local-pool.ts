@@ -26,6 +26,8 @@ export interface PoolStatus {
   modules: string[];
   concurrency: number | null;
   name: string | null;
+  /** Why the pool is not running when it should be (its module did not load, its worker died), in words to act on. */
+  problem: string | null;
 }
 
 /** The hosted worker's entry: compiled, or the source under tsx (tests). */
@@ -53,11 +55,24 @@ export class LocalPool {
   private modules: string[] = [];
   private declared: DeclaredTask[] = [];
   private builtIns: Promise<DeclaredTask[]> | undefined;
+  /** Why the last start failed, or why the worker ended on its own; null while all is well. */
+  problem: string | null = null;
 
   constructor(private readonly app: App, private readonly spawner: Spawner = forkSpawner) {}
 
   /** Starts a pool on the built-in tasks and these task modules (stopping the one that runs). */
   async start(modules: string[], concurrency: number, queues: string[] = ['celery']): Promise<PoolStatus> {
+    try {
+      const status = await this.startWorker(modules, concurrency, queues);
+      this.problem = null;
+      return status;
+    } catch (err) {
+      this.problem = `the hosted worker pool is not running: ${(err as Error).message}`;
+      throw err;
+    }
+  }
+
+  private async startWorker(modules: string[], concurrency: number, queues: string[]): Promise<PoolStatus> {
     await this.stop();
     const paths = [builtInTasksModule(), ...modules.map((m) => resolveTaskModule(m))];
     // The broker the modules' own createApp() should use, here as in the worker's process.
@@ -84,8 +99,10 @@ export class LocalPool {
     this.hosted = hosted;
     this.modules = modules;
     // A worker that ends on its own (killed, crashed) shows as stopped.
-    void hosted.exited.then(() => {
-      if (this.hosted === hosted) this.hosted = null;
+    void hosted.exited.then((detail) => {
+      if (this.hosted !== hosted) return;
+      this.hosted = null;
+      this.problem = `the hosted worker pool stopped on its own (${detail}); start it again from Send`;
     });
     return this.status();
   }
@@ -107,7 +124,7 @@ export class LocalPool {
 
   status(): PoolStatus {
     const h = this.hosted;
-    return { running: h !== null, modules: this.modules, concurrency: h?.concurrency ?? null, name: h?.name ?? null };
+    return { running: h !== null, modules: this.modules, concurrency: h?.concurrency ?? null, name: h?.name ?? null, problem: this.problem };
   }
 
   /**

@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { CeleriacError } from '../core/errors.js';
@@ -45,29 +45,93 @@ export interface LocalRedisOptions {
   bundled?: string;
   /** Where else to look. @default PATH and the usual install places */
   searchDirs?: string[];
+  /** Told when the server dies under us and when it is back (or could not be restarted). */
+  onEvent?: (event: LocalRedisEvent) => void;
+}
+
+export type LocalRedisEvent =
+  | { kind: 'died'; message: string; retryInMs: number }
+  | { kind: 'restarted'; message: string }
+  | { kind: 'restart-failed'; message: string; retryInMs: number };
+
+/** Who runs the Local Redis of a data folder: written beside its data, removed when it stops. */
+interface OwnerFile {
+  ownerPid: number;
+  redisPid: number;
+  port: number;
+}
+
+/** Waits before restarting a Local Redis that died: 0.5 s, doubling, at most 30 s. */
+const RESTART_BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 16000, 30000];
+
+export class LocalRedisInUseError extends CeleriacError {
+  constructor(ownerPid: number, dataDir: string) {
+    super(`another Celeriac control room (pid ${ownerPid}) runs the Local Redis of ${dataDir}; stop it first, or give this one another --data-dir`, 'E_LOCAL_REDIS_IN_USE');
+  }
 }
 
 /**
  * The control room's private Redis: loopback only, a free port, a fresh password each start,
  * append-only persistence in the app's data folder — so a restart finds every queued task and
  * result. Stopped (with a final write) when the app quits.
+ *
+ * A pid file (`owner.json` in the data folder) says who runs it. A second control room on the
+ * same folder refuses, naming the first, while that one lives; a redis-server left behind by
+ * one that crashed is stopped (it writes its append-only file) before a new one starts on the
+ * same files. One that dies under us is restarted, with backoff, on the same port and
+ * password, so connections pick up again by themselves.
  */
 export class LocalRedis {
   private proc: ChildProcess | null = null;
   /** The URL to connect to, once started. */
   url: string | null = null;
+  private port = 0;
+  private password = '';
+  private stopping = false;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private restarts = 0;
 
   constructor(private readonly options: LocalRedisOptions) {}
 
-  /** @throws RedisNotFoundError, or an error with redis-server's own words when it will not start */
+  private get ownerFile(): string {
+    return join(this.options.dataDir, 'owner.json');
+  }
+
+  /** @throws RedisNotFoundError, LocalRedisInUseError, or an error with redis-server's own words when it will not start */
   async start(): Promise<string> {
     const binary = findRedisServer(this.options.bundled, this.options.searchDirs);
     if (!binary) throw new RedisNotFoundError();
     mkdirSync(this.options.dataDir, { recursive: true, mode: 0o700 });
-    const port = await freePort();
-    const password = randomBytes(24).toString('hex');
+    await this.takeOver();
+    this.stopping = false;
+    this.port = await freePort();
+    this.password = randomBytes(24).toString('hex');
+    await this.spawn(binary);
+    this.url = `redis://:${this.password}@127.0.0.1:${this.port}/0`;
+    return this.url;
+  }
+
+  /** Refuses a folder whose owner lives; stops the redis-server a dead owner left running. */
+  private async takeOver(): Promise<void> {
+    let owner: OwnerFile;
+    try {
+      owner = JSON.parse(readFileSync(this.ownerFile, 'utf8')) as OwnerFile;
+    } catch {
+      return; // none, or unreadable: nobody we can name
+    }
+    if (owner.ownerPid !== process.pid && alive(owner.ownerPid)) throw new LocalRedisInUseError(owner.ownerPid, this.options.dataDir);
+    if (owner.redisPid && alive(owner.redisPid) && isRedisServer(owner.redisPid)) {
+      process.kill(owner.redisPid, 'SIGTERM');
+      const until = Date.now() + 15_000;
+      while (alive(owner.redisPid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      if (alive(owner.redisPid)) process.kill(owner.redisPid, 'SIGKILL');
+    }
+    rmSync(this.ownerFile, { force: true });
+  }
+
+  private async spawn(binary: string): Promise<void> {
     const args = [
-      '--port', String(port), '--bind', '127.0.0.1', '--protected-mode', 'yes', '--requirepass', password,
+      '--port', String(this.port), '--bind', '127.0.0.1', '--protected-mode', 'yes', '--requirepass', this.password,
       '--dir', this.options.dataDir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--daemonize', 'no',
     ];
     const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -89,20 +153,67 @@ export class LocalRedis {
       });
     });
     proc.removeAllListeners('exit');
+    proc.stdout!.removeAllListeners('data').resume();
+    proc.stderr!.removeAllListeners('data').resume();
     this.proc = proc;
-    this.url = `redis://:${password}@127.0.0.1:${port}/0`;
-    return this.url;
+    writeFileSync(this.ownerFile, JSON.stringify({ ownerPid: process.pid, redisPid: proc.pid ?? 0, port: this.port } satisfies OwnerFile), { mode: 0o600 });
+    proc.once('exit', (code, signal) => {
+      if (this.stopping || this.proc !== proc) return;
+      this.proc = null;
+      this.scheduleRestart(binary, `the Local Redis stopped unexpectedly (${signal ? `killed by ${signal}` : `exit code ${code}`})`, 'died');
+    });
+  }
+
+  private scheduleRestart(binary: string, why: string, kind: 'died' | 'restart-failed'): void {
+    const wait = RESTART_BACKOFF_MS[Math.min(this.restarts, RESTART_BACKOFF_MS.length - 1)]!;
+    this.restarts++;
+    this.options.onEvent?.({ kind, message: `${why}; restarting it in ${(wait / 1000).toFixed(1)} s`, retryInMs: wait });
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (this.stopping) return;
+      this.spawn(binary).then(
+        () => {
+          this.restarts = 0;
+          this.options.onEvent?.({ kind: 'restarted', message: 'the Local Redis was restarted; its data is as it was written' });
+        },
+        (err: unknown) => this.scheduleRestart(binary, `the Local Redis could not be restarted: ${(err as Error).message.split('\n')[0]}`, 'restart-failed'),
+      );
+    }, wait);
+    this.restartTimer.unref();
   }
 
   /** Stops it; SIGTERM makes redis-server write its append-only file before it exits. */
   async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
     const proc = this.proc;
     this.proc = null;
     this.url = null;
-    if (!proc || proc.exitCode !== null) return;
-    const exited = new Promise((r) => proc.once('exit', r));
-    proc.kill('SIGTERM');
-    await exited;
+    if (proc && proc.exitCode === null) {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(this.ownerFile, { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether a pid is a redis-server still (not a process that took the pid over); on Linux from /proc, elsewhere assumed. */
+function isRedisServer(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('redis-server');
+  } catch {
+    return process.platform !== 'linux';
   }
 }
 

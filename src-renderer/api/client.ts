@@ -39,6 +39,8 @@ class SocketBridge implements Bridge {
   private opened: Promise<WebSocket> | null = null;
   readonly status = new EventTarget();
   connected = false;
+  /** Why the socket is down, once known: the server is unreachable, or this page's token is stale. */
+  problem: 'unreachable' | 'stale-token' | null = null;
 
   private connect(): Promise<WebSocket> {
     if (this.opened) return this.opened;
@@ -47,11 +49,15 @@ class SocketBridge implements Bridge {
     this.opened = new Promise((resolve, reject) => {
       ws.onopen = () => {
         this.connected = true;
+        this.problem = null;
         this.sendSubscription(ws);
         this.status.dispatchEvent(new Event('change'));
         resolve(ws);
       };
-      ws.onerror = () => reject(new Error('cannot reach the Celeriac server (is `celeriac serve` running, and is the token in the URL?)'));
+      ws.onerror = () => {
+        reject(new Error('cannot reach the Celeriac server (is `celeriac serve` running, and is the token in the URL?)'));
+        void this.diagnose(token);
+      };
     });
     ws.onclose = () => {
       this.connected = false;
@@ -71,6 +77,20 @@ class SocketBridge implements Bridge {
     };
 
     return this.opened;
+  }
+
+  /** A refused socket does not say why; the server's /auth does (401: the token is stale). */
+  private async diagnose(token: string): Promise<void> {
+    let problem: SocketBridge['problem'];
+    try {
+      const res = await fetch(`/auth?token=${encodeURIComponent(token)}`, { cache: 'no-store' });
+      problem = res.status === 401 ? 'stale-token' : 'unreachable';
+    } catch {
+      problem = 'unreachable';
+    }
+    if (this.connected || problem === this.problem) return;
+    this.problem = problem;
+    this.status.dispatchEvent(new Event('change'));
   }
 
   async call(method: string, input: unknown): Promise<{ ok: boolean; value?: unknown; error?: ContractError }> {

@@ -22,6 +22,8 @@ export interface RedisServerOptions {
   password?: string;
   /** More redis-server arguments, e.g. ['--appendonly', 'yes']. */
   args?: string[];
+  /** This port (a restart on the port a killed one had), else a free one. */
+  port?: number;
 }
 
 /** A free TCP port on loopback (never 6379: the OS hands out ephemeral ports). */
@@ -46,7 +48,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   if (spawnSync('redis-server', ['--version']).error) {
     throw new Error('redis-server is not installed: run `apt-get install -y redis-server` (the tests need a real Redis)');
   }
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'celeriac-redis-'));
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no'];
   if (options.password) args.push('--requirepass', options.password);

@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { App } from '../app.js';
 import { ConfigurationError } from '../errors.js';
@@ -34,7 +34,12 @@ export async function loadApp(modulePath: string): Promise<App> {
     register();
     tsxRegistered = true;
   }
-  const mod = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
+  } catch (err) {
+    throw explainLoadError(modulePath, err);
+  }
   const app = [mod.app, mod.default].find(isApp);
   if (!app) {
     throw new ConfigurationError(`${modulePath} exports no Celeriac app: export it as \`export const app = createApp(...)\` or as the default export`);
@@ -56,6 +61,41 @@ export async function loadTasks(modulePaths: readonly string[]): Promise<Map<str
     }
   }
   return tasks;
+}
+
+/**
+ * A module that fails to load, in words a user can act on. Node's own message for the two
+ * usual causes names neither ("Cannot require() ES Module ... in a cycle", "Cannot find
+ * package 'celeriac'"): a module outside this project that cannot see `celeriac`, or whose
+ * package.json does not say `"type": "module"`.
+ */
+export function explainLoadError(modulePath: string, err: unknown): ConfigurationError {
+  const message = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: string })?.code;
+  const folder = dirname(modulePath);
+  if ((code === 'ERR_MODULE_NOT_FOUND' || /Cannot find (package|module)/.test(message)) && /['"]celeriac['"]/.test(message)) {
+    return new ConfigurationError(`cannot load the task module ${modulePath}: the package celeriac is not installed where it can see it. Run \`npm install celeriac\` in ${folder} (or in a folder above it), or \`npm link celeriac\` from a checkout`);
+  }
+  if (/Cannot require\(\) ES Module|in a cycle|ERR_REQUIRE_ESM|Cannot use import statement outside a module|require is not defined in ES module/.test(message + String(code))) {
+    const pkg = nearestPackageJson(folder);
+    const where = pkg ? `its package.json (${pkg})` : `no package.json above it`;
+    return new ConfigurationError(`cannot load the task module ${modulePath}: it is an ES module, but ${where} does not say "type": "module". Add "type": "module" to that package.json, or name the file .mts / .mjs`);
+  }
+  return new ConfigurationError(`cannot load the task module ${modulePath}: ${message}`);
+}
+
+function nearestPackageJson(folder: string): string | null {
+  for (let dir = folder; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'package.json');
+    if (existsSync(candidate)) {
+      try {
+        return (JSON.parse(readFileSync(candidate, 'utf8')) as { type?: string }).type === 'module' ? null : candidate;
+      } catch {
+        return candidate;
+      }
+    }
+    if (dirname(dir) === dir) return null;
+  }
 }
 
 /** Duck-typed, so an app made by another copy of this library is recognised too. */

@@ -14,7 +14,8 @@ export function Queues() {
     setMessage(`Purged ${purged} message${purged === 1 ? '' : 's'} from ${queue}.`);
     reload();
   };
-  if (error) return <p className="error">{error}</p>;
+  // With data already shown (Redis went away, say) the last data stays: the banner says why.
+  if (error && !data) return <p className="error">{error}</p>;
   if (!data) return <p className="muted">Loading queues…</p>;
   return (
     <section>

@@ -8,7 +8,8 @@ export function Workers() {
     const timer = setInterval(reload, 2000); // heartbeats come every 2 s
     return () => clearInterval(timer);
   }, [reload]);
-  if (error) return <p className="error">{error}</p>;
+  // With data already shown (Redis went away, say) the last data stays: the banner says why.
+  if (error && !data) return <p className="error">{error}</p>;
   if (!data) return <p className="muted">Loading workers…</p>;
   return (
     <section>

@@ -1,0 +1,58 @@
+import { useEffect, useState } from 'react';
+import type { ConnectionStatus } from '../../../src-main/service/contract.js';
+
+/** The time now, once a second: for "since 12 s" and "next try in 3 s". */
+function useNow(): number {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  return now;
+}
+
+function seconds(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s < 120 ? `${s} s` : `${Math.round(s / 60)} min`;
+}
+
+/**
+ * What is wrong with the connection right now, under the header on every view: Redis
+ * unreachable (since when, the next try), or a message the back end keeps while its cause
+ * lasts (a failed switch, a pool that did not start). Gone by itself once the cause is.
+ */
+export function StatusBanner({ status }: { status: ConnectionStatus }) {
+  const now = useNow();
+  if (status.state === 'reconnecting') {
+    const since = status.since ?? now;
+    return (
+      <div className="banner error" role="alert" data-testid="outage">
+        <strong>Redis is unreachable</strong> since {new Date(since).toLocaleTimeString()} ({seconds(now - since)})
+        {status.nextTryAt !== undefined && <> · next try in {seconds(status.nextTryAt - now)}</>}
+        {status.message && <span className="muted"> · {status.message}</span>}
+        <div className="muted">Showing the last data. Actions are refused until it is back; this page recovers by itself.</div>
+      </div>
+    );
+  }
+  if (status.state === 'connected' && status.message) {
+    return <div className="banner warn" role="status" data-testid="status-message">{status.message}</div>;
+  }
+  return null;
+}
+
+/** The page lost the control room's server itself (not Redis). */
+export function ServerBanner({ problem }: { problem: 'unreachable' | 'stale-token' }) {
+  if (problem === 'stale-token') {
+    return (
+      <div className="banner error" role="alert" data-testid="stale-token">
+        <strong>This page's token is no longer valid</strong>: the control room was restarted and made a new one. Open the URL that
+        <code> celeriac serve </code> printed last (<code>Celeriac control room: http://…/?token=…</code>).
+      </div>
+    );
+  }
+  return (
+    <div className="banner error" role="alert" data-testid="server-unreachable">
+      <strong>Cannot reach the control room's server</strong> (is <code>celeriac serve</code> still running?). Trying again every second.
+    </div>
+  );
+}
