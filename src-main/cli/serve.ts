@@ -59,6 +59,8 @@ export function registerServe(program: Command): void {
         process.stdout.write(`Local Redis: ${room.localUrl} (data in ${join(flags.dataDir, 'redis')}; workers here: celeriac worker -b <that URL>)\n`);
       } else if (status.state === 'connected') process.stdout.write(`Connected to ${status.profile?.name} (${status.url})\n`);
       else process.stderr.write(`Not connected: ${status.message}\nThe control room will offer other connections.\n`);
+      // Connected, but something to act on (the hosted pool's module did not load, say).
+      if (status.state === 'connected' && status.message) process.stderr.write(`Note: ${status.message}\n`);
       // The renderer is built next to the compiled CLI (dist/renderer).
       const staticDir = fileURLToPath(new URL('../../renderer/', import.meta.url));
       // Files dropped in the browser are uploaded next to the data, where the hosted pool reads them.

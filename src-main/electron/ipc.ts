@@ -1,7 +1,7 @@
 /**
  * The contract over Electron's IPC: `ipcMain.handle` for calls, `webContents.send` for events.
- * Every call is checked twice before it runs: it must come from the app's own page (the
- * sender frame's URL), and its input must pass the contract's schema. Electron itself is
+ * Every call is checked before it runs: it must come from the app's own page (the sender
+ * frame's URL) and from its main frame, and its input must pass the contract's schema. Electron itself is
  * only seen through the narrow interfaces below, so a fake ipcMain can test all of it.
  */
 import type { ContractError, EventName } from '../service/contract.js';
@@ -10,7 +10,8 @@ import { CALL_CHANNEL, EVENT_CHANNEL } from './channels.js';
 
 /** What ipc.ts uses of an IpcMainInvokeEvent. */
 export interface InvokeEventLike {
-  senderFrame: { url: string } | null;
+  /** `parent` is null for a window's main frame (Electron's WebFrameMain). */
+  senderFrame: { url: string; parent: unknown } | null;
 }
 
 /** What ipc.ts uses of Electron's ipcMain. */
@@ -39,9 +40,16 @@ export function serveContractOverIpc(ipcMain: IpcMainLike, handler: ContractHand
   ipcMain.handle(CALL_CHANNEL, async (event, method, input): Promise<CallResult<never>> => {
     const url = event.senderFrame?.url ?? '';
     if (!options.isTrustedUrl(url)) return forbidden(`calls are accepted only from the Celeriac window, not from ${url || 'an unknown frame'}`);
+    // As VS Code's validatedIpcMain: the app's origin is not enough, an iframe of it (a page
+    // shown inside the window) must not reach the back end either. Only the main frame may.
+    if (event.senderFrame?.parent !== null) return forbidden('calls are accepted only from the main frame of the Celeriac window, not from a frame inside it');
     const parsed = parseCall(method, input);
     if (!parsed.ok) return parsed;
-    return handler.call(parsed.method, parsed.input) as Promise<CallResult<never>>;
+    try {
+      return (await handler.call(parsed.method, parsed.input)) as CallResult<never>;
+    } catch (err) {
+      return { ok: false, error: { code: 'E_INTERNAL', message: `the control room failed on ${parsed.method}: ${(err as Error)?.message ?? String(err)}` } };
+    }
   });
   const unsubscribe = handler.onEvent((event: EventName, data: unknown) => {
     for (const target of options.targets()) if (!target.isDestroyed()) target.send(EVENT_CHANNEL, event, data);

@@ -26,7 +26,7 @@ test.afterAll(async () => {
 test('Redis stopped with the page open: said within 5 s, Send refused, recovered without a reload', async ({ page }) => {
   await page.goto(`${url}#/queues`);
   await expect(page.locator('table[aria-label="queues"]')).toBeVisible({ timeout: 15_000 });
-  await page.evaluate(() => ((window as unknown as { marker: string }).marker = 'same page'));
+  await page.evaluate(() => ((globalThis as unknown as { marker: string }).marker = 'same page'));
 
   const port = redis.port;
   const dead = new Promise((r) => redis.process.once('exit', r));
@@ -51,7 +51,7 @@ test('Redis stopped with the page open: said within 5 s, Send refused, recovered
   await expect(page.getByTestId('connection')).toHaveText('connected');
   await page.getByRole('link', { name: 'Queues' }).click();
   await expect(page.locator('table[aria-label="queues"]')).toBeVisible();
-  expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('same page');
+  expect(await page.evaluate(() => (globalThis as unknown as { marker?: string }).marker)).toBe('same page');
   // The refused send was not held to fire now.
   const app = createApp({ broker: redis.url });
   await new Promise((r) => setTimeout(r, 1000));

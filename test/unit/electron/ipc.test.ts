@@ -20,9 +20,12 @@ class FakeIpcMain implements IpcMainLike {
     this.handlers.delete(channel);
   }
   invoke(url: string | null, ...args: unknown[]): Promise<unknown> {
+    return this.invokeFrom(url === null ? null : { url, parent: null }, ...args);
+  }
+  invokeFrom(senderFrame: InvokeEventLike['senderFrame'], ...args: unknown[]): Promise<unknown> {
     const handler = this.handlers.get(CALL_CHANNEL);
     if (!handler) throw new Error('no handler');
-    return handler({ senderFrame: url === null ? null : { url } }, ...args);
+    return handler({ senderFrame }, ...args);
   }
 }
 
@@ -64,6 +67,20 @@ describe('the contract over Electron IPC', () => {
       expect(await ipc.invoke(url, 'connections:list', {}), url).toMatchObject({ ok: false, error: { code: 'E_FORBIDDEN' } });
     }
     expect(await ipc.invoke(null, 'connections:list', {})).toMatchObject({ ok: false, error: { code: 'E_FORBIDDEN' } });
+  });
+
+  it("refuses a frame inside the app's window even at the app's own origin (main frame only)", async () => {
+    const mainFrame = { url: APP_PAGE, parent: null };
+    const iframe = { url: 'app://celeriac/embedded.html', parent: mainFrame };
+    expect(await ipc.invokeFrom(iframe, 'connections:list', {})).toMatchObject({ ok: false, error: { code: 'E_FORBIDDEN', message: expect.stringContaining('main frame') } });
+    expect(await ipc.invokeFrom(mainFrame, 'connections:list', {})).toMatchObject({ ok: true });
+  });
+
+  it('answers a call that throws inside the back end with E_INTERNAL', async () => {
+    const broken = new FakeIpcMain();
+    const off = serveContractOverIpc(broken, { call: () => Promise.reject(new Error('boom')), onEvent: () => () => undefined }, { isTrustedUrl: trustedUrlCheck(), targets: () => [] });
+    expect(await broken.invoke(APP_PAGE, 'connections:list', {})).toMatchObject({ ok: false, error: { code: 'E_INTERNAL', message: expect.stringContaining('boom') } });
+    off();
   });
 
   it('accepts the dev server only when it is the one configured', () => {
