@@ -21,7 +21,7 @@ export function registerDead(program: Command): void {
     const app = await connectedApp(flags);
     try {
       const letters = new DeadLetters(app.broker);
-      const [total, entries] = await Promise.all([letters.count(), letters.list(0, flags.limit)]);
+      const [total, entries, dropped] = await Promise.all([letters.count(), letters.list(0, flags.limit), letters.dropped()]);
       if (flags.json) {
         for (const e of entries) process.stdout.write(`${JSON.stringify(e)}\n`);
         return;
@@ -36,6 +36,7 @@ export function registerDead(program: Command): void {
         process.stdout.write(`${String(e.index).padStart(4)}  ${when}  ${e.queue || '-'}  ${e.reason}: ${e.detail}\n      ${what}\n`);
       }
       if (total > entries.length) process.stdout.write(`(${total - entries.length} more; --limit to see them)\n`);
+      if (dropped > 0) process.stderr.write(`${dropped} older dead letter${dropped === 1 ? ' was' : 's were'} dropped when the list was full (it keeps the newest 10,000).\n`);
     } finally {
       await app.close();
     }

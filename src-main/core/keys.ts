@@ -67,6 +67,8 @@ export function tasksetMetaKey(groupId: string): string {
 
 /** Dead letters: messages no worker can run, newest first, each a JSON entry with the reason. */
 export const DEAD_LETTERS = `${CELERIAC_PREFIX}dead`;
+/** How many dead letters the list's cap has pushed out (oldest first), ever: so none goes silently. */
+export const DEAD_LETTERS_DROPPED = `${CELERIAC_PREFIX}dead:dropped`;
 
 /** ETA/countdown messages waiting for their time: delivery_tag scored by eta (unix ms)... */
 export const SCHEDULE = `${CELERIAC_PREFIX}schedule`;

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { buildTaskMessage } from '../../src-main/core/protocol/build.js';
 import { encodeTaskMessage } from '../../src-main/core/protocol/encode.js';
+import { QoS } from '../../src-main/core/broker/qos.js';
 import { runCli } from '../helpers/cli.js';
 import { useRedisSuite } from '../helpers/suite.js';
 import { uniqueName, type RedisServer } from '../helpers/redis-server.js';
@@ -36,5 +37,21 @@ describe('celeriac dead', () => {
     expect(missing.stderr).toMatch(/there is no dead letter 5/);
     expect((await runCli(['dead', 'drop', 'all', '-b', server.url])).stdout.trim()).toBe('Dropped 1 dead letter.');
     expect((await runCli(['dead', 'list', '-b', server.url])).stdout.trim()).toBe('No dead letters.');
+  });
+
+  it('says when the full list pushed old dead letters out, instead of dropping them silently', async () => {
+    await redis.del('celeriac:dead', 'celeriac:dead:dropped');
+    const queue = uniqueName('full');
+    const raws = [1, 2, 3, 4, 5].map((i) => encodeTaskMessage(buildTaskMessage('tasks.later', [i], {}, { queue }, { origin: 'o', replyTo: '' })));
+    await redis.lpush(queue, ...raws);
+    const full: number[] = [];
+    const qos = new QoS(redis, 3, (cap) => full.push(cap));
+    const claims = await qos.claim([queue], 10);
+    for (const c of claims) await qos.deadLetter(c.tag, { reason: 'test', detail: 'x', raw: c.raw, queue, time: 1 });
+    expect(await redis.llen('celeriac:dead')).toBe(3);
+    expect(await redis.get('celeriac:dead:dropped')).toBe('2');
+    expect(full).toEqual([3, 3]);
+    const listed = await runCli(['dead', 'list', '-b', server.url]);
+    expect(listed.stderr).toMatch(/2 older dead letters were dropped when the list was full/);
   });
 });

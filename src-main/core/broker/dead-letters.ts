@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { CeleriacError } from '../errors.js';
-import { DEAD_LETTERS } from '../keys.js';
+import { DEAD_LETTERS, DEAD_LETTERS_DROPPED } from '../keys.js';
 import { decodeTaskMessage } from '../protocol/decode.js';
 import { callScript, registerScripts } from '../scripts.js';
 import { priorityListKey } from './publisher.js';
@@ -21,6 +21,11 @@ export class DeadLetters {
 
   count(): Promise<number> {
     return this.redis.llen(DEAD_LETTERS);
+  }
+
+  /** How many were pushed out of the full list, oldest first, ever. */
+  async dropped(): Promise<number> {
+    return Number((await this.redis.get(DEAD_LETTERS_DROPPED)) ?? 0);
   }
 
   /** Entries `start`..`start + limit - 1`, newest first. */

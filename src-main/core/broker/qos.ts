@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
-  announcement, attemptsKey, bindingKey, DEAD_LETTERS, RECORDS, RECORDS_CHANGED, RECORDS_INDEX, SCHEDULE, SCHEDULE_MESSAGES, SEP, taskMetaKey, UNACKED,
+  announcement, attemptsKey, bindingKey, DEAD_LETTERS, DEAD_LETTERS_DROPPED, RECORDS, RECORDS_CHANGED, RECORDS_INDEX, SCHEDULE, SCHEDULE_MESSAGES, SEP, taskMetaKey, UNACKED,
   UNACKED_INDEX, UNACKED_MUTEX,
 } from '../keys.js';
 import { callScript, registerScripts } from '../scripts.js';
@@ -57,13 +57,15 @@ export class QoS {
     private readonly redis: Redis,
     /** How many dead letters are kept. */
     private readonly deadLetterCap = 10_000,
+    /** Told when a dead letter pushed the oldest one out of the full list. */
+    private readonly onDeadLettersFull?: (cap: number) => void,
   ) {
     registerScripts(redis, new URL('./lua/', import.meta.url));
   }
 
   /** Claims up to `max` messages from the lists, in the order given. */
   async claim(lists: readonly string[], max: number): Promise<Claim[]> {
-    const flat = await callScript<string[]>(this.redis, 'claimMessages', [UNACKED, UNACKED_INDEX, DEAD_LETTERS, ...lists], [nowSeconds(), max, this.deadLetterCap]);
+    const flat = await callScript<string[]>(this.redis, 'claimMessages', [UNACKED, UNACKED_INDEX, DEAD_LETTERS, DEAD_LETTERS_DROPPED, ...lists], [nowSeconds(), max, this.deadLetterCap]);
     const claims: Claim[] = [];
     for (let i = 0; i < flat.length; i += 3) claims.push({ tag: flat[i]!, raw: flat[i + 1]!, list: flat[i + 2]! });
     return claims;
@@ -143,7 +145,9 @@ export class QoS {
 
   /** Moves a claimed message to the dead-letter list with its reason. */
   async deadLetter(tag: string, entry: DeadLetter): Promise<boolean> {
-    return (await callScript<number>(this.redis, 'deadLetter', [UNACKED, UNACKED_INDEX, DEAD_LETTERS], [tag, JSON.stringify(entry), this.deadLetterCap])) === 1;
+    const moved = await callScript<number>(this.redis, 'deadLetter', [UNACKED, UNACKED_INDEX, DEAD_LETTERS, DEAD_LETTERS_DROPPED], [tag, JSON.stringify(entry), this.deadLetterCap]);
+    if (moved === 2) this.onDeadLettersFull?.(this.deadLetterCap);
+    return moved > 0;
   }
 
   /** Moves a claimed message with a future eta into the schedule. */

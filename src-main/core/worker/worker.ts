@@ -86,7 +86,13 @@ export class Worker extends EventEmitter {
             onChildEvent: (e) => this.log.warn(`[Pool] ${e}`),
           });
     for (const info of await this.pool.start()) this.tasks.set(info.name, info);
-    this.qos = new QoS(this.app.broker);
+    let warned = 0;
+    this.qos = new QoS(this.app.broker, undefined, (cap) => {
+      // Once a minute at most: a flood of bad messages would otherwise flood the log too.
+      if (Date.now() - warned < 60_000) return;
+      warned = Date.now();
+      this.log.warn(`[Worker] The dead-letter list is full (${cap}): the oldest entries are being dropped (counted in celeriac:dead:dropped). Requeue or drop them: celeriac dead list`);
+    });
     const sameRedis = this.app.backendUrl === this.app.brokerUrl;
     const broker = parseRedisUrl(this.app.brokerUrl);
     this.events = new EventDispatcher(this.app.broker, broker.db, o.name, o.events);

@@ -8,7 +8,8 @@
     KEYS[1]   unacked            HASH  delivery_tag -> [envelope, exchange, routing_key]
     KEYS[2]   unacked_index      ZSET  delivery_tag scored by claim time
     KEYS[3]   celeriac:dead      LIST  dead letters (newest first)
-    KEYS[4..] the queue lists, in consumption order (priority step, then queue)
+    KEYS[4]   celeriac:dead:dropped  how many dead letters the cap has pushed out, ever
+    KEYS[5..] the queue lists, in consumption order (priority step, then queue)
     ARGV[1]   now, unix seconds (float), the claim time
     ARGV[2]   how many messages to claim at most
     ARGV[3]   how many dead letters to keep at most
@@ -25,8 +26,11 @@ local out = {}
 local claimed = 0
 
 local function dead(raw, list, reason)
-  redis.call('LPUSH', KEYS[3], cjson.encode({reason = reason, detail = 'claimed without a delivery tag: ' .. reason, raw = raw, queue = list, time = tonumber(now)}))
-  redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[3]) - 1)
+  local cap = tonumber(ARGV[3])
+  if redis.call('LPUSH', KEYS[3], cjson.encode({reason = reason, detail = 'claimed without a delivery tag: ' .. reason, raw = raw, queue = list, time = tonumber(now)})) > cap then
+    redis.call('LTRIM', KEYS[3], 0, cap - 1)
+    redis.call('INCR', KEYS[4])
+  end
 end
 
 -- kombu and Celeriac both write delivery_tag as the last key of properties, the last key of
@@ -59,7 +63,7 @@ local function slowParse(raw)
   return tag, exchange, rk
 end
 
-for i = 4, #KEYS do
+for i = 5, #KEYS do
   while claimed < max do
     local raw = redis.call('RPOP', KEYS[i])
     if not raw then break end

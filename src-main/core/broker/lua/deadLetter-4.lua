@@ -7,17 +7,23 @@
     KEYS[1]  unacked
     KEYS[2]  unacked_index
     KEYS[3]  celeriac:dead
+    KEYS[4]  celeriac:dead:dropped  how many dead letters the cap has pushed out, ever
     ARGV[1]  delivery_tag
     ARGV[2]  the dead-letter entry (JSON: reason, detail, raw, queue, time, worker)
     ARGV[3]  how many dead letters to keep at most
 
   Output:
-    1 if the claim was there and was moved, 0 if it was already gone
+    1 if the claim was there and was moved, 2 if so and the list was full (its oldest entry
+    was dropped and counted), 0 if it was already gone
 ]]
 if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then
   return 0
 end
 redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('LPUSH', KEYS[3], ARGV[2])
-redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[3]) - 1)
+local cap = tonumber(ARGV[3])
+if redis.call('LPUSH', KEYS[3], ARGV[2]) > cap then
+  redis.call('LTRIM', KEYS[3], 0, cap - 1)
+  redis.call('INCR', KEYS[4])
+  return 2
+end
 return 1
