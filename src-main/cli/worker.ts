@@ -89,6 +89,10 @@ export function registerWorker(program: Command): void {
           void worker.stop().then(resolve);
         });
       });
+      log.info(`[Worker] ${worker.options.name} stopped.`);
+      // Everything is handed back and closed: exit now rather than wait for every handle to
+      // drain (a connection still retrying a Redis master that a failover took away, say).
+      process.exit(0);
     });
 }
 

@@ -35,7 +35,7 @@ const profileInput = z
   .object({
     id: z.string().min(1).max(64).optional(),
     name: z.string().trim().min(1).max(100),
-    url: z.string().max(2048).regex(/^rediss?:\/\/[^\s]+$/, 'a redis:// or rediss:// (TLS) URL'),
+    url: z.string().max(2048).regex(/^(rediss?|sentinels?):\/\/[^\s]+$/, 'a redis:// or rediss:// (TLS) URL, or sentinel://host:26379?master_name=name'),
     username: z.string().max(256).optional(),
     password: z.string().max(4096).optional(),
     db: z.number().int().min(0).max(100_000).optional(),

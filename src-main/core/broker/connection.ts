@@ -6,27 +6,53 @@ export const DEFAULT_BROKER_URL = 'redis://127.0.0.1:6379/0';
 
 /**
  * Opens an ioredis connection from a `redis://` or `rediss://` (TLS) URL, with user name,
- * password and database as in Celery's URLs. It connects on first use, so importing a task
- * module that calls createApp() opens nothing.
- * @param url `redis[s]://[[user]:password@]host[:port][/db]`
+ * password and database as in Celery's URLs, or from kombu's Sentinel form. It connects on
+ * first use, so importing a task module that calls createApp() opens nothing.
+ * @param url `redis[s]://[[user]:password@]host[:port][/db]`, or
+ *   `sentinel://[:password@]host:26379[/db][;sentinel://host2:26379...]?master_name=mymaster`
  * @param extra ioredis options layered on top (TLS files, timeouts, retry strategy)
  * @throws ConfigurationError for a URL that is not a Redis URL
  */
 export function openRedis(url: string, extra: RedisOptions = {}): Redis {
-  const parsed = parseRedisUrl(url);
-  const redis = new Redis(url, {
+  const redis = new Redis({
+    ...redisOptionsFromUrl(url),
     lazyConnect: true,
     // A task queue wants commands to wait for a reconnect rather than fail fast...
     maxRetriesPerRequest: null,
     // ...but never to hammer a Redis that is down.
     retryStrategy: (times) => Math.min(times * 100, 2000),
-    ...(parsed.tls ? { tls: {} } : {}),
+    // ioredis 5.8.2+ sends CLIENT SETINFO in its handshake, which can race a subscriber's
+    // (P)SUBSCRIBE on a reconnect (a failover) and fail its ready check with "Connection in
+    // subscriber mode" (ioredis#2037, fixed in 6.0). The library name is all it would set.
+    disableClientInfo: true,
     ...extra,
   });
   // ioredis reconnects by itself; without a listener it would print every failed attempt as
   // an "Unhandled error event". Keep the last one so a caller can say why it cannot connect.
   redis.on('error', (err: Error) => lastErrors.set(redis, err));
   return redis;
+}
+
+/**
+ * Where and how to connect, as ioredis options. With Sentinel, ioredis asks the sentinels
+ * for the master of `master_name`, and asks again after a failover (the failover detector
+ * follows `+switch-master`, so connections move to the promoted replica at once).
+ * @throws ConfigurationError
+ */
+export function redisOptionsFromUrl(url: string): RedisOptions {
+  const p = parseRedisUrl(url);
+  const auth = { username: p.username ?? undefined, password: p.password ?? undefined, db: p.db };
+  if (p.sentinels) {
+    return {
+      ...auth,
+      sentinels: p.sentinels,
+      name: p.masterName!,
+      sentinelPassword: p.sentinelPassword ?? undefined,
+      failoverDetector: true,
+      ...(p.tls ? { tls: {}, enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
+    };
+  }
+  return { ...auth, host: p.host, port: p.port, ...(p.tls ? { tls: {} } : {}) };
 }
 
 const lastErrors = new WeakMap<Redis, Error>();
@@ -38,37 +64,87 @@ export interface ParsedRedisUrl {
   db: number;
   username: string | null;
   hasPassword: boolean;
+  password: string | null;
+  /** With a sentinel:// URL: every sentinel, in the order given (host and port above are the first). */
+  sentinels?: Array<{ host: string; port: number }>;
+  /** With a sentinel:// URL: the master's name (kombu's transport_options master_name). */
+  masterName?: string;
+  sentinelPassword?: string | null;
 }
 
 /** @throws ConfigurationError */
 export function parseRedisUrl(url: string): ParsedRedisUrl {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new ConfigurationError(`${JSON.stringify(url)} is not a URL; use redis://host:port/db or rediss:// for TLS`);
-  }
+  if (/^sentinels?:\/\//i.test(url)) return parseSentinelUrl(url);
+  const u = parseUrl(url);
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
-    throw new ConfigurationError(`broker URL scheme ${u.protocol} is not supported; use redis:// or rediss://`);
+    throw new ConfigurationError(`broker URL scheme ${u.protocol} is not supported; use redis://, rediss:// (TLS) or sentinel://`);
   }
-  const dbText = u.pathname.replace(/^\//, '') || '0';
-  const db = Number(dbText);
-  if (!Number.isInteger(db) || db < 0) throw new ConfigurationError(`database ${JSON.stringify(dbText)} in ${redactUrl(url)} is not a number`);
   return {
     tls: u.protocol === 'rediss:',
     host: u.hostname || '127.0.0.1',
     port: u.port ? Number(u.port) : 6379,
-    db,
+    db: parseDb(u, url),
     username: u.username ? decodeURIComponent(u.username) : null,
     hasPassword: u.password !== '',
+    password: u.password ? decodeURIComponent(u.password) : null,
   };
 }
 
-/** The URL with its password replaced by `***`, for banners and error messages. */
+/**
+ * kombu's Sentinel URL: `sentinel://[:password@]host:port[/db]`, more sentinels after `;`,
+ * the master's name as `?master_name=` (kombu takes it from transport_options). The first
+ * part's password and db are the master's, as kombu uses them; `?sentinel_password=` (or
+ * kombu's sentinel_kwargs password) authenticates to the sentinels. `sentinels://` is TLS.
+ */
+function parseSentinelUrl(url: string): ParsedRedisUrl {
+  const parts = url.split(';').map((part) => parseUrl(part.trim()));
+  const first = parts[0]!;
+  const sentinels = parts.map((u) => {
+    if (u.protocol !== 'sentinel:' && u.protocol !== 'sentinels:') throw new ConfigurationError(`every part of a Sentinel URL starts with sentinel://, not ${u.protocol}//`);
+    return { host: u.hostname || '127.0.0.1', port: u.port ? Number(u.port) : 26379 };
+  });
+  const param = (name: string): string | null => parts.map((u) => u.searchParams.get(name)).find((v) => v !== null) ?? null;
+  const masterName = param('master_name');
+  if (!masterName) throw new ConfigurationError(`a Sentinel URL names its master: add ?master_name=<name> to ${redactUrl(url)} (kombu's transport_options master_name)`);
+  return {
+    tls: first.protocol === 'sentinels:',
+    host: sentinels[0]!.host,
+    port: sentinels[0]!.port,
+    db: parseDb(first, url),
+    username: first.username ? decodeURIComponent(first.username) : null,
+    hasPassword: first.password !== '',
+    password: first.password ? decodeURIComponent(first.password) : null,
+    sentinels,
+    masterName,
+    sentinelPassword: param('sentinel_password'),
+  };
+}
+
+function parseUrl(url: string): URL {
+  try {
+    return new URL(url);
+  } catch {
+    throw new ConfigurationError(`${JSON.stringify(url)} is not a URL; use redis://host:port/db, rediss:// for TLS or sentinel://host:26379?master_name=name`);
+  }
+}
+
+function parseDb(u: URL, url: string): number {
+  const dbText = u.pathname.replace(/^\//, '') || '0';
+  const db = Number(dbText);
+  if (!Number.isInteger(db) || db < 0) throw new ConfigurationError(`database ${JSON.stringify(dbText)} in ${redactUrl(url)} is not a number`);
+  return db;
+}
+
+/** The URL with its passwords replaced by `***`, for banners and error messages. */
 export function redactUrl(url: string): string {
+  return url.split(';').map((part) => redactOne(part)).join(';');
+}
+
+function redactOne(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
+    if (u.searchParams.has('sentinel_password')) u.searchParams.set('sentinel_password', '***');
     return u.toString();
   } catch {
     return '<invalid URL>';

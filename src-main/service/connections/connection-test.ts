@@ -3,6 +3,7 @@
  */
 import { Redis } from 'ioredis';
 import type { ResolvedConnection } from './profile.js';
+import { redisOptionsFromUrl } from '../../core/broker/connection.js';
 
 export type Verdict = 'ok' | 'refused' | 'auth-failed' | 'tls-error' | 'timeout' | 'not-found' | 'not-redis' | 'error';
 
@@ -41,7 +42,8 @@ export function classifyConnectionError(err: unknown): Exclude<Verdict, 'ok'> {
 
 export async function testConnection(conn: ResolvedConnection, timeoutMs = 5000): Promise<ConnectionTestResult> {
   let lastError: unknown = null;
-  const redis = new Redis(conn.url, {
+  const redis = new Redis({
+    ...redisOptionsFromUrl(conn.url),
     ...conn.redisOptions,
     lazyConnect: true,
     connectTimeout: timeoutMs,

@@ -65,12 +65,26 @@ export function viewOf(profile: Profile, secrets: ProfileSecrets, builtIn = fals
  */
 export function splitUrlSecrets(url: string): { url: string; username?: string; password?: string } {
   parseRedisUrl(url);
-  const u = new URL(url);
-  const password = u.password ? decodeURIComponent(u.password) : undefined;
-  const username = u.username ? decodeURIComponent(u.username) : undefined;
-  u.password = '';
-  u.username = '';
-  return { url: u.toString(), username, password };
+  let password: string | undefined;
+  let username: string | undefined;
+  const stripped = withFirstPart(url, (u) => {
+    password = u.password ? decodeURIComponent(u.password) : undefined;
+    username = u.username ? decodeURIComponent(u.username) : undefined;
+    u.password = '';
+    u.username = '';
+  });
+  return { url: stripped, username, password };
+}
+
+/**
+ * Changes the first part of a URL: the whole of a redis:// one, the first sentinel of a
+ * Sentinel one (`sentinel://...;sentinel://...`), whose credentials and db are the master's.
+ */
+function withFirstPart(url: string, change: (u: URL) => void): string {
+  const [first, ...rest] = url.split(';');
+  const u = new URL(first!);
+  change(u);
+  return [u.toString(), ...rest].join(';');
 }
 
 /** What opens a connection to a profile: the URL (with credentials) and ioredis's TLS options. */
@@ -81,18 +95,21 @@ export interface ResolvedConnection {
 
 /** @throws ConfigurationError when TLS settings are given for a redis:// (plain) URL */
 export function resolveConnection(profile: Profile, secrets: ProfileSecrets): ResolvedConnection {
-  const u = new URL(profile.url);
-  if (profile.username) u.username = encodeURIComponent(profile.username);
-  if (secrets.password) u.password = encodeURIComponent(secrets.password);
-  if (profile.db !== undefined) u.pathname = `/${profile.db}`;
+  let protocol = '';
+  const url = withFirstPart(profile.url, (u) => {
+    protocol = u.protocol;
+    if (profile.username) u.username = encodeURIComponent(profile.username);
+    if (secrets.password) u.password = encodeURIComponent(secrets.password);
+    if (profile.db !== undefined) u.pathname = `/${profile.db}`;
+  });
   const tlsWanted = Boolean(profile.tls?.ca || profile.tls?.cert || secrets.tlsKey || profile.tls?.skipVerify);
-  if (u.protocol !== 'rediss:') {
-    if (tlsWanted) throw new ConfigurationError(`profile "${profile.name}" has TLS settings but a redis:// URL; use rediss://`);
-    return { url: u.toString(), redisOptions: {} };
+  if (protocol !== 'rediss:' && protocol !== 'sentinels:') {
+    if (tlsWanted) throw new ConfigurationError(`profile "${profile.name}" has TLS settings but a plain URL; use rediss:// (or sentinels://)`);
+    return { url, redisOptions: {} };
   }
   const tls: ConnectionOptions = { rejectUnauthorized: !profile.tls?.skipVerify };
   if (profile.tls?.ca) tls.ca = profile.tls.ca;
   if (profile.tls?.cert) tls.cert = profile.tls.cert;
   if (secrets.tlsKey) tls.key = secrets.tlsKey;
-  return { url: u.toString(), redisOptions: { tls } };
+  return { url, redisOptions: protocol === 'sentinels:' ? { tls, sentinelTLS: tls } : { tls } };
 }
