@@ -7,7 +7,7 @@ import { ControlRoom } from '../service/control-room.js';
 import { LOCAL_PROFILE_ID } from '../service/connections/profile.js';
 import { numberIn } from './options.js';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /** The app's data folder: $XDG_DATA_HOME/celeriac, ~/Library/Application Support/celeriac, %APPDATA%\\celeriac. */
 function defaultDataDir(): string {
@@ -47,8 +47,11 @@ export function registerServe(program: Command): void {
     .action(async (flags: ServeFlags) => {
       // --broker (or the environment) names a Redis; else the private Local one is the default.
       const given = flags.local ? undefined : flags.broker || process.env.CELERIAC_BROKER_URL || process.env.CELERY_BROKER_URL;
+      // Files dropped in the browser are uploaded next to the data, where the hosted pool reads them.
+      const uploadDir = resolve(flags.dataDir, 'uploads');
       const room = new ControlRoom({
         dataDir: flags.dataDir,
+        stagingDir: uploadDir,
         initial: given ? { url: resolveBrokerUrl(given), hostPool: flags.pool } : undefined,
         // The control room hosts a worker pool: the built-in tasks, plus any -A modules.
         pool: flags.pool ? { modules: flags.app, concurrency: flags.concurrency } : undefined,
@@ -63,8 +66,6 @@ export function registerServe(program: Command): void {
       if (status.state === 'connected' && status.message) process.stderr.write(`Note: ${status.message}\n`);
       // The renderer is built next to the compiled CLI (dist/renderer).
       const staticDir = fileURLToPath(new URL('../../renderer/', import.meta.url));
-      // Files dropped in the browser are uploaded next to the data, where the hosted pool reads them.
-      const uploadDir = join(flags.dataDir, 'uploads');
       await pruneUploads(uploadDir);
       const server = await startServer({ service: room, host: flags.host, port: flags.port, token: flags.token ? undefined : null, staticDir, uploadDir, readOnly: flags.readOnly });
       process.stdout.write(`Celeriac control room: ${server.url}\n`);
@@ -73,7 +74,14 @@ export function registerServe(program: Command): void {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+      // A second signal, or 15 s of closing (a connection still retrying a Redis that is gone),
+      // ends it at once: a stop request is never ignored.
+      const now = (): never => process.exit(0);
+      process.once('SIGINT', now);
+      process.once('SIGTERM', now);
+      setTimeout(now, 15_000).unref();
       await server.close();
       await room.stop();
+      process.exit(0);
     });
 }

@@ -19,6 +19,7 @@ interface WorkerFlags {
   softTimeLimit?: number;
   prefetch?: number;
   visibilityTimeout?: number;
+  connectRetries?: number;
   broker?: string;
   resultBackend?: string;
   taskEvents?: boolean;
@@ -41,6 +42,7 @@ export function registerWorker(program: Command): void {
     .option('--time-limit <s>', 'hard time limit for tasks that declare none', positive)
     .option('--soft-time-limit <s>', 'soft time limit for tasks that declare none', positive)
     .option('--prefetch <n>', 'messages claimed at most (default: 4 per slot, more while tasks are short)', numberIn(1, 100_000, true))
+    .option('--connect-retries <n>', 'at start, try to connect this many more times, 2 s apart, before giving up (default 0)', numberIn(0, 100_000, true))
     .option('--visibility-timeout <s>', "seconds before anyone's unacknowledged claim is restored (default 3600)", positive)
     .option('-E, --task-events', 'send task events (celery events, Flower, the control room)')
     .option('-b, --broker <url>', 'broker URL (else $CELERIAC_BROKER_URL, $CELERY_BROKER_URL, redis://127.0.0.1:6379/0)')
@@ -68,6 +70,8 @@ export function registerWorker(program: Command): void {
           timeLimit: flags.timeLimit,
           softTimeLimit: flags.softTimeLimit,
           events: flags.taskEvents,
+          connectRetries: flags.connectRetries,
+          onConnectRetry: (attempt, of, err) => log.warn(`[Worker] ${err.message}. Trying again in 2 s... (${attempt}/${of})`),
         },
         log,
       );

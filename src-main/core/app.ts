@@ -194,7 +194,9 @@ export class App implements TaskSender {
   /** Closes every connection the app opened. */
   async close(): Promise<void> {
     await this.backendInstance?.close();
-    await Promise.all(this.opened.splice(0).map((c) => c.quit().catch(() => c.disconnect())));
+    // QUIT on a connection that is not up waits for it to come back (for ever, if its Redis
+    // is gone): those are cut instead; nothing is pending on them that QUIT would flush.
+    await Promise.all(this.opened.splice(0).map((c) => (c.status === 'ready' ? c.quit().catch(() => c.disconnect()) : c.disconnect())));
     this.brokerConn = this.backendConn = null;
     this.publisherInstance = null;
     this.backendInstance = null;

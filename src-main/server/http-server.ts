@@ -6,7 +6,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { isMethod, isReadMethod, type ContractError } from '../service/contract.js';
 import type { ContractHandler } from '../service/handler.js';
 import { MAX_FRAME_BYTES, MAX_REQUEST_BYTES, requestSchema, subscribeSchema, type EventMessage, type Reply } from './protocol.js';
-import { handleUpload } from './uploads.js';
+import { handleDownload, handleUpload } from './uploads.js';
 
 export interface ServerOptions {
   /** What answers the calls: the ControlRoom (or one connection's ControlRoomService). */
@@ -58,6 +58,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const given = new URL(req.url, 'http://localhost').searchParams.get('token') ?? '';
       const ok = token === null || sameSecret(given, token);
       res.writeHead(ok ? 204 : 401, { 'Cache-Control': 'no-store' }).end();
+      return;
+    }
+    if (req.method === 'GET' && req.url?.startsWith('/download?')) {
+      // The token in the URL (a download link cannot set a header), this origin's pages only.
+      const given = new URL(req.url, 'http://localhost').searchParams.get('token') ?? '';
+      if (token !== null && !sameSecret(given, token)) return void res.writeHead(401).end();
+      if (!options.uploadDir) return void res.writeHead(404).end();
+      void handleDownload(req, res, options.uploadDir).catch(() => res.destroy());
       return;
     }
     if (req.method === 'POST' && req.url?.startsWith('/upload?')) {

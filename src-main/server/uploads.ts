@@ -4,10 +4,10 @@
  * into a staging folder the hosted pool (and any worker on this machine) can read. Folder
  * structure is kept; nothing can be written outside the staging folder.
  */
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 
@@ -33,14 +33,35 @@ export function safeRelativePath(path: string): string[] | null {
   return parts;
 }
 
+/**
+ * A file inside a staging folder, by the full path the server gave for it (a batch item's
+ * input or output), or null when the path is anywhere else.
+ */
+export function stagedFile(uploadDir: string, path: string): string | null {
+  if (path.includes('\0')) return null;
+  const full = resolve(path);
+  const root = resolve(uploadDir);
+  const rel = relative(root, full);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return null;
+  return full;
+}
+
 export async function handleUpload(req: IncomingMessage, res: ServerResponse, uploadDir: string): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_UPLOAD_BYTES) return reply(res, 413, { error: `files over ${MAX_UPLOAD_BYTES} bytes are not accepted` });
+  // `replace=<staged path>`: the user fixed a file a batch item failed on; retrying it must
+  // read the fixed one, so it takes the staged copy's place.
+  const replace = url.searchParams.get('replace');
+  if (replace !== null) {
+    const target = stagedFile(uploadDir, replace);
+    if (!target || !(await stat(target).catch(() => null))?.isFile()) return reply(res, 404, { error: 'replace names no staged file of this control room' });
+    return receive(req, res, target);
+  }
   const staging = url.searchParams.get('staging') ?? '';
   const parts = safeRelativePath(url.searchParams.get('path') ?? '');
   if (!/^[A-Za-z0-9-]{1,64}$/.test(staging)) return reply(res, 400, { error: 'staging must be an id of letters, digits and dashes' });
   if (!parts) return reply(res, 400, { error: 'path must be a relative path without . or .. segments' });
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_UPLOAD_BYTES) return reply(res, 413, { error: `files over ${MAX_UPLOAD_BYTES} bytes are not accepted` });
   const target = join(uploadDir, staging, ...parts);
   if (Buffer.byteLength(target) > MAX_PATH_BYTES) return reply(res, 400, { error: `path is too long: the staged file's path would pass ${MAX_PATH_BYTES} bytes` });
   try {
@@ -49,6 +70,11 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, up
     // A folder where a file of the same name was uploaded already, or the other way round.
     return reply(res, 409, { error: `path collides with another upload of this drop (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
   }
+  return receive(req, res, target);
+}
+
+/** Streams the request body into `target`, at most MAX_UPLOAD_BYTES. */
+async function receive(req: IncomingMessage, res: ServerResponse, target: string): Promise<void> {
   let size = 0;
   const limit = new Transform({
     transform(chunk: Buffer, _enc, callback) {
@@ -65,6 +91,20 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, up
     return reply(res, size > MAX_UPLOAD_BYTES ? 413 : 400, { error: `upload failed: ${(err as Error).message}` });
   }
   reply(res, 200, { path: target, bytes: size });
+}
+
+/**
+ * `GET /download?path=<staged path>`: a file in a staging folder (the outputs a batch wrote
+ * next to its uploaded inputs), as an attachment. Nothing outside the staging folders.
+ */
+export async function handleDownload(req: IncomingMessage, res: ServerResponse, uploadDir: string): Promise<void> {
+  const path = new URL(req.url ?? '/', 'http://localhost').searchParams.get('path') ?? '';
+  const file = stagedFile(uploadDir, path);
+  const info = file ? await stat(file).catch(() => null) : null;
+  if (!file || !info?.isFile()) return reply(res, 404, { error: 'only files in the staging folders can be downloaded' });
+  const name = basename(file).replace(/[^\w.\- ]/g, '_');
+  res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': info.size, 'Content-Disposition': `attachment; filename="${name}"`, 'X-Content-Type-Options': 'nosniff' });
+  await pipeline(createReadStream(file), res).catch(() => res.destroy());
 }
 
 /** Staging folders are kept as long as batches (7 days), then removed when the server starts. */

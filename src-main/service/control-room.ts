@@ -64,6 +64,8 @@ export interface ControlRoomOptions {
   openPath?: (path: string) => Promise<void>;
   /** The desktop app (it shows its own notifications); false for `celeriac serve`. */
   desktop?: boolean;
+  /** `celeriac serve`: where the browser's dropped files are staged (for download links and re-uploads). */
+  stagingDir?: string;
 }
 
 interface Session {
@@ -96,7 +98,7 @@ export class ControlRoom implements ContractHandler {
   constructor(private readonly options: ControlRoomOptions) {
     this.cipher = options.cipher ?? plainCipher;
     this.store = new ProfileStore(join(options.dataDir, 'profiles.json'), this.cipher);
-    this.settings = new SettingsFile(join(options.dataDir, 'settings.json'), { desktop: options.desktop === true, openFolders: options.openPath !== undefined });
+    this.settings = new SettingsFile(join(options.dataDir, 'settings.json'), { desktop: options.desktop === true, openFolders: options.openPath !== undefined, stagingDir: options.stagingDir });
     this.local = options.local === false ? null : new LocalRedis({ dataDir: join(options.dataDir, 'redis'), ...options.local, onEvent: (e) => this.onLocalEvent(e) });
     this.status = { state: 'connecting', profile: null, url: null, secretStorage: this.secretStorage() };
   }

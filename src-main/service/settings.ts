@@ -6,7 +6,15 @@ export interface Settings {
   /** Desktop / browser notifications when a batch ends or failures spike. */
   notifications: boolean;
   /** What the shell offers (not stored): the desktop app opens folders; the browser uploads files. */
-  host: { desktop: boolean; openFolders: boolean };
+  host: {
+    desktop: boolean;
+    openFolders: boolean;
+    /**
+     * Headless only: where files dropped in the browser are staged. A batch item whose output
+     * is in there gets a download link; a failed one read from there can be re-uploaded fixed.
+     */
+    stagingDir?: string;
+  };
 }
 
 const DEFAULTS = { notifications: true };

@@ -119,3 +119,31 @@ export async function uploadEntries(entries: DroppedEntry[], onProgress: (done: 
   await Promise.all([work(), work(), work(), work()]);
   return out;
 }
+
+/**
+ * Puts fixed files in place of the staged copies that batch items failed on (the browser
+ * cannot change the file the server reads otherwise): each chosen file replaces the staged
+ * input of the same name. @returns the staged paths replaced, and the ones no file matched
+ */
+export async function replaceStaged(stagedInputs: string[], chosen: File[]): Promise<{ replaced: string[]; unmatched: string[] }> {
+  const byName = new Map(chosen.map((f) => [f.name, f]));
+  const replaced: string[] = [];
+  const unmatched: string[] = [];
+  for (const staged of stagedInputs) {
+    const file = byName.get(staged.split(/[\\/]/).pop() ?? '');
+    if (!file) {
+      unmatched.push(staged);
+      continue;
+    }
+    const res = await fetch(`/upload?replace=${encodeURIComponent(staged)}`, { method: 'POST', headers: { 'X-Celeriac-Token': serverToken() }, body: file });
+    if (!res.ok) throw new Error(`uploading ${file.name} failed: ${((await res.json().catch(() => ({}))) as { error?: string }).error ?? res.status}`);
+    replaced.push(staged);
+  }
+  return { replaced, unmatched };
+}
+
+/** A link that downloads a staged file (a batch's output written next to its uploaded input). */
+export function downloadUrl(path: string): string {
+  return `/download?path=${encodeURIComponent(path)}&token=${encodeURIComponent(serverToken())}`;
+}
+

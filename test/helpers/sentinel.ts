@@ -8,6 +8,7 @@ import { freePort, startRedisServer, type RedisServer } from './redis-server.js'
 import { until } from './until.js';
 
 export interface SentinelSetup {
+  /** The first master (a test that restarts it puts the new one here). */
   master: RedisServer;
   replica: RedisServer;
   sentinelPort: number;
@@ -25,9 +26,10 @@ export const MASTER_NAME = 'mymaster';
  * until the replica is in sync and the sentinel knows it.
  * @throws when redis-sentinel is not installed (apt-get install -y redis-sentinel)
  */
-export async function startSentinelSetup(): Promise<SentinelSetup> {
-  const master = await startRedisServer();
-  const replica = await startRedisServer({ args: ['--replicaof', '127.0.0.1', String(master.port)] });
+export async function startSentinelSetup(options: { downAfterMs?: number; args?: string[] } = {}): Promise<SentinelSetup> {
+  const args = options.args ?? [];
+  const master = await startRedisServer({ args });
+  const replica = await startRedisServer({ args: [...args, '--replicaof', '127.0.0.1', String(master.port)] });
   const probe = new Redis(replica.port, '127.0.0.1', { lazyConnect: true });
   await until(async () => /master_link_status:up/.test(await probe.info('replication')), 15_000);
   probe.disconnect();
@@ -38,11 +40,12 @@ export async function startSentinelSetup(): Promise<SentinelSetup> {
   writeFileSync(conf, [
     `port ${sentinelPort}`, 'bind 127.0.0.1', `dir ${dir}`,
     `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${master.port} 1`,
-    `sentinel down-after-milliseconds ${MASTER_NAME} 1000`,
+    `sentinel down-after-milliseconds ${MASTER_NAME} ${options.downAfterMs ?? 1000}`,
     `sentinel failover-timeout ${MASTER_NAME} 5000`,
     `sentinel parallel-syncs ${MASTER_NAME} 1`, '',
   ].join('\n'));
   const proc: ChildProcess = spawn('redis-sentinel', [conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.on('error', () => undefined);
   if (!proc.pid) throw new Error('redis-sentinel is not installed: run `apt-get install -y redis-sentinel`');
   proc.stdout!.resume();
   proc.stderr!.resume();
@@ -52,7 +55,7 @@ export async function startSentinelSetup(): Promise<SentinelSetup> {
     const replicas = (await sentinel.call('SENTINEL', 'REPLICAS', MASTER_NAME).catch(() => [])) as unknown[];
     return replicas.length > 0;
   }, 20_000);
-  return {
+  const setup: SentinelSetup = {
     master,
     replica,
     sentinelPort,
@@ -69,8 +72,9 @@ export async function startSentinelSetup(): Promise<SentinelSetup> {
         await exited;
       }
       rmSync(dir, { recursive: true, force: true });
-      await replica.stop();
-      await master.stop().catch(() => undefined);
+      await setup.replica.stop();
+      await setup.master.stop().catch(() => undefined);
     },
   };
+  return setup;
 }

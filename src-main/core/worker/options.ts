@@ -53,6 +53,13 @@ export interface WorkerOptions {
   events?: boolean;
   /** How process-pool children are started. @default child_process.fork */
   spawner?: Spawner;
+  /**
+   * Tries to connect at start before giving up, 2 s apart (Celery retries by default; a
+   * worker started during a Sentinel failover needs a few). @default 0: fail at once, one line
+   */
+  connectRetries?: number;
+  /** Told of each failed attempt to connect at start (the CLI logs it). */
+  onConnectRetry?: (attempt: number, of: number, err: Error) => void;
 }
 
 /** Defaults in one place. */

@@ -73,7 +73,17 @@ export class Worker extends EventEmitter {
     const o = this.options;
     const modulePaths = (Array.isArray(o.module) ? o.module : [o.module]).map((m) => resolveTaskModule(m));
     this.app = createApp({ broker: o.broker, backend: o.backend, resultExpires: o.resultExpires, redisOptions: o.redisOptions });
-    await connectOrExplain(this.app.broker, this.app.brokerUrl);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await connectOrExplain(this.app.broker, this.app.brokerUrl);
+        break;
+      } catch (err) {
+        const of = o.connectRetries ?? 0;
+        if (attempt > of) throw err;
+        o.onConnectRetry?.(attempt, of, err as Error);
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
     this.pool =
       o.pool === 'async'
         ? new AsyncPool(modulePaths, o.concurrency)

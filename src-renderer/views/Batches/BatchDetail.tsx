@@ -1,5 +1,6 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { call, on } from '../../api/client.js';
+import { downloadUrl, replaceStaged } from '../../api/drop.js';
 import type { BatchItemView, BatchSummary, ItemBucket, Settings } from '../../../src-main/service/contract.js';
 import { BatchBar } from './BatchBar.js';
 
@@ -26,6 +27,28 @@ export function BatchDetail({ id, onOpenTask }: { id: string; onOpenTask: (taskI
   useEffect(() => on('batches:changed', (changed) => changed.some((b) => b.id === id) && load()), [id, load]);
   useEffect(() => void call('settings:get', {}).then(setSettings, () => undefined), []);
 
+  const staging = settings?.host.stagingDir;
+  const staged = (path: string | undefined): boolean => Boolean(staging && path && path.startsWith(`${staging}/`));
+  const picker = useRef<HTMLInputElement>(null);
+  /** The failed items' inputs that are staged uploads (the browser's drops), every page. */
+  const failedStagedInputs = async (): Promise<string[]> => {
+    const inputs: string[] = [];
+    for (let offset = 0; ; offset += 1000) {
+      const r = await call('batches:get', { id, bucket: 'failed', offset, limit: 1000 });
+      inputs.push(...r.items.map((it) => it.input).filter((p) => staged(p)));
+      if (offset + 1000 >= r.total) return inputs;
+    }
+  };
+  const reuploadAndRetry = (files: File[]): void =>
+    act(
+      (async () => {
+        const { replaced, unmatched } = await replaceStaged(await failedStagedInputs(), files);
+        const r = await call('batches:retryFailed', { id });
+        const rest = unmatched.length ? ` ${unmatched.length} had no file of the same name among those chosen: their staged copy is read again.` : '';
+        return `Replaced ${replaced.length} staged file${replaced.length === 1 ? '' : 's'} and sent ${r.retried.length} failed item${r.retried.length === 1 ? '' : 's'} again.${rest}`;
+      })(),
+    );
+
   const act = (work: Promise<string>): void => {
     setNotice(null);
     work.then((text) => { setNotice(text); load(); }, (e: Error) => setError(e.message));
@@ -38,9 +61,22 @@ export function BatchDetail({ id, onOpenTask }: { id: string; onOpenTask: (taskI
       <header className="view-header">
         <h2><a href="#/batches">Batches</a> / {b.task} <span className="muted small">{b.total} items, {new Date(b.created).toLocaleString()}</span></h2>
         <div className="toolbar">
-          <button className="primary" disabled={b.counts.failed === 0} onClick={() => act(call('batches:retryFailed', { id }).then((r) => `Sent ${r.retried.length} failed item${r.retried.length === 1 ? '' : 's'} again.${r.errors.length ? ` ${r.errors.length} could not be: ${r.errors[0]!.message}` : ''}`))}>
+          <button
+            className="primary"
+            disabled={b.counts.failed === 0}
+            title={staging ? 'Sends the failed items again; they read the copies uploaded with the batch, not files fixed since' : undefined}
+            onClick={() => act(call('batches:retryFailed', { id }).then((r) => `Sent ${r.retried.length} failed item${r.retried.length === 1 ? '' : 's'} again.${r.errors.length ? ` ${r.errors.length} could not be: ${r.errors[0]!.message}` : ''}`))}
+          >
             Retry failed items{b.counts.failed ? ` (${b.counts.failed})` : ''}
           </button>
+          {staging && (
+            <>
+              <button disabled={b.counts.failed === 0} onClick={() => picker.current?.click()} title="Choose the fixed files: each replaces the uploaded copy of the same name, then the failed items run again">
+                Upload fixed files and retry
+              </button>
+              <input ref={picker} type="file" multiple hidden aria-label="fixed files" onChange={(e) => { const files = [...(e.target.files ?? [])]; e.target.value = ''; if (files.length) reuploadAndRetry(files); }} />
+            </>
+          )}
           <button className="danger" disabled={b.finished} onClick={() => confirm(`Cancel the ${b.counts.waiting + b.counts.running} items not finished yet?`) && act(call('batches:cancel', { id }).then((r) => `Cancelled ${r.revoked} items.`))}>Cancel the rest</button>
           {settings?.host.openFolders && <button onClick={() => act(call('batches:openFolder', { id }).then((r) => `Opened ${r.opened}.`))}>Open output folder</button>}
         </div>
@@ -66,6 +102,9 @@ export function BatchDetail({ id, onOpenTask }: { id: string; onOpenTask: (taskI
               <td className="mono ellipsis" title={it.input}>{baseName(it.input)}</td>
               <td className={`mono ellipsis ${it.error ? 'error-text' : ''}`} title={it.error ? `${it.error.type}: ${it.error.message}` : it.output}>
                 {it.error ? it.error.message : it.output ? baseName(it.output) : it.result ?? ''}
+                {!it.error && it.output && staged(it.output) && it.state === 'SUCCESS' && (
+                  <> <a href={downloadUrl(it.output)} download onClick={(e) => e.stopPropagation()} data-testid="download">download</a></>
+                )}
               </td>
             </tr>
           ))}
