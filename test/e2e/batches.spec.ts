@@ -128,6 +128,35 @@ test('a corrupt file fails with a readable error; fixed on disk, "Retry failed i
   expect(await sharp(join(out, 'broken-300.png')).metadata()).toMatchObject({ width: 300, height: 300 });
 });
 
+test('in the browser: a failed item is retried with the fixed file re-uploaded, and outputs next to the uploads download', async ({ page }) => {
+  const dir = join(work, 'reupload');
+  mkdirSync(dir);
+  await makeImage(join(dir, 'fine.png'), 'png', 4);
+  writeFileSync(join(dir, 'bad.png'), 'not a PNG either');
+  await page.goto(`${url}#/batches`);
+  await page.getByLabel('choose files').setInputFiles([join(dir, 'fine.png'), join(dir, 'bad.png')]);
+  const dialog = page.getByRole('form', { name: 'batch' });
+  await dialog.getByLabel('task').selectOption('resize_image');
+  // No output folder: outputs go next to the inputs, i.e. into the staging folder.
+  await dialog.getByLabel('name pattern').fill('{name}-300.{ext}');
+  await dialog.getByRole('button', { name: 'Start 2 tasks' }).click();
+  await page.waitForURL(/#\/batches\/[0-9a-f-]+$/);
+  const id = decodeURIComponent(page.url().split('#/batches/')[1]!);
+  await expect(page.getByTestId(`batch-count-${id}`)).toContainText('1 failed', { timeout: 30_000 });
+
+  // Fixed on the user's disk, not in the staging folder: the page uploads it in place.
+  await makeImage(join(dir, 'bad.png'), 'png', 5);
+  await page.getByLabel('fixed files').setInputFiles([join(dir, 'bad.png')]);
+  await expect(page.getByText('Replaced 1 staged file and sent 1 failed item again.')).toBeVisible();
+  await expect(page.getByTestId(`batch-count-${id}`)).toContainText('2 done', { timeout: 30_000 });
+
+  const links = page.getByTestId('download');
+  await expect(links).toHaveCount(2);
+  const response = await page.request.get(new URL((await links.first().getAttribute('href'))!, url).toString());
+  expect(response.status()).toBe(200);
+  expect(await sharp(await response.body()).metadata()).toMatchObject({ width: 300, height: 300 });
+});
+
 test('a CSV dropped alone runs one task per row, its columns mapped to the parameters', async ({ page }) => {
   const dir = join(work, 'csv');
   mkdirSync(dir);

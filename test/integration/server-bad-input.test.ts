@@ -160,6 +160,23 @@ describe('uploads', () => {
   });
 });
 
+describe('staged files: replaced with a fixed one, downloaded', () => {
+  it('replaces a staged upload in place and downloads it; nothing outside the staging folders either way', async () => {
+    const first = await get(`/upload?staging=s2&path=in.txt`, { 'x-celeriac-token': token }, 'POST', Buffer.from('broken'));
+    const staged = JSON.parse(first.body).path as string;
+    const replaced = await get(`/upload?replace=${encodeURIComponent(staged)}`, { 'x-celeriac-token': token }, 'POST', Buffer.from('fixed'));
+    expect(replaced.status).toBe(200);
+    const down = await get(`/download?path=${encodeURIComponent(staged)}&token=${token}`);
+    expect(down).toEqual({ status: 200, body: 'fixed' });
+    expect((await get(`/download?path=${encodeURIComponent(staged)}&token=wrong`)).status).toBe(401);
+    for (const outside of ['/etc/passwd', `${staged}/../../../../profiles.json`, 'relative.txt']) {
+      expect((await get(`/download?path=${encodeURIComponent(outside)}&token=${token}`)).status, outside).toBe(404);
+      expect((await get(`/upload?replace=${encodeURIComponent(outside)}`, { 'x-celeriac-token': token }, 'POST', Buffer.from('x'))).status, outside).toBe(404);
+    }
+    await stillServing();
+  });
+});
+
 describe('--no-token and --read-only', () => {
   let open2: { process: ChildProcess; url: string };
   beforeAll(async () => {
