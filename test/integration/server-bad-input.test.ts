@@ -7,6 +7,7 @@ import { request } from 'node:http';
 import { connect as tcpConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { wsReply } from '../helpers/ws.js';
 import type { ChildProcess } from 'node:child_process';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { startServe, stopServe } from '../helpers/serve.js';
@@ -48,18 +49,6 @@ function open(): Promise<WebSocket> {
   });
 }
 
-function reply(ws: WebSocket, text: string | Buffer): Promise<Record<string, unknown>> {
-  return new Promise((resolve) => {
-    const onMessage = (data: WebSocket.RawData): void => {
-      const msg = JSON.parse(data.toString()) as Record<string, unknown>;
-      if ('event' in msg) return;
-      ws.off('message', onMessage);
-      resolve(msg);
-    };
-    ws.on('message', onMessage);
-    ws.send(text);
-  });
-}
 
 function closed(ws: WebSocket): Promise<number> {
   return new Promise((resolve) => ws.once('close', (code) => resolve(code)));
@@ -68,7 +57,7 @@ function closed(ws: WebSocket): Promise<number> {
 async function stillServing(): Promise<void> {
   expect(serve.process.exitCode).toBeNull();
   const ws = await open();
-  const r = await reply(ws, JSON.stringify({ id: 'alive', method: 'queues:list', input: {} }));
+  const r = await wsReply(ws, JSON.stringify({ id: 'alive', method: 'queues:list', input: {} }));
   expect(r).toMatchObject({ id: 'alive', ok: true });
   ws.close();
 }
@@ -87,7 +76,7 @@ describe('the WebSocket', () => {
   it('answers a request over the size limit with E_TOO_LARGE, and closes 1009 on a frame past the frame limit', async () => {
     const ws = await open();
     const big = JSON.stringify({ id: 1, method: 'tasks:submit', input: { name: 'x', args: ['a'.repeat(33 * 1024 * 1024)] } });
-    expect(await reply(ws, big)).toMatchObject({ ok: false, error: { code: 'E_TOO_LARGE' } });
+    expect(await wsReply(ws, big)).toMatchObject({ ok: false, error: { code: 'E_TOO_LARGE' } });
     const huge = Buffer.alloc(65 * 1024 * 1024 + 10, 0x20);
     const code = closed(ws);
     ws.send(huge);
@@ -99,7 +88,7 @@ describe('the WebSocket', () => {
     const ws = await open();
     const files = Array.from({ length: 10_000 }, (_, i) => `/home/someone/Pictures/holiday-2026/a-rather-long-folder-name/and-another-one/IMG_${String(i).padStart(6, '0')}-edited-final-v2.jpeg`);
     expect(JSON.stringify(files).length).toBeGreaterThan(1_100_000);
-    const r = await reply(ws, JSON.stringify({ id: 2, method: 'batches:preview', input: { task: 'checksum', files } }));
+    const r = await wsReply(ws, JSON.stringify({ id: 2, method: 'batches:preview', input: { task: 'checksum', files } }));
     expect(r).toMatchObject({ id: 2, ok: true });
     ws.close();
   });
@@ -130,11 +119,11 @@ describe('the WebSocket', () => {
   it('refuses JSON nested 1,500 deep in tasks:submit and batches:preview with E_BAD_INPUT', async () => {
     const ws = await open();
     const deep = `${'['.repeat(1500)}1${']'.repeat(1500)}`;
-    const submit = await reply(ws, `{"id":3,"method":"tasks:submit","input":{"name":"tasks.add","args":[${deep}]}}`);
+    const submit = await wsReply(ws, `{"id":3,"method":"tasks:submit","input":{"name":"tasks.add","args":[${deep}]}}`);
     expect(submit).toMatchObject({ id: 3, ok: false, error: { code: 'E_BAD_INPUT', message: expect.stringContaining('nests deeper') } });
-    const preview = await reply(ws, `{"id":4,"method":"batches:preview","input":{"task":"checksum","rows":[{"a":${deep}}]}}`);
+    const preview = await wsReply(ws, `{"id":4,"method":"batches:preview","input":{"task":"checksum","rows":[{"a":${deep}}]}}`);
     expect(preview).toMatchObject({ id: 4, ok: false, error: { code: 'E_BAD_INPUT' } });
-    const binary = await reply(ws, Buffer.from('{"id":5}'));
+    const binary = await wsReply(ws, Buffer.from('{"id":5}'));
     expect(binary).toMatchObject({ ok: false, error: { code: 'E_BAD_INPUT' } });
     ws.close();
     await stillServing();
@@ -201,7 +190,7 @@ describe('--no-token and --read-only', () => {
   it('refuses every method that changes anything, and answers the ones that read', async () => {
     const ws = new WebSocket(`ws://127.0.0.1:${new URL(open2.url).port}/ws`);
     await new Promise((r) => ws.once('open', r));
-    const queues = await reply(ws, JSON.stringify({ id: 1, method: 'queues:list', input: {} }));
+    const queues = await wsReply(ws, JSON.stringify({ id: 1, method: 'queues:list', input: {} }));
     expect(queues).toMatchObject({ ok: true });
     for (const [method, input] of [
       ['tasks:submit', { name: 'tasks.add', args: [1, 2] }],
@@ -210,10 +199,10 @@ describe('--no-token and --read-only', () => {
       ['connections:use', { id: 'local' }],
       ['pool:start', {}],
     ] as const) {
-      const r = await reply(ws, JSON.stringify({ id: method, method, input }));
+      const r = await wsReply(ws, JSON.stringify({ id: method, method, input }));
       expect(r, method).toMatchObject({ ok: false, error: { code: 'E_FORBIDDEN', message: expect.stringContaining('read-only') } });
     }
-    expect(await reply(ws, JSON.stringify({ id: 's', method: 'connection:status', input: {} }))).toMatchObject({ ok: true, value: { readOnly: true } });
+    expect(await wsReply(ws, JSON.stringify({ id: 's', method: 'connection:status', input: {} }))).toMatchObject({ ok: true, value: { readOnly: true } });
     ws.close();
   });
 });

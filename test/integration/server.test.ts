@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { wsReply } from '../helpers/ws.js';
 import { mkdtempSync, readFileSync, readdirSync, utimesSync } from 'node:fs';
 import { pruneUploads } from '../../src-main/server/uploads.js';
 import { tmpdir } from 'node:os';
@@ -36,18 +37,6 @@ function connect(token: string | null, headers: Record<string, string> = {}): Pr
   });
 }
 
-function call(ws: WebSocket, payload: unknown): Promise<Record<string, unknown>> {
-  return new Promise((resolve) => {
-    const onMessage = (data: WebSocket.RawData): void => {
-      const msg = JSON.parse(data.toString()) as Record<string, unknown>;
-      if ('event' in msg) return;
-      ws.off('message', onMessage);
-      resolve(msg);
-    };
-    ws.on('message', onMessage);
-    ws.send(typeof payload === 'string' ? payload : JSON.stringify(payload));
-  });
-}
 
 describe('celeriac serve: the contract over a WebSocket', () => {
   it('binds loopback and prints a URL with the token', () => {
@@ -56,7 +45,7 @@ describe('celeriac serve: the contract over a WebSocket', () => {
 
   it('serves calls with the token', async () => {
     const ws = await connect(TOKEN);
-    const reply = await call(ws, { id: 1, method: 'queues:list', input: {} });
+    const reply = await wsReply(ws, { id: 1, method: 'queues:list', input: {} });
     expect(reply).toMatchObject({ id: 1, ok: true, value: expect.arrayContaining([expect.objectContaining({ name: 'celery' })]) });
     ws.close();
   });
@@ -69,10 +58,10 @@ describe('celeriac serve: the contract over a WebSocket', () => {
 
   it('answers bad calls with typed errors and stays up', async () => {
     const ws = await connect(TOKEN);
-    expect(await call(ws, 'not json')).toMatchObject({ id: null, ok: false, error: { code: 'E_BAD_INPUT' } });
-    expect(await call(ws, { id: 2, method: 'nope' })).toMatchObject({ id: 2, ok: false, error: { code: 'E_UNKNOWN_METHOD' } });
-    expect(await call(ws, { id: 3, method: 'queues:browse', input: { queue: 7 } })).toMatchObject({ id: 3, ok: false, error: { code: 'E_BAD_INPUT', issues: [{ path: 'queue' }] } });
-    expect(await call(ws, { id: 4, method: 'workers:list', input: {} })).toMatchObject({ id: 4, ok: true });
+    expect(await wsReply(ws, 'not json')).toMatchObject({ id: null, ok: false, error: { code: 'E_BAD_INPUT' } });
+    expect(await wsReply(ws, { id: 2, method: 'nope' })).toMatchObject({ id: 2, ok: false, error: { code: 'E_UNKNOWN_METHOD' } });
+    expect(await wsReply(ws, { id: 3, method: 'queues:browse', input: { queue: 7 } })).toMatchObject({ id: 3, ok: false, error: { code: 'E_BAD_INPUT', issues: [{ path: 'queue' }] } });
+    expect(await wsReply(ws, { id: 4, method: 'workers:list', input: {} })).toMatchObject({ id: 4, ok: true });
     ws.close();
   });
 
@@ -107,7 +96,7 @@ describe('celeriac serve: the contract over a WebSocket', () => {
       if (msg.event) events.push(msg.event);
     });
     ws.send(JSON.stringify({ subscribe: ['batches:changed'] }));
-    const submitted = await call(ws, { id: 9, method: 'tasks:submit', input: { name: 'tasks.add', args: [2, 2] } });
+    const submitted = await wsReply(ws, { id: 9, method: 'tasks:submit', input: { name: 'tasks.add', args: [2, 2] } });
     expect(submitted).toMatchObject({ ok: true });
     await app.asyncResult((submitted.value as { id: string }).id).get({ timeout: 10_000 });
     await new Promise((r) => setTimeout(r, 300));
@@ -125,7 +114,7 @@ describe('celeriac serve: the contract over a WebSocket', () => {
         if (states.includes('SUCCESS')) resolve(states);
       });
     });
-    const submitted = await call(ws, { id: 5, method: 'tasks:submit', input: { name: 'tasks.add', args: [1, 2] } });
+    const submitted = await wsReply(ws, { id: 5, method: 'tasks:submit', input: { name: 'tasks.add', args: [1, 2] } });
     expect(submitted).toMatchObject({ id: 5, ok: true });
     expect(await seen).toContain('SUCCESS');
     ws.close();
@@ -151,7 +140,7 @@ describe('the celeriac serve command', () => {
     expect(searchParams.get('token')).toMatch(/^[0-9a-f]{48}$/);
     const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${searchParams.get('token')}`);
     await new Promise((r) => ws.once('open', r));
-    expect(await call(ws, { id: 1, method: 'workers:list', input: {} })).toMatchObject({ ok: true });
+    expect(await wsReply(ws, { id: 1, method: 'workers:list', input: {} })).toMatchObject({ ok: true });
     ws.close();
     const exited = new Promise((r) => proc.once('exit', r));
     proc.kill('SIGTERM');
