@@ -141,7 +141,16 @@ export class ControlRoom implements ContractHandler {
     // Refused at once, not queued until Redis is back: a send that fires a minute later, after
     // the user gave up and clicked again, is worse than a clear no.
     if (this.status.state === 'reconnecting') return { ok: false, error: { code: 'E_UNREACHABLE', message: `Redis is unreachable: ${this.status.message ?? 'reconnecting'}. Nothing was done; try again once it is back.` } };
-    return session.service.callParsed(parsed.method as M, parsed.input);
+    const result = await session.service.callParsed(parsed.method as M, parsed.input);
+    if (parsed.method === 'pool:start' || parsed.method === 'pool:stop') this.refreshNote();
+    return result;
+  }
+
+  /** The connected status's note: a failed switch, else the pool's problem, else none. */
+  private refreshNote(): void {
+    if (this.status.state !== 'connected' || !this.session) return;
+    const message = this.switchFailure?.message ?? this.session.service.pool.problem ?? undefined;
+    if (message !== this.status.message) this.setStatus({ ...this.status, message });
   }
 
   /**
@@ -158,15 +167,16 @@ export class ControlRoom implements ContractHandler {
     const onReconnecting = (delay: number): void => {
       if (this.session !== session) return;
       since ??= Date.now();
-      const why = this.localTrouble ?? (lastError ? `${lastError}` : 'the connection was lost');
+      const why = this.localTrouble ?? (lastError || 'the connection was lost');
       this.setStatus({ ...this.status, state: 'reconnecting', since, nextTryAt: Date.now() + delay, message: why });
     };
     const onReady = (): void => {
-      if (this.session !== session || since === null) return;
+      // Back (whichever said it was gone: this connection, or the Local Redis's restarts).
+      if (this.session !== session || this.status.state !== 'reconnecting') return;
       since = null;
       lastError = '';
       const { since: _s, nextTryAt: _n, ...rest } = this.status;
-      this.setStatus({ ...rest, state: 'connected', message: this.switchFailure?.message });
+      this.setStatus({ ...rest, state: 'connected', message: this.switchFailure?.message ?? session.service.pool.problem ?? undefined });
     };
     redis.on('error', onError);
     redis.on('reconnecting', onReconnecting);
@@ -191,7 +201,7 @@ export class ControlRoom implements ContractHandler {
   private clearSwitchFailure(profileId: string): void {
     if (this.switchFailure?.profileId !== profileId) return;
     this.switchFailure = null;
-    if (this.status.state === 'connected') this.setStatus({ ...this.status, message: undefined });
+    this.refreshNote();
   }
 
   private roomCall(method: RoomMethod, input: Record<string, unknown>): Promise<unknown> | unknown {
