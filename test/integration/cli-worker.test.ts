@@ -13,7 +13,7 @@ describe('celeriac worker start-up failures', () => {
   it('says in one line why the task module did not load, and exits 1', async () => {
     const run = await runCli(['worker', '-A', BROKEN, '-c', '1', '-b', server.url]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/a pool child could not start: cannot load: missing configuration FOO/);
+    expect(run.stderr).toMatch(/a pool child could not start: cannot load the task module .*broken\.ts: cannot load: missing configuration FOO/);
   });
 
   it('names a task module that does not exist', async () => {

@@ -127,6 +127,6 @@ describe('connection failures', () => {
   it('names a bad URL scheme', async () => {
     const run = await runCli(['result', 'x', '-b', 'amqp://localhost']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/scheme amqp: is not supported; use redis:\/\/ or rediss:\/\//);
+    expect(run.stderr).toMatch(/scheme amqp: is not supported; use redis:\/\/, rediss:\/\/ \(TLS\) or sentinel:\/\//);
   });
 });
