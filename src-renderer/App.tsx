@@ -98,6 +98,7 @@ export function App() {
           {status?.profile?.name ?? 'No connection'}
           {status && status.state !== 'connected' && <span className="muted"> · {status.state === 'no-redis' ? 'no Redis' : status.state}</span>}
         </a>
+        {status?.readOnly && <span className="chip" data-testid="read-only" title="celeriac serve --read-only: every action that changes anything is refused">read-only</span>}
         <span className={`conn ${connected && status?.state !== 'reconnecting' ? 'on' : 'off'}`} data-testid="connection">
           {!connected ? (serverProblem === 'stale-token' ? 'token out of date' : 'connecting…') : status?.state === 'reconnecting' ? 'reconnecting…' : 'connected'}
         </span>

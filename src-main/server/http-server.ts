@@ -179,15 +179,16 @@ function send(ws: WebSocket, reply: Reply): void {
 
 /** A handler that refuses every method that changes anything (`serve --read-only`). */
 function readOnly(inner: ContractHandler): ContractHandler {
+  // The status says so, whether asked for or pushed: the page shows it in its header.
+  const marked = <T>(status: T): T => ({ ...status, readOnly: true });
   return {
-    onEvent: (listener) => inner.onEvent(listener),
+    onEvent: (listener) => inner.onEvent((event, data) => listener(event, event === 'connection:changed' ? marked(data) : data)),
     async call(method, input) {
       if (isMethod(method) && !isReadMethod(method)) {
         return { ok: false, error: { code: 'E_FORBIDDEN', message: `this control room is read-only (serve --read-only): ${method} is refused` } };
       }
       const result = await inner.call(method, input);
-      // The page hides the controls it would be refused.
-      if (method === 'connection:status' && result.ok) return { ok: true, value: { ...(result.value as object), readOnly: true } } as typeof result;
+      if (method === 'connection:status' && result.ok) return { ok: true, value: marked(result.value) } as typeof result;
       return result;
     },
   };
