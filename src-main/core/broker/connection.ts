@@ -81,7 +81,7 @@ export function parseRedisUrl(url: string): ParsedRedisUrl {
   }
   return {
     tls: u.protocol === 'rediss:',
-    host: u.hostname || '127.0.0.1',
+    host: bareHost(u.hostname),
     port: u.port ? Number(u.port) : 6379,
     db: parseDb(u, url),
     username: u.username ? decodeURIComponent(u.username) : null,
@@ -101,7 +101,7 @@ function parseSentinelUrl(url: string): ParsedRedisUrl {
   const first = parts[0]!;
   const sentinels = parts.map((u) => {
     if (u.protocol !== 'sentinel:' && u.protocol !== 'sentinels:') throw new ConfigurationError(`every part of a Sentinel URL starts with sentinel://, not ${u.protocol}//`);
-    return { host: u.hostname || '127.0.0.1', port: u.port ? Number(u.port) : 26379 };
+    return { host: bareHost(u.hostname), port: u.port ? Number(u.port) : 26379 };
   });
   const param = (name: string): string | null => parts.map((u) => u.searchParams.get(name)).find((v) => v !== null) ?? null;
   const masterName = param('master_name');
@@ -118,6 +118,11 @@ function parseSentinelUrl(url: string): ParsedRedisUrl {
     masterName,
     sentinelPassword: param('sentinel_password'),
   };
+}
+
+/** A URL's host as a socket takes it: `[::1]` is `::1`; none is loopback. */
+function bareHost(hostname: string): string {
+  return hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1';
 }
 
 function parseUrl(url: string): URL {
