@@ -4,6 +4,7 @@
  * by itself when Redis is back, without a reload.
  */
 import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { createApp } from '../../src-main/core/app.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
@@ -37,6 +38,8 @@ test('Redis stopped with the page open: said within 5 s, Send refused, recovered
   await expect(page.getByTestId('connection')).toHaveText('reconnecting…');
   // The last data stays on screen.
   await expect(page.locator('table[aria-label="queues"]')).toBeVisible();
+  mkdirSync('test-results/screenshots', { recursive: true });
+  await page.screenshot({ path: 'test-results/screenshots/outage.png' });
 
   await page.getByRole('link', { name: 'Send' }).click();
   await page.getByLabel('Task name').fill('tasks.add');
@@ -57,4 +60,13 @@ test('Redis stopped with the page open: said within 5 s, Send refused, recovered
   await new Promise((r) => setTimeout(r, 1000));
   expect(await app.queueLength('celery')).toBe(0);
   await app.close();
+});
+
+test("a page whose token is out of date (the server restarted) says so, and how to get the new URL", async ({ page }) => {
+  const stale = new URL(url);
+  stale.searchParams.set('token', 'a-token-from-before-the-restart');
+  await page.goto(stale.toString());
+  await expect(page.getByTestId('stale-token')).toBeVisible({ timeout: 10_000 });
+  await expect(page.getByTestId('stale-token')).toContainText('Open the URL that celeriac serve printed last');
+  await expect(page.getByTestId('connection')).toHaveText('token out of date');
 });
