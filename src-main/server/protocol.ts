@@ -3,14 +3,13 @@
  * WebSocket. Requests carry an id the reply repeats; events carry a name.
  */
 import { z } from 'zod';
-import type { ContractError, EventName } from '../service/contract.js';
+import { MAX_REQUEST_BYTES, type ContractError, type EventName } from '../service/contract.js';
 
 /**
- * A request's size at most: the contract's largest input is a batch of 100,000 file paths
- * (~11 MB at 110 bytes a path), or rows; 32 MiB holds either with room. A larger request up to
- * MAX_FRAME_BYTES gets an E_TOO_LARGE reply; past that the frame is not even read (close 1009).
+ * A request past the contract's MAX_REQUEST_BYTES, up to MAX_FRAME_BYTES, gets an E_TOO_LARGE
+ * reply; past that the frame is not even read (the socket is closed with 1009).
  */
-export const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
+export { MAX_REQUEST_BYTES };
 export const MAX_FRAME_BYTES = 2 * MAX_REQUEST_BYTES;
 
 export const requestSchema = z.object({

@@ -47,6 +47,13 @@ const profileInput = z
 
 export type ProfileInput = z.input<typeof profileInput>;
 
+/**
+ * A call's input, at most, as JSON on the wire: the headless server's request limit, which the
+ * largest input fits (100,000 file paths of a usual length, ~110 bytes, are 11 MB). Inputs the
+ * schemas would otherwise allow past it are refused by them, over IPC as over the WebSocket.
+ */
+export const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
+
 /** A batch: one task per file (or per row), the other parameters once for all. */
 const batchInput = z
   .object({
@@ -59,7 +66,8 @@ const batchInput = z
     queue: z.string().min(1).max(512).optional(),
   })
   .strict()
-  .refine((i) => Boolean(i.files) !== Boolean(i.rows), 'give files or rows, one of them');
+  .refine((i) => Boolean(i.files) !== Boolean(i.rows), 'give files or rows, one of them')
+  .refine((i) => (i.files ?? []).reduce((n, f) => n + f.length + 3, 0) <= MAX_REQUEST_BYTES, 'the file list is over 32 MiB: send it as several batches');
 
 export const contract = {
   'connection:status': {

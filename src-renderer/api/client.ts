@@ -15,7 +15,7 @@ export class CallError extends Error {
 
 type Listener = (data: unknown) => void;
 
-/** The server's MAX_REQUEST_BYTES (src-main/server/protocol.ts); the renderer imports no values from the back end. */
+/** The contract's MAX_REQUEST_BYTES (src-main/service/contract.ts); the renderer imports no values from the back end. */
 const MAX_REQUEST_CHARS = 32 * 1024 * 1024;
 
 interface Bridge {
