@@ -6,6 +6,7 @@ import { runCli } from '../helpers/cli.js';
 import { uniqueName, type RedisServer } from '../helpers/redis-server.js';
 import { useRedisSuite } from '../helpers/suite.js';
 import { startWorker } from '../helpers/worker.js';
+import { until } from '../helpers/until.js';
 
 let server: RedisServer;
 let redis: Redis;
@@ -26,6 +27,32 @@ describe('remote control', () => {
     await running.get({ timeout: 10_000 });
     // Nothing is left behind: the reply binding and lists are removed.
     expect(await redis.smembers('_kombu.binding.reply.celery.pidbox')).toEqual([]);
+  });
+
+  it('honours the casts a monitor sends: heartbeat (one now, freq 5) and enable_events / disable_events', async () => {
+    const sub = server.client();
+    const seen: Array<{ channel: string; body: Record<string, unknown> }> = [];
+    sub.on('pmessage', (_p: string, channel: string, message: string) => {
+      const env = JSON.parse(message) as { body: string };
+      seen.push({ channel, body: JSON.parse(Buffer.from(env.body, 'base64').toString()) as Record<string, unknown> });
+    });
+    await sub.psubscribe('/0.celeryev/*');
+    await app.control.cast('heartbeat');
+    await until(() => seen.some((e) => e.channel === '/0.celeryev/worker.heartbeat' && e.body.freq === 5));
+    const beat = seen.find((e) => e.body.freq === 5)!.body;
+    expect(beat).toMatchObject({ hostname: 'rc@test', type: 'worker-heartbeat', sw_ident: 'celeriac' });
+    expect(beat).not.toHaveProperty('active');
+
+    // Started without -E: no task events until a monitor asks.
+    await (await app.sendTask('tasks.add', [1, 1])).get({ timeout: 5000 });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(seen.some((e) => e.channel === '/0.celeryev/task.multi')).toBe(false);
+    await app.control.cast('enable_events');
+    await until(async () => (await app.control.broadcast('enable_events'))['rc@test'] !== undefined);
+    await (await app.sendTask('tasks.add', [2, 2])).get({ timeout: 5000 });
+    await until(() => seen.some((e) => e.channel === '/0.celeryev/task.multi'));
+    expect(await app.control.broadcast('disable_events')).toEqual({ 'rc@test': { ok: 'task events disabled' } });
+    await sub.punsubscribe();
   });
 
   it('only the named destination answers', async () => {

@@ -61,6 +61,15 @@ export class Control {
     return replies;
   }
 
+  /**
+   * Sends a command without asking for replies (a cast, as Flower's `heartbeat` wake-up and
+   * `enable_events` are): no ticket, no reply_to.
+   */
+  async cast(method: string, args: Record<string, unknown> = {}, destination: string[] | null = null): Promise<void> {
+    const request: ControlRequest = { method, arguments: args, destination, pattern: null, matcher: null };
+    await this.redis.publish(controlChannel(this.db), encodeControl(request, { clock: 1 }, 'celery.pidbox', '', 2));
+  }
+
   /** `celery inspect ping`. */
   ping(options?: BroadcastOptions): Promise<Record<string, unknown>> {
     return this.broadcast('ping', {}, options);

@@ -42,9 +42,10 @@ export class ControlServer {
     const handler = this.handlers[request.method];
     let reply: unknown;
     try {
-      reply = handler ? await handler(request.arguments ?? {}) : { error: `No such command: ${request.method}` };
+      // As kombu's pidbox: an unknown method is a KeyError, any failure its repr.
+      reply = handler ? await handler(request.arguments ?? {}) : { error: `KeyError('${request.method}')` };
     } catch (err) {
-      reply = { error: String(err) };
+      reply = { error: err instanceof Error ? `${err.name}('${err.message}')` : String(err) };
     }
     if (request.reply_to && request.ticket) await this.reply(request, reply);
   }

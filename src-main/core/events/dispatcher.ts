@@ -23,6 +23,11 @@ export class EventDispatcher {
     public taskEvents: boolean,
   ) {}
 
+  /** The Lamport clock now (`celery inspect clock`). */
+  get clockValue(): number {
+    return this.clock;
+  }
+
   /** Sends a worker event (online, heartbeat, offline) now. */
   async sendWorkerEvent(type: string, fields: Record<string, unknown>): Promise<void> {
     const event = this.event(type, fields);

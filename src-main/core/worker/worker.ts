@@ -10,7 +10,7 @@ import { Heartbeat } from './heartbeat.js';
 import { ControlServer } from '../control/server.js';
 import { Revocations } from '../control/revocations.js';
 import { controlHandlers } from './control-handlers.js';
-import { consumptionOrder } from '../keys.js';
+import { bindingKey, bindingMember, consumptionOrder } from '../keys.js';
 import { Consumer } from './consumer.js';
 import { resolveTaskModule } from './loader.js';
 import { withDefaults, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
@@ -35,6 +35,9 @@ export class Worker extends EventEmitter {
   private pool!: TaskPool;
   private qos!: QoS;
   private consumer!: Consumer;
+  /** The queues consumed now (add_consumer / cancel_consumer change them). */
+  private queues: string[] = [];
+  private queuesChanging: Promise<unknown> = Promise.resolve();
   private inbox!: Inbox;
   private handler!: RequestHandler;
   private readonly inflight = new Set<Promise<void>>();
@@ -123,24 +126,13 @@ export class Worker extends EventEmitter {
     });
     await this.restoreStale();
     this.prefetch = new Prefetch(o.prefetch, o.prefetchFixed);
-    const lists = consumptionOrder(o.queues);
-    this.inbox = new Inbox(this.app.broker, lists);
-    await this.inbox.refresh();
-    this.consumer = new Consumer(
-      this.qos,
-      lists,
-      () => this.app.open(this.app.brokerUrl),
-      () => this.prefetch.limit - this.handler.held.size,
-      (claims) => claims.forEach((c) => this.track(this.handler.handle(c))),
-      (err) => this.log.error(`[Worker] consuming failed: ${(err as Error).message}; retrying`),
-      this.inbox,
-    );
-    this.consumer.start();
+    this.queues = [...o.queues];
+    await this.startConsumer();
     this.startMaintenance();
     this.heartbeat = new Heartbeat(this.app.broker, this.events, () => ({
       active: this.handler.held.size,
       processed: this.handler.stats.processed,
-      info: { pool: o.pool, concurrency: o.concurrency, queues: o.queues, events: o.events },
+      info: { pool: o.pool, concurrency: this.pool.size, queues: this.queues, events: this.events.taskEvents },
     }));
     await this.heartbeat.start();
     this.control = new ControlServer(this.app.broker, () => this.app.open(this.app.brokerUrl), broker.db, o.name, controlHandlers({
@@ -152,6 +144,15 @@ export class Worker extends EventEmitter {
       startedAt: Date.now(),
       broker: { host: broker.host, port: broker.port, db: broker.db },
       shutdown: () => this.emit('shutdown-requested'),
+      queues: () => this.queues,
+      addQueue: (queue) => void this.changeQueues((qs) => (qs.includes(queue) ? qs : [...qs, queue])).catch(() => undefined),
+      cancelQueue: (queue) => void this.changeQueues((qs) => qs.filter((q) => q !== queue)).catch(() => undefined),
+      events: this.events,
+      pool: this.pool,
+      taskInfo: (name) => this.tasks.get(name),
+      modules: modulePathsOf(o.module),
+      brokerUrl: this.app.brokerUrl,
+      backendUrl: this.app.backendUrl,
     }), (err) => this.log.error(`[Control] ${(err as Error).message}`));
     await this.control.start();
     this.emit('ready');
@@ -198,6 +199,47 @@ export class Worker extends EventEmitter {
     await this.pool?.stop(true);
     await this.app?.close();
     this.emit('stopped');
+  }
+
+  /** Consumes `this.queues`, in kombu's order, each with its inbox. */
+  private async startConsumer(): Promise<void> {
+    const lists = consumptionOrder(this.queues);
+    this.inbox = new Inbox(this.app.broker, lists);
+    await this.inbox.refresh();
+    this.consumer = new Consumer(
+      this.qos,
+      lists,
+      () => this.app.open(this.app.brokerUrl),
+      () => this.prefetch.limit - this.handler.held.size,
+      (claims) => claims.forEach((c) => this.track(this.handler.handle(c))),
+      (err) => this.log.error(`[Worker] consuming failed: ${(err as Error).message}; retrying`),
+      this.inbox,
+    );
+    this.consumer.start();
+  }
+
+  /**
+   * Starts or stops consuming a queue (`celery control add_consumer / cancel_consumer`). The
+   * consumer is replaced by one on the new list of queues: the waits end, what they moved into
+   * the inbox goes back to its queue, and the new one starts. Running tasks go on.
+   */
+  private changeQueues(change: (queues: string[]) => string[]): Promise<void> {
+    const next = this.queuesChanging.then(async () => {
+      if (this.stopping) return;
+      const queues = change([...this.queues]);
+      if (queues.join('\n') === this.queues.join('\n')) return;
+      await this.consumer.stop();
+      await this.inbox.handBack().catch(() => 0);
+      this.queues = queues;
+      // As kombu's add_consumer: the queue's binding, so producers' routing finds it.
+      const pipeline = this.app.broker.pipeline();
+      for (const q of queues) pipeline.sadd(bindingKey(q), bindingMember(q, q));
+      await pipeline.exec();
+      await this.startConsumer();
+      this.log.info(`[Worker] now consuming from ${queues.join(', ') || '(no queue)'}`);
+    });
+    this.queuesChanging = next.catch((err: unknown) => this.log.error(`[Worker] could not change its queues: ${(err as Error).message}`));
+    return next;
   }
 
   /** Restores every claim this worker still holds (nothing is lost, the next worker runs them). */
@@ -275,4 +317,8 @@ export class Worker extends EventEmitter {
 
 function clamp(n: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, n));
+}
+
+function modulePathsOf(module: string | readonly string[]): string[] {
+  return Array.isArray(module) ? [...module] : [module as string];
 }

@@ -18,7 +18,18 @@ export class AsyncPool implements TaskPool {
   private readonly waiting: Array<{ taskId: string; start: (reason: SerializedError | null) => void }> = [];
   private inFlight = 0;
 
-  constructor(private readonly modulePaths: readonly string[], readonly capacity: number) {}
+  constructor(private readonly modulePaths: readonly string[], public capacity: number) {}
+
+  get size(): number {
+    return this.capacity;
+  }
+
+  resize(n: number): void {
+    if (this.capacity + n < 1) throw new Error(`ValueError("Can't shrink the pool below one slot")`);
+    this.capacity += n;
+    // Slots that are free now go to the jobs waiting for one.
+    while (n-- > 0 && this.waiting.length > 0) this.waiting.shift()!.start(null), this.inFlight++;
+  }
 
   async start(): Promise<TaskInfo[]> {
     this.tasks = await loadTasks(this.modulePaths);

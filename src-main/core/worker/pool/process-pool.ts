@@ -83,7 +83,8 @@ function childEntry(): string {
  */
 export class ProcessPool implements TaskPool {
   readonly kind = 'process';
-  readonly capacity: number;
+  capacity: number;
+  private processes: number;
   private readonly children = new Set<Child>();
   /** Children started and not ready yet: stop() must end these too, or one keeps the worker alive. */
   private readonly starting = new Set<ChildHandle>();
@@ -99,13 +100,32 @@ export class ProcessPool implements TaskPool {
     this.childConcurrency = Math.max(1, options.childConcurrency ?? 1);
     this.auto = (options.perChild ?? 'auto') === 'auto';
     this.perChild = Math.max(this.childConcurrency, this.auto ? SendAhead.maxJobs : (options.perChild as number));
+    this.processes = options.processes;
     this.capacity = options.processes * this.childConcurrency;
     this.spawner = options.spawner ?? forkSpawner;
   }
 
   async start(): Promise<TaskInfo[]> {
-    const infos = await Promise.all(Array.from({ length: this.options.processes }, () => this.spawn()));
+    const infos = await Promise.all(Array.from({ length: this.processes }, () => this.spawn()));
     return infos[0] ?? [];
+  }
+
+  get size(): number {
+    return this.processes;
+  }
+
+  /** New children start at once; children let go finish their jobs first, as Celery's shrink. */
+  resize(n: number): void {
+    if (this.processes + n < 1) throw new Error(`ValueError("Can't shrink the pool below one process")`);
+    this.processes += n;
+    this.capacity = this.processes * this.childConcurrency;
+    for (let i = 0; i < n; i++) this.spawn().catch((err: unknown) => this.options.onChildEvent?.(`could not grow the pool: ${(err as Error).message}`));
+    // The least busy go first.
+    const letGo = [...this.children].filter((c) => !c.retiring).sort((a, b) => a.running.size - b.running.size).slice(0, Math.max(0, -n));
+    for (const child of letGo) {
+      child.retiring = true;
+      if (child.running.size === 0) child.handle.send({ type: 'shutdown' });
+    }
   }
 
   run(job: Job, onProgress: (meta: Record<string, unknown>) => void): Promise<Outcome> {
@@ -314,6 +334,8 @@ export class ProcessPool implements TaskPool {
     }
     child.running.clear();
     if (this.stopping || !child.ready) return;
+    // As many children as the pool's size: one let go by a shrink is not replaced.
+    if (this.children.size + this.starting.size >= this.processes) return;
     if (!child.retiring) this.options.onChildEvent?.(`child ${child.handle.pid} ${detail}; starting a new one`);
     this.spawn().catch((err: unknown) => this.options.onChildEvent?.(`could not replace a child: ${(err as Error).message}`));
   }
