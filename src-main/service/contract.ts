@@ -16,9 +16,14 @@ import type { BatchItemView, BatchNotice } from './batches/batch-tracker.js';
 import type { BatchSummary, ItemBucket } from './batches/batch-summary.js';
 import type { ExpandedFiles } from './batches/expand-files.js';
 import type { PlannedItem } from '../core/batch/plan.js';
+import type { WorkerDetail } from './cluster/worker-detail.js';
 
 // The types the renderer sees, re-exported here: it imports from this file only (DESIGN.md).
-export type { QueueInfo, QueuedMessage, WorkerInfo, TaskDetail, ListedTask, DeclaredTask, PoolStatus };
+export type { QueueInfo, QueuedMessage, WorkerInfo, WorkerDetail, TaskDetail, ListedTask, DeclaredTask, PoolStatus };
+
+/** The controls a worker page offers (Flower's). */
+export const WORKER_COMMANDS = ['shutdown', 'pool_grow', 'pool_shrink', 'autoscale', 'pool_restart', 'add_consumer', 'cancel_consumer', 'rate_limit', 'time_limit', 'enable_events', 'disable_events'] as const;
+export type WorkerCommand = (typeof WORKER_COMMANDS)[number];
 export type { ProfileColor, ProfileView, ConnectionTestResult, Verdict, ConnectionStatus, Settings };
 export type { BatchItemView, BatchNotice, BatchSummary, ItemBucket, ExpandedFiles, PlannedItem };
 export type { TaskParam } from '../core/task.js';
@@ -180,6 +185,17 @@ export const contract = {
     input: noInput,
     output: undefined as unknown as WorkerInfo[],
   },
+  'workers:inspect': {
+    // What `celery inspect` says of one worker (stats, active_queues, registered, active,
+    // reserved, scheduled, revoked, conf; 1 s each), Python's or Celeriac's.
+    input: z.object({ name: z.string().min(1).max(512) }).strict(),
+    output: undefined as unknown as WorkerDetail,
+  },
+  'workers:control': {
+    // One of Flower's worker controls; the reply as the worker gave it (`ok` or `error`).
+    input: z.object({ name: z.string().min(1).max(512), command: z.enum(WORKER_COMMANDS), args: z.record(z.string(), json).default({}) }).strict(),
+    output: undefined as unknown as { reply: unknown },
+  },
   'files:expand': {
     // Dropped paths (the desktop app's real paths): folders become their files.
     input: z.object({ paths: z.array(z.string().min(1).max(4096)).min(1).max(10_000), extensions: z.array(z.string().max(32)).max(100).optional() }).strict(),
@@ -258,7 +274,7 @@ export function isRoomMethod(method: Method): method is RoomMethod {
  */
 export const READ_METHODS = [
   'connection:status', 'connections:list', 'settings:get', 'queues:list', 'queues:browse', 'tasks:list', 'tasks:get',
-  'tasks:declared', 'pool:status', 'workers:list', 'batches:preview', 'batches:list', 'batches:get',
+  'tasks:declared', 'pool:status', 'workers:list', 'workers:inspect', 'batches:preview', 'batches:list', 'batches:get',
 ] as const satisfies readonly Method[];
 
 export function isReadMethod(method: Method): boolean {

@@ -2,10 +2,11 @@ import type { App } from '../core/app.js';
 import type { Spawner } from '../core/worker/pool/spawner.js';
 import type { TaskParam } from '../core/task.js';
 import { planBatch } from '../core/batch/plan.js';
-import { isRoomMethod, type Method, type Output } from './contract.js';
+import { isRoomMethod, type Method, type Output, type WorkerCommand } from './contract.js';
 import { EventHub, failure, parseCall, type CallResult, type ContractHandler, type EventListener } from './handler.js';
 import { browseQueue, listQueues, purgeQueue } from './queues.js';
-import { listWorkers } from './workers.js';
+import { Cluster } from './cluster/cluster.js';
+import { controlWorker, inspectWorker } from './cluster/worker-detail.js';
 import { getTask, retryTask, submitTask } from './tasks.js';
 import { TaskIndex, type ListedTask, type TaskFilter } from './task-index.js';
 import { LocalPool } from './local-pool.js';
@@ -24,6 +25,8 @@ export class ControlRoomService implements ContractHandler {
   /** The worker pool the control room hosts. */
   readonly pool: LocalPool;
   readonly batches: BatchTracker;
+  /** Every worker of the cluster, Python's too, from the event stream. */
+  readonly cluster: Cluster;
   private readonly events = new EventHub();
 
   /**
@@ -38,15 +41,18 @@ export class ControlRoomService implements ContractHandler {
       for (const n of notices) this.events.emit('batches:notice', n);
     });
     this.tasks.onChange((changed) => this.events.emit('tasks:changed', changed));
+    this.cluster = new Cluster(app);
   }
 
   /** Loads the task list and keeps it (and the batches) live. */
   async start(): Promise<void> {
     await this.tasks.start();
     this.batches.start();
+    await this.cluster.start();
   }
 
   async stop(): Promise<void> {
+    this.cluster.stop();
     this.batches.stop();
     this.tasks.stop();
     await this.pool.stop();
@@ -131,7 +137,11 @@ export class ControlRoomService implements ContractHandler {
       case 'pool:stop':
         return this.pool.stop();
       case 'workers:list':
-        return listWorkers(this.app.broker);
+        return this.cluster.workers();
+      case 'workers:inspect':
+        return inspectWorker(this.app, input.name as string);
+      case 'workers:control':
+        return controlWorker(this.app, input.name as string, input.command as WorkerCommand, input.args as Record<string, unknown>);
       case 'batches:create': {
         const batch = input as unknown as BatchCreateInput;
         return this.batches.create(batch, await this.declaredParams(batch.task));

@@ -14,6 +14,13 @@ export interface WorkerInfo {
   queues: string[];
   active: number;
   processed: number;
+  /** From its heartbeats (the event stream): `py-celery` or `celeriac`, and the version. */
+  software?: string | null;
+  version?: string | null;
+  pid?: number | null;
+  loadavg?: number[] | null;
+  /** Its heartbeat interval, seconds. */
+  freq?: number;
 }
 
 /** Celeriac workers that sent a heartbeat recently, newest first (Python workers show in events). */
