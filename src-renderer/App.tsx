@@ -15,6 +15,7 @@ import { Submit } from './views/Submit/Submit.js';
 import { TaskDetail } from './views/TaskDetail/TaskDetail.js';
 import { Tasks } from './views/Tasks/Tasks.js';
 import { Workers } from './views/Workers/Workers.js';
+import { WorkerDetail } from './views/Workers/WorkerDetail.js';
 
 type View = 'queues' | 'tasks' | 'batches' | 'submit' | 'workers' | 'connections';
 const VIEWS: Array<[View, string]> = [['queues', 'Queues'], ['tasks', 'Tasks'], ['batches', 'Batches'], ['submit', 'Send'], ['workers', 'Workers'], ['connections', 'Connections']];
@@ -121,7 +122,9 @@ export function App() {
             {status.state === 'failed' && <a href="#/connections">Choose another connection</a>}
           </section>
         ) : route.task ? (
-          route.view === 'batches' ? <BatchDetail id={route.task} onOpenTask={(id) => go(`#/tasks/${encodeURIComponent(id)}`)} /> : <TaskDetail id={route.task} onBack={() => go('#/tasks')} />
+          route.view === 'batches' ? <BatchDetail id={route.task} onOpenTask={(id) => go(`#/tasks/${encodeURIComponent(id)}`)} />
+          : route.view === 'workers' ? <WorkerDetail name={route.task} />
+          : <TaskDetail id={route.task} onBack={() => go('#/tasks')} />
         ) : route.view === 'submit' ? (
           <Submit onSent={(id) => go(`#/tasks/${encodeURIComponent(id)}`)} />
         ) : route.view === 'batches' ? (

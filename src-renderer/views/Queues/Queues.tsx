@@ -6,7 +6,10 @@ import { useCall } from '../../api/use-call.js';
 export function Queues() {
   const { data, error, reload } = useCall('queues:list', {});
   const workers = useCall('workers:list', {});
-  const consumed = new Set((workers.data ?? []).filter((w) => w.online).flatMap((w) => w.queues));
+  // Which online workers consume each queue (Python's from inspect active_queues).
+  const consumers = new Map<string, string[]>();
+  for (const w of workers.data ?? []) if (w.online) for (const q of w.queues) consumers.set(q, [...(consumers.get(q) ?? []), w.name]);
+  const consumed = new Set(consumers.keys());
   const [message, setMessage] = useState<string | null>(null);
   const purge = async (queue: string): Promise<void> => {
     if (!window.confirm(`Delete every waiting message in ${queue}?`)) return;
@@ -33,6 +36,7 @@ export function Queues() {
             <th className="num">3–5</th>
             <th className="num">6–8</th>
             <th className="num">9</th>
+            <th>Consumed by</th>
             <th />
           </tr>
         </thead>
@@ -47,6 +51,11 @@ export function Queues() {
               {['0', '3', '6', '9'].map((step) => (
                 <td key={step} className="num">{q.byPriority[step]}</td>
               ))}
+              <td className="mono small" data-testid={`consumers-${q.name}`}>
+                {(consumers.get(q.name) ?? []).map((name, i) => (
+                  <span key={name}>{i > 0 && ', '}<a href={`#/workers/${encodeURIComponent(name)}`}>{name}</a></span>
+                ))}
+              </td>
               <td className="actions">
                 <button className="danger" disabled={q.depth === 0} onClick={() => void purge(q.name)}>Purge</button>
               </td>

@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { useCall } from '../../api/use-call.js';
 
-/** Celeriac workers from their heartbeats. */
+/** Every worker that sends heartbeats, Python's and Celeriac's; a name opens its page. */
 export function Workers() {
   const { data, error, reload } = useCall('workers:list', {});
   useEffect(() => {
@@ -15,22 +15,24 @@ export function Workers() {
     <section>
       <header className="view-header"><h2>Workers</h2></header>
       {data.length === 0 ? (
-        <p className="empty">No worker is running. Start one with <code>celeriac worker -A tasks.ts</code>; until then nothing consumes the queues.</p>
+        <p className="empty">No worker is running. Start one with <code>celeriac worker -A tasks.ts</code> (or <code>celery -A proj worker</code>); until then nothing consumes the queues.</p>
       ) : (
         <table className="table" aria-label="workers">
           <thead>
-            <tr><th>Name</th><th>State</th><th>Pool</th><th className="num">Concurrency</th><th>Queues</th><th className="num">Active</th><th className="num">Processed</th><th>Last heartbeat</th></tr>
+            <tr><th>Name</th><th>Software</th><th>State</th><th>Pool</th><th className="num">Concurrency</th><th>Queues</th><th className="num">Active</th><th className="num">Processed</th><th>Load</th><th>Last heartbeat</th></tr>
           </thead>
           <tbody>
             {data.map((w) => (
-              <tr key={w.name}>
-                <td className="mono">{w.name}</td>
+              <tr key={w.name} data-worker={w.name}>
+                <td className="mono"><a href={`#/workers/${encodeURIComponent(w.name)}`}>{w.name}</a></td>
+                <td>{w.software ? `${w.software} ${w.version ?? ''}` : ''}</td>
                 <td><span className={`badge ${w.online ? 'SUCCESS' : 'FAILURE'}`}>{w.online ? 'online' : 'offline'}</span></td>
                 <td>{w.pool}</td>
                 <td className="num">{w.concurrency}</td>
                 <td className="mono">{w.queues.join(', ')}</td>
                 <td className="num">{w.active}</td>
                 <td className="num">{w.processed}</td>
+                <td className="mono">{w.loadavg?.map((n) => n.toFixed(2)).join(' ') ?? ''}</td>
                 <td>{new Date(w.lastHeartbeat).toLocaleTimeString()}</td>
               </tr>
             ))}
