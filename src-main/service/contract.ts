@@ -9,9 +9,8 @@ import type { WorkerInfo } from './workers.js';
 import type { TaskDetail } from './tasks.js';
 import type { ListedTask } from './task-index.js';
 import type { DeclaredTask, PoolStatus } from './local-pool.js';
-import { PROFILE_COLORS, type ProfileColor, type ProfileView } from './connections/profile.js';
+import type { ProfileView } from './connections/profile.js';
 import type { ConnectionTestResult, Verdict } from './connections/connection-test.js';
-import type { ConnectionStatus, Settings } from './control-room.js';
 import type { BatchItemView, BatchNotice } from './batches/batch-tracker.js';
 import type { BatchSummary, ItemBucket } from './batches/batch-summary.js';
 import type { ExpandedFiles } from './batches/expand-files.js';
@@ -24,9 +23,51 @@ export type { QueueInfo, QueuedMessage, WorkerInfo, WorkerDetail, TaskDetail, Li
 /** The controls a worker page offers (Flower's). */
 export const WORKER_COMMANDS = ['shutdown', 'pool_grow', 'pool_shrink', 'autoscale', 'pool_restart', 'add_consumer', 'cancel_consumer', 'rate_limit', 'time_limit', 'enable_events', 'disable_events'] as const;
 export type WorkerCommand = (typeof WORKER_COMMANDS)[number];
-export type { ProfileColor, ProfileView, ConnectionTestResult, Verdict, ConnectionStatus, Settings };
+export type { ProfileView, ConnectionTestResult, Verdict };
 export type { BatchItemView, BatchNotice, BatchSummary, ItemBucket, ExpandedFiles, PlannedItem };
 export type { TaskParam } from '../core/task.js';
+
+/** The colour labels a connection profile may have. */
+export const PROFILE_COLORS = ['gray', 'green', 'blue', 'purple', 'orange', 'red'] as const;
+export type ProfileColor = (typeof PROFILE_COLORS)[number];
+
+export interface ConnectionStatus {
+  /**
+   * connected; connecting; reconnecting (was connected, Redis is unreachable now: see since,
+   * nextTryAt, message; calls are refused with E_UNREACHABLE, nothing is queued); failed (see
+   * message); no-redis (Local has no redis-server: see installHint).
+   */
+  state: 'connected' | 'connecting' | 'reconnecting' | 'failed' | 'no-redis';
+  /** With reconnecting: since when Redis has been unreachable (ms since the epoch). */
+  since?: number;
+  /** With reconnecting: when the next attempt is due (ms since the epoch). */
+  nextTryAt?: number;
+  profile: ProfileView | null;
+  /** The URL shown, password hidden. */
+  url: string | null;
+  message?: string;
+  /** With no-redis: the command that installs redis-server here. */
+  installHint?: string;
+  /** Whether saved secrets are sealed by the OS keychain (desktop) or only by file mode (headless). */
+  secretStorage: 'keychain' | 'file-0600';
+  /** Set by `serve --read-only`: every method that changes anything is refused. */
+  readOnly?: boolean;
+}
+
+export interface Settings {
+  /** Desktop / browser notifications when a batch ends or failures spike. */
+  notifications: boolean;
+  /** What the shell offers (not stored): the desktop app opens folders; the browser uploads files. */
+  host: {
+    desktop: boolean;
+    openFolders: boolean;
+    /**
+     * Headless only: where files dropped in the browser are staged. A batch item whose output
+     * is in there gets a download link; a failed one read from there can be re-uploaded fixed.
+     */
+    stagingDir?: string;
+  };
+}
 
 const queueName = z.string().min(1).max(512);
 const taskId = z.string().min(1).max(256);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createApp, type App } from '../core/app.js';
 import { connectOrExplain, redactUrl } from '../core/broker/connection.js';
 import type { Spawner } from '../core/worker/pool/spawner.js';
-import { isRoomMethod, type RoomMethod, type ProfileInput } from './contract.js';
+import { isRoomMethod, type ConnectionStatus, type RoomMethod, type ProfileInput } from './contract.js';
 import { expandPaths } from './batches/expand-files.js';
 import { SettingsFile, type Settings } from './settings.js';
 import { EventHub, failure, parseCall, type CallResult, type ContractHandler, type EventListener } from './handler.js';
@@ -19,33 +19,11 @@ import { plainCipher, type SecretCipher } from './connections/secret-cipher.js';
 import { LOCAL_PROFILE_ID, resolveConnection, splitUrlSecrets, viewOf, type Profile, type ProfileSecrets, type ProfileView, type ResolvedConnection } from './connections/profile.js';
 import type { Method, Output } from './contract.js';
 
-export type { Settings };
+export type { Settings, ConnectionStatus };
 
 /** The profile `celeriac serve --broker URL` starts on; it is not saved. */
 export const COMMAND_LINE_PROFILE_ID = 'command-line';
 
-export interface ConnectionStatus {
-  /**
-   * connected; connecting; reconnecting (was connected, Redis is unreachable now: see since,
-   * nextTryAt, message; calls are refused with E_UNREACHABLE, nothing is queued); failed (see
-   * message); no-redis (Local has no redis-server: see installHint).
-   */
-  state: 'connected' | 'connecting' | 'reconnecting' | 'failed' | 'no-redis';
-  /** With reconnecting: since when Redis has been unreachable (ms since the epoch). */
-  since?: number;
-  /** With reconnecting: when the next attempt is due (ms since the epoch). */
-  nextTryAt?: number;
-  profile: ProfileView | null;
-  /** The URL shown, password hidden. */
-  url: string | null;
-  message?: string;
-  /** With no-redis: the command that installs redis-server here. */
-  installHint?: string;
-  /** Whether saved secrets are sealed by the OS keychain (desktop) or only by file mode (headless). */
-  secretStorage: 'keychain' | 'file-0600';
-  /** Set by `serve --read-only`: every method that changes anything is refused. */
-  readOnly?: boolean;
-}
 
 export interface ControlRoomOptions {
   /** The app's data folder: profiles.json, and the Local Redis's data under redis/. */

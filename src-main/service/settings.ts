@@ -1,21 +1,10 @@
 /** The control room's own settings, in settings.json in its data folder, and what its host can do. */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { Settings } from './contract.js';
 
-export interface Settings {
-  /** Desktop / browser notifications when a batch ends or failures spike. */
-  notifications: boolean;
-  /** What the shell offers (not stored): the desktop app opens folders; the browser uploads files. */
-  host: {
-    desktop: boolean;
-    openFolders: boolean;
-    /**
-     * Headless only: where files dropped in the browser are staged. A batch item whose output
-     * is in there gets a download link; a failed one read from there can be re-uploaded fixed.
-     */
-    stagingDir?: string;
-  };
-}
+export type { Settings };
+
 
 const DEFAULTS = { notifications: true };
 

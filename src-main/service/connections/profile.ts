@@ -9,8 +9,9 @@ import { parseRedisUrl } from '../../core/broker/connection.js';
 import { ConfigurationError } from '../../core/errors.js';
 
 /** The colour label a profile shows in the header, so production looks different. */
-export const PROFILE_COLORS = ['gray', 'green', 'blue', 'purple', 'orange', 'red'] as const;
-export type ProfileColor = (typeof PROFILE_COLORS)[number];
+import { PROFILE_COLORS, type ProfileColor } from '../contract.js';
+
+export { PROFILE_COLORS, type ProfileColor };
 
 /** The built-in profile of the control room's private redis-server. */
 export const LOCAL_PROFILE_ID = 'local';
