@@ -178,3 +178,14 @@ test('without redis-server, the app says how to install it and offers a remote c
     await stopServe(bare.process);
   }
 });
+
+test('a running task revoked with "terminate if running" stops and shows REVOKED', async ({ page }) => {
+  await send(page, 'tasks.sleep', '[20000]');
+  await expect(page.getByRole('button', { name: 'Revoke' })).toBeVisible({ timeout: 15_000 });
+  // Give the hosted pool a moment to start it: terminate is for a task already running.
+  await page.waitForTimeout(1000);
+  await page.getByLabel('terminate if running').check();
+  await page.getByRole('button', { name: 'Revoke' }).click();
+  await expect(page.getByText('Revoked; stopped if it was running.')).toBeVisible();
+  await expect(page.getByTestId('detail-state')).toHaveText('REVOKED', { timeout: 15_000 });
+});

@@ -6,6 +6,7 @@ import type { TaskDetail as Detail } from '../../../src-main/service/contract.js
 export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
   const [detail, setDetail] = useState<Detail | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [terminate, setTerminate] = useState(false);
   useEffect(() => {
     const load = (): void => void call('tasks:get', { id }).then(setDetail);
     load();
@@ -24,7 +25,12 @@ export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
             <button className="primary" onClick={() => void call('tasks:retry', { ids: [id] }).then(() => setNotice('Sent again.'))}>Retry</button>
           )}
           {!['SUCCESS', 'FAILURE', 'REVOKED'].includes(meta.status) && (
-            <button className="danger" onClick={() => void call('tasks:revoke', { ids: [id] }).then(() => setNotice('Revoked.'))}>Revoke</button>
+            <>
+              <label className="small" title="A task already running is stopped (its worker aborts it); without this only a task not started yet is dropped, as Celery's revoke">
+                <input type="checkbox" checked={terminate} onChange={(e) => setTerminate(e.target.checked)} /> terminate if running
+              </label>
+              <button className="danger" onClick={() => void call('tasks:revoke', { ids: [id], terminate }).then(() => setNotice(terminate ? 'Revoked; stopped if it was running.' : 'Revoked.'))}>Revoke</button>
+            </>
           )}
         </div>
       </header>
