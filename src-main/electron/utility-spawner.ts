@@ -1,6 +1,7 @@
 /**
  * The control room's hosted worker as an Electron utility process (a Node.js process the main
- * process starts without the `runAsNode` fuse). Its own pool children are forked from it.
+ * process starts whatever the fuses say). Its own pool children are forked from it with
+ * ELECTRON_RUN_AS_NODE=1, which needs the `runAsNode` fuse on (electron-builder.yml).
  */
 import type { ChildHandle, Spawner } from '../core/worker/pool/spawner.js';
 
