@@ -28,7 +28,9 @@ beforeAll(async () => {
   chmodSync(exe, 0o755);
   out = mkdtempSync(join(tmpdir(), 'celeriac-release-'));
   mkdirSync(out, { recursive: true });
-  await promisify(execFile)(process.execPath, [join(ROOT, 'node_modules/electron-builder/cli.js'), '--linux', '--dir', `-c.electronDist=${standIn}`, `-c.directories.output=${out}`], {
+  // -c.npmRebuild=false: rebuilding better-sqlite3 for Electron's ABI fetches Electron's headers,
+  // which cannot be had here; `npm run dist` does it (npmRebuild: true in electron-builder.yml).
+  await promisify(execFile)(process.execPath, [join(ROOT, 'node_modules/electron-builder/cli.js'), '--linux', '--dir', `-c.electronDist=${standIn}`, `-c.directories.output=${out}`, '-c.npmRebuild=false'], {
     cwd: ROOT,
     env: { ...process.env, CSC_IDENTITY_AUTO_DISCOVERY: 'false' },
     maxBuffer: 16 << 20,
@@ -57,8 +59,13 @@ describe('electron-builder --linux --dir', () => {
     expect(files.filter((f) => /^\/(src-main|src-renderer|test|bench)\//.test(f) || f.endsWith('.map'))).toEqual([]);
   });
 
-  it('leaves sharp unpacked (native code cannot load from inside app.asar)', () => {
+  it('leaves sharp and better-sqlite3 unpacked (native code cannot load from inside app.asar)', () => {
     expect(existsSync(join(out, 'linux-unpacked/resources/app.asar.unpacked/node_modules/sharp/package.json'))).toBe(true);
+    expect(existsSync(join(out, 'linux-unpacked/resources/app.asar.unpacked/node_modules/better-sqlite3/package.json'))).toBe(true);
+  });
+
+  it('rebuilds native modules for Electron when it packages for real', () => {
+    expect(readFileSync(join(ROOT, 'electron-builder.yml'), 'utf8')).toMatch(/^npmRebuild: true$/m);
   });
 
   it('flips the fuses: no NODE_OPTIONS, no --inspect, app only from app.asar; runAsNode kept for the pool children', () => {
