@@ -1,0 +1,49 @@
+/**
+ * How what the control room hears of a task merges into what it knows, by the rules of
+ * Celery's `events.state.Task.event` (what Flower runs): an event whose state logically
+ * happens before the current one (a late task-received after SUCCESS) changes no state and
+ * adds only the fields its merge rule keeps. RETRY is never ordered.
+ */
+
+/** celery.states.PRECEDENCE: lower is later (stronger); unknown states rank as `None`. */
+const PRECEDENCE = ['SUCCESS', 'FAILURE', null, 'REVOKED', 'STARTED', 'RECEIVED', 'REJECTED', 'RETRY', 'PENDING'] as const;
+const NONE_PRECEDENCE = PRECEDENCE.indexOf(null);
+
+export function precedence(state: string): number {
+  const i = (PRECEDENCE as readonly (string | null)[]).indexOf(state);
+  return i === -1 ? NONE_PRECEDENCE : i;
+}
+
+/** celery.events.state TASK_EVENT_TO_STATE. */
+const EVENT_STATE: Record<string, string> = {
+  'task-sent': 'PENDING',
+  'task-received': 'RECEIVED',
+  'task-started': 'STARTED',
+  'task-failed': 'FAILURE',
+  'task-retried': 'RETRY',
+  'task-succeeded': 'SUCCESS',
+  'task-revoked': 'REVOKED',
+  'task-rejected': 'REJECTED',
+};
+
+/** Task.merge_rules: what a happens-before event may still add. */
+const MERGE_RULES: Record<string, readonly string[]> = {
+  RECEIVED: ['name', 'args', 'kwargs', 'parent_id', 'root_id', 'retries', 'eta', 'expires'],
+};
+
+/** The state an event type stands for: Celery's table, else the type upper-cased (custom states). */
+export function stateOfEvent(type: string): string {
+  return EVENT_STATE[type] ?? type.replace(/^task-/, '').toUpperCase();
+}
+
+/**
+ * Merges `fields` (already in the history's column names) arriving with `state` into `current`.
+ * @returns the fields to write: all of them and the state, or only those a happens-before event keeps
+ */
+export function mergeFields(currentState: string | null, state: string, fields: Record<string, unknown>): { state: string | null; fields: Record<string, unknown> } {
+  if (currentState !== null && state !== 'RETRY' && currentState !== 'RETRY' && precedence(state) > precedence(currentState)) {
+    const keep = MERGE_RULES[state];
+    return { state: null, fields: keep ? Object.fromEntries(Object.entries(fields).filter(([k]) => keep.includes(k))) : fields };
+  }
+  return { state, fields };
+}

@@ -1,0 +1,67 @@
+/** The history's store on disk: merge, search (qualifiers and full text), retention, reopen. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CeleryEvent } from '../../src-main/core/events/envelope.js';
+import { HistoryStore } from '../../src-main/service/history/history-store.js';
+
+const T0 = 1_795_000_000;
+const ev = (type: string, uuid: string, dt: number, fields: Record<string, unknown> = {}): CeleryEvent =>
+  ({ type, uuid, hostname: 'celery@py1', utcoffset: 0, pid: 1, clock: 1, timestamp: T0 + dt, ...fields }) as CeleryEvent;
+
+function populated(path: string): HistoryStore {
+  const store = new HistoryStore(path);
+  const events: CeleryEvent[] = [];
+  for (let i = 0; i < 300; i++) {
+    const id = `t-${i}`;
+    const name = i % 3 === 0 ? 'tasks.resize' : 'tasks.add';
+    events.push(ev('task-received', id, i, { name, args: `('photo-${i}.jpg', 300)`, kwargs: '{}', queue: i % 2 ? 'images' : 'celery' }));
+    events.push(ev('task-started', id, i + 0.1));
+    if (i % 10 === 0) events.push(ev('task-failed', id, i + 0.2, { exception: `KeyError('size-${i}')`, traceback: `Traceback (most recent call last):\n  File "resize.py", line ${i}\nKeyError: 'size-${i}'` }));
+    else events.push(ev('task-succeeded', id, i + 0.2, { result: String(i), runtime: i / 1000 }));
+  }
+  store.applyEvents(events, T0 + 400);
+  return store;
+}
+
+describe('the history store', () => {
+  it('finds tasks by qualifiers and by full text, and counts every match', () => {
+    const store = populated(':memory:');
+    expect(store.count()).toBe(300);
+    const failed = store.search('state:FAILURE');
+    expect(failed.total).toBe(30);
+    expect(failed.tasks[0]).toMatchObject({ state: 'FAILURE', worker: 'celery@py1', exception: expect.stringMatching(/^KeyError/) });
+    expect(store.search('state:FAILURE name:tasks.resize').total).toBe(10); // i % 30 === 0
+    expect(store.search('exception:KeyError -name:tasks.add').total).toBe(10);
+    expect(store.search('state:FAILURE,SUCCESS queue:images').total).toBe(150);
+    expect(store.search('photo-42').tasks.map((t) => t.id)).toEqual(['t-42']);
+    expect(store.search('resize.py state:FAILURE').total).toBe(30); // in the traceback
+    expect(store.search('size-120').tasks.map((t) => t.id)).toEqual(['t-120']);
+    const page = store.search('', { offset: 10, limit: 5 });
+    expect(page.total).toBe(300);
+    expect(page.tasks).toHaveLength(5);
+    expect(store.search('name:tasks.add', { sort: 'runtime', limit: 1 }).tasks[0]!.id).toBe('t-299');
+    store.close();
+  });
+
+  it('keeps a SUCCESS when a late task-received arrives, but takes the fields it brings', () => {
+    const store = new HistoryStore(':memory:');
+    store.applyEvents([ev('task-succeeded', 'late', 2, { result: '5', runtime: 0.1 }), ev('task-received', 'late', 1, { name: 'tasks.add', args: '(2, 3)' })]);
+    expect(store.get('late')).toMatchObject({ state: 'SUCCESS', name: 'tasks.add', args: '(2, 3)', result: '5' });
+    store.close();
+  });
+
+  it('survives a reopen, and prunes past its retention', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'celeriac-history-')), 'history', 'local.sqlite');
+    populated(path).close();
+    const again = new HistoryStore(path);
+    expect(again.count()).toBe(300);
+    expect(again.search('state:FAILURE').total).toBe(30);
+    expect(again.prune({ maxTasks: 100, maxAgeDays: 30 }, T0 + 400)).toBe(200);
+    expect(again.count()).toBe(100);
+    expect(again.search('photo-299').total).toBe(1); // the newest stay, and their text index with them
+    expect(again.search('photo-5').total).toBe(0);
+    again.close();
+  });
+});
