@@ -16,8 +16,10 @@ import type { BatchSummary, ItemBucket } from './batches/batch-summary.js';
 import type { ExpandedFiles } from './batches/expand-files.js';
 import type { PlannedItem } from '../core/batch/plan.js';
 import type { WorkerDetail } from './cluster/worker-detail.js';
+import type { HistoryTask } from './history/history-store.js';
 
 // The types the renderer sees, re-exported here: it imports from this file only (DESIGN.md).
+export type { HistoryTask };
 export type { QueueInfo, QueuedMessage, WorkerInfo, WorkerDetail, TaskDetail, ListedTask, DeclaredTask, PoolStatus };
 
 /** The controls a worker page offers (Flower's). */
@@ -169,6 +171,18 @@ export const contract = {
       .strict(),
     output: undefined as unknown as { total: number; tasks: ListedTask[] },
   },
+  'tasks:search': {
+    // The history, in the search language (history/query.ts): `state:FAILURE name:x after:1h words`.
+    input: z
+      .object({
+        query: z.string().max(2000).default(''),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(100),
+        sort: z.enum(['seen', 'started', 'runtime']).default('seen'),
+      })
+      .strict(),
+    output: undefined as unknown as { total: number; tasks: HistoryTask[] },
+  },
   'tasks:get': {
     input: z.object({ id: taskId }).strict(),
     output: undefined as unknown as TaskDetail,
@@ -314,7 +328,7 @@ export function isRoomMethod(method: Method): method is RoomMethod {
  * --read-only`) still answers. Every method not listed is refused there.
  */
 export const READ_METHODS = [
-  'connection:status', 'connections:list', 'settings:get', 'queues:list', 'queues:browse', 'tasks:list', 'tasks:get',
+  'connection:status', 'connections:list', 'settings:get', 'queues:list', 'queues:browse', 'tasks:list', 'tasks:search', 'tasks:get',
   'tasks:declared', 'pool:status', 'workers:list', 'workers:inspect', 'batches:preview', 'batches:list', 'batches:get',
 ] as const satisfies readonly Method[];
 

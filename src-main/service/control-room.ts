@@ -318,9 +318,12 @@ export class ControlRoom implements ContractHandler {
 
   private async openSession(profileId: string, profile: Profile, conn: ResolvedConnection): Promise<Session> {
     const app = createApp({ broker: conn.url, taskRecords: true, redisOptions: conn.redisOptions });
+    let service: ControlRoomService | null = null;
     try {
       await connectOrExplain(app.broker, conn.url);
-      const service = new ControlRoomService(app, this.options.spawner);
+      // One history per profile, in the data folder (profile ids are safe file names already).
+      const historyPath = join(this.options.dataDir, 'history', `${profileId.replace(/[^\w-]/g, '_')}.sqlite`);
+      service = new ControlRoomService(app, this.options.spawner, { historyPath });
       await service.start();
       if (profile.hostPool && this.options.pool !== undefined) {
         // A pool whose task module fails to load is the pool's problem, not the connection's:
@@ -340,6 +343,7 @@ export class ControlRoom implements ContractHandler {
       };
       return session;
     } catch (err) {
+      await service?.stop().catch(() => undefined);
       await app.close().catch(() => undefined);
       throw err;
     }

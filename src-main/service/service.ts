@@ -6,6 +6,13 @@ import { isRoomMethod, type Method, type Output, type WorkerCommand } from './co
 import { EventHub, failure, parseCall, type CallResult, type ContractHandler, type EventListener } from './handler.js';
 import { browseQueue, listQueues, purgeQueue } from './queues.js';
 import { Cluster } from './cluster/cluster.js';
+import { HistoryStore, type SortKey } from './history/history-store.js';
+import { backfill } from './history/backfill.js';
+import { QueryError } from './history/query.js';
+import type { CeleryEvent } from '../core/events/envelope.js';
+
+/** Events held for the history at most between two writes (a flood must not grow memory). */
+const MAX_PENDING_EVENTS = 100_000;
 import { controlWorker, inspectWorker } from './cluster/worker-detail.js';
 import { getTask, retryTask, submitTask } from './tasks.js';
 import { TaskIndex, type ListedTask, type TaskFilter } from './task-index.js';
@@ -33,7 +40,16 @@ export class ControlRoomService implements ContractHandler {
    * @param app an app on the Redis the control room shows (with taskRecords on, for submits)
    * @param spawner how the hosted pool's worker process is started (Electron: utilityProcess)
    */
-  constructor(private readonly app: App, spawner?: Spawner) {
+  /** The task history (SQLite), when the control room keeps one (a data folder). */
+  readonly history: HistoryStore | null;
+  private readonly heard: CeleryEvent[] = [];
+  private historyTimers: NodeJS.Timeout[] = [];
+  private stopped = false;
+
+  /**
+   * @param options.historyPath the history's database file; absent: no history is kept
+   */
+  constructor(private readonly app: App, spawner?: Spawner, options: { historyPath?: string } = {}) {
     this.tasks = new TaskIndex(app.broker, () => app.open(app.brokerUrl));
     this.pool = new LocalPool(app, spawner);
     this.batches = new BatchTracker(app, this.tasks, (changed, notices) => {
@@ -41,7 +57,33 @@ export class ControlRoomService implements ContractHandler {
       for (const n of notices) this.events.emit('batches:notice', n);
     });
     this.tasks.onChange((changed) => this.events.emit('tasks:changed', changed));
-    this.cluster = new Cluster(app);
+    this.history = options.historyPath ? new HistoryStore(options.historyPath) : null;
+    // Events wait here and go into the history together (one transaction, a task's events folded).
+    this.cluster = new Cluster(app, (events) => {
+      if (this.history && this.heard.length < MAX_PENDING_EVENTS) this.heard.push(...events);
+    });
+  }
+
+  /** Writes what the event stream brought since the last time. */
+  private flushHistory(): void {
+    if (!this.history || this.heard.length === 0) return;
+    const events = this.heard.splice(0);
+    try {
+      this.history.applyEvents(events);
+    } catch {
+      // A full disk or a locked file: these events are lost to the history, not to anyone else.
+    }
+  }
+
+  /** The history's upkeep: events in every 100 ms, results read back once, retention hourly. */
+  private startHistory(): void {
+    const history = this.history;
+    if (!history) return;
+    this.historyTimers.push(setInterval(() => this.flushHistory(), 100));
+    history.prune();
+    this.historyTimers.push(setInterval(() => history.prune(), 3600_000));
+    for (const t of this.historyTimers) t.unref();
+    void backfill(this.app.broker, history, () => this.stopped).catch(() => undefined);
   }
 
   /** Loads the task list and keeps it (and the batches) live. */
@@ -49,10 +91,15 @@ export class ControlRoomService implements ContractHandler {
     await this.tasks.start();
     this.batches.start();
     await this.cluster.start();
+    this.startHistory();
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.cluster.stop();
+    for (const t of this.historyTimers) clearInterval(t);
+    this.flushHistory();
+    this.history?.close();
     this.batches.stop();
     this.tasks.stop();
     await this.pool.stop();
@@ -136,6 +183,15 @@ export class ControlRoomService implements ContractHandler {
         return this.pool.start(input.modules as string[], input.concurrency as number, input.queues as string[]);
       case 'pool:stop':
         return this.pool.stop();
+      case 'tasks:search': {
+        if (!this.history) throw new Error('this control room keeps no history');
+        try {
+          return this.history.search(input.query as string, { offset: input.offset as number, limit: input.limit as number, sort: input.sort as SortKey });
+        } catch (err) {
+          if (err instanceof QueryError) throw new Error(`search: ${err.message}`);
+          throw err;
+        }
+      }
       case 'workers:list':
         return this.cluster.workers();
       case 'workers:inspect':

@@ -91,6 +91,21 @@ function text(v: unknown): string | null {
 }
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
+/**
+ * The exception as `Type('message')`. A Python worker's prefork/solo pool sends billiard's
+ * wrapper (`ExceptionWithTraceback()`) in task-failed: the traceback's last line names the
+ * real one (`ValueError: no such size`), so `exception:ValueError` finds it.
+ */
+function exceptionOf(exception: unknown, traceback: unknown): string | null {
+  const given = text(exception);
+  if (given !== null && !/^ExceptionWithTraceback\(/.test(given)) return given;
+  const last = typeof traceback === 'string' ? traceback.trimEnd().split('\n').pop() ?? '' : '';
+  const m = /^([A-Za-z_][\w.]*)(?::\s?(.*))?$/.exec(last);
+  if (!m) return given;
+  const type = m[1]!.split('.').pop()!;
+  return m[2] === undefined ? `${type}()` : `${type}('${m[2].replace(/\\/g, '\\\\').replace(/'/g, "\\'")}')`;
+}
+
 /** An event's fields, in the history's column names. */
 function fieldsOf(e: CeleryEvent): Record<string, unknown> {
   const f: Record<string, unknown> = {};
@@ -101,7 +116,7 @@ function fieldsOf(e: CeleryEvent): Record<string, unknown> {
   put('args', text(e.args));
   put('kwargs', text(e.kwargs));
   put('result', text(e.result));
-  put('exception', text(e.exception));
+  put('exception', exceptionOf(e.exception, e.traceback));
   put('traceback', text(e.traceback));
   put('worker', typeof e.hostname === 'string' && !e.type.startsWith('task-sent') ? e.hostname : undefined);
   put('queue', text(e.queue ?? e.routing_key));
@@ -174,7 +189,14 @@ export class HistoryStore {
 
   /** Takes what some other source says of a task: its state and fields in the history's names. */
   apply(id: string, state: string, fields: Partial<Omit<HistoryTask, 'id' | 'state'>>, now = Date.now() / 1000): void {
-    this.db.transaction(() => this.merge(id, state, fields as Record<string, unknown>, now))();
+    this.applyMany([{ id, state, fields }], now);
+  }
+
+  /** Many at once, in one transaction (the backfill's batches). */
+  applyMany(items: ReadonlyArray<{ id: string; state: string; fields: Partial<HistoryTask> }>, now = Date.now() / 1000): void {
+    this.db.transaction(() => {
+      for (const { id, state, fields } of items) this.merge(id, state, fields as Record<string, unknown>, now);
+    })();
   }
 
   private merge(id: string, state: string, fields: Record<string, unknown>, now: number): void {
