@@ -341,8 +341,8 @@ export const MAX_INPUT_NESTING = 64;
 
 /** What the back end pushes to the renderer. */
 export interface ContractEvents {
-  /** Tasks whose state changed (the task list's live updates). */
-  'tasks:changed': ListedTask[];
+  /** Tasks whose state changed, by id (the task list's live updates; a task page's own). */
+  'tasks:changed': Array<{ id: string; state: string }>;
   /** The control room connected, switched or lost its connection. */
   'connection:changed': ConnectionStatus;
   /** Batches whose items moved (at most a few times a second). */

@@ -56,7 +56,9 @@ export class ControlRoomService implements ContractHandler {
       this.events.emit('batches:changed', changed);
       for (const n of notices) this.events.emit('batches:notice', n);
     });
-    this.tasks.onChange((changed) => this.events.emit('tasks:changed', changed));
+    // Ids and states only: a list patches its rows, a task's page reloads for its own id, and
+    // a client following a batch is not sent a thousand records every 50 ms.
+    this.tasks.onChange((changed) => this.events.emit('tasks:changed', changed.map((t) => ({ id: t.id, state: t.state }))));
     this.history = options.historyPath ? new HistoryStore(options.historyPath) : null;
     // Events wait here and go into the history together (one transaction, a task's events folded).
     this.cluster = new Cluster(app, (events) => {

@@ -10,7 +10,8 @@ export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
   useEffect(() => {
     const load = (): void => void call('tasks:get', { id }).then(setDetail);
     load();
-    return on('tasks:changed', load);
+    // Only this task's changes reload it (a busy cluster changes thousands a second).
+    return on('tasks:changed', (changed) => changed.some((t) => t.id === id) && load());
   }, [id]);
   if (!detail) return <p className="muted">Loading…</p>;
   const { record, meta, attempts } = detail;
