@@ -14,11 +14,12 @@ import { Queues } from './views/Queues/Queues.js';
 import { Submit } from './views/Submit/Submit.js';
 import { TaskDetail } from './views/TaskDetail/TaskDetail.js';
 import { Tasks } from './views/Tasks/Tasks.js';
+import { History } from './views/History/History.js';
 import { Workers } from './views/Workers/Workers.js';
 import { WorkerDetail } from './views/Workers/WorkerDetail.js';
 
-type View = 'queues' | 'tasks' | 'batches' | 'submit' | 'workers' | 'connections';
-const VIEWS: Array<[View, string]> = [['queues', 'Queues'], ['tasks', 'Tasks'], ['batches', 'Batches'], ['submit', 'Send'], ['workers', 'Workers'], ['connections', 'Connections']];
+type View = 'queues' | 'tasks' | 'history' | 'batches' | 'submit' | 'workers' | 'connections';
+const VIEWS: Array<[View, string]> = [['queues', 'Queues'], ['tasks', 'Tasks'], ['history', 'History'], ['batches', 'Batches'], ['submit', 'Send'], ['workers', 'Workers'], ['connections', 'Connections']];
 
 /** Routes live in the hash (`#/tasks?state=FAILURE`), so every view can be bookmarked. */
 function readRoute(): { view: View; task: string | null } {
@@ -133,6 +134,8 @@ export function App() {
           <Workers />
         ) : route.view === 'tasks' ? (
           <Tasks onOpen={(id) => go(`#/tasks/${encodeURIComponent(id)}`)} />
+        ) : route.view === 'history' ? (
+          <History onOpen={(id) => go(`#/tasks/${encodeURIComponent(id)}`)} />
         ) : (
           <Queues />
         )}

@@ -71,7 +71,9 @@ export class ControlRoomService implements ContractHandler {
     if (!this.history || this.heard.length === 0) return;
     const events = this.heard.splice(0);
     try {
-      this.history.applyEvents(events);
+      // What the event stream changed is news for the lists on view too (Python's tasks write no records).
+      const changed = this.history.applyEvents(events);
+      if (changed.length > 0) this.events.emit('tasks:changed', changed);
     } catch {
       // A full disk or a locked file: these events are lost to the history, not to anyone else.
     }

@@ -5,7 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { expect, test } from '@playwright/test';
-import { pythonCeleryAvailable, startPythonWorker, type PythonWorker } from '../helpers/python.js';
+import { pythonCeleryAvailable, runPython, startPythonWorker, type PythonWorker } from '../helpers/python.js';
 import { startRedisServer, uniqueName, type RedisServer } from '../helpers/redis-server.js';
 import { startServe, stopServe } from '../helpers/serve.js';
 
@@ -55,3 +55,25 @@ test('a Python worker: listed, its page, a control, its queue', async ({ page })
   await page.getByRole('link', { name: 'Queues' }).click();
   await expect(page.getByTestId(`consumers-${queue}`)).toHaveText(node, { timeout: 15_000 });
 });
+
+test("the history finds what the Python worker ran, by the search language", async ({ page }) => {
+  test.skip(!pythonCeleryAvailable(), 'python3-celery is not installed here (required in CI)');
+  await page.goto(`${url}#/history`);
+  await expect(page.getByRole('heading', { name: /History/ })).toBeVisible();
+  // Task events come once the control room's enable_events cast has reached the worker.
+  const env = { CELERIAC_TEST_BROKER: redis.url };
+  await expect(async () => {
+    const sent = JSON.parse(await runPython('pyclient.py', ['call', 'tasks.add', '[40, 2]', queue], env)) as { id: string };
+    await page.getByLabel('history search').fill(`state:SUCCESS name:tasks.add ${sent.id}`);
+    await expect(page.locator(`.list-row[data-task="${sent.id}"]`)).toContainText('42', { timeout: 3000 });
+  }).toPass({ timeout: 30_000 });
+  await page.getByLabel('history search').fill('state:FAILURE,SUCCESS -name:tasks.fail');
+  await expect(page.getByTestId('history-count')).not.toHaveText('(0 matching)');
+  await page.getByLabel('history search').fill('colour:red');
+  await expect(page.getByRole('alert')).toContainText('unknown qualifier colour');
+  await page.getByLabel('history search').fill('name:tasks.*');
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await expect(page.locator('.list-row[data-state="SUCCESS"]').first()).toBeVisible();
+  await page.screenshot({ path: 'test-results/screenshots/history.png' });
+});
+

@@ -165,9 +165,9 @@ export class HistoryStore {
 
   /**
    * Takes Celery task events (worker events are ignored), in one transaction.
-   * @returns the ids whose row changed
+   * @returns the tasks whose row changed, with their state now
    */
-  applyEvents(events: readonly CeleryEvent[], now = Date.now() / 1000): string[] {
+  applyEvents(events: readonly CeleryEvent[], now = Date.now() / 1000): Array<{ id: string; state: string }> {
     // A task's events of one burst (received, started, succeeded of a short task) are folded
     // together first: one read and one write per task, not per event (the FTS index rewrites
     // a row's text on every write).
@@ -184,7 +184,7 @@ export class HistoryStore {
       }
       for (const row of rows.values()) this.write.run(row);
     })();
-    return [...rows.keys()];
+    return [...rows.values()].map((r) => ({ id: r.id, state: r.state }));
   }
 
   /** Takes what some other source says of a task: its state and fields in the history's names. */
