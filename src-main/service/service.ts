@@ -165,7 +165,7 @@ export class ControlRoomService implements ContractHandler {
         return this.tasks.list(filter, offset, limit);
       }
       case 'tasks:get':
-        return getTask(this.app, input.id as string);
+        return { ...(await getTask(this.app, input.id as string)), history: this.history?.get(input.id as string) ?? null };
       case 'tasks:retry':
         return this.retryAll(input.ids as string[]);
       case 'tasks:retryFailed': {

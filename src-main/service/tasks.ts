@@ -6,6 +6,7 @@ import { decodeTaskMessage } from '../core/protocol/decode.js';
 import type { SendOptions } from '../core/protocol/build.js';
 import { randomUUID } from 'node:crypto';
 import { parseRecord, type Attempt, type TaskRecord } from '../core/records/task-record.js';
+import type { HistoryTask } from './history/history-store.js';
 
 /** Everything the task detail view shows. */
 export interface TaskDetail {
@@ -14,6 +15,8 @@ export interface TaskDetail {
   attempts: Attempt[];
   /** The result backend's meta (PENDING when there is none). */
   meta: ResultMeta;
+  /** What the history heard of it (events, Python workers' included), when it keeps one. */
+  history?: HistoryTask | null;
 }
 
 /** A task's record, attempts and result. */

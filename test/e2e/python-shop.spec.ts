@@ -67,6 +67,12 @@ test("the history finds what the Python worker ran, by the search language", asy
     await page.getByLabel('history search').fill(`state:SUCCESS name:tasks.add ${sent.id}`);
     await expect(page.locator(`.list-row[data-task="${sent.id}"]`)).toContainText('42', { timeout: 3000 });
   }).toPass({ timeout: 30_000 });
+  // Its page: the times the events told, the worker, for a task only Python ran.
+  await page.locator('.list-row[data-state="SUCCESS"]').first().click();
+  await expect(page.getByTestId('detail-state')).toHaveText('SUCCESS');
+  await expect(page.getByTestId('detail-times')).toContainText(/received .* started .* finished .* ran/);
+  await expect(page.getByTestId('detail-result')).toHaveText('42');
+  await page.goto(`${url}#/history`);
   await page.getByLabel('history search').fill('state:FAILURE,SUCCESS -name:tasks.fail');
   await expect(page.getByTestId('history-count')).not.toHaveText('(0 matching)');
   await page.getByLabel('history search').fill('colour:red');

@@ -15,6 +15,7 @@ export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
   }, [id]);
   if (!detail) return <p className="muted">Loading…</p>;
   const { record, meta, attempts } = detail;
+  const h = detail.history ?? null;
   const failed = meta.status === 'FAILURE' || meta.status === 'REVOKED';
   const copy = (text: string): void => void navigator.clipboard?.writeText(text);
   return (
@@ -45,9 +46,28 @@ export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
             <progress className="bar wide" value={Number((meta.result as { current?: number }).current ?? 0)} max={Number((meta.result as { total?: number }).total ?? 1)} />
           )}
         </dd>
-        <dt>Arguments</dt><dd className="mono">{record?.argsrepr} {record?.kwargsrepr !== '{}' ? record?.kwargsrepr : ''}</dd>
-        <dt>Queue</dt><dd className="mono">{record?.queue}</dd>
-        <dt>Worker</dt><dd className="mono">{record?.worker ?? '—'}</dd>
+        <dt>Task</dt><dd className="mono">{record?.name || h?.name || meta.name || '—'}</dd>
+        <dt>Arguments</dt><dd className="mono">{record ? `${record.argsrepr} ${record.kwargsrepr !== '{}' ? record.kwargsrepr : ''}` : h?.args ?? (meta.args ? JSON.stringify(meta.args) : '')}</dd>
+        <dt>Queue</dt><dd className="mono">{record?.queue || h?.queue || meta.queue || '—'}</dd>
+        <dt>Worker</dt><dd className="mono">{record?.worker ?? h?.worker ?? meta.worker ?? '—'}</dd>
+        {(h?.received_at || h?.started_at || h?.succeeded_at || h?.failed_at) && (
+          <>
+            <dt>Times</dt>
+            <dd data-testid="detail-times">
+              {h.received_at ? `received ${time(h.received_at)}` : ''}
+              {h.started_at ? ` · started ${time(h.started_at)}` : ''}
+              {h.succeeded_at || h.failed_at ? ` · finished ${time((h.succeeded_at ?? h.failed_at)!)}` : ''}
+              {h.runtime !== null ? ` · ran ${(h.runtime * 1000).toFixed(1)} ms` : ''}
+            </dd>
+          </>
+        )}
+        {(h?.eta || (h?.retries ?? 0) > 0 || record?.eta) && (
+          <><dt>ETA, retries</dt><dd>{h?.eta ?? record?.eta ?? 'none'}, {h?.retries ?? record?.retries ?? 0}</dd></>
+        )}
+        {record?.group && <><dt>Batch</dt><dd><a href={`#/batches/${encodeURIComponent(record.group)}`} className="mono">{record.group}</a></dd></>}
+        {meta.status === 'FAILURE' && !meta.traceback && (
+          <><dt>Why</dt><dd className="error-text">{failureReason(meta.result) ?? h?.exception ?? 'no reason was stored'}</dd></>
+        )}
       </dl>
       {meta.status === 'SUCCESS' && (
         <>
@@ -83,4 +103,16 @@ export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
       )}
     </section>
   );
+}
+
+function time(unixSeconds: number): string {
+  return new Date(unixSeconds * 1000).toLocaleString();
+}
+
+/** A FAILURE's stored exception (NotRegistered, a dead letter's DecodeError, …) as one line. */
+function failureReason(result: unknown): string | null {
+  const r = result as { exc_type?: unknown; exc_message?: unknown } | null;
+  if (!r || typeof r.exc_type !== 'string') return null;
+  const message = Array.isArray(r.exc_message) ? r.exc_message.map(String).join(', ') : String(r.exc_message ?? '');
+  return `${r.exc_type}: ${message}`;
 }
