@@ -1,26 +1,28 @@
 import type { App } from '../core/app.js';
 import type { Spawner } from '../core/worker/pool/spawner.js';
 import type { TaskParam } from '../core/task.js';
-import { planBatch } from '../core/batch/plan.js';
-import { isRoomMethod, type Method, type Output, type WorkerCommand } from './contract.js';
+import { isRoomMethod, type Method, type Output } from './contract.js';
 import { EventHub, failure, parseCall, type CallResult, type ContractHandler, type EventListener } from './handler.js';
-import { browseQueue, listQueues, purgeQueue } from './queues.js';
 import { Cluster } from './cluster/cluster.js';
-import { HistoryStore, type SortKey } from './history/history-store.js';
+import { HistoryStore } from './history/history-store.js';
 import { backfill } from './history/backfill.js';
-import { QueryError } from './history/query.js';
 import type { CeleryEvent } from '../core/events/envelope.js';
+import { TaskIndex, type ListedTask } from './task-index.js';
+import { LocalPool } from './local-pool.js';
+import { BatchTracker } from './batches/batch-tracker.js';
+import { batchHandlers } from './handlers/batches.js';
+import { queueHandlers } from './handlers/queues.js';
+import { taskHandlers } from './handlers/tasks.js';
+import type { Handler, Handlers, ServiceParts, SessionMethod } from './handlers/types.js';
+import { workerHandlers } from './handlers/workers.js';
+
+export type { CallResult };
 
 /** Events held for the history at most between two writes (a flood must not grow memory). */
 const MAX_PENDING_EVENTS = 100_000;
-import { controlWorker, inspectWorker } from './cluster/worker-detail.js';
-import { getTask, retryTask, submitTask } from './tasks.js';
-import { TaskIndex, type ListedTask, type TaskFilter } from './task-index.js';
-import { LocalPool } from './local-pool.js';
-import { BatchTracker, type BatchCreateInput } from './batches/batch-tracker.js';
-import type { ItemBucket } from './batches/batch-summary.js';
 
-export type { CallResult };
+/** Every method one connection serves, by domain: the compiler holds it to the contract's list. */
+const HANDLERS: Handlers<SessionMethod> = { ...queueHandlers, ...taskHandlers, ...workerHandlers, ...batchHandlers };
 
 /**
  * The control room's logic behind the contract, on one Redis connection (ControlRoom adds
@@ -109,6 +111,13 @@ export class ControlRoomService implements ContractHandler {
     await this.pool.stop();
   }
 
+  /** What the handlers work with. */
+  private get parts(): ServiceParts {
+    return (this.partsValue ??= { app: this.app, tasks: this.tasks, pool: this.pool, batches: this.batches, cluster: this.cluster, history: this.history, declaredParams: (task) => this.declaredParams(task) });
+  }
+
+  private partsValue: ServiceParts | null = null;
+
   /** A task's declared parameters, from the hosted pool's modules; none for a task only a remote worker knows. */
   private async declaredParams(task: string): Promise<readonly TaskParam[]> {
     return (await this.pool.tasks()).find((t) => t.name === task)?.params ?? this.app.tasks.get(task)?.options.params ?? [];
@@ -134,94 +143,11 @@ export class ControlRoomService implements ContractHandler {
   /** Runs a call whose input the contract's schema already accepted. */
   async callParsed<M extends Method>(method: M, input: Record<string, unknown>): Promise<CallResult<M>> {
     try {
-      return { ok: true, value: (await this.dispatch(method, input)) as Output<M> };
+      const handler = HANDLERS[method as SessionMethod] as Handler<SessionMethod> | undefined;
+      if (!handler) throw new Error(`${method} is not served on one connection`);
+      return { ok: true, value: (await handler(this.parts, input as never)) as Output<M> };
     } catch (err) {
       return failure(err);
-    }
-  }
-
-  private async retryAll(ids: string[]): Promise<{ retried: string[]; errors: Array<{ id: string; message: string }> }> {
-    const retried: string[] = [];
-    const errors: Array<{ id: string; message: string }> = [];
-    for (const id of ids) {
-      await retryTask(this.app, id).then(
-        () => retried.push(id),
-        (err: unknown) => errors.push({ id, message: (err as Error).message }),
-      );
-    }
-    return { retried, errors };
-  }
-
-  private async dispatch(method: Method, input: Record<string, unknown>): Promise<unknown> {
-    switch (method) {
-      case 'queues:list':
-        return listQueues(this.app.broker);
-      case 'queues:browse':
-        return browseQueue(this.app.broker, input.queue as string, input.offset as number, input.limit as number);
-      case 'queues:purge':
-        return { purged: await purgeQueue(this.app.broker, input.queue as string) };
-      case 'tasks:list': {
-        const { offset, limit, ...filter } = input as unknown as TaskFilter & { offset: number; limit: number };
-        return this.tasks.list(filter, offset, limit);
-      }
-      case 'tasks:get':
-        return { ...(await getTask(this.app, input.id as string)), history: this.history?.get(input.id as string) ?? null };
-      case 'tasks:retry':
-        return this.retryAll(input.ids as string[]);
-      case 'tasks:retryFailed': {
-        const failed = await this.tasks.list({ state: 'FAILURE', name: input.name as string | undefined }, 0, Number.MAX_SAFE_INTEGER);
-        return this.retryAll(failed.tasks.map((t) => t.id));
-      }
-      case 'tasks:revoke':
-        await this.app.control.revoke(input.ids as string[], { terminate: input.terminate as boolean, timeout: 500 });
-        return { revoked: input.ids };
-      case 'tasks:submit': {
-        const { name, args, kwargs, queue, priority, countdown } = input as { name: string; args: unknown[]; kwargs: Record<string, unknown>; queue?: string; priority?: number; countdown?: number };
-        return submitTask(this.app, name, args, kwargs, { queue, priority, countdown });
-      }
-      case 'tasks:declared':
-        return this.pool.tasks();
-      case 'pool:status':
-        return this.pool.status();
-      case 'pool:start':
-        return this.pool.start(input.modules as string[], input.concurrency as number, input.queues as string[]);
-      case 'pool:stop':
-        return this.pool.stop();
-      case 'tasks:search': {
-        if (!this.history) throw new Error('this control room keeps no history');
-        try {
-          return this.history.search(input.query as string, { offset: input.offset as number, limit: input.limit as number, sort: input.sort as SortKey });
-        } catch (err) {
-          if (err instanceof QueryError) throw new Error(`search: ${err.message}`);
-          throw err;
-        }
-      }
-      case 'workers:list':
-        return this.cluster.workers();
-      case 'workers:inspect':
-        return inspectWorker(this.app, input.name as string);
-      case 'workers:control':
-        return controlWorker(this.app, input.name as string, input.command as WorkerCommand, input.args as Record<string, unknown>);
-      case 'batches:create': {
-        const batch = input as unknown as BatchCreateInput;
-        return this.batches.create(batch, await this.declaredParams(batch.task));
-      }
-      case 'batches:preview': {
-        const { task: _task, queue: _queue, ...plan } = input as unknown as BatchCreateInput;
-        const params = await this.declaredParams(input.task as string);
-        const total = (plan.files ?? plan.rows ?? []).length;
-        return { total, items: planBatch({ ...plan, files: plan.files?.slice(0, 5), rows: plan.rows?.slice(0, 5), params }) };
-      }
-      case 'batches:list':
-        return this.batches.list();
-      case 'batches:get':
-        return this.batches.get(input.id as string, input.offset as number, input.limit as number, input.bucket as ItemBucket | undefined);
-      case 'batches:retryFailed':
-        return this.batches.retryFailed(input.id as string);
-      case 'batches:cancel':
-        return this.batches.cancel(input.id as string);
-      default:
-        throw new Error(`${method} is not served on one connection`);
     }
   }
 }

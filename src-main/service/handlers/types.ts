@@ -1,0 +1,37 @@
+/**
+ * The service's methods as a typed table: one handler per contract method served on a
+ * connection, each taking the input its schema parsed (defaults applied) and returning the
+ * method's output. One file per domain; service.ts joins them.
+ */
+import type { z } from 'zod';
+import type { App } from '../../core/app.js';
+import type { TaskParam } from '../../core/task.js';
+import type { contract, Method, Output, RoomMethod } from '../contract.js';
+import type { BatchTracker } from '../batches/batch-tracker.js';
+import type { Cluster } from '../cluster/cluster.js';
+import type { HistoryStore } from '../history/history-store.js';
+import type { LocalPool } from '../local-pool.js';
+import type { TaskIndex } from '../task-index.js';
+
+/** The methods one connection serves (the control room serves the rest). */
+export type SessionMethod = Exclude<Method, RoomMethod>;
+
+/** What a method's handler receives: its input as the schema parsed it. */
+export type ParsedInput<M extends Method> = z.output<(typeof contract)[M]['input']>;
+
+/** What handlers work with: the connection's parts. */
+export interface ServiceParts {
+  app: App;
+  tasks: TaskIndex;
+  pool: LocalPool;
+  batches: BatchTracker;
+  cluster: Cluster;
+  history: HistoryStore | null;
+  /** A task's declared parameters (the hosted pool's modules, else this process's). */
+  declaredParams(task: string): Promise<readonly TaskParam[]>;
+}
+
+export type Handler<M extends SessionMethod> = (s: ServiceParts, input: ParsedInput<M>) => Promise<Output<M>> | Output<M>;
+
+/** A domain's handlers. */
+export type Handlers<K extends SessionMethod> = { [M in K]: Handler<M> };
