@@ -30,4 +30,15 @@ describe('the async pool', () => {
     await Promise.all(busy.map((r) => r.get({ timeout: 10_000 })));
     expect(await redis.lrange(list, 0, -1)).toEqual(['busy-1', 'busy-2']);
   });
+
+  it('grows and shrinks on pool_grow / pool_shrink: more at once, then fewer, none lost', async () => {
+    expect(await app.control.broadcast('pool_grow', { n: 1 })).toEqual({ 'async@test': { ok: 'pool will grow' } });
+    const grown = await Promise.all(Array.from({ length: 9 }, () => app.sendTask('tasks.concurrent', [150])));
+    expect(Math.max(...((await Promise.all(grown.map((r) => r.get({ timeout: 10_000 })))) as number[]))).toBe(3);
+    expect(await app.control.broadcast('pool_shrink', { n: 2 })).toEqual({ 'async@test': { ok: 'pool will shrink' } });
+    expect(((await app.control.broadcast('stats'))['async@test'] as { pool: { 'max-concurrency': number } }).pool['max-concurrency']).toBe(1);
+    expect(await app.control.broadcast('pool_shrink', { n: 1 })).toEqual({ 'async@test': { error: 'ValueError("Can\'t shrink the pool below one slot")' } });
+    const after = await Promise.all(Array.from({ length: 4 }, (_, i) => app.sendTask('tasks.add', [i, 1])));
+    expect(await Promise.all(after.map((r) => r.get({ timeout: 10_000 })))).toEqual([1, 2, 3, 4]);
+  });
 });

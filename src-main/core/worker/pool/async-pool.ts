@@ -28,7 +28,10 @@ export class AsyncPool implements TaskPool {
     if (this.capacity + n < 1) throw new Error(`ValueError("Can't shrink the pool below one slot")`);
     this.capacity += n;
     // Slots that are free now go to the jobs waiting for one.
-    while (n-- > 0 && this.waiting.length > 0) this.waiting.shift()!.start(null), this.inFlight++;
+    while (this.inFlight < this.capacity && this.waiting.length > 0) {
+      this.inFlight++;
+      this.waiting.shift()!.start(null);
+    }
   }
 
   async start(): Promise<TaskInfo[]> {
@@ -71,7 +74,8 @@ export class AsyncPool implements TaskPool {
    * (a job arriving meanwhile would take it too, and one more than `capacity` would run).
    */
   private release(): void {
-    const next = this.waiting.shift();
+    // After a shrink there may be more in flight than slots: then the slot goes away.
+    const next = this.inFlight <= this.capacity ? this.waiting.shift() : undefined;
     if (next) next.start(null);
     else this.inFlight--;
   }
