@@ -4,9 +4,7 @@ import type { TaskParam } from '../core/task.js';
 import { isRoomMethod, type Method, type Output } from './contract.js';
 import { EventHub, failure, parseCall, type CallResult, type ContractHandler, type EventListener } from './handler.js';
 import { Cluster } from './cluster/cluster.js';
-import { HistoryStore } from './history/history-store.js';
-import { backfill } from './history/backfill.js';
-import type { CeleryEvent } from '../core/events/envelope.js';
+import { HistoryFeed } from './history/history-feed.js';
 import { TaskIndex, type ListedTask } from './task-index.js';
 import { LocalPool } from './local-pool.js';
 import { BatchTracker } from './batches/batch-tracker.js';
@@ -17,9 +15,6 @@ import type { Handler, Handlers, ServiceParts, SessionMethod } from './handlers/
 import { workerHandlers } from './handlers/workers.js';
 
 export type { CallResult };
-
-/** Events held for the history at most between two writes (a flood must not grow memory). */
-const MAX_PENDING_EVENTS = 100_000;
 
 /** Every method one connection serves, by domain: the compiler holds it to the contract's list. */
 const HANDLERS: Handlers<SessionMethod> = { ...queueHandlers, ...taskHandlers, ...workerHandlers, ...batchHandlers };
@@ -42,11 +37,10 @@ export class ControlRoomService implements ContractHandler {
    * @param app an app on the Redis the control room shows (with taskRecords on, for submits)
    * @param spawner how the hosted pool's worker process is started (Electron: utilityProcess)
    */
-  /** The task history (SQLite), when the control room keeps one (a data folder). */
-  readonly history: HistoryStore | null;
-  private readonly heard: CeleryEvent[] = [];
-  private historyTimers: NodeJS.Timeout[] = [];
-  private stopped = false;
+  /** The task history (SQLite) and what keeps it current, when the control room keeps one. */
+  private readonly historyFeed: HistoryFeed | null;
+  /** What the handlers work with. */
+  private readonly parts: ServiceParts;
 
   /**
    * @param options.historyPath the history's database file; absent: no history is kept
@@ -61,35 +55,12 @@ export class ControlRoomService implements ContractHandler {
     // Ids and states only: a list patches its rows, a task's page reloads for its own id, and
     // a client following a batch is not sent a thousand records every 50 ms.
     this.tasks.onChange((changed) => this.events.emit('tasks:changed', changed.map((t) => ({ id: t.id, state: t.state }))));
-    this.history = options.historyPath ? new HistoryStore(options.historyPath) : null;
-    // Events wait here and go into the history together (one transaction, a task's events folded).
-    this.cluster = new Cluster(app, (events) => {
-      if (this.history && this.heard.length < MAX_PENDING_EVENTS) this.heard.push(...events);
-    });
-  }
-
-  /** Writes what the event stream brought since the last time. */
-  private flushHistory(): void {
-    if (!this.history || this.heard.length === 0) return;
-    const events = this.heard.splice(0);
-    try {
-      // What the event stream changed is news for the lists on view too (Python's tasks write no records).
-      const changed = this.history.applyEvents(events);
-      if (changed.length > 0) this.events.emit('tasks:changed', changed);
-    } catch {
-      // A full disk or a locked file: these events are lost to the history, not to anyone else.
-    }
-  }
-
-  /** The history's upkeep: events in every 100 ms, results read back once, retention hourly. */
-  private startHistory(): void {
-    const history = this.history;
-    if (!history) return;
-    this.historyTimers.push(setInterval(() => this.flushHistory(), 100));
-    history.prune();
-    this.historyTimers.push(setInterval(() => history.prune(), 3600_000));
-    for (const t of this.historyTimers) t.unref();
-    void backfill(this.app.broker, history, () => this.stopped).catch(() => undefined);
+    // What the event stream changes in the history is news for the lists on view too
+    // (Python's tasks write no records).
+    const feed = options.historyPath ? new HistoryFeed(options.historyPath, app.broker, (changed) => this.events.emit('tasks:changed', changed)) : null;
+    this.historyFeed = feed;
+    this.cluster = new Cluster(app, (events) => feed?.push(events));
+    this.parts = { app, tasks: this.tasks, pool: this.pool, batches: this.batches, cluster: this.cluster, history: feed?.store ?? null, declaredParams: (task) => this.declaredParams(task) };
   }
 
   /** Loads the task list and keeps it (and the batches) live. */
@@ -97,26 +68,16 @@ export class ControlRoomService implements ContractHandler {
     await this.tasks.start();
     this.batches.start();
     await this.cluster.start();
-    this.startHistory();
+    this.historyFeed?.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     this.cluster.stop();
-    for (const t of this.historyTimers) clearInterval(t);
-    this.flushHistory();
-    this.history?.close();
+    await this.historyFeed?.stop();
     this.batches.stop();
     this.tasks.stop();
     await this.pool.stop();
   }
-
-  /** What the handlers work with. */
-  private get parts(): ServiceParts {
-    return (this.partsValue ??= { app: this.app, tasks: this.tasks, pool: this.pool, batches: this.batches, cluster: this.cluster, history: this.history, declaredParams: (task) => this.declaredParams(task) });
-  }
-
-  private partsValue: ServiceParts | null = null;
 
   /** A task's declared parameters, from the hosted pool's modules; none for a task only a remote worker knows. */
   private async declaredParams(task: string): Promise<readonly TaskParam[]> {

@@ -29,11 +29,6 @@ export class EventReceiver {
     this.sub = sub;
   }
 
-  /** Whether the subscription is in (for tests that must not send before it). */
-  get listening(): boolean {
-    return this.sub !== null;
-  }
-
   stop(): void {
     this.sub?.disconnect();
     this.sub = null;

@@ -64,8 +64,4 @@ export class WorkersState {
   list(): ClusterWorker[] {
     return [...this.workers.values()];
   }
-
-  get(hostname: string): ClusterWorker | undefined {
-    return this.workers.get(hostname);
-  }
 }

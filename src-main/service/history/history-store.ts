@@ -187,12 +187,7 @@ export class HistoryStore {
     return [...rows.values()].map((r) => ({ id: r.id, state: r.state }));
   }
 
-  /** Takes what some other source says of a task: its state and fields in the history's names. */
-  apply(id: string, state: string, fields: Partial<Omit<HistoryTask, 'id' | 'state'>>, now = Date.now() / 1000): void {
-    this.applyMany([{ id, state, fields }], now);
-  }
-
-  /** Many at once, in one transaction (the backfill's batches). */
+  /** What other sources say of tasks (the backfill's batches): states and fields in the history's names, in one transaction. */
   applyMany(items: ReadonlyArray<{ id: string; state: string; fields: Partial<HistoryTask> }>, now = Date.now() / 1000): void {
     this.db.transaction(() => {
       for (const { id, state, fields } of items) this.merge(id, state, fields as Record<string, unknown>, now);
