@@ -14,17 +14,21 @@ import { Queues } from './views/Queues/Queues.js';
 import { Submit } from './views/Submit/Submit.js';
 import { TaskDetail } from './views/TaskDetail/TaskDetail.js';
 import { Tasks } from './views/Tasks/Tasks.js';
-import { History } from './views/History/History.js';
 import { Workers } from './views/Workers/Workers.js';
 import { WorkerDetail } from './views/Workers/WorkerDetail.js';
 
-type View = 'queues' | 'tasks' | 'history' | 'batches' | 'submit' | 'workers' | 'connections';
-const VIEWS: Array<[View, string]> = [['queues', 'Queues'], ['tasks', 'Tasks'], ['history', 'History'], ['batches', 'Batches'], ['submit', 'Send'], ['workers', 'Workers'], ['connections', 'Connections']];
+type View = 'queues' | 'tasks' | 'batches' | 'submit' | 'workers' | 'connections';
+const VIEWS: Array<[View, string]> = [['queues', 'Queues'], ['tasks', 'Tasks'], ['batches', 'Batches'], ['submit', 'Send'], ['workers', 'Workers'], ['connections', 'Connections']];
 
 /** Routes live in the hash (`#/tasks?state=FAILURE`), so every view can be bookmarked. */
 function readRoute(): { view: View; task: string | null } {
-  const [path] = location.hash.replace(/^#\/?/, '').split('?');
+  const [path, search] = location.hash.replace(/^#\/?/, '').split('?');
   const [view, task] = (path ?? '').split('/');
+  // The History view became the Tasks view: its links still work.
+  if (view === 'history' && !task) {
+    history.replaceState(null, '', `#/tasks${search ? `?${search}` : ''}`);
+    return { view: 'tasks', task: null };
+  }
   return { view: (VIEWS.some(([v]) => v === view) ? view : 'queues') as View, task: task ? decodeURIComponent(task) : null };
 }
 
@@ -134,8 +138,6 @@ export function App() {
           <Workers />
         ) : route.view === 'tasks' ? (
           <Tasks onOpen={(id) => go(`#/tasks/${encodeURIComponent(id)}`)} />
-        ) : route.view === 'history' ? (
-          <History onOpen={(id) => go(`#/tasks/${encodeURIComponent(id)}`)} />
         ) : (
           <Queues />
         )}

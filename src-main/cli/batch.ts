@@ -61,7 +61,7 @@ export function registerBatch(program: Command): void {
     if (expanded.files.length === 0) throw new ConfigurationError(`no files to run ${task} on${flags.ext ? ` with the extensions ${flags.ext.join(', ')}` : ''}`);
     const params = await declaredParams(task, flags.app);
     const items = planBatch({ params, files: expanded.files, values: flags.param, outputDir: flags.out ? resolve(flags.out) : undefined, pattern: flags.pattern });
-    const app = await connectedApp(flags);
+    const app = await connectedApp(flags, { taskRecords: true });
     try {
       const { meta, items: sent } = await sendBatch(app, items, { task, queue: flags.queue, outputDir: flags.out ? resolve(flags.out) : undefined, pattern: flags.pattern, values: flags.param });
       process.stdout.write(`Batch ${meta.id}: ${meta.total} ${task} task${meta.total === 1 ? '' : 's'} sent to ${meta.queue}\n`);

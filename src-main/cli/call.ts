@@ -30,7 +30,7 @@ export function registerCall(program: Command): void {
       .option('--wait', 'wait for the result and print it as JSON')
       .option('--timeout <seconds>', 'with --wait, give up after this many seconds', numberIn(0)),
   ).action(async (task: string, flags: CallFlags) => {
-    const app = await connectedApp(flags);
+    const app = await connectedApp(flags, { taskRecords: true });
     try {
       const result = await app.sendTask(task, flags.args, flags.kwargs, {
         queue: flags.queue,

@@ -27,11 +27,15 @@ const FAIL_FAST: RedisOptions = {
   connectTimeout: 5000,
 };
 
-/** Creates an app from the flags and checks both connections before any work. */
-export async function connectedApp(flags: ConnectionFlags): Promise<App> {
+/**
+ * Creates an app from the flags and checks both connections before any work.
+ * @param options.taskRecords write Celeriac's task records of what it sends (call, batch): a
+ *   control room then lists the tasks while they wait, not only once a worker runs them
+ */
+export async function connectedApp(flags: ConnectionFlags, options: { taskRecords?: boolean } = {}): Promise<App> {
   const broker = resolveBrokerUrl(flags.broker);
   const backend = resolveBackendUrl(flags.resultBackend, broker);
-  const app = createApp({ broker, backend, redisOptions: FAIL_FAST });
+  const app = createApp({ broker, backend, redisOptions: FAIL_FAST, taskRecords: options.taskRecords });
   try {
     await connectOrExplain(app.broker, broker);
     if (backend !== broker) await connectOrExplain(app.open(backend), backend);

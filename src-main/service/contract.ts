@@ -7,7 +7,6 @@ import { z } from 'zod';
 import type { QueueInfo, QueuedMessage } from './queues.js';
 import type { WorkerInfo } from './workers.js';
 import type { TaskDetail } from './tasks.js';
-import type { ListedTask } from './task-index.js';
 import type { DeclaredTask, PoolStatus } from './local-pool.js';
 import type { ProfileView } from './connections/profile.js';
 import type { ConnectionTestResult, Verdict } from './connections/connection-test.js';
@@ -20,7 +19,10 @@ import type { HistoryTask } from './history/history-store.js';
 
 // The types the renderer sees, re-exported here: it imports from this file only (DESIGN.md).
 export type { HistoryTask };
-export type { QueueInfo, QueuedMessage, WorkerInfo, WorkerDetail, TaskDetail, ListedTask, DeclaredTask, PoolStatus };
+export type { QueueInfo, QueuedMessage, WorkerInfo, WorkerDetail, TaskDetail, DeclaredTask, PoolStatus };
+
+/** The most tasks one "select all matching" acts on. */
+export const MATCHING_LIMIT = 100_000;
 
 /** The controls a worker page offers (Flower's). */
 export const WORKER_COMMANDS = ['shutdown', 'pool_grow', 'pool_shrink', 'autoscale', 'pool_restart', 'add_consumer', 'cancel_consumer', 'rate_limit', 'time_limit', 'enable_events', 'disable_events'] as const;
@@ -157,20 +159,6 @@ export const contract = {
     input: z.object({ queue: queueName, confirm: z.literal(true) }).strict(),
     output: undefined as unknown as { purged: number },
   },
-  'tasks:list': {
-    input: z
-      .object({
-        state: z.string().max(64).optional(),
-        name: z.string().max(512).optional(),
-        queue: queueName.optional(),
-        worker: z.string().max(512).optional(),
-        text: z.string().max(512).optional(),
-        offset: z.number().int().min(0).default(0),
-        limit: z.number().int().min(1).max(1000).default(100),
-      })
-      .strict(),
-    output: undefined as unknown as { total: number; tasks: ListedTask[] },
-  },
   'tasks:search': {
     // The history, in the search language (history/query.ts): `state:FAILURE name:x after:1h words`.
     input: z
@@ -181,7 +169,8 @@ export const contract = {
         sort: z.enum(['seen', 'started', 'runtime']).default('seen'),
       })
       .strict(),
-    output: undefined as unknown as { total: number; tasks: HistoryTask[] },
+    // total: how many match; all: how many the history holds (the list's "N of M").
+    output: undefined as unknown as { total: number; all: number; tasks: HistoryTask[] },
   },
   'tasks:get': {
     input: z.object({ id: taskId }).strict(),
@@ -191,13 +180,17 @@ export const contract = {
     input: z.object({ ids: z.array(taskId).min(1).max(10_000) }).strict(),
     output: undefined as unknown as { retried: string[]; errors: Array<{ id: string; message: string }> },
   },
-  'tasks:retryFailed': {
-    // Every failed task in the list, of one task name or all.
-    input: z.object({ name: z.string().max(512).optional() }).strict(),
+  'tasks:retryMatching': {
+    // "Select all matching": every task a search finds (at most MATCHING_LIMIT), e.g. `state:FAILURE name:x`.
+    input: z.object({ query: z.string().max(2000) }).strict(),
     output: undefined as unknown as { retried: string[]; errors: Array<{ id: string; message: string }> },
   },
   'tasks:revoke': {
     input: z.object({ ids: z.array(taskId).min(1).max(10_000), terminate: z.boolean().default(false) }).strict(),
+    output: undefined as unknown as { revoked: string[] },
+  },
+  'tasks:revokeMatching': {
+    input: z.object({ query: z.string().max(2000), terminate: z.boolean().default(false) }).strict(),
     output: undefined as unknown as { revoked: string[] },
   },
   'tasks:submit': {
@@ -328,7 +321,7 @@ export function isRoomMethod(method: Method): method is RoomMethod {
  * --read-only`) still answers. Every method not listed is refused there.
  */
 export const READ_METHODS = [
-  'connection:status', 'connections:list', 'settings:get', 'queues:list', 'queues:browse', 'tasks:list', 'tasks:search', 'tasks:get',
+  'connection:status', 'connections:list', 'settings:get', 'queues:list', 'queues:browse', 'tasks:search', 'tasks:get',
   'tasks:declared', 'pool:status', 'workers:list', 'workers:inspect', 'batches:preview', 'batches:list', 'batches:get',
 ] as const satisfies readonly Method[];
 

@@ -24,6 +24,8 @@ export interface HostedWorkerOptions {
   concurrency: number;
   queues: string[];
   name: string;
+  /** Send task events from the start (-E). */
+  events?: boolean;
 }
 
 export type HostedWorkerCommand = { type: 'start'; options: HostedWorkerOptions } | { type: 'stop' };

@@ -88,7 +88,9 @@ export class LocalPool {
       handle.onMessage((reply) => (reply.type === 'ready' ? resolve() : reject(new Error(`the hosted worker could not start: ${reply.message}`))));
       void exited.then((detail) => reject(new Error(`the hosted worker ${detail} before it was ready`)));
     });
-    handle.send({ type: 'start', options: { module: paths, broker: this.app.brokerUrl, backend: this.app.backendUrl, redisOptions: this.app.redisOptions, concurrency, queues, name } });
+    // Task events on from the start (-E): the control room that hosts it follows it anyway, and
+    // would otherwise turn them on with its next enable_events cast, up to 5 s later.
+    handle.send({ type: 'start', options: { module: paths, broker: this.app.brokerUrl, backend: this.app.backendUrl, redisOptions: this.app.redisOptions, concurrency, queues, name, events: true } });
     const hosted: Hosted = { handle, concurrency, name, exited };
     try {
       await ready;

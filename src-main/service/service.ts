@@ -5,7 +5,8 @@ import { isRoomMethod, type Method, type Output } from './contract.js';
 import { EventHub, failure, parseCall, type CallResult, type ContractHandler, type EventListener } from './handler.js';
 import { Cluster } from './cluster/cluster.js';
 import { HistoryFeed } from './history/history-feed.js';
-import { TaskIndex, type ListedTask } from './task-index.js';
+import { TaskRecords } from '../core/records/record-store.js';
+import { RecordFeed } from './record-feed.js';
 import { LocalPool } from './local-pool.js';
 import { BatchTracker } from './batches/batch-tracker.js';
 import { batchHandlers } from './handlers/batches.js';
@@ -25,7 +26,7 @@ const HANDLERS: Handlers<SessionMethod> = { ...queueHandlers, ...taskHandlers, .
  * contract's schema on arrival; a bad call gets a typed error, never an exception.
  */
 export class ControlRoomService implements ContractHandler {
-  private readonly tasks: TaskIndex;
+  private readonly records: RecordFeed;
   /** The worker pool the control room hosts. */
   readonly pool: LocalPool;
   readonly batches: BatchTracker;
@@ -37,45 +38,45 @@ export class ControlRoomService implements ContractHandler {
    * @param app an app on the Redis the control room shows (with taskRecords on, for submits)
    * @param spawner how the hosted pool's worker process is started (Electron: utilityProcess)
    */
-  /** The task history (SQLite) and what keeps it current, when the control room keeps one. */
-  private readonly historyFeed: HistoryFeed | null;
+  /** The task history (SQLite) and what keeps it current. */
+  private readonly historyFeed: HistoryFeed;
   /** What the handlers work with. */
   private readonly parts: ServiceParts;
 
   /**
-   * @param options.historyPath the history's database file; absent: no history is kept
+   * @param options.historyPath the history's database file; absent: kept in memory only
    */
   constructor(private readonly app: App, spawner?: Spawner, options: { historyPath?: string } = {}) {
-    this.tasks = new TaskIndex(app.broker, () => app.open(app.brokerUrl));
+    const records = new TaskRecords(app.broker);
+    this.records = new RecordFeed(records, () => app.open(app.brokerUrl));
     this.pool = new LocalPool(app, spawner);
-    this.batches = new BatchTracker(app, this.tasks, (changed, notices) => {
+    this.batches = new BatchTracker(app, this.records, records, (changed, notices) => {
       this.events.emit('batches:changed', changed);
       for (const n of notices) this.events.emit('batches:notice', n);
-    });
-    // Ids and states only: a list patches its rows, a task's page reloads for its own id, and
-    // a client following a batch is not sent a thousand records every 50 ms.
-    this.tasks.onChange((changed) => this.events.emit('tasks:changed', changed.map((t) => ({ id: t.id, state: t.state }))));
-    // What the event stream changes in the history is news for the lists on view too
-    // (Python's tasks write no records).
-    const feed = options.historyPath ? new HistoryFeed(options.historyPath, app.broker, (changed) => this.events.emit('tasks:changed', changed)) : null;
+    }, (task, queue, batchId, ids) => this.historyFeed.pushReports(ids.map((id) => ({ id, state: 'PENDING', fields: { name: task, queue, group_id: batchId } }))));
+    // What the event stream and the records change in the history is news for the lists on
+    // view: ids and states only (a list patches its rows, a task's page reloads for its own id,
+    // and a client following a batch is not sent a thousand records every 100 ms).
+    const feed = new HistoryFeed(options.historyPath ?? ':memory:', app.broker, records, (changed) => this.events.emit('tasks:changed', changed));
     this.historyFeed = feed;
-    this.cluster = new Cluster(app, (events) => feed?.push(events));
-    this.parts = { app, tasks: this.tasks, pool: this.pool, batches: this.batches, cluster: this.cluster, history: feed?.store ?? null, declaredParams: (task) => this.declaredParams(task) };
+    this.records.onChange((changes) => feed.pushRecords(changes));
+    this.cluster = new Cluster(app, (events) => feed.push(events));
+    this.parts = { app, records, pool: this.pool, batches: this.batches, cluster: this.cluster, history: feed.store, declaredParams: (task) => this.declaredParams(task) };
   }
 
-  /** Loads the task list and keeps it (and the batches) live. */
+  /** Follows the records, the batches and the cluster, and fills the history. */
   async start(): Promise<void> {
-    await this.tasks.start();
+    await this.records.start();
     this.batches.start();
     await this.cluster.start();
-    this.historyFeed?.start();
+    this.historyFeed.start();
   }
 
   async stop(): Promise<void> {
     this.cluster.stop();
-    await this.historyFeed?.stop();
+    this.records.stop();
+    await this.historyFeed.stop();
     this.batches.stop();
-    this.tasks.stop();
     await this.pool.stop();
   }
 
@@ -84,11 +85,6 @@ export class ControlRoomService implements ContractHandler {
     return (await this.pool.tasks()).find((t) => t.name === task)?.params ?? this.app.tasks.get(task)?.options.params ?? [];
   }
 
-
-  /** Live updates of the task list (the transports push them to the renderer). */
-  onTasksChanged(listener: (changed: ListedTask[]) => void): () => void {
-    return this.tasks.onChange(listener);
-  }
 
   onEvent(listener: EventListener): () => void {
     return this.events.on(listener);

@@ -1,11 +1,11 @@
 import type { App } from '../core/app.js';
 import type { ResultMeta } from '../core/backend/result-meta.js';
 import { ConfigurationError } from '../core/errors.js';
-import { attemptsKey, RECORDS } from '../core/keys.js';
 import { decodeTaskMessage } from '../core/protocol/decode.js';
 import type { SendOptions } from '../core/protocol/build.js';
 import { randomUUID } from 'node:crypto';
-import { parseRecord, type Attempt, type TaskRecord } from '../core/records/task-record.js';
+import { TaskRecords } from '../core/records/record-store.js';
+import type { Attempt, TaskRecord } from '../core/records/task-record.js';
 import type { HistoryTask } from './history/history-store.js';
 
 /** Everything the task detail view shows. */
@@ -20,13 +20,9 @@ export interface TaskDetail {
 }
 
 /** A task's record, attempts and result. */
-export async function getTask(app: App, id: string): Promise<TaskDetail> {
-  const [stored, attempts, meta] = await Promise.all([
-    app.broker.hget(RECORDS, id),
-    app.broker.lrange(attemptsKey(id), 0, -1),
-    app.asyncResult(id).info(),
-  ]);
-  return { record: stored === null ? null : parseRecord(stored), attempts: attempts.map((a) => JSON.parse(a) as Attempt), meta };
+export async function getTask(app: App, records: TaskRecords, id: string): Promise<TaskDetail> {
+  const [record, attempts, meta] = await Promise.all([records.read(id), records.attempts(id), app.asyncResult(id).info()]);
+  return { record, attempts, meta };
 }
 
 /**
@@ -35,9 +31,8 @@ export async function getTask(app: App, id: string): Promise<TaskDetail> {
  * reads PENDING until the new run ends.
  * @throws ConfigurationError when the task kept no message (it did not fail, or its record expired)
  */
-export async function retryTask(app: App, id: string): Promise<{ id: string; queue: string }> {
-  const stored = await app.broker.hget(RECORDS, id);
-  const record = stored === null ? null : parseRecord(stored);
+export async function retryTask(app: App, id: string, records = new TaskRecords(app.broker)): Promise<{ id: string; queue: string }> {
+  const record = await records.read(id);
   if (!record?.message) {
     throw new ConfigurationError(`task ${id} kept no message to send again: only failed and revoked tasks do, until their record expires`);
   }

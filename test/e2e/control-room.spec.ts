@@ -85,6 +85,29 @@ test('failed tasks selected in the list are sent again together', async ({ page 
   await app.close();
 });
 
+test('the list shows a running task\'s progress, and revokes every task a search matches', async ({ page }) => {
+  const { createApp } = await import('../../src-main/core/app.js');
+  const app = createApp({ broker: redis.url, taskRecords: true });
+  const slow = await app.sendTask('tasks.progress', [40, 100]);
+  await page.goto(`${url}#/tasks`);
+  await expect(page.locator(`.list-row[data-task="${slow.id}"] progress.bar`)).toBeVisible({ timeout: 15_000 });
+  await page.screenshot({ path: `${SHOTS}/tasks-progress.png` });
+  // Parked where no worker listens: "select all matching", then Revoke.
+  const queue = uniqueName('parked');
+  const parked = await Promise.all([1, 2, 3].map((n) => app.sendTask('tasks.add', [n, n], {}, { queue })));
+  await page.getByLabel('search', { exact: true }).fill(`queue:${queue} state:PENDING`);
+  await expect(page.getByTestId('task-count')).toHaveText(/^3 of /);
+  await page.getByLabel('select all matching').check();
+  page.once('dialog', (d) => void d.accept());
+  await page.getByRole('button', { name: 'Revoke 3' }).click();
+  await expect(page.getByText('Revoked 3.')).toBeVisible();
+  const redisClient = redis.client();
+  for (const p of parked) expect(await redisClient.zscore('celeriac:revoked', p.id)).not.toBeNull();
+  redisClient.disconnect();
+  await slow.get({ timeout: 15_000 });
+  await app.close();
+});
+
 test('a Python-sent task shows in its queue\'s depth, and purge empties the queue', async ({ page }) => {
   test.skip(!pythonCeleryAvailable(), 'python3-celery is not installed here (required in CI)');
   const queue = uniqueName('pyq');

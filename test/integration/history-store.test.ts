@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CeleryEvent } from '../../src-main/core/events/envelope.js';
+import Database from 'better-sqlite3';
 import { HistoryStore } from '../../src-main/service/history/history-store.js';
 
 const T0 = 1_795_000_000;
@@ -52,6 +53,17 @@ describe('the history store', () => {
     store.close();
   });
 
+  it("indexes a task's text again when a later write changes it, once", () => {
+    const store = new HistoryStore(':memory:');
+    store.applyEvents([ev('task-received', 'two-step', 1, { name: 'tasks.add', args: "('alpha',)" })]);
+    store.applyEvents([ev('task-started', 'two-step', 2)]); // no new text: not re-indexed
+    store.applyEvents([ev('task-succeeded', 'two-step', 3, { result: "'omega'", runtime: 1 })]);
+    expect(store.search('alpha').total).toBe(1);
+    expect(store.search('omega').tasks.map((t) => t.id)).toEqual(['two-step']);
+    expect(store.search('alpha omega').total).toBe(1);
+    store.close();
+  });
+
   it('survives a reopen, and prunes past its retention', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'celeriac-history-')), 'history', 'local.sqlite');
     populated(path).close();
@@ -63,5 +75,33 @@ describe('the history store', () => {
     expect(again.search('photo-299').total).toBe(1); // the newest stay, and their text index with them
     expect(again.search('photo-5').total).toBe(0);
     again.close();
+  });
+});
+
+describe('a history written by the first version (an FTS index kept by triggers)', () => {
+  it('opens, keeps its tasks and finds them by their text', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'celeriac-history-v1-')), 'old.sqlite');
+    const old = new Database(path);
+    old.exec(`
+      CREATE TABLE tasks (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT, state TEXT NOT NULL, args TEXT, kwargs TEXT, result TEXT, exception TEXT, traceback TEXT,
+        worker TEXT, queue TEXT, retries INTEGER, eta TEXT, expires TEXT, parent_id TEXT, root_id TEXT, group_id TEXT,
+        received_at REAL, started_at REAL, succeeded_at REAL, failed_at REAL, runtime REAL, seen_at REAL NOT NULL, updated_at REAL NOT NULL);
+      CREATE VIRTUAL TABLE tasks_fts USING fts5(id, name, args, kwargs, result, exception, traceback, content='tasks', content_rowid='rowid');
+      CREATE TABLE counts (name TEXT PRIMARY KEY, n INTEGER NOT NULL);
+      INSERT INTO counts VALUES ('tasks', 0);
+      CREATE TRIGGER tasks_count_ai AFTER INSERT ON tasks BEGIN UPDATE counts SET n = n + 1 WHERE name = 'tasks'; END;
+      CREATE TRIGGER tasks_ai AFTER INSERT ON tasks BEGIN
+        INSERT INTO tasks_fts(rowid, id, name, args, kwargs, result, exception, traceback) VALUES (new.rowid, new.id, new.name, new.args, new.kwargs, new.result, new.exception, new.traceback);
+      END;
+      INSERT INTO tasks (id, name, state, args, exception, seen_at, updated_at) VALUES ('old-1', 'tasks.resize', 'FAILURE', '(''holiday.jpg'',)', 'KeyError(''w'')', ${T0}, ${T0});
+    `);
+    old.close();
+    const store = new HistoryStore(path);
+    expect(store.count()).toBe(1);
+    expect(store.search('holiday').tasks.map((t) => t.id)).toEqual(['old-1']);
+    store.applyEvents([ev('task-received', 'new-1', 5, { name: 'tasks.add', args: '(1, 2)' })]);
+    expect(store.count()).toBe(2);
+    expect(store.search('holiday').total).toBe(1); // no trigger of the old index is left to double it
+    store.close();
   });
 });

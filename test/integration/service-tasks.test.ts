@@ -43,7 +43,7 @@ describe('service: tasks', () => {
     expect(detail.ok && detail.value.record).toMatchObject({ state: 'SUCCESS', retries: 1 });
   });
 
-  it('retries every failed task of a name at once', async () => {
+  it('retries, or revokes, every task a search matches ("select all matching")', async () => {
     const svc = service();
     await svc.start();
     try {
@@ -51,12 +51,24 @@ describe('service: tasks', () => {
       const sent = await Promise.all(keys.map((k) => app.sendTask('tasks.flaky_once', [k])));
       await Promise.all(sent.map((r) => r.get({ timeout: 10_000 }).catch(() => undefined)));
       await until(async () => {
-        const r = await svc.call('tasks:list', { state: 'FAILURE', name: 'tasks.flaky_once' });
+        const r = await svc.call('tasks:search', { query: 'state:FAILURE name:tasks.flaky_once' });
         return r.ok && sent.every((s) => r.value.tasks.some((t) => t.id === s.id));
       });
-      const r = await svc.call('tasks:retryFailed', { name: 'tasks.flaky_once' });
+      const r = await svc.call('tasks:retryMatching', { query: 'state:FAILURE name:tasks.flaky_once' });
       expect(r.ok && [...r.value.retried].sort()).toEqual(expect.arrayContaining(sent.map((s) => s.id)));
       expect(await Promise.all(sent.map((s) => s.get({ timeout: 10_000 })))).toEqual(['ok on attempt 2', 'ok on attempt 2']);
+
+      // Queued where no worker listens: revoked by a search, all of them.
+      const queue = uniqueName('parked');
+      const parked = await Promise.all([1, 2, 3].map((n) => app.sendTask('tasks.add', [n, n], {}, { queue })));
+      await until(async () => {
+        const r = await svc.call('tasks:search', { query: `queue:${queue}` });
+        return r.ok && r.value.total === 3;
+      });
+      const revoked = await svc.call('tasks:revokeMatching', { query: `queue:${queue} state:PENDING` });
+      expect(revoked.ok && [...revoked.value.revoked].sort()).toEqual(parked.map((p) => p.id).sort());
+      for (const p of parked) expect(await redis.zscore('celeriac:revoked', p.id)).not.toBeNull();
+      expect(await svc.call('tasks:retryMatching', { query: 'state:' })).toMatchObject({ ok: false, error: { message: expect.stringMatching(/^search: state: needs a value/) } });
     } finally {
       await svc.stop();
     }
@@ -116,12 +128,14 @@ describe('service: the hosted worker pool', () => {
 });
 
 describe('service: the task list', () => {
-  it('lists records newest first, filters them, and stays live without polling Redis', async () => {
+  it('lists tasks newest first, searches them, and stays live without polling Redis', async () => {
     const svc = service();
     await svc.start();
     try {
       const changes: string[] = [];
-      svc.onTasksChanged((changed) => changes.push(...changed.map((t) => `${t.id}:${t.state}`)));
+      svc.onEvent((event, data) => {
+        if (event === 'tasks:changed') changes.push(...(data as Array<{ id: string; state: string }>).map((t) => `${t.id}:${t.state}`));
+      });
       const queue = uniqueName('listq');
       // A few ms apart: the list's order is the time first seen, in ms.
       const tick = (): Promise<unknown> => new Promise((r) => setTimeout(r, 5));
@@ -134,20 +148,21 @@ describe('service: the task list', () => {
       await bad.get({ timeout: 10_000 }).catch(() => undefined);
       await until(() => changes.includes(`${bad.id}:FAILURE`) && changes.includes(`${ok.id}:SUCCESS`));
 
-      const all = await svc.call('tasks:list', {});
+      const all = await svc.call('tasks:search', {});
       if (!all.ok) throw new Error(all.error.message);
       const ids = all.value.tasks.map((t) => t.id);
       expect(ids.indexOf(waiting.id)).toBeLessThan(ids.indexOf(ok.id)); // newest first
-      expect(all.value.tasks.find((t) => t.id === waiting.id)).toMatchObject({ state: 'PENDING', queue, argsrepr: '(7, 7)' });
+      // Known only from its record's announcement: the page reads its record for the rest.
+      expect(all.value.tasks.find((t) => t.id === waiting.id)).toMatchObject({ state: 'PENDING', queue, name: 'tasks.add', args: '(7, 7)' });
 
-      const failures = await svc.call('tasks:list', { state: 'FAILURE' });
+      const failures = await svc.call('tasks:search', { query: 'state:FAILURE' });
       expect(failures.ok && failures.value.tasks.map((t) => t.id)).toContain(bad.id);
       expect(failures.ok && failures.value.tasks.every((t) => t.state === 'FAILURE')).toBe(true);
-      const text = await svc.call('tasks:list', { text: 'NEEDLE' });
+      const text = await svc.call('tasks:search', { query: 'NEEDLE' });
       expect(text.ok && text.value.tasks.map((t) => t.id)).toEqual([bad.id]);
-      const byQueue = await svc.call('tasks:list', { queue });
+      const byQueue = await svc.call('tasks:search', { query: `queue:${queue}` });
       expect(byQueue.ok && byQueue.value).toMatchObject({ total: 1, tasks: [{ id: waiting.id }] });
-      const page = await svc.call('tasks:list', { offset: 1, limit: 1 });
+      const page = await svc.call('tasks:search', { offset: 1, limit: 1 });
       expect(page.ok && page.value.tasks).toHaveLength(1);
       expect(page.ok && page.value.tasks[0]!.id).toBe(ids[1]);
     } finally {

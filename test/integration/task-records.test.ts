@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src-main/core/app.js';
 import { useRedisSuite } from '../helpers/suite.js';
-import { QoS } from '../../src-main/core/broker/qos.js';
+import { TaskRecords } from '../../src-main/core/records/record-store.js';
 import { parseRecord, type TaskRecord } from '../../src-main/core/records/task-record.js';
 import { uniqueName, type RedisServer } from '../helpers/redis-server.js';
 
@@ -77,12 +77,12 @@ describe('task records', () => {
   });
 
   it('stay bounded by the cap and by age', async () => {
-    const qos = new QoS(redis);
+    const records = new TaskRecords(redis);
     await redis.del('celeriac:records', 'celeriac:records:index');
     const now = Date.now();
     for (let i = 0; i < 50; i++) await redis.multi().hset('celeriac:records', `r${i}`, '{}').zadd('celeriac:records:index', now - (50 - i) * 1000, `r${i}`).exec();
-    expect(await qos.trimRecords(30_500, 1000)).toBe(20);
-    expect(await qos.trimRecords(0, 10)).toBe(20);
+    expect(await records.trim(30_500, 1000)).toBe(20);
+    expect(await records.trim(0, 10)).toBe(20);
     expect(await redis.hlen('celeriac:records')).toBe(10);
     expect(await redis.zrange('celeriac:records:index', 0, 0)).toEqual(['r40']);
   });

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlRoom } from '../../src-main/service/control-room.js';
 import type { HistoryTask } from '../../src-main/service/contract.js';
 import { pythonCeleryAvailable, runPython, startPythonWorker, type PythonWorker } from '../helpers/python.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { runCli } from '../helpers/cli.js';
+import { startRedisServer, uniqueName, type RedisServer } from '../helpers/redis-server.js';
 import { until } from '../helpers/until.js';
 
 const available = pythonCeleryAvailable();
@@ -61,6 +62,28 @@ describe.runIf(available)('the history of a Python Celery deployment', () => {
     expect(row.traceback).toMatch(/Traceback/);
     expect((await search('"no such size"')).tasks.map((t) => t.id)).toContain(failed.id);
     expect(await room.call('tasks:search', { query: 'colour:red' })).toMatchObject({ ok: false, error: { message: expect.stringContaining('unknown qualifier colour') } });
+  });
+
+  it('lists what `celeriac call` and the Send form sent, waiting and then run by the Python worker', async () => {
+    // Waiting where no worker listens: listed at once, from the record `celeriac call` wrote.
+    const parked = uniqueName('parked');
+    const call = await runCli(['call', 'tasks.add', '-a', '[7, 8]', '-Q', parked, '-b', server.url]);
+    expect(call.code).toBe(0);
+    const waitingId = call.stdout.trim();
+    await until(async () => (await search(`queue:${parked} state:PENDING`)).tasks.some((t) => t.id === waitingId));
+    expect((await search(waitingId)).tasks[0]).toMatchObject({ name: 'tasks.add', args: '(7, 8)', queue: parked });
+
+    // Run by the Python worker: their final states, from its events.
+    const run = await runCli(['call', 'tasks.add', '-a', '[2, 3]', '-b', server.url]);
+    const cliId = run.stdout.trim();
+    const form = await room.call('tasks:submit', { name: 'tasks.fail', args: ['from the form'] });
+    if (!form.ok) throw new Error(form.error.message);
+    const formId = form.value.id;
+    await until(async () => (await search(`${cliId} state:SUCCESS`)).total === 1 && (await search(`${formId} state:FAILURE`)).total === 1, 20_000);
+    expect((await search(cliId)).tasks[0]).toMatchObject({ name: 'tasks.add', args: '(2, 3)', result: '5', worker: expect.stringMatching(/^pyhist@/) });
+    const failed = (await search(`exception:ValueError name:tasks.fail ${formId}`)).tasks[0]!;
+    expect(failed.exception).toMatch(/^ValueError\('from the form'\)/);
+    expect(failed.traceback).toMatch(/Traceback/);
   });
 
   it('survives a restart, and reads back the results written while it was away', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { announcement, forEachAnnouncement } from '../../src-main/core/keys.js';
+import { announcement, forEachAnnouncement } from '../../src-main/core/records/announcements.js';
 
 const read = (text: string): Array<[string, string | undefined, string | undefined]> => {
   const out: Array<[string, string | undefined, string | undefined]> = [];

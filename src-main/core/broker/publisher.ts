@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
-import { announcement, bindingKey, bindingMember, PRIORITY_STEPS, queueListKey, RECORDS, RECORDS_CHANGED, RECORDS_INDEX } from '../keys.js';
+import { bindingKey, bindingMember, PRIORITY_STEPS, queueListKey, RECORDS_CHANGED } from '../keys.js';
+import { announcement } from '../records/announcements.js';
+import { RECORD_KEYS, TaskRecords } from '../records/record-store.js';
 import { encodeTaskMessage } from '../protocol/encode.js';
 import { TemplateEncoder } from '../protocol/template-encoder.js';
 import { callScript, registerScripts } from '../scripts.js';
@@ -24,10 +26,13 @@ export class Publisher {
   private readonly declared = new Set<string>();
   private readonly templates = new TemplateEncoder();
 
+  private readonly taskRecords: TaskRecords;
+
   /**
    * @param records also write each task's record (`celeriac:records`) in the same round trip
    */
   constructor(private readonly redis: Redis, private readonly records = false) {
+    this.taskRecords = new TaskRecords(redis);
     registerScripts(redis, new URL('./lua/', import.meta.url));
   }
 
@@ -40,7 +45,7 @@ export class Publisher {
     if (this.records) {
       // A pending task's record is its message (see records/task-record.ts): nothing more to encode.
       const args = [payload, declare ? bindingMember(queue, queue) : '', msg.id, Date.now(), RECORDS_CHANGED, announcement(msg.id, 'PENDING', msg.group)];
-      await callScript(this.redis, 'publishTask', [bindingKey(queue), list, RECORDS, RECORDS_INDEX], args);
+      await callScript(this.redis, 'publishTask', [bindingKey(queue), list, ...RECORD_KEYS], args);
     } else if (declare) {
       execValues(await this.redis.multi().sadd(bindingKey(queue), bindingMember(queue, queue)).lpush(list, payload).exec());
     } else {
@@ -75,23 +80,17 @@ export class Publisher {
     const pending: Promise<unknown>[] = [];
     const newQueues = new Set<string>();
     const byKey = new Map<string, Buffer[]>();
-    let records: (string | Buffer)[] = [];
-    let index: (string | number)[] = [];
-    let announced: string[] = [];
+    let sent: PreparedMessage[] = [];
     const flushRecords = (): void => {
-      if (records.length === 0) return;
-      pending.push(this.redis.hset(RECORDS, ...records), this.redis.zadd(RECORDS_INDEX, 'NX', ...index), this.redis.publish(RECORDS_CHANGED, announced.join(',')));
-      records = [];
-      index = [];
-      announced = [];
+      if (sent.length === 0) return;
+      pending.push(...this.taskRecords.writeSent(sent));
+      sent = [];
     };
     // Items may be produced lazily: each full chunk is written at once, while the rest is built.
     for (const item of items) {
       if (this.records) {
-        records.push(item.id, item.payload);
-        index.push(Date.now(), item.id);
-        announced.push(announcement(item.id, 'PENDING', item.group));
-        if (records.length === 2 * BULK_CHUNK) flushRecords();
+        sent.push(item);
+        if (sent.length === BULK_CHUNK) flushRecords();
       }
       if (!this.declared.has(item.queue) && !newQueues.has(item.queue)) {
         newQueues.add(item.queue);

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
-  announcement, attemptsKey, bindingKey, DEAD_LETTERS, DEAD_LETTERS_DROPPED, RECORDS, RECORDS_CHANGED, RECORDS_INDEX, SCHEDULE, SCHEDULE_MESSAGES, SEP, taskMetaKey, UNACKED,
+  attemptsKey, bindingKey, DEAD_LETTERS, DEAD_LETTERS_DROPPED, RECORDS_CHANGED, SCHEDULE, SCHEDULE_MESSAGES, SEP, taskMetaKey, UNACKED,
   UNACKED_INDEX, UNACKED_MUTEX,
 } from '../keys.js';
 import { callScript, registerScripts } from '../scripts.js';
+import { announcement } from '../records/announcements.js';
+import { RECORD_KEYS } from '../records/record-store.js';
 import { encodeRecord, type TaskRecord } from '../records/task-record.js';
 import { priorityListKey } from './publisher.js';
 
@@ -102,30 +104,12 @@ export class QoS {
     });
   }
 
-  /** Writes a task's record (e.g. STARTED for a task still running after a moment). */
-  async writeRecord(record: TaskRecord): Promise<void> {
-    await this.redis
-      .multi()
-      .hset(RECORDS, record.id, encodeRecord(record))
-      .zadd(RECORDS_INDEX, 'NX', Date.now(), record.id)
-      .publish(RECORDS_CHANGED, announcement(record.id, record.state, record.group))
-      .exec();
-  }
-
-  /**
-   * Drops records older than `maxAgeMs` and beyond `cap`, oldest first.
-   * @returns how many were dropped
-   */
-  trimRecords(maxAgeMs: number, cap: number, limit = 10_000): Promise<number> {
-    return callScript<number>(this.redis, 'trimRecords', [RECORDS, RECORDS_INDEX], [maxAgeMs > 0 ? Date.now() - maxAgeMs : 0, cap, limit]);
-  }
-
   private flushFinishes(): void {
     const all = this.finishing;
     this.finishing = [];
     for (let i = 0; i < all.length; i += FINISH_BATCH) {
       const batch = all.slice(i, i + FINISH_BATCH);
-      const keys = [UNACKED, UNACKED_INDEX, RECORDS, RECORDS_INDEX];
+      const keys = [UNACKED, UNACKED_INDEX, ...RECORD_KEYS];
       const args: (string | number)[] = [this.finishExpires, Date.now(), RECORDS_CHANGED];
       for (const f of batch) {
         keys.push(taskMetaKey(f.taskId), attemptsKey(f.taskId));

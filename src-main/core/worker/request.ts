@@ -5,6 +5,7 @@ import type { RedisBackend } from '../backend/redis-backend.js';
 import { FAILURE, PROGRESS, RETRY, REVOKED, STARTED, SUCCESS } from '../backend/states.js';
 import type { Publisher } from '../broker/publisher.js';
 import type { Claim, QoS } from '../broker/qos.js';
+import type { TaskRecords } from '../records/record-store.js';
 import { queueOfListKey } from '../keys.js';
 import { decodeTaskMessage, peekTaskId } from '../protocol/decode.js';
 import { parseCeleryIso, toCeleryIso } from '../protocol/time.js';
@@ -32,6 +33,8 @@ interface RunTimes {
 /** What a RequestHandler works with. */
 export interface RequestDeps {
   qos: QoS;
+  /** Where task records are written (the worker's records, when it keeps them). */
+  records: TaskRecords;
   backend: RedisBackend;
   publisher: Publisher;
   pool: TaskPool;
@@ -93,6 +96,7 @@ export class RequestHandler {
   private readonly logTasks: boolean;
 
   private readonly qos: QoS;
+  private readonly records: TaskRecords;
   private readonly backend: RedisBackend;
   private readonly publisher: Publisher;
   private readonly pool: TaskPool;
@@ -107,7 +111,7 @@ export class RequestHandler {
   private readonly terminated = new Set<string>();
 
   constructor(deps: RequestDeps) {
-    ({ qos: this.qos, backend: this.backend, publisher: this.publisher, pool: this.pool, tasks: this.tasks } = deps);
+    ({ qos: this.qos, records: this.records, backend: this.backend, publisher: this.publisher, pool: this.pool, tasks: this.tasks } = deps);
     ({ options: this.options, log: this.log, sameRedis: this.sameRedis, events: this.events, onScheduled: this.onScheduled } = deps);
     this.revocations = deps.revocations;
     this.logTasks = deps.log.isLevelEnabled('info');
@@ -122,7 +126,7 @@ export class RequestHandler {
       if (run.recorded || run.started > before) continue;
       run.recorded = true;
       const record: TaskRecord = { ...sentRecord(run.msg), state: STARTED, worker: this.options.name, started: run.started };
-      this.qos.writeRecord(record).catch(() => undefined);
+      this.records.write(record).catch(() => undefined);
     }
   }
 
@@ -189,7 +193,7 @@ export class RequestHandler {
       // Also store Celery's NotRegistered failure, so whoever waits on the result learns it.
       await this.backend.store(this.meta(msg, FAILURE, { exc_type: 'NotRegistered', exc_message: [msg.task], exc_module: 'celery.exceptions' }));
       const record: TaskRecord = { ...sentRecord(msg), state: FAILURE, worker: this.options.name, error: { type: 'NotRegistered', message: msg.task }, message: claim.raw };
-      await this.qos.writeRecord(record);
+      await this.records.write(record);
       return this.deadLetter(claim, 'unknown_task', `no task named ${JSON.stringify(msg.task)} is registered in this worker`);
     }
     if (this.revocations.has(msg.id)) {
@@ -393,7 +397,7 @@ export class RequestHandler {
       if (run) run.recorded = true; // a STARTED record would only step back
       const progress = { current: Number(meta.current ?? 0), total: Number(meta.total ?? 0) };
       const record: TaskRecord = { ...sentRecord(msg), state: PROGRESS, worker: this.options.name, started: run?.started, progress };
-      this.qos.writeRecord(record).catch(() => undefined);
+      this.records.write(record).catch(() => undefined);
     };
     return {
       report: (meta) => {

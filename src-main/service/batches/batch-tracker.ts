@@ -1,16 +1,19 @@
 /**
- * The control room's batches: made from files or rows, followed live from the task index
- * (each task's record carries its batch id in `group`), pushed to the UI a few times a
- * second while they run, retried or cancelled as a whole.
+ * The control room's batches: made from files or rows, followed live from the records'
+ * announcements (each says a task's new state and its batch id, its `group`), pushed to the
+ * UI a few times a second while they run, retried or cancelled as a whole. An item's record is
+ * read only when a view shows it (or when a batch is loaded): a running batch costs no reads.
  */
 import type { App } from '../../core/app.js';
 import { planBatch, type BatchPlanInput } from '../../core/batch/plan.js';
 import { sendBatch } from '../../core/batch/send.js';
 import { BatchStore, type BatchItem, type BatchMeta } from '../../core/batch/store.js';
 import type { TaskParam } from '../../core/task.js';
-import type { ListedTask, TaskIndex } from '../task-index.js';
+import type { TaskRecords } from '../../core/records/record-store.js';
+import type { TaskRecord } from '../../core/records/task-record.js';
+import type { RecordChange, RecordFeed } from '../record-feed.js';
 import { retryTask } from '../tasks.js';
-import { bucketOf, emptyTally, fromTally, tallyItem, type BatchSummary, type ItemBucket, type Tally } from './batch-summary.js';
+import { bucketOf, emptyTally, fromTally, tallyItem, type BatchSummary, type ItemBucket, type ItemState, type Tally } from './batch-summary.js';
 
 /** Progress pushed at most this often (ms): 5 updates a second, one message per tick. */
 const PUSH_MS = 200;
@@ -70,14 +73,17 @@ export class BatchTracker {
 
   constructor(
     private readonly app: App,
-    private readonly index: TaskIndex,
+    private readonly feed: RecordFeed,
+    private readonly records: TaskRecords,
     private readonly emit: (changed: BatchSummary[], notices: BatchNotice[]) => void,
+    /** Told of each batch this tracker sends (the history names its tasks without reading them back). */
+    private readonly onSent: (task: string, queue: string, batchId: string, ids: readonly string[]) => void = () => undefined,
   ) {
     this.store = new BatchStore(app.broker);
   }
 
   start(): void {
-    this.unsubscribe = this.index.onChange((changed: ListedTask[]) => {
+    this.unsubscribe = this.feed.onChange((changed: readonly RecordChange[]) => {
       // A batch's items come one after the other: its lookup is kept while the group is the same.
       let group = '';
       let tracked: Tracked | undefined;
@@ -92,10 +98,7 @@ export class BatchTracker {
         if (!tracked) continue;
         const slot = tracked.slots.get(t.id);
         if (slot === undefined) continue; // not one of its items (a retry of another group's task)
-        const after = bucketOf(t.state);
-        tallyItem(tracked.tally, BUCKETS[tracked.buckets[slot]!]!, undefined, -1);
-        tallyItem(tracked.tally, after, t);
-        tracked.buckets[slot] = CODE[after];
+        this.move(tracked, slot, bucketOf(t.state), heard(t));
       }
     });
     this.timer = setInterval(() => this.push(), PUSH_MS);
@@ -112,6 +115,7 @@ export class BatchTracker {
     const { task, queue, ...plan } = input;
     const items = planBatch({ ...plan, params });
     const sent = await sendBatch(this.app, items, { task, queue, outputDir: plan.outputDir, pattern: plan.pattern, values: plan.values });
+    this.onSent(task, sent.meta.queue, sent.meta.id, sent.items.map((it) => it.id));
     return this.summary(this.track(sent.meta, sent.items));
   }
 
@@ -119,9 +123,7 @@ export class BatchTracker {
     const metas = await this.store.list(LIST_LIMIT);
     const out: BatchSummary[] = [];
     for (const meta of metas) {
-      let t = this.tracked.get(meta.id);
-      if (t) this.recount(t);
-      else t = (await this.load(meta.id, meta)) ?? undefined;
+      const t = this.tracked.get(meta.id) ?? (await this.load(meta.id, meta)) ?? undefined;
       if (t) out.push(this.summary(t));
     }
     return out;
@@ -132,15 +134,15 @@ export class BatchTracker {
     const t = await this.require(id);
     const views: BatchItemView[] = [];
     let total = 0;
-    // The page shows errors and results: read the records only their states are known of.
+    // The page shows errors and results: its items' records are read (and their states taken).
     const page = (bucket ? t.items.filter((_, i) => this.bucket(t, i) === bucket) : t.items).slice(offset, offset + limit);
-    await this.index.refresh(page.map((it) => it.id));
-    this.recount(t); // after the refresh, so the counts and the rows agree
+    const read = new Map((await this.records.readMany(page.map((it) => it.id))).map((r) => [r.id, r]));
+    for (const [id, rec] of read) this.move(t, t.slots.get(id)!, bucketOf(rec.state), rec);
     t.items.forEach((item, index) => {
       if (bucket && this.bucket(t, index) !== bucket) return;
-      const rec = this.index.get(item.id);
       if (total >= offset && views.length < limit) {
-        views.push({ ...item, index, state: rec?.state ?? 'PENDING', error: rec?.error, result: rec?.result, progress: rec?.progress });
+        const rec = read.get(item.id);
+        views.push({ ...item, index, state: rec?.state ?? stateOf(this.bucket(t, index)), error: rec?.error, result: rec?.result, progress: rec?.progress });
       }
       total++;
     });
@@ -202,46 +204,39 @@ export class BatchTracker {
     const meta = known ?? (await this.store.get(id));
     if (!meta) return null;
     const items = await this.store.items(id);
-    // Seen before now only by their announcements (the index keeps no state of records it never read).
-    await this.index.refresh(items.map((it) => it.id));
-    return this.track(meta, items);
+    // Sent before this view started following: each item's state is in its record.
+    return this.track(meta, items, await this.records.readMany(items.map((it) => it.id)));
   }
 
-  private track(meta: BatchMeta, items: BatchItem[]): Tracked {
+  /** Follows a batch from now on; its items start waiting, or as their records say. */
+  private track(meta: BatchMeta, items: BatchItem[], records: readonly TaskRecord[] = []): Tracked {
     const slots = new Map<string, number>();
     items.forEach((item, i) => slots.set(item.id, i));
     const t: Tracked = { meta, items, slots, buckets: new Uint8Array(items.length), tally: emptyTally(), last: null, failures: [], quietUntil: 0 };
-    this.recount(t);
+    t.tally.counts.waiting = items.length;
+    for (const rec of records) {
+      const slot = slots.get(rec.id);
+      if (slot !== undefined) this.move(t, slot, bucketOf(rec.state), rec);
+    }
     t.last = this.summary(t);
     this.tracked.set(meta.id, t);
     return t;
+  }
+
+  /** Moves item `slot` to a bucket, in the counts too, widening the span by when it ran. */
+  private move(t: Tracked, slot: number, bucket: ItemBucket, when: ItemState): void {
+    tallyItem(t.tally, BUCKETS[t.buckets[slot]!]!, undefined, -1);
+    tallyItem(t.tally, bucket, when);
+    t.buckets[slot] = CODE[bucket];
   }
 
   private summary(t: Tracked): BatchSummary {
     return fromTally(t.meta, t.tally);
   }
 
-  /**
-   * Counts every item again from the index (on load, and when a view asks: nothing drifts for
-   * long). An item whose record the index never read keeps the bucket its announcements gave,
-   * and the span already seen is kept: it only ever widens.
-   */
-  private recount(t: Tracked): void {
-    const before = t.tally;
-    t.tally = emptyTally();
-    t.tally.startedAt = before.startedAt;
-    t.tally.finishedAt = before.finishedAt;
-    t.items.forEach((item, i) => {
-      const bucket = this.bucket(t, i);
-      t.buckets[i] = CODE[bucket];
-      tallyItem(t.tally, bucket, this.index.get(item.id));
-    });
-  }
-
-  /** The bucket of item `i`: from its record when the index read it, else from its announcements. */
+  /** The bucket item `i` was last counted in. */
   private bucket(t: Tracked, i: number): ItemBucket {
-    const rec = this.index.get(t.items[i]!.id);
-    return rec ? bucketOf(rec.state) : BUCKETS[t.buckets[i]!]!;
+    return BUCKETS[t.buckets[i]!]!;
   }
 
   /** One tick: the summaries of batches whose items changed, and what is worth a notification. */
@@ -272,4 +267,17 @@ export class BatchTracker {
     this.dirty.clear();
     this.emit(changed, notices);
   }
+}
+
+const RUNNING = new Set(['STARTED', 'PROGRESS', 'RETRY']);
+const FINAL = new Set(['SUCCESS', 'FAILURE', 'REVOKED']);
+
+/** When an announced change happened, as far as the batch's span goes: when it was heard. */
+function heard(c: RecordChange): ItemState {
+  return { state: c.state, started: RUNNING.has(c.state) || FINAL.has(c.state) ? c.at : undefined, finished: FINAL.has(c.state) ? c.at : undefined };
+}
+
+/** A state standing for a bucket, for an item whose record was not read. */
+function stateOf(bucket: ItemBucket): string {
+  return { waiting: 'PENDING', running: 'STARTED', succeeded: 'SUCCESS', failed: 'FAILURE', revoked: 'REVOKED' }[bucket];
 }

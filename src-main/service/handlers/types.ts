@@ -11,7 +11,7 @@ import type { BatchTracker } from '../batches/batch-tracker.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { HistoryStore } from '../history/history-store.js';
 import type { LocalPool } from '../local-pool.js';
-import type { TaskIndex } from '../task-index.js';
+import type { TaskRecords } from '../../core/records/record-store.js';
 
 /** The methods one connection serves (the control room serves the rest). */
 export type SessionMethod = Exclude<Method, RoomMethod>;
@@ -22,11 +22,13 @@ export type ParsedInput<M extends Method> = z.output<(typeof contract)[M]['input
 /** What handlers work with: the connection's parts. */
 export interface ServiceParts {
   app: App;
-  tasks: TaskIndex;
+  /** Celeriac's task records on this Redis. */
+  records: TaskRecords;
   pool: LocalPool;
   batches: BatchTracker;
   cluster: Cluster;
-  history: HistoryStore | null;
+  /** The task history (in memory when the control room keeps none on disk). */
+  history: HistoryStore;
   /** A task's declared parameters (the hosted pool's modules, else this process's). */
   declaredParams(task: string): Promise<readonly TaskParam[]>;
 }

@@ -37,13 +37,13 @@ export function stateOfEvent(type: string): string {
 }
 
 /**
- * Merges `fields` (already in the history's column names) arriving with `state` into `current`.
- * @returns the fields to write: all of them and the state, or only those a happens-before event keeps
+ * How a report arriving with `state` merges into a task now in `currentState` (null: nothing
+ * known yet).
+ * @returns the state to take (null: keep the current one) and the fields it may set (null: all)
  */
-export function mergeFields(currentState: string | null, state: string, fields: Record<string, unknown>): { state: string | null; fields: Record<string, unknown> } {
+export function mergeRule(currentState: string | null, state: string): { state: string | null; keep: readonly string[] | null } {
   if (currentState !== null && state !== 'RETRY' && currentState !== 'RETRY' && precedence(state) > precedence(currentState)) {
-    const keep = MERGE_RULES[state];
-    return { state: null, fields: keep ? Object.fromEntries(Object.entries(fields).filter(([k]) => keep.includes(k))) : fields };
+    return { state: null, keep: MERGE_RULES[state] ?? null };
   }
-  return { state, fields };
+  return { state, keep: null };
 }

@@ -50,6 +50,7 @@ export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
         <dt>Arguments</dt><dd className="mono">{record ? `${record.argsrepr} ${record.kwargsrepr !== '{}' ? record.kwargsrepr : ''}` : h?.args ?? (meta.args ? JSON.stringify(meta.args) : '')}</dd>
         <dt>Queue</dt><dd className="mono">{record?.queue || h?.queue || meta.queue || '—'}</dd>
         <dt>Worker</dt><dd className="mono">{record?.worker ?? h?.worker ?? meta.worker ?? '—'}</dd>
+        {record && <><dt>Priority</dt><dd>{record.priority}</dd></>}
         {(h?.received_at || h?.started_at || h?.succeeded_at || h?.failed_at) && (
           <>
             <dt>Times</dt>

@@ -1,74 +1,100 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState } from 'react';
 import { call, on } from '../../api/client.js';
-import type { ListedTask } from '../../../src-main/service/contract.js';
+import type { HistoryTask } from '../../../src-main/service/contract.js';
+import { legacyQuery, outcomeOf, when } from './task-row.js';
 
-const STATES = ['', 'PENDING', 'STARTED', 'PROGRESS', 'RETRY', 'SUCCESS', 'FAILURE', 'REVOKED'];
+const PAGE = 200;
+type Sort = 'seen' | 'started' | 'runtime';
+const EXAMPLE = 'state:FAILURE name:tasks.* exception:KeyError after:1h words';
 
-/** The task list: filters kept in the URL so views can be bookmarked; live; virtualised. */
+/**
+ * Every task the control room knows of (its history: Python's too, kept across restarts),
+ * searched with the query language (`state:FAILURE name:tasks.resize after:1h words`). The
+ * list scrolls through every match, a page of rows read from SQLite as it comes into view;
+ * events patch the rows on view; selected rows, or every match, are retried or revoked.
+ */
 export function Tasks({ onOpen }: { onOpen: (id: string) => void }) {
   const params = new URLSearchParams(location.hash.split('?')[1] ?? '');
-  const [state, setState] = useState(params.get('state') ?? '');
-  const [text, setText] = useState(params.get('q') ?? '');
-  const [name, setName] = useState(params.get('name') ?? '');
-  const [queue, setQueue] = useState(params.get('queue') ?? '');
-  const [worker, setWorker] = useState(params.get('worker') ?? '');
-  const [tasks, setTasks] = useState<ListedTask[]>([]);
+  const [query, setQuery] = useState(params.get('q') ?? legacyQuery(params));
+  const [sort, setSort] = useState<Sort>((params.get('sort') as Sort) || 'seen');
   const [total, setTotal] = useState(0);
+  const [all, setAll] = useState(0);
+  const [pages, setPages] = useState<Map<number, HistoryTask[]>>(new Map());
+  /** States pushed by events since their page was read: shown at once, before the reload. */
+  const [patched, setPatched] = useState<Map<string, string>>(new Map());
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const toggle = (id: string): void =>
-    setSelected((s) => {
-      const next = new Set(s);
-      if (next.has(id)) next.delete(id);
-      else next.add(id);
-      return next;
-    });
-  const bulk = async (action: 'retry' | 'revoke'): Promise<void> => {
-    const ids = [...selected];
-    if (action === 'retry') {
-      const r = await call('tasks:retry', { ids });
-      setNotice(`Sent ${r.retried.length} again${r.errors.length ? `; ${r.errors.length} kept no message to send` : ''}.`);
-    } else {
-      await call('tasks:revoke', { ids });
-      setNotice(`Revoked ${ids.length}.`);
-    }
-    setSelected(new Set());
-  };
+  /** "Select all matching": the actions apply to the query, not to rows. */
+  const [allMatching, setAllMatching] = useState(false);
+  const [terminate, setTerminate] = useState(false);
+  const [moved, setMoved] = useState(0);
   const search = useRef<HTMLInputElement>(null);
   const scroller = useRef<HTMLDivElement>(null);
+  /** Which query the answers belong to: a late answer to an older one is dropped. */
+  const generation = useRef(0);
+  const loading = useRef(new Set<number>());
 
+  const load = (page: number): void => {
+    if (loading.current.has(page)) return;
+    loading.current.add(page);
+    const mine = generation.current;
+    call('tasks:search', { query, sort, offset: page * PAGE, limit: PAGE }).then(
+      (r) => {
+        loading.current.delete(page);
+        if (mine !== generation.current) return;
+        setTotal(r.total);
+        setAll(r.all);
+        setPages((p) => new Map(p).set(page, r.tasks));
+        setPatched((p) => {
+          if (p.size === 0) return p;
+          const next = new Map(p);
+          for (const t of r.tasks) next.delete(t.id);
+          return next;
+        });
+        setError(null);
+      },
+      (e: Error) => {
+        loading.current.delete(page);
+        if (mine === generation.current) setError(e.message);
+      },
+    );
+  };
+
+  // A new query or sort starts over (after a pause in typing). Events patch the states of the
+  // rows on view at once; the pages on view are read again at most twice a second.
   useEffect(() => {
-    const query = new URLSearchParams();
-    if (state) query.set('state', state);
-    if (text) query.set('q', text);
-    if (name) query.set('name', name);
-    if (queue) query.set('queue', queue);
-    if (worker) query.set('worker', worker);
-    history.replaceState(null, '', `#/tasks${query.size ? `?${query}` : ''}`);
-    let cancelled = false;
-    const load = (): void => {
-      call('tasks:list', { state: state || undefined, text: text || undefined, name: name || undefined, queue: queue || undefined, worker: worker || undefined, limit: 1000 }).then(
-        (r) => !cancelled && (setTasks(r.tasks), setTotal(r.total), setError(null)),
-        (e: Error) => !cancelled && setError(e.message),
-      );
-    };
-    load();
-    // Pushed, not polled: a change reloads the list on view, at most 4 times a second under load.
-    let timer: number | undefined;
-    const stop = on('tasks:changed', () => {
-      timer ??= window.setTimeout(() => {
-        timer = undefined;
-        load();
-      }, 250);
+    const q = new URLSearchParams();
+    if (query) q.set('q', query);
+    if (sort !== 'seen') q.set('sort', sort);
+    history.replaceState(null, '', `#/tasks${q.size ? `?${q}` : ''}`);
+    generation.current++;
+    loading.current.clear();
+    setPages(new Map());
+    setPatched(new Map());
+    setSelected(new Set());
+    setAllMatching(false);
+    setError(null);
+    const timer = window.setTimeout(() => load(0), 150);
+    let again: number | undefined;
+    const stop = on('tasks:changed', (changed) => {
+      setPatched((p) => {
+        const next = new Map(p);
+        for (const c of changed) next.set(c.id, c.state);
+        return next;
+      });
+      again ??= window.setTimeout(() => {
+        again = undefined;
+        setMoved((n) => n + 1);
+      }, 500);
     });
     return () => {
-      cancelled = true;
       window.clearTimeout(timer);
+      window.clearTimeout(again);
       stop();
     };
-  }, [state, text, name, queue, worker]);
+  }, [query, sort]);
 
   // `/` focuses the search, as in most list UIs.
   useEffect(() => {
@@ -82,64 +108,109 @@ export function Tasks({ onOpen }: { onOpen: (id: string) => void }) {
     return () => window.removeEventListener('keydown', onKey);
   }, []);
 
-  const rows = useVirtualizer({ count: tasks.length, getScrollElement: () => scroller.current, estimateSize: () => 36, overscan: 10 });
+  const rows = useVirtualizer({ count: total, getScrollElement: () => scroller.current, estimateSize: () => 36, overscan: 20 });
+  const visible = rows.getVirtualItems();
+  const onScreen = [...new Set(visible.map((v) => Math.floor(v.index / PAGE)))];
+  // Pages scrolled into view are read once.
+  useEffect(() => {
+    for (const page of onScreen) if (!pages.has(page)) load(page);
+  }, [onScreen.join(','), total]);
+  // The history moved: the pages on view are read again.
+  useEffect(() => {
+    if (moved > 0) for (const page of onScreen.length ? onScreen : [0]) load(page);
+  }, [moved]);
+
+  const toggle = (id: string): void => {
+    setAllMatching(false);
+    setSelected((s) => {
+      const next = new Set(s);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  };
+  const count = allMatching ? total : selected.size;
+  const act = async (action: 'retry' | 'revoke'): Promise<void> => {
+    try {
+      if (action === 'retry') {
+        const r = allMatching ? await call('tasks:retryMatching', { query }) : await call('tasks:retry', { ids: [...selected] });
+        setNotice(`Sent ${r.retried.length} again.${r.errors.length ? ` ${r.errors.length} could not be: ${r.errors[0]!.message}` : ''}`);
+      } else {
+        if (!confirm(`Revoke ${count.toLocaleString()} task${count === 1 ? '' : 's'}${terminate ? ', stopping those running' : ''}?`)) return;
+        const r = allMatching ? await call('tasks:revokeMatching', { query, terminate }) : await call('tasks:revoke', { ids: [...selected], terminate });
+        setNotice(`Revoked ${r.revoked.length}.`);
+      }
+      setSelected(new Set());
+      setAllMatching(false);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
 
   return (
     <section>
       <header className="view-header">
-        <h2>Tasks <span className="muted">({total.toLocaleString()})</span></h2>
+        <h2>Tasks <span className="muted" data-testid="task-count">{total.toLocaleString()} of {all.toLocaleString()}</span></h2>
         <div className="filters">
-          <select aria-label="state" value={state} onChange={(e) => setState(e.target.value)}>
-            {STATES.map((s) => <option key={s} value={s}>{s || 'every state'}</option>)}
+          <input ref={search} aria-label="search" className="wide" placeholder={`${EXAMPLE}  ( / )`} value={query} onChange={(e) => setQuery(e.target.value)} />
+          <select aria-label="sort" value={sort} onChange={(e) => setSort(e.target.value as Sort)}>
+            <option value="seen">newest first</option>
+            <option value="started">by start</option>
+            <option value="runtime">longest first</option>
           </select>
-          <input aria-label="task name" placeholder="task name" value={name} onChange={(e) => setName(e.target.value)} className="narrow" />
-          <input aria-label="queue" placeholder="queue" value={queue} onChange={(e) => setQueue(e.target.value)} className="narrow" />
-          <input aria-label="worker" placeholder="worker" value={worker} onChange={(e) => setWorker(e.target.value)} className="narrow" />
-          <input ref={search} aria-label="search" placeholder="Search id, arguments, error  ( / )" value={text} onChange={(e) => setText(e.target.value)} />
         </div>
       </header>
-      {(selected.size > 0 || (state === 'FAILURE' && total > 0)) && (
+      {total > 0 && (
         <div className="toolbar">
-          {selected.size > 0 && (
+          <label>
+            <input type="checkbox" aria-label="select all matching" checked={allMatching} onChange={(e) => { setAllMatching(e.target.checked); setSelected(new Set()); }} />
+            {' '}select all {total.toLocaleString()} matching
+          </label>
+          {count > 0 && (
             <>
-              <button onClick={() => void bulk('retry')}>Retry {selected.size} selected</button>
-              <button className="danger" onClick={() => void bulk('revoke')}>Revoke {selected.size}</button>
+              <button onClick={() => void act('retry')}>Retry {count.toLocaleString()}{allMatching ? ' matching' : ' selected'}</button>
+              <button className="danger" onClick={() => void act('revoke')}>Revoke {count.toLocaleString()}</button>
+              <label><input type="checkbox" checked={terminate} onChange={(e) => setTerminate(e.target.checked)} /> terminate if running</label>
             </>
-          )}
-          {state === 'FAILURE' && total > 0 && (
-            <button className="primary" onClick={() => void call('tasks:retryFailed', { name: name || undefined }).then((r) => setNotice(`Sent ${r.retried.length} failed task${r.retried.length === 1 ? '' : 's'} again.`))}>
-              Retry all failed
-            </button>
           )}
         </div>
       )}
-      {error && <p className="error">{error}</p>}
+      {error && <p className="error" role="alert">{error}</p>}
       {notice && <p className="notice">{notice}</p>}
-      {tasks.length === 0 && !error ? (
-        <p className="empty">No tasks {state || text || name || queue || worker ? 'match these filters' : 'yet: send one from the Send tab, or from any Celery producer'}.</p>
+      {total === 0 && !error ? (
+        <p className="empty">{query ? 'No task matches.' : 'No tasks yet: send one from the Send tab, or from any Celery producer. Tasks appear as workers run them, Python’s included.'}</p>
       ) : (
-        <div className="list" ref={scroller} role="table" aria-label="tasks">
-          <div className="list-head" role="row"><span /><span>State</span><span>Task</span><span>Arguments</span><span>Queue</span><span>Worker</span><span>Seen</span></div>
+        <div className="list tasks" ref={scroller} role="table" aria-label="tasks">
+          <div className="list-head" role="row"><span /><span>Seen</span><span>State</span><span>Task</span><span>Arguments</span><span>Worker</span><span>Runtime</span><span>Result / exception</span></div>
           <div style={{ height: rows.getTotalSize(), position: 'relative' }}>
-            {rows.getVirtualItems().map((v) => {
-              const t = tasks[v.index]!;
+            {visible.map((v) => {
+              const t = pages.get(Math.floor(v.index / PAGE))?.[v.index % PAGE];
+              const state = t ? (patched.get(t.id) ?? t.state) : '';
+              const outcome = t ? outcomeOf(t, state) : null;
               return (
-                <div key={t.id} role="row" className="list-row" data-task={t.id} data-state={t.state} onClick={() => onOpen(t.id)}
+                <div key={v.key} role="row" className="list-row" data-task={t?.id} data-state={state || undefined} onClick={() => t && onOpen(t.id)}
                   style={{ position: 'absolute', top: 0, transform: `translateY(${v.start}px)`, height: v.size, width: '100%' }}>
-                  <span onClick={(e) => e.stopPropagation()}>
-                    <input type="checkbox" aria-label={`select ${t.id}`} checked={selected.has(t.id)} onChange={() => toggle(t.id)} />
-                  </span>
-                  <span>
-                    <span className={`badge ${t.state}`}>{t.state}</span>
-                    {t.progress && t.progress.total > 0 && t.state === 'PROGRESS' && (
-                      <progress className="bar" value={t.progress.current} max={t.progress.total} title={`${t.progress.current} / ${t.progress.total}`} />
-                    )}
-                  </span>
-                  <span className="mono">{t.name}</span>
-                  <span className="mono ellipsis">{t.argsrepr}</span>
-                  <span className="mono">{t.queue}</span>
-                  <span className="mono ellipsis">{t.worker ?? ''}</span>
-                  <span>{new Date(t.seen).toLocaleTimeString()}</span>
+                  {t ? (
+                    <>
+                      <span onClick={(e) => e.stopPropagation()}>
+                        <input type="checkbox" aria-label={`select ${t.id}`} checked={allMatching || selected.has(t.id)} onChange={() => toggle(t.id)} />
+                      </span>
+                      <span>{when(t.seen_at)}</span>
+                      <span>
+                        <span className={`badge ${state}`}>{state}</span>
+                        {state === 'PROGRESS' && t.progress_total ? (
+                          <progress className="bar" value={t.progress_current ?? 0} max={t.progress_total} title={`${t.progress_current ?? 0} / ${t.progress_total}`} />
+                        ) : null}
+                      </span>
+                      <span className="mono ellipsis">{t.name ?? ''}</span>
+                      <span className="mono ellipsis">{t.args}</span>
+                      <span className="mono ellipsis">{t.worker ?? ''}</span>
+                      <span className="num">{t.runtime !== null ? `${(t.runtime * 1000).toFixed(1)} ms` : ''}</span>
+                      <span className={`mono ellipsis ${outcome?.failed ? 'error-text' : ''}`} title={outcome?.text ?? ''}>{outcome?.text ?? ''}</span>
+                    </>
+                  ) : (
+                    <span className="muted">…</span>
+                  )}
                 </div>
               );
             })}

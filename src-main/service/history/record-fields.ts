@@ -1,0 +1,54 @@
+/**
+ * Celeriac's task records in the history's terms: what an announcement says (a state and a
+ * batch), and what a record read back adds (name, arguments, queue, worker, outcome, progress)
+ * to tasks the history knows only by their announcements.
+ */
+import type { TaskRecords } from '../../core/records/record-store.js';
+import type { TaskRecord } from '../../core/records/task-record.js';
+import type { RecordChange } from '../record-feed.js';
+import type { HistoryStore, HistoryTask, Report } from './history-store.js';
+
+/** An announcement as a report: its state, and its batch (a Celery group id). */
+export function announcedReport(c: RecordChange): Report {
+  return { id: c.id, state: c.state, fields: c.group ? { group_id: c.group } : {} };
+}
+
+/** A record as a report, every field it has in the history's columns. */
+export function recordReport(r: TaskRecord): Report {
+  const fields: Partial<HistoryTask> = {};
+  if (r.name) fields.name = r.name;
+  if (r.argsrepr) fields.args = r.argsrepr;
+  if (r.kwargsrepr) fields.kwargs = r.kwargsrepr;
+  if (r.queue) fields.queue = r.queue;
+  fields.retries = r.retries;
+  if (r.eta) fields.eta = r.eta;
+  if (r.group) fields.group_id = r.group;
+  if (r.worker) fields.worker = r.worker;
+  if (r.started !== undefined) fields.started_at = r.started / 1000;
+  if (r.finished !== undefined) {
+    if (r.state === 'SUCCESS') fields.succeeded_at = r.finished / 1000;
+    if (r.state === 'FAILURE') fields.failed_at = r.finished / 1000;
+  }
+  if (r.runtime !== undefined) fields.runtime = r.runtime;
+  if (r.result !== undefined) fields.result = r.result;
+  if (r.error) fields.exception = `${r.error.type}('${r.error.message.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}')`;
+  if (r.progress) {
+    fields.progress_current = r.progress.current;
+    fields.progress_total = r.progress.total;
+  }
+  return { id: r.id, state: r.state, fields };
+}
+
+/**
+ * Rows of a page that only announcements told of (no name yet), or whose progress moves, get
+ * their records read and merged in: a page's worth of reads, never the whole history's.
+ * @returns the page with those rows as they are now
+ */
+export async function withRecords(store: HistoryStore, records: TaskRecords, rows: HistoryTask[]): Promise<HistoryTask[]> {
+  const wanted = rows.filter((t) => t.name === null || t.state === 'PROGRESS').map((t) => t.id);
+  if (wanted.length === 0) return rows;
+  const read = await records.readMany(wanted);
+  if (read.length === 0) return rows;
+  store.applyMany(read.map(recordReport));
+  return rows.map((t) => (wanted.includes(t.id) ? (store.get(t.id) ?? t) : t));
+}

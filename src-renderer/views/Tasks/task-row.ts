@@ -1,0 +1,31 @@
+import type { HistoryTask } from '../../../src-main/service/contract.js';
+
+/** A history time (unix seconds) as the list shows it: date and time. */
+export const when = (s: number | null): string => (s ? new Date(s * 1000).toLocaleString() : '');
+
+/**
+ * Links from before the search language (`#/tasks?state=FAILURE&queue=images`, bookmarks
+ * and the Queues view) as a query.
+ */
+export function legacyQuery(params: URLSearchParams): string {
+  const parts: string[] = [];
+  for (const key of ['state', 'name', 'queue', 'worker']) {
+    const v = params.get(key);
+    if (v) parts.push(`${key}:${/\s/.test(v) ? `"${v}"` : v}`);
+  }
+  const text = params.get('text');
+  if (text) parts.push(text);
+  return parts.join(' ');
+}
+
+/**
+ * What a row says of the outcome: the result of a success, the exception of a failure. A task
+ * that failed and then succeeded when retried keeps its old exception in the history, so the
+ * state decides which one is shown.
+ */
+export function outcomeOf(t: HistoryTask, state: string): { text: string; failed: boolean } | null {
+  if (state === 'SUCCESS') return t.result === null ? null : { text: t.result, failed: false };
+  if (state === 'FAILURE' || state === 'RETRY' || state === 'REJECTED') return { text: t.exception ?? state.toLowerCase(), failed: true };
+  if (state === 'REVOKED') return { text: 'revoked', failed: true };
+  return null;
+}
