@@ -204,7 +204,7 @@ export class HistoryStore {
   /** The same row as values in COLUMNS' order, then its rowid: @see rowOf */
   private readonly readRaw: Database.Statement<[string], unknown[]>;
   private readonly insert: Database.Statement<unknown[]>;
-  private readonly update: Database.Statement<unknown[]>;
+  private readonly updates = new Map<string, Database.Statement<unknown[]>>();
   private readonly indexText: Database.Statement<unknown[]>;
   private readonly dropText: Database.Statement<unknown[]>;
   private readonly addCount: Database.Statement<[number]>;
@@ -233,7 +233,6 @@ export class HistoryStore {
     this.readRaw = this.db.prepare<[string], unknown[]>(`SELECT ${COLUMNS.join(', ')}, rowid FROM tasks WHERE id = ?`).raw(true);
     // Positional parameters: binding 23 named ones cost a tenth of a write.
     this.insert = this.db.prepare(`INSERT INTO tasks (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
-    this.update = this.db.prepare(`UPDATE tasks SET ${UPDATED.map((c) => `${c} = ?`).join(', ')} WHERE rowid = ?`);
     this.indexText = this.db.prepare(`INSERT INTO tasks_text(rowid, ${TEXT_COLUMNS.join(', ')}) VALUES (?, ${TEXT_COLUMNS.map(() => '?').join(', ')})`);
     this.dropText = this.db.prepare(`INSERT INTO tasks_text(tasks_text, rowid, ${TEXT_COLUMNS.join(', ')}) VALUES ('delete', ?, ${TEXT_COLUMNS.map(() => '?').join(', ')})`);
     this.addCount = this.db.prepare("UPDATE counts SET n = n + ? WHERE name = 'tasks'");
@@ -291,9 +290,9 @@ export class HistoryStore {
       const stored = this.readRaw.get(id);
       if (stored) {
         const row = rowOf(stored);
-        f = { row, rowid: stored[COLUMNS.length] as number, text: textOf(row) };
+        f = { row, rowid: stored[COLUMNS.length] as number, stored, text: textOf(row) };
       } else {
-        f = { row: blank(id, now), rowid: null, text: null };
+        f = { row: blank(id, now), rowid: null, stored: null, text: null };
       }
       rows.set(id, f);
     }
@@ -303,14 +302,15 @@ export class HistoryStore {
   /** Inserts the new rows and updates the known ones; indexes a task's text only when it changed. */
   private writeRows(rows: Iterable<Folded>): void {
     let added = 0;
-    for (const { row, rowid, text: before } of rows) {
+    for (const { row, rowid, stored, text: before } of rows) {
       const after = textOf(row);
-      if (rowid === null) {
+      if (rowid === null || stored === null) {
         const id = Number(this.insert.run(COLUMNS.map((c) => row[c])).lastInsertRowid);
         this.indexText.run([id, ...after]);
         added++;
       } else {
-        this.update.run([...UPDATED.map((c) => row[c]), rowid]);
+        const changed = UPDATED_AT.filter((i) => row[COLUMNS[i]!] !== stored[i]);
+        this.updateOf(changed).run([...changed.map((i) => row[COLUMNS[i]!]), rowid]);
         if (before === null || after.some((v, i) => v !== before[i])) {
           if (before !== null) this.dropText.run([rowid, ...before]);
           this.indexText.run([rowid, ...after]);
@@ -318,6 +318,22 @@ export class HistoryStore {
       }
     }
     if (added > 0) this.addCount.run(added);
+  }
+
+  /**
+   * The UPDATE of these columns only (indexes of COLUMNS), prepared once per set. SQLite
+   * rewrites an index's entry when its columns are assigned, changed or not: writing back every
+   * column moved all four list indexes on each update of a running task.
+   */
+  private updateOf(columns: readonly number[]): Database.Statement<unknown[]> {
+    const key = columns.join(',');
+    let st = this.updates.get(key);
+    if (!st) {
+      if (this.updates.size >= 512) this.updates.clear();
+      st = this.db.prepare(`UPDATE tasks SET ${columns.map((i) => `${COLUMNS[i]} = ?`).join(', ')} WHERE rowid = ?`);
+      this.updates.set(key, st);
+    }
+    return st;
   }
 
   /** Of these ids, those whose row has no name yet (or no row). */
@@ -373,11 +389,13 @@ function fold(row: HistoryTask, state: string, fields: Record<string, unknown>, 
 interface Folded {
   row: HistoryTask;
   rowid: number | null;
+  /** The stored values (COLUMNS' order), to write back only the columns that changed. */
+  stored: readonly unknown[] | null;
   text: Array<string | null> | null;
 }
 
-/** The columns an update writes (all but the id and when the task was first seen). */
-const UPDATED = COLUMNS.filter((c) => c !== 'id' && c !== 'seen_at');
+/** The columns an update may write (all but the id and when the task was first seen), as indexes of COLUMNS. */
+const UPDATED_AT = COLUMNS.map((_, i) => i).filter((i) => COLUMNS[i] !== 'id' && COLUMNS[i] !== 'seen_at');
 
 const textOf = (row: HistoryTask): Array<string | null> => TEXT_COLUMNS.map((c) => row[c] as string | null);
 
