@@ -17,7 +17,7 @@ describe('the history feed', () => {
       events.push({ ...base, type: 'task-received', name: 'tasks.add', args: '(1, 2)' } as CeleryEvent);
     }
     // Their ends come after every start: a chunk by position would split each task in two.
-    for (let i = 0; i < 5000; i++) events.push({ uuid: `t-${i}`, type: 'task-succeeded', hostname: 'w@h', result: '3', timestamp: 1_795_000_001 + i } as CeleryEvent);
+    for (let i = 0; i < 5000; i++) events.push({ uuid: `t-${i}`, type: 'task-succeeded', hostname: 'w@h', utcoffset: 0, pid: 1, clock: i, result: '3', timestamp: 1_795_000_001 + i } as CeleryEvent);
     feed.push(events);
     await feed.stop();
     expect(told.size).toBe(5000);
