@@ -105,3 +105,15 @@ describe('a history written by the first version (an FTS index kept by triggers)
     store.close();
   });
 });
+
+describe('select all matching', () => {
+  it('gives the ids a query matches, newest first, at most the limit', () => {
+    const store = populated(':memory:');
+    const ids = store.ids('state:FAILURE', 5);
+    expect(ids).toHaveLength(5);
+    expect(ids[0]).toBe('t-290');
+    expect(store.ids('photo-42', 10)).toEqual(['t-42']);
+    expect(() => store.ids('colour:red', 10)).toThrow(/unknown qualifier/);
+    store.close();
+  });
+});

@@ -24,10 +24,10 @@ async function revokeAll(app: App, ids: readonly string[], terminate: boolean): 
   return { revoked: [...ids] };
 }
 
-/** A search, its language's errors said as the caller's mistake. */
-function searched(history: HistoryStore, query: string, options: Parameters<HistoryStore['search']>[1]): ReturnType<HistoryStore['search']> {
+/** Runs a search, its language's errors said as the caller's mistake. */
+function searching<T>(run: () => T): T {
   try {
-    return history.search(query, options);
+    return run();
   } catch (err) {
     if (err instanceof QueryError) throw new Error(`search: ${err.message}`);
     throw err;
@@ -36,12 +36,12 @@ function searched(history: HistoryStore, query: string, options: Parameters<Hist
 
 /** Every id a search matches ("select all matching"), newest first, at most MATCHING_LIMIT. */
 function matching(history: HistoryStore, query: string): string[] {
-  return searched(history, query, { limit: MATCHING_LIMIT }).tasks.map((t) => t.id);
+  return searching(() => history.ids(query, MATCHING_LIMIT));
 }
 
 export const taskHandlers: Handlers<'tasks:search' | 'tasks:get' | 'tasks:retry' | 'tasks:retryMatching' | 'tasks:revoke' | 'tasks:revokeMatching' | 'tasks:submit' | 'tasks:declared'> = {
   'tasks:search': async (s, i) => {
-    const found = searched(s.history, i.query, { offset: i.offset, limit: i.limit, sort: i.sort });
+    const found = searching(() => s.history.search(i.query, { offset: i.offset, limit: i.limit, sort: i.sort }));
     return { total: found.total, all: s.history.count(), tasks: await withRecords(s.history, s.records, found.tasks) };
   },
   'tasks:get': async (s, i) => ({ ...(await getTask(s.app, s.records, i.id)), history: s.history.get(i.id) }),

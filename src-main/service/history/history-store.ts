@@ -351,16 +351,26 @@ export class HistoryStore {
 
   /** The tasks a query matches: one page, and how many match in all. @throws QueryError */
   search(query: string, options: { offset?: number; limit?: number; sort?: SortKey } = {}): { total: number; tasks: HistoryTask[] } {
-    const q = parseQuery(query);
-    const from = q.fts ? 'tasks t JOIN tasks_text f ON f.rowid = t.rowid' : 'tasks t';
-    const where = [...(q.fts ? ['tasks_text MATCH ?'] : []), ...q.where];
-    const params = [...(q.fts ? [q.fts] : []), ...q.params];
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = where.length === 0 ? this.count() : (this.db.prepare(`SELECT count(*) AS n FROM ${from} ${clause}`).get(...params) as { n: number }).n;
+    const { from, clause, params } = this.matching(query);
+    const total = clause === '' ? this.count() : (this.db.prepare(`SELECT count(*) AS n FROM ${from} ${clause}`).get(...params) as { n: number }).n;
     const tasks = this.db
       .prepare(`SELECT t.* FROM ${from} ${clause} ORDER BY ${ORDER[options.sort ?? 'seen']} LIMIT ? OFFSET ?`)
       .all(...params, options.limit ?? 100, options.offset ?? 0) as HistoryTask[];
     return { total, tasks };
+  }
+
+  /** The ids a query matches, newest first, at most `limit` ("select all matching"). @throws QueryError */
+  ids(query: string, limit: number): string[] {
+    const { from, clause, params } = this.matching(query);
+    return this.db.prepare(`SELECT t.id FROM ${from} ${clause} ORDER BY t.seen_at DESC LIMIT ?`).pluck().all(...params, limit) as string[];
+  }
+
+  /** A query as SQL: the tables, the WHERE clause ('' for none) and its parameters. @throws QueryError */
+  private matching(query: string): { from: string; clause: string; params: unknown[] } {
+    const q = parseQuery(query);
+    const from = q.fts ? 'tasks t JOIN tasks_text f ON f.rowid = t.rowid' : 'tasks t';
+    const where = [...(q.fts ? ['tasks_text MATCH ?'] : []), ...q.where];
+    return { from, clause: where.length ? `WHERE ${where.join(' AND ')}` : '', params: [...(q.fts ? [q.fts] : []), ...q.params] };
   }
 
   /**

@@ -2,6 +2,9 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState } from 'react';
 import { call, on } from '../../api/client.js';
 import type { HistoryTask } from '../../../src-main/service/contract.js';
+
+/** As the contract's MATCHING_LIMIT (the renderer imports types only from the contract). */
+const MATCHING_LIMIT = 100_000;
 import { legacyQuery, outcomeOf, when } from './task-row.js';
 
 const PAGE = 200;
@@ -129,7 +132,7 @@ export function Tasks({ onOpen }: { onOpen: (id: string) => void }) {
       return next;
     });
   };
-  const count = allMatching ? total : selected.size;
+  const count = allMatching ? Math.min(total, MATCHING_LIMIT) : selected.size;
   const act = async (action: 'retry' | 'revoke'): Promise<void> => {
     try {
       if (action === 'retry') {
@@ -164,7 +167,7 @@ export function Tasks({ onOpen }: { onOpen: (id: string) => void }) {
         <div className="toolbar">
           <label>
             <input type="checkbox" aria-label="select all matching" checked={allMatching} onChange={(e) => { setAllMatching(e.target.checked); setSelected(new Set()); }} />
-            {' '}select all {total.toLocaleString()} matching
+            {' '}select all {total.toLocaleString()} matching{total > MATCHING_LIMIT ? ` (the newest ${MATCHING_LIMIT.toLocaleString()} are acted on)` : ''}
           </label>
           {count > 0 && (
             <>
