@@ -53,8 +53,17 @@ describe('a failover', () => {
     const sent: Array<{ id: string; n: number }> = [];
     let killed = false;
     for (let n = 0; n < 300; n++) {
-      // Each awaited send is an acknowledged one: the master had it.
-      const r = await app.sendTask('tasks.add', [n, 1]);
+      // Each awaited send is an acknowledged one: the master had it. A send refused while the
+      // connection moves to the new master ("Connection is closed") was not acknowledged: it is
+      // sent again, as a producer would (connection.ts reconnects a connection ioredis ended in
+      // that race).
+      let r: Awaited<ReturnType<App['sendTask']>> | null = null;
+      for (let attempt = 0; !r; attempt++) {
+        r = await app.sendTask('tasks.add', [n, 1]).catch((err: Error) => {
+          if (attempt >= 100) throw err;
+          return new Promise<null>((done) => setTimeout(() => done(null), 100));
+        });
+      }
       sent.push({ id: r.id, n });
       if (n === 100) {
         setup.master.process.kill('SIGKILL');

@@ -30,7 +30,37 @@ export function openRedis(url: string, extra: RedisOptions = {}): Redis {
   // ioredis reconnects by itself; without a listener it would print every failed attempt as
   // an "Unhandled error event". Keep the last one so a caller can say why it cannot connect.
   redis.on('error', (err: Error) => lastErrors.set(redis, err));
+  if (redis.options.sentinels) reconnectAfterFailoverRace(redis);
   return redis;
+}
+
+/**
+ * With Sentinel, ioredis can end a connection for good during a failover: when the failover
+ * detector's `+switch-master` arrives while a reconnect is still asking the sentinels for the
+ * master, that connect attempt fails with "Connection is closed" and the connection's status
+ * becomes `end` (no more retries). A worker or producer would then be dead until restarted
+ * (seen in test/integration/sentinel-failover.test.ts, about one run in five). Here an `end`
+ * that no one asked for (quit / disconnect) connects again; commands queued at that moment have
+ * failed, as they do on any lost connection.
+ */
+function reconnectAfterFailoverRace(redis: Redis): void {
+  let closing = false;
+  const quit = redis.quit.bind(redis);
+  const disconnect = redis.disconnect.bind(redis);
+  redis.quit = ((...args: Parameters<Redis['quit']>) => {
+    closing = true;
+    return quit(...args);
+  }) as Redis['quit'];
+  redis.disconnect = ((reconnect?: boolean) => {
+    if (!reconnect) closing = true;
+    disconnect(reconnect);
+  }) as Redis['disconnect'];
+  redis.on('end', () => {
+    if (closing) return;
+    setTimeout(() => {
+      if (!closing && redis.status === 'end') redis.connect().catch(() => undefined);
+    }, 100);
+  });
 }
 
 /**
