@@ -29,12 +29,20 @@ export class RecordFeed {
   private subscriber: Redis | null = null;
   private stopBursts: (() => void) | null = null;
   private readonly listeners = new Set<(changed: readonly RecordChange[]) => void>();
+  private readonly reconnectListeners = new Set<() => void>();
 
   constructor(private readonly records: TaskRecords, private readonly openSubscriber: () => Redis) {}
 
   async start(): Promise<void> {
     const sub = this.openSubscriber();
     sub.on('message', (_c: string, text: string) => this.take(text));
+    // Announcements published while the connection was down are lost (pub/sub keeps none):
+    // after a reconnect the listeners read back what they follow.
+    let first = true;
+    sub.on('ready', () => {
+      if (first) first = false;
+      else for (const l of this.reconnectListeners) l();
+    });
     await sub.subscribe(RECORDS_CHANGED);
     this.subscriber = sub;
     this.stopBursts = readInBursts(sub, FLUSH_MS, () => void this.flush().catch(() => undefined));
@@ -51,6 +59,12 @@ export class RecordFeed {
   onChange(listener: (changed: readonly RecordChange[]) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Called after the subscription came back from a lost connection (announcements may be missed). */
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
   }
 
   private take(text: string): void {

@@ -60,6 +60,7 @@ export class ControlRoomService implements ContractHandler {
     const feed = new HistoryFeed(options.historyPath ?? ':memory:', app.broker, records, (changed) => this.events.emit('tasks:changed', changed));
     this.historyFeed = feed;
     this.records.onChange((changes) => feed.pushRecords(changes));
+    this.records.onReconnect(() => feed.catchUp());
     this.cluster = new Cluster(app, (events) => feed.push(events));
     this.parts = { app, records, pool: this.pool, batches: this.batches, cluster: this.cluster, history: feed.store, declaredParams: (task) => this.declaredParams(task) };
   }

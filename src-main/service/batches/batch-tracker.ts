@@ -70,6 +70,7 @@ export class BatchTracker {
   private readonly discovering = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
+  private offReconnect: (() => void) | null = null;
 
   constructor(
     private readonly app: App,
@@ -101,11 +102,29 @@ export class BatchTracker {
         this.move(tracked, slot, bucketOf(t.state), heard(t));
       }
     });
+    this.offReconnect = this.feed.onReconnect(() => void this.catchUp().catch(() => undefined));
     this.timer = setInterval(() => this.push(), PUSH_MS);
+  }
+
+  /**
+   * After a lost connection: the items of unfinished batches that were not done read their
+   * records again, since their announcements may have been missed.
+   */
+  async catchUp(): Promise<void> {
+    for (const [id, t] of this.tracked) {
+      const open = t.items.filter((_, i) => {
+        const b = this.bucket(t, i);
+        return b === 'waiting' || b === 'running';
+      });
+      if (open.length === 0) continue;
+      for (const rec of await this.records.readMany(open.map((it) => it.id))) this.move(t, t.slots.get(rec.id)!, bucketOf(rec.state), rec);
+      this.dirty.add(id);
+    }
   }
 
   stop(): void {
     this.unsubscribe?.();
+    this.offReconnect?.();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
   }

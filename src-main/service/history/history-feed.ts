@@ -46,6 +46,7 @@ export class HistoryFeed {
   private cycleRows = 0;
   private stopped = false;
   private backfilling: Promise<unknown> = Promise.resolve();
+  private backfillRunning = false;
   /** Tasks known with no name (sent, or run by a worker that sends no events): their records are read. */
   private unnamed: string[] = [];
   private reading: Promise<unknown> | null = null;
@@ -88,7 +89,19 @@ export class HistoryFeed {
     this.store.prune();
     this.timers.push(setInterval(() => this.store.prune(), PRUNE_MS));
     for (const t of this.timers) t.unref();
-    this.backfilling = backfill(this.redis, this.store, () => this.stopped).catch(() => undefined);
+    this.catchUp();
+  }
+
+  /**
+   * After a lost connection: the stored results are read again (what ended while the events and
+   * announcements could not reach us), unless a backfill is still running.
+   */
+  catchUp(): void {
+    if (this.stopped || this.backfillRunning) return;
+    this.backfillRunning = true;
+    this.backfilling = backfill(this.redis, this.store, () => this.stopped).catch(() => undefined).finally(() => {
+      this.backfillRunning = false;
+    });
   }
 
   /** Writes what is pending, waits for the backfill to stop between batches, closes the store. */
