@@ -5,7 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import { pythonCeleryAvailable, runPython } from '../helpers/python.js';
+import { pythonCeleryMissing, runPython } from '../helpers/python.js';
 import { startRedisServer, uniqueName, type RedisServer } from '../helpers/redis-server.js';
 import { TASKS } from '../helpers/worker.js';
 import { firstRunScenario } from './first-run.js';
@@ -15,6 +15,8 @@ const SHOTS = 'test-results/screenshots';
 let redis: RedisServer;
 let serve: ChildProcess;
 let url: string;
+/** Why the Python scenarios cannot run here (null: they can), asked once. */
+const pythonMissing = pythonCeleryMissing();
 
 test.beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -109,7 +111,7 @@ test('the list shows a running task\'s progress, and revokes every task a search
 });
 
 test('a Python-sent task shows in its queue\'s depth, and purge empties the queue', async ({ page }) => {
-  test.skip(!pythonCeleryAvailable(), 'python3-celery is not installed here (required in CI)');
+  test.skip(pythonMissing !== null, pythonMissing ?? '');
   const queue = uniqueName('pyq');
   await runPython('pyclient.py', ['enqueue', 'tasks.add', '[1, 2]', queue], { CELERIAC_TEST_BROKER: redis.url });
   await page.goto(`${url}#/queues`);
@@ -122,7 +124,7 @@ test('a Python-sent task shows in its queue\'s depth, and purge empties the queu
 });
 
 test('a task sent by Python\'s .delay() appears in the task list once a worker takes it', async ({ page }) => {
-  test.skip(!pythonCeleryAvailable(), 'python3-celery is not installed here (required in CI)');
+  test.skip(pythonMissing !== null, pythonMissing ?? '');
   const out = JSON.parse(await runPython('pyclient.py', ['enqueue', 'tasks.add', '[20, 22]', 'celery'], { CELERIAC_TEST_BROKER: redis.url })) as { id: string };
   await page.goto(`${url}#/tasks`);
   await expect(page.locator(`.list-row[data-task="${out.id}"]`)).toHaveAttribute('data-state', 'SUCCESS', { timeout: 15_000 });

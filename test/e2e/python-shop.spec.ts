@@ -5,7 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { expect, test } from '@playwright/test';
-import { pythonCeleryAvailable, runPython, startPythonWorker, type PythonWorker } from '../helpers/python.js';
+import { pythonCeleryMissing, runPython, startPythonWorker, type PythonWorker } from '../helpers/python.js';
 import { startRedisServer, uniqueName, type RedisServer } from '../helpers/redis-server.js';
 import { startServe, stopServe } from '../helpers/serve.js';
 
@@ -15,9 +15,11 @@ let url: string;
 let py: PythonWorker | undefined;
 let node = '';
 const queue = uniqueName('shop');
+/** Why the Python scenarios cannot run here (null: they can), asked once. */
+const pythonMissing = pythonCeleryMissing();
 
 test.beforeAll(async () => {
-  if (!pythonCeleryAvailable()) return;
+  if (pythonMissing !== null) return;
   redis = await startRedisServer();
   py = await startPythonWorker(redis.url, [queue], 'shop', { heartbeat: true });
   node = /shop@[^\s:]+/.exec(py.log())?.[0] ?? '';
@@ -31,7 +33,7 @@ test.afterAll(async () => {
 });
 
 test('a Python worker: listed, its page, a control, its queue', async ({ page }) => {
-  test.skip(!pythonCeleryAvailable(), 'python3-celery is not installed here (required in CI)');
+  test.skip(pythonMissing !== null, pythonMissing ?? '');
   await page.goto(`${url}#/workers`);
   const row = page.locator(`tr[data-worker="${node}"]`);
   await expect(row).toContainText('py-celery 5.', { timeout: 20_000 });
@@ -57,7 +59,7 @@ test('a Python worker: listed, its page, a control, its queue', async ({ page })
 });
 
 test("the Tasks view finds what the Python worker ran, by the search language with qualifiers", async ({ page }) => {
-  test.skip(!pythonCeleryAvailable(), 'python3-celery is not installed here (required in CI)');
+  test.skip(pythonMissing !== null, pythonMissing ?? '');
   await page.goto(`${url}#/tasks`);
   await expect(page.getByRole('heading', { name: /Tasks/ })).toBeVisible();
   // Task events come once the control room's enable_events cast has reached the worker.

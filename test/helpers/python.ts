@@ -10,13 +10,23 @@ export const PY_DIR = fileURLToPath(new URL('../interop/py/', import.meta.url));
  * Whether interop tests can run. In CI they must: a missing python3-celery there is a failure,
  * not a skip. Elsewhere they are skipped with the reason printed.
  */
-export function pythonCeleryAvailable(): boolean {
+/**
+ * Why the interop tests cannot run here: which interpreter was asked, its import error, and the
+ * install command (a skip's reason a reader can check); null when python3-celery is there.
+ * @throws Error with CI set: interop tests must run there, never skip
+ */
+export function pythonCeleryMissing(): string | null {
   const r = spawnSync(PYTHON, ['-c', 'import celery, redis'], { encoding: 'utf8' });
-  if (r.status === 0) return true;
-  const why = `python3-celery is not importable by ${PYTHON} (${(r.stderr || r.error?.message || '').trim().split('\n').pop()}); install it with: apt-get install -y python3-celery python3-redis`;
+  if (r.status === 0) return null;
+  const why = `python3-celery is not importable by ${PYTHON} (${(r.stderr || r.error?.message || '').trim().split('\n').pop()}); install it with: apt-get install -y python3-celery python3-redis (required in CI, where this fails instead of skipping)`;
   if (process.env.CI) throw new Error(`interop tests must run in CI: ${why}`);
-  console.warn(`[interop] skipped: ${why}`);
-  return false;
+  return why;
+}
+
+export function pythonCeleryAvailable(): boolean {
+  const why = pythonCeleryMissing();
+  if (why !== null) console.warn(`[interop] skipped: ${why}`);
+  return why === null;
 }
 
 /** Runs a Python script from test/interop/py and returns its stdout. */
