@@ -8,6 +8,7 @@ import { Publisher } from './broker/publisher.js';
 import { purgeQueues, queueLength } from './broker/purge.js';
 import { ConfigurationError } from './errors.js';
 import { Control } from './control/client.js';
+import { TaskRecords } from './records/record-store.js';
 import { DEFAULT_QUEUE } from './keys.js';
 import { buildTaskMessage, checkArguments, type ProducerIdentity, type SendOptions } from './protocol/build.js';
 import type { TaskMessage } from './protocol/types.js';
@@ -59,6 +60,7 @@ export class App implements TaskSender {
   private backendConn: Redis | null = null;
   private publisherInstance: Publisher | null = null;
   private controlInstance: Control | null = null;
+  private recordsInstance: TaskRecords | null = null;
   private backendInstance: RedisBackend | null = null;
   private readonly opened: Redis[] = [];
 
@@ -180,6 +182,11 @@ export class App implements TaskSender {
   }
 
   /** Remote control of the workers (ping, inspect, revoke), Python's and ours. */
+  /** Celeriac's task records on the broker (written by the worker and, with taskRecords, the producer). */
+  get records(): TaskRecords {
+    return (this.recordsInstance ??= new TaskRecords(this.broker));
+  }
+
   get control(): Control {
     return (this.controlInstance ??= new Control(this.broker, () => this.open(this.brokerUrl), parseRedisUrl(this.brokerUrl).db));
   }
@@ -201,10 +208,11 @@ export class App implements TaskSender {
     this.publisherInstance = null;
     this.backendInstance = null;
     this.controlInstance = null;
+    this.recordsInstance = null;
   }
 
   private get publisher(): Publisher {
-    return (this.publisherInstance ??= new Publisher(this.broker, this.options.taskRecords ?? false));
+    return (this.publisherInstance ??= new Publisher(this.broker, this.options.taskRecords ? this.records : null));
   }
 }
 

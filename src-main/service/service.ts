@@ -5,7 +5,6 @@ import { isRoomMethod, type Method, type Output } from './contract.js';
 import { EventHub, failure, parseCall, type CallResult, type ContractHandler, type EventListener } from './handler.js';
 import { Cluster } from './cluster/cluster.js';
 import { HistoryFeed } from './history/history-feed.js';
-import { TaskRecords } from '../core/records/record-store.js';
 import { RecordFeed } from './record-feed.js';
 import { LocalPool } from './local-pool.js';
 import { BatchTracker } from './batches/batch-tracker.js';
@@ -47,22 +46,21 @@ export class ControlRoomService implements ContractHandler {
    * @param options.historyPath the history's database file; absent: kept in memory only
    */
   constructor(private readonly app: App, spawner?: Spawner, options: { historyPath?: string } = {}) {
-    const records = new TaskRecords(app.broker);
-    this.records = new RecordFeed(records, () => app.open(app.brokerUrl));
+    this.records = new RecordFeed(app.records, () => app.open(app.brokerUrl));
     this.pool = new LocalPool(app, spawner);
-    this.batches = new BatchTracker(app, this.records, records, (changed, notices) => {
+    this.batches = new BatchTracker(app, this.records, (changed, notices) => {
       this.events.emit('batches:changed', changed);
       for (const n of notices) this.events.emit('batches:notice', n);
     }, (task, queue, batchId, ids) => this.historyFeed.pushReports(ids.map((id) => ({ id, state: 'PENDING', fields: { name: task, queue, group_id: batchId } }))));
     // What the event stream and the records change in the history is news for the lists on
     // view: ids and states only (a list patches its rows, a task's page reloads for its own id,
     // and a client following a batch is not sent a thousand records every 100 ms).
-    const feed = new HistoryFeed(options.historyPath ?? ':memory:', app.broker, records, (changed) => this.events.emit('tasks:changed', changed));
+    const feed = new HistoryFeed(options.historyPath ?? ':memory:', app.broker, app.records, (changed) => this.events.emit('tasks:changed', changed));
     this.historyFeed = feed;
     this.records.onChange((changes) => feed.pushRecords(changes));
     this.records.onReconnect(() => feed.catchUp());
     this.cluster = new Cluster(app, (events) => feed.push(events));
-    this.parts = { app, records, pool: this.pool, batches: this.batches, cluster: this.cluster, history: feed.store, declaredParams: (task) => this.declaredParams(task) };
+    this.parts = { app, pool: this.pool, batches: this.batches, cluster: this.cluster, history: feed.store, declaredParams: (task) => this.declaredParams(task) };
   }
 
   /** Follows the records, the batches and the cluster, and fills the history. */

@@ -4,7 +4,6 @@ import { ConfigurationError } from '../core/errors.js';
 import { decodeTaskMessage } from '../core/protocol/decode.js';
 import type { SendOptions } from '../core/protocol/build.js';
 import { randomUUID } from 'node:crypto';
-import { TaskRecords } from '../core/records/record-store.js';
 import type { Attempt, TaskRecord } from '../core/records/task-record.js';
 import type { HistoryTask } from './history/history-store.js';
 
@@ -20,8 +19,8 @@ export interface TaskDetail {
 }
 
 /** A task's record, attempts and result. */
-export async function getTask(app: App, records: TaskRecords, id: string): Promise<TaskDetail> {
-  const [record, attempts, meta] = await Promise.all([records.read(id), records.attempts(id), app.asyncResult(id).info()]);
+export async function getTask(app: App, id: string): Promise<TaskDetail> {
+  const [record, attempts, meta] = await Promise.all([app.records.read(id), app.records.attempts(id), app.asyncResult(id).info()]);
   return { record, attempts, meta };
 }
 
@@ -31,8 +30,8 @@ export async function getTask(app: App, records: TaskRecords, id: string): Promi
  * reads PENDING until the new run ends.
  * @throws ConfigurationError when the task kept no message (it did not fail, or its record expired)
  */
-export async function retryTask(app: App, id: string, records = new TaskRecords(app.broker)): Promise<{ id: string; queue: string }> {
-  const record = await records.read(id);
+async function retryTask(app: App, id: string): Promise<{ id: string; queue: string }> {
+  const record = await app.records.read(id);
   if (!record?.message) {
     throw new ConfigurationError(`task ${id} kept no message to send again: only failed and revoked tasks do, until their record expires`);
   }
@@ -42,6 +41,25 @@ export async function retryTask(app: App, id: string, records = new TaskRecords(
   await app.backend.forget(id);
   await app.publishMessage(msg);
   return { id, queue: msg.routingKey };
+}
+
+/** Sends each task again (100 at a time), reporting the ones that cannot be (no message kept). */
+export async function retryTasks(app: App, ids: readonly string[]): Promise<{ retried: string[]; errors: Array<{ id: string; message: string }> }> {
+  const retried: string[] = [];
+  const errors: Array<{ id: string; message: string }> = [];
+  for (let i = 0; i < ids.length; i += 100) {
+    await Promise.all(ids.slice(i, i + 100).map((id) => retryTask(app, id).then(
+      () => retried.push(id),
+      (err: unknown) => errors.push({ id, message: (err as Error).message }),
+    )));
+  }
+  return { retried, errors };
+}
+
+/** Revokes tasks, 1,000 per broadcast; with `terminate`, running ones are stopped. */
+export async function revokeTasks(app: App, ids: readonly string[], terminate: boolean, timeout = 500): Promise<{ revoked: string[] }> {
+  for (let i = 0; i < ids.length; i += 1000) await app.control.revoke(ids.slice(i, i + 1000), { terminate, timeout });
+  return { revoked: [...ids] };
 }
 
 /** Sends a task from the submit form (or raw JSON for tasks only a remote worker knows). */

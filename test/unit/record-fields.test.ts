@@ -8,7 +8,7 @@ const ev = (type: string, uuid: string, fields: Record<string, unknown> = {}): C
   ({ type, uuid, hostname: 'celeriac@w1', utcoffset: 0, pid: 1, clock: 1, timestamp: 1_795_000_000, ...fields }) as CeleryEvent;
 
 describe('records in the history', () => {
-  it('reads a record into the history columns, its error as Celery writes an exception', () => {
+  it('reads a record into the history columns, its error as Python\'s repr() writes an exception', () => {
     const report = recordReport({
       id: 'r1', name: 'tasks.resize', queue: 'images', state: 'FAILURE', argsrepr: "('a.jpg',)", kwargsrepr: '{}', priority: 3, eta: null,
       retries: 1, group: 'batch-1', worker: 'celeriac@w1', started: 1_795_000_000_000, finished: 1_795_000_001_500, runtime: 1.5,
@@ -18,7 +18,7 @@ describe('records in the history', () => {
       id: 'r1', state: 'FAILURE',
       fields: {
         name: 'tasks.resize', args: "('a.jpg',)", kwargs: '{}', queue: 'images', retries: 1, group_id: 'batch-1', worker: 'celeriac@w1',
-        started_at: 1_795_000_000, failed_at: 1_795_000_001.5, runtime: 1.5, exception: "KeyError('no \\'size\\'')", progress_current: 2, progress_total: 4,
+        started_at: 1_795_000_000, failed_at: 1_795_000_001.5, runtime: 1.5, exception: `KeyError("no 'size'")`, progress_current: 2, progress_total: 4,
       },
     });
     expect(announcedReport({ id: 'a', state: 'PENDING', group: null, at: 0 })).toEqual({ id: 'a', state: 'PENDING', fields: {} });

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { bindingKey, bindingMember, PRIORITY_STEPS, queueListKey, RECORDS_CHANGED } from '../keys.js';
 import { announcement } from '../records/announcements.js';
-import { RECORD_KEYS, TaskRecords } from '../records/record-store.js';
+import { RECORD_KEYS, type TaskRecords } from '../records/record-store.js';
 import { encodeTaskMessage } from '../protocol/encode.js';
 import { TemplateEncoder } from '../protocol/template-encoder.js';
 import { callScript, registerScripts } from '../scripts.js';
@@ -26,13 +26,11 @@ export class Publisher {
   private readonly declared = new Set<string>();
   private readonly templates = new TemplateEncoder();
 
-  private readonly taskRecords: TaskRecords;
-
   /**
-   * @param records also write each task's record (`celeriac:records`) in the same round trip
+   * @param records where to also write each task's record (`celeriac:records`), in the same
+   *   round trip; null: none are written
    */
-  constructor(private readonly redis: Redis, private readonly records = false) {
-    this.taskRecords = new TaskRecords(redis);
+  constructor(private readonly redis: Redis, private readonly records: TaskRecords | null = null) {
     registerScripts(redis, new URL('./lua/', import.meta.url));
   }
 
@@ -80,15 +78,16 @@ export class Publisher {
     const pending: Promise<unknown>[] = [];
     const newQueues = new Set<string>();
     const byKey = new Map<string, Buffer[]>();
+    const records = this.records;
     let sent: PreparedMessage[] = [];
     const flushRecords = (): void => {
-      if (sent.length === 0) return;
-      pending.push(...this.taskRecords.writeSent(sent));
+      if (!records || sent.length === 0) return;
+      pending.push(...records.writeSent(sent));
       sent = [];
     };
     // Items may be produced lazily: each full chunk is written at once, while the rest is built.
     for (const item of items) {
-      if (this.records) {
+      if (records) {
         sent.push(item);
         if (sent.length === BULK_CHUNK) flushRecords();
       }

@@ -3,7 +3,6 @@ import pino, { type Logger } from 'pino';
 import { createApp, type App } from '../app.js';
 import { Publisher } from '../broker/publisher.js';
 import { QoS } from '../broker/qos.js';
-import { TaskRecords } from '../records/record-store.js';
 import { Inbox, INBOX_REFRESH_MS, restoreAbandonedInboxes } from '../broker/inbox.js';
 import { connectOrExplain, parseRedisUrl } from '../broker/connection.js';
 import { EventDispatcher } from '../events/dispatcher.js';
@@ -35,7 +34,6 @@ export class Worker extends EventEmitter {
   private app!: App;
   private pool!: TaskPool;
   private qos!: QoS;
-  private records!: TaskRecords;
   private consumer!: Consumer;
   /** The queues consumed now (add_consumer / cancel_consumer change them). */
   private queues: string[] = [];
@@ -108,7 +106,6 @@ export class Worker extends EventEmitter {
       warned = Date.now();
       this.log.warn(`[Worker] The dead-letter list is full (${cap}): the oldest entries are being dropped (counted in celeriac:dead:dropped). Requeue or drop them: celeriac dead list`);
     });
-    this.records = new TaskRecords(this.app.broker);
     const sameRedis = this.app.backendUrl === this.app.brokerUrl;
     const broker = parseRedisUrl(this.app.brokerUrl);
     this.events = new EventDispatcher(this.app.broker, broker.db, o.name, o.events);
@@ -116,7 +113,7 @@ export class Worker extends EventEmitter {
     await this.revocations.load();
     this.handler = new RequestHandler({
       qos: this.qos,
-      records: this.records,
+      records: this.app.records,
       backend: this.app.backend,
       publisher: new Publisher(this.app.broker),
       pool: this.pool,
@@ -271,7 +268,7 @@ export class Worker extends EventEmitter {
     this.timers.push(setInterval(() => void this.restoreStale(), clamp(vt * 500, 500, 60_000)));
     this.timers.push(setInterval(() => void this.inbox.refresh().catch(() => undefined), INBOX_REFRESH_MS));
     // Records stay bounded by the cap and the result expiry.
-    const trim = (): void => void this.records.trim((this.options.resultExpires || 0) * 1000, this.options.recordsCap).catch(() => undefined);
+    const trim = (): void => void this.app.records.trim((this.options.resultExpires || 0) * 1000, this.options.recordsCap).catch(() => undefined);
     trim();
     this.timers.push(setInterval(trim, 60_000));
     this.promoteDue();

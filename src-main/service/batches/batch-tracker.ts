@@ -9,10 +9,9 @@ import { planBatch, type BatchPlanInput } from '../../core/batch/plan.js';
 import { sendBatch } from '../../core/batch/send.js';
 import { BatchStore, type BatchItem, type BatchMeta } from '../../core/batch/store.js';
 import type { TaskParam } from '../../core/task.js';
-import type { TaskRecords } from '../../core/records/record-store.js';
 import type { TaskRecord } from '../../core/records/task-record.js';
 import type { RecordChange, RecordFeed } from '../record-feed.js';
-import { retryTask } from '../tasks.js';
+import { retryTasks, revokeTasks } from '../tasks.js';
 import { bucketOf, emptyTally, fromTally, tallyItem, type BatchSummary, type ItemBucket, type ItemState, type Tally } from './batch-summary.js';
 
 /** Progress pushed at most this often (ms): 5 updates a second, one message per tick. */
@@ -75,7 +74,6 @@ export class BatchTracker {
   constructor(
     private readonly app: App,
     private readonly feed: RecordFeed,
-    private readonly records: TaskRecords,
     private readonly emit: (changed: BatchSummary[], notices: BatchNotice[]) => void,
     /** Told of each batch this tracker sends (the history names its tasks without reading them back). */
     private readonly onSent: (task: string, queue: string, batchId: string, ids: readonly string[]) => void = () => undefined,
@@ -117,7 +115,7 @@ export class BatchTracker {
         return b === 'waiting' || b === 'running';
       });
       if (open.length === 0) continue;
-      for (const rec of await this.records.readMany(open.map((it) => it.id))) this.move(t, t.slots.get(rec.id)!, bucketOf(rec.state), rec);
+      for (const rec of await this.app.records.readMany(open.map((it) => it.id))) this.move(t, t.slots.get(rec.id)!, bucketOf(rec.state), rec);
       this.dirty.add(id);
     }
   }
@@ -155,7 +153,7 @@ export class BatchTracker {
     let total = 0;
     // The page shows errors and results: its items' records are read (and their states taken).
     const page = (bucket ? t.items.filter((_, i) => this.bucket(t, i) === bucket) : t.items).slice(offset, offset + limit);
-    const read = new Map((await this.records.readMany(page.map((it) => it.id))).map((r) => [r.id, r]));
+    const read = new Map((await this.app.records.readMany(page.map((it) => it.id))).map((r) => [r.id, r]));
     for (const [id, rec] of read) this.move(t, t.slots.get(id)!, bucketOf(rec.state), rec);
     t.items.forEach((item, index) => {
       if (bucket && this.bucket(t, index) !== bucket) return;
@@ -172,13 +170,9 @@ export class BatchTracker {
   async retryFailed(id: string): Promise<{ retried: string[]; errors: Array<{ id: string; message: string }> }> {
     const t = await this.require(id);
     const failed = t.items.filter((_, i) => this.bucket(t, i) === 'failed').map((it) => it.id);
-    const retried: string[] = [];
-    const errors: Array<{ id: string; message: string }> = [];
-    for (let i = 0; i < failed.length; i += 100) {
-      await Promise.all(failed.slice(i, i + 100).map((taskId) => retryTask(this.app, taskId).then(() => retried.push(taskId), (err: unknown) => errors.push({ id: taskId, message: (err as Error).message }))));
-    }
+    const result = await retryTasks(this.app, failed);
     this.dirty.add(id);
-    return { retried, errors };
+    return result;
   }
 
   /** Revokes every item not finished yet; running ones are stopped. */
@@ -188,9 +182,7 @@ export class BatchTracker {
       const b = this.bucket(t, i);
       return b === 'waiting' || b === 'running';
     });
-    for (let i = 0; i < rest.length; i += 1000) {
-      await this.app.control.revoke(rest.slice(i, i + 1000).map((it) => it.id), { terminate: true, timeout: 300 });
-    }
+    await revokeTasks(this.app, rest.map((it) => it.id), true, 300);
     this.dirty.add(id);
     return { revoked: rest.length };
   }
@@ -224,7 +216,7 @@ export class BatchTracker {
     if (!meta) return null;
     const items = await this.store.items(id);
     // Sent before this view started following: each item's state is in its record.
-    return this.track(meta, items, await this.records.readMany(items.map((it) => it.id)));
+    return this.track(meta, items, await this.app.records.readMany(items.map((it) => it.id)));
   }
 
   /** Follows a batch from now on; its items start waiting, or as their records say. */

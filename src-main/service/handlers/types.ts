@@ -11,7 +11,6 @@ import type { BatchTracker } from '../batches/batch-tracker.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { HistoryStore } from '../history/history-store.js';
 import type { LocalPool } from '../local-pool.js';
-import type { TaskRecords } from '../../core/records/record-store.js';
 
 /** The methods one connection serves (the control room serves the rest). */
 export type SessionMethod = Exclude<Method, RoomMethod>;
@@ -22,8 +21,6 @@ export type ParsedInput<M extends Method> = z.output<(typeof contract)[M]['input
 /** What handlers work with: the connection's parts. */
 export interface ServiceParts {
   app: App;
-  /** Celeriac's task records on this Redis. */
-  records: TaskRecords;
   pool: LocalPool;
   batches: BatchTracker;
   cluster: Cluster;

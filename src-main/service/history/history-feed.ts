@@ -11,7 +11,7 @@ import { backfill } from './backfill.js';
 import type { RecordChange } from '../record-feed.js';
 import type { TaskRecords } from '../../core/records/record-store.js';
 import { HistoryStore, type Changed, type Report } from './history-store.js';
-import { announcedReport, recordReport } from './record-fields.js';
+import { announcedReport, mergeRecords } from './record-fields.js';
 
 /** Events held at most between two writes: a flood must not grow memory without bound. */
 const MAX_PENDING_EVENTS = 100_000;
@@ -77,11 +77,7 @@ export class HistoryFeed {
 
   /** Takes the records' announcements (tasks sent, and Celeriac's states); written with the next flush. */
   pushRecords(changes: readonly RecordChange[]): void {
-    if (this.stopped) return;
-    for (const c of changes) {
-      if (this.reports.length >= MAX_PENDING_EVENTS) return;
-      this.reports.push(announcedReport(c));
-    }
+    this.pushReports(changes.map(announcedReport));
   }
 
   start(): void {
@@ -163,12 +159,10 @@ export class HistoryFeed {
     if (this.reading || this.unnamed.length === 0 || this.stopped) return;
     const ids = this.store.unnamed(this.unnamed.splice(0, MAX_RECORD_READS));
     if (ids.length === 0) return;
-    this.reading = this.records.readMany(ids).then(
-      (read) => {
+    this.reading = mergeRecords(this.store, this.records, ids).then(
+      (changed) => {
         this.reading = null;
-        if (this.stopped || read.length === 0) return;
-        const changed = this.store.applyMany(read.map(recordReport));
-        this.onChanged(changed.map((c) => ({ id: c.id, state: c.state })));
+        if (changed.length > 0) this.onChanged(changed.map((c) => ({ id: c.id, state: c.state })));
       },
       () => {
         this.reading = null;

@@ -10,6 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { CeleryEvent } from '../../core/events/envelope.js';
+import { pyRepr } from '../../core/protocol/pyrepr.js';
 import { mergeRule, stateOfEvent } from './merge.js';
 import { parseQuery } from './query.js';
 
@@ -112,7 +113,7 @@ function exceptionOf(exception: unknown, traceback: unknown): string | null {
   const m = /^([A-Za-z_][\w.]*)(?::\s?(.*))?$/.exec(last);
   if (!m) return given;
   const type = m[1]!.split('.').pop()!;
-  return m[2] === undefined ? `${type}()` : `${type}('${m[2].replace(/\\/g, '\\\\').replace(/'/g, "\\'")}')`;
+  return m[2] === undefined ? `${type}()` : `${type}(${pyRepr(m[2])})`;
 }
 
 /** Whether a report's column is taken under a merge rule (null: all are). */

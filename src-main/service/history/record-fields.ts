@@ -3,10 +3,11 @@
  * batch), and what a record read back adds (name, arguments, queue, worker, outcome, progress)
  * to tasks the history knows only by their announcements.
  */
+import { pyRepr } from '../../core/protocol/pyrepr.js';
 import type { TaskRecords } from '../../core/records/record-store.js';
 import type { TaskRecord } from '../../core/records/task-record.js';
 import type { RecordChange } from '../record-feed.js';
-import type { HistoryStore, HistoryTask, Report } from './history-store.js';
+import type { Changed, HistoryStore, HistoryTask, Report } from './history-store.js';
 
 /** An announcement as a report: its state, and its batch (a Celery group id). */
 export function announcedReport(c: RecordChange): Report {
@@ -31,7 +32,7 @@ export function recordReport(r: TaskRecord): Report {
   }
   if (r.runtime !== undefined) fields.runtime = r.runtime;
   if (r.result !== undefined) fields.result = r.result;
-  if (r.error) fields.exception = `${r.error.type}('${r.error.message.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}')`;
+  if (r.error) fields.exception = `${r.error.type}(${pyRepr(r.error.message)})`;
   if (r.progress) {
     fields.progress_current = r.progress.current;
     fields.progress_total = r.progress.total;
@@ -45,10 +46,13 @@ export function recordReport(r: TaskRecord): Report {
  * @returns the page with those rows as they are now
  */
 export async function withRecords(store: HistoryStore, records: TaskRecords, rows: HistoryTask[]): Promise<HistoryTask[]> {
-  const wanted = rows.filter((t) => t.name === null || t.state === 'PROGRESS').map((t) => t.id);
-  if (wanted.length === 0) return rows;
-  const read = await records.readMany(wanted);
-  if (read.length === 0) return rows;
-  store.applyMany(read.map(recordReport));
-  return rows.map((t) => (wanted.includes(t.id) ? (store.get(t.id) ?? t) : t));
+  const wanted = new Set(rows.filter((t) => t.name === null || t.state === 'PROGRESS').map((t) => t.id));
+  if (wanted.size === 0 || (await mergeRecords(store, records, [...wanted])).length === 0) return rows;
+  return rows.map((t) => (wanted.has(t.id) ? (store.get(t.id) ?? t) : t));
+}
+
+/** Reads these tasks' records (those that have one) into the history. @returns the rows that changed */
+export async function mergeRecords(store: HistoryStore, records: TaskRecords, ids: readonly string[]): Promise<Changed[]> {
+  const read = await records.readMany(ids);
+  return read.length === 0 ? [] : store.applyMany(read.map(recordReport));
 }

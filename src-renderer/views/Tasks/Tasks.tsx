@@ -5,7 +5,7 @@ import type { HistoryTask } from '../../../src-main/service/contract.js';
 
 /** As the contract's MATCHING_LIMIT (the renderer imports types only from the contract). */
 const MATCHING_LIMIT = 100_000;
-import { legacyQuery, outcomeOf, when } from './task-row.js';
+import { outcomeOf, queryOf, when } from './task-row.js';
 
 const PAGE = 200;
 type Sort = 'seen' | 'started' | 'runtime';
@@ -19,7 +19,7 @@ const EXAMPLE = 'state:FAILURE name:tasks.* exception:KeyError after:1h words';
  */
 export function Tasks({ onOpen }: { onOpen: (id: string) => void }) {
   const params = new URLSearchParams(location.hash.split('?')[1] ?? '');
-  const [query, setQuery] = useState(params.get('q') ?? legacyQuery(params));
+  const [query, setQuery] = useState(queryOf(params));
   const [sort, setSort] = useState<Sort>((params.get('sort') as Sort) || 'seen');
   const [total, setTotal] = useState(0);
   const [all, setAll] = useState(0);

@@ -4,16 +4,16 @@ import type { HistoryTask } from '../../../src-main/service/contract.js';
 export const when = (s: number | null): string => (s ? new Date(s * 1000).toLocaleString() : '');
 
 /**
- * Links from before the search language (`#/tasks?state=FAILURE&queue=images`, bookmarks
- * and the Queues view) as a query.
+ * The query a link asks for: `q`, and the filters of links from before the search language
+ * (`#/tasks?state=FAILURE&queue=images&q=words`, bookmarks) as qualifiers in front of it.
  */
-export function legacyQuery(params: URLSearchParams): string {
+export function queryOf(params: URLSearchParams): string {
   const parts: string[] = [];
   for (const key of ['state', 'name', 'queue', 'worker']) {
     const v = params.get(key);
     if (v) parts.push(`${key}:${/\s/.test(v) ? `"${v}"` : v}`);
   }
-  const text = params.get('text');
+  const text = params.get('q');
   if (text) parts.push(text);
   return parts.join(' ');
 }
