@@ -29,6 +29,19 @@ describe('task records', () => {
     expect(await redis.zscore('celeriac:records:index', one.id)).not.toBeNull();
   });
 
+  it('are written before a bulk send pushes the messages: a worker that runs one at once keeps its outcome', async () => {
+    const queue = uniqueName('order');
+    const monitor = await redis.duplicate().monitor();
+    const commands: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => commands.push(`${args[0]!.toLowerCase()} ${args[1]}`));
+    await app.sendMany([1, 2, 3].map((n) => ({ name: 'tasks.add', args: [n, n], options: { queue } })));
+    await new Promise((r) => setTimeout(r, 100));
+    monitor.disconnect();
+    const written = commands.indexOf('hset celeriac:records');
+    expect(written).toBeGreaterThanOrEqual(0);
+    expect(written).toBeLessThan(commands.findIndex((c) => c.startsWith('lpush ') && c.includes(queue)));
+  });
+
   it('follow the task: STARTED while it runs, then the outcome, with every attempt kept', async () => {
     const long = await app.sendTask('tasks.sleep', [600]);
     await new Promise((r) => setTimeout(r, 400));

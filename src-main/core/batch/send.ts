@@ -9,6 +9,8 @@ import type { PlannedItem } from './plan.js';
 import { BatchStore, type BatchItem, type BatchMeta } from './store.js';
 
 export interface SendBatchOptions {
+  /** The batch's id, when the caller must know it before the first item runs; else a new one. */
+  id?: string;
   task: string;
   queue?: string;
   /** Shown in the batch view. */
@@ -19,7 +21,7 @@ export interface SendBatchOptions {
 
 /** @returns the batch's description and its items with the ids their tasks got */
 export async function sendBatch(app: App, items: readonly PlannedItem[], options: SendBatchOptions): Promise<{ meta: BatchMeta; items: BatchItem[] }> {
-  const id = randomUUID();
+  const id = options.id ?? randomUUID();
   const queue = options.queue ?? app.tasks.get(options.task)?.options.queue ?? app.defaultQueue;
   // One options object for all: the bulk path builds one message template for the batch.
   const shared: SendOptions = { queue, group: id };

@@ -72,7 +72,9 @@ export class Publisher {
   /**
    * Publishes prepared messages: one LPUSH per priority list and chunk of BULK_CHUNK messages,
    * so thousands of messages cost a few commands, all written before any reply is awaited.
-   * Order within a list is kept. (A Lua script splitting one joined string was tried: slower.)
+   * Order within a list is kept. A message's record is written before its LPUSH, on the same
+   * connection: a worker that pops it at once must not have its outcome overwritten by PENDING.
+   * (A Lua script splitting one joined string was tried: slower.)
    */
   async publishMany(items: Iterable<PreparedMessage>): Promise<void> {
     const pending: Promise<unknown>[] = [];
@@ -99,12 +101,13 @@ export class Publisher {
       if (!list) byKey.set(item.key, (list = []));
       list.push(item.payload);
       if (list.length === BULK_CHUNK) {
+        flushRecords();
         pending.push(this.redis.lpush(item.key, ...list));
         byKey.set(item.key, []);
       }
     }
-    for (const [key, list] of byKey) if (list.length > 0) pending.push(this.redis.lpush(key, ...list));
     flushRecords();
+    for (const [key, list] of byKey) if (list.length > 0) pending.push(this.redis.lpush(key, ...list));
     // Every command is already on its way; wait for all, then report the first failure.
     const settled = await Promise.allSettled(pending);
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');

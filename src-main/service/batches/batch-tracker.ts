@@ -4,6 +4,7 @@
  * UI a few times a second while they run, retried or cancelled as a whole. An item's record is
  * read only when a view shows it (or when a batch is loaded): a running batch costs no reads.
  */
+import { randomUUID } from 'node:crypto';
 import type { App } from '../../core/app.js';
 import { planBatch, type BatchPlanInput } from '../../core/batch/plan.js';
 import { sendBatch } from '../../core/batch/send.js';
@@ -12,15 +13,19 @@ import type { TaskParam } from '../../core/task.js';
 import type { TaskRecord } from '../../core/records/task-record.js';
 import type { RecordChange, RecordFeed } from '../record-feed.js';
 import { retryTasks, revokeTasks } from '../tasks.js';
+import { FailureSpike } from './failure-spike.js';
 import { bucketOf, emptyTally, fromTally, tallyItem, type BatchSummary, type ItemBucket, type ItemState, type Tally } from './batch-summary.js';
 
 /** Progress pushed at most this often (ms): 5 updates a second, one message per tick. */
 const PUSH_MS = 200;
-/** A spike: this many new failures within the window... */
-const SPIKE_FAILURES = 5;
-const SPIKE_WINDOW_MS = 10_000;
-/** ...said at most once a minute per batch. */
-const SPIKE_QUIET_MS = 60_000;
+/** A spike: 5 new failures within 10 s, said at most once a minute per batch. */
+const SPIKE = { threshold: 5, windowMs: 10_000, quietMs: 60_000 };
+/** A group that was no batch is looked up again after this long (ms): its sender may write it late. */
+const REDISCOVER_MS = 1_000;
+/** Groups remembered as looked up at most; past it they are forgotten (and looked up again). */
+const DISCOVERED_LIMIT = 10_000;
+/** Changes held per batch before it is tracked; past it its records are read instead. */
+const EARLY_LIMIT = 200_000;
 /** How many batches the list shows. */
 const LIST_LIMIT = 50;
 
@@ -57,16 +62,27 @@ interface Tracked {
   buckets: Uint8Array;
   tally: Tally;
   last: BatchSummary | null;
-  failures: Array<{ at: number; failed: number }>;
-  quietUntil: number;
+  spike: FailureSpike;
 }
 
 export class BatchTracker {
   private readonly store: BatchStore;
   private readonly tracked = new Map<string, Tracked>();
   private readonly dirty = new Set<string>();
-  /** Groups looked up once (batches found are tracked; the others are Celery groups of no batch). */
-  private readonly discovering = new Set<string>();
+  /**
+   * Groups looked up, and when: batches found are tracked; the others (Celery groups of no
+   * batch, or a batch whose sender has not written it yet) are looked up again a second later.
+   */
+  private readonly discovering = new Map<string, number>();
+  /** Loads under way, shared by whoever asks for the same batch meanwhile. */
+  private readonly loading = new Map<string, Promise<Tracked | null>>();
+  /**
+   * Changes heard for a batch while it is sent or loaded, before it is tracked: its first
+   * items can finish before sendBatch returns. Applied once it is; `null` past EARLY_LIMIT.
+   */
+  private readonly early = new Map<string, RecordChange[] | null>();
+  /** Batches this tracker is sending: not looked up (they are not written yet), held early. */
+  private readonly sending = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   private offReconnect: (() => void) | null = null;
@@ -94,7 +110,10 @@ export class BatchTracker {
           if (tracked) this.dirty.add(group);
           else this.discover(group);
         }
-        if (!tracked) continue;
+        if (!tracked) {
+          this.holdEarly(group, t);
+          continue;
+        }
         const slot = tracked.slots.get(t.id);
         if (slot === undefined) continue; // not one of its items (a retry of another group's task)
         this.move(tracked, slot, bucketOf(t.state), heard(t));
@@ -109,15 +128,18 @@ export class BatchTracker {
    * records again, since their announcements may have been missed.
    */
   async catchUp(): Promise<void> {
-    for (const [id, t] of this.tracked) {
-      const open = t.items.filter((_, i) => {
-        const b = this.bucket(t, i);
-        return b === 'waiting' || b === 'running';
-      });
-      if (open.length === 0) continue;
-      for (const rec of await this.app.records.readMany(open.map((it) => it.id))) this.move(t, t.slots.get(rec.id)!, bucketOf(rec.state), rec);
-      this.dirty.add(id);
-    }
+    for (const [id, t] of this.tracked) await this.readBack(id, t);
+  }
+
+  /** Reads the records of a batch's unfinished items again and takes their states. */
+  private async readBack(id: string, t: Tracked): Promise<void> {
+    const open = t.items.filter((_, i) => {
+      const b = this.bucket(t, i);
+      return b === 'waiting' || b === 'running';
+    });
+    if (open.length === 0) return;
+    for (const rec of await this.app.records.readMany(open.map((it) => it.id))) this.move(t, t.slots.get(rec.id)!, bucketOf(rec.state), rec);
+    this.dirty.add(id);
   }
 
   stop(): void {
@@ -131,9 +153,19 @@ export class BatchTracker {
   async create(input: BatchCreateInput, params: readonly TaskParam[]): Promise<BatchSummary> {
     const { task, queue, ...plan } = input;
     const items = planBatch({ ...plan, params });
-    const sent = await sendBatch(this.app, items, { task, queue, outputDir: plan.outputDir, pattern: plan.pattern, values: plan.values });
-    this.onSent(task, sent.meta.queue, sent.meta.id, sent.items.map((it) => it.id));
-    return this.summary(this.track(sent.meta, sent.items));
+    const id = randomUUID();
+    this.sending.add(id);
+    this.early.set(id, []);
+    try {
+      const sent = await sendBatch(this.app, items, { id, task, queue, outputDir: plan.outputDir, pattern: plan.pattern, values: plan.values });
+      this.onSent(task, sent.meta.queue, id, sent.items.map((it) => it.id));
+      const t = this.track(sent.meta, sent.items);
+      await this.takeEarly(id, t);
+      return this.summary(t);
+    } finally {
+      this.sending.delete(id);
+      this.early.delete(id);
+    }
   }
 
   async list(): Promise<BatchSummary[]> {
@@ -197,12 +229,45 @@ export class BatchTracker {
 
   /**
    * A group this view has not seen (a batch sent by `celeriac batch` or another control room):
-   * load it once, if it is a batch, and follow it from then on. Plain Celery groups are not.
+   * load it, if it is a batch, and follow it from then on. Plain Celery groups are not; a group
+   * that is no batch yet is looked up again a second later (a sender writes its batch after
+   * sending the items, which may already have run).
    */
   private discover(group: string): void {
-    if (this.discovering.has(group)) return;
-    this.discovering.add(group);
+    if (this.sending.has(group)) return;
+    const now = Date.now();
+    const tried = this.discovering.get(group);
+    if (tried !== undefined && now - tried < REDISCOVER_MS) return;
+    if (this.discovering.size >= DISCOVERED_LIMIT) this.discovering.clear();
+    this.discovering.set(group, now);
     void this.load(group).then((t) => t && this.dirty.add(group), () => this.discovering.delete(group));
+  }
+
+  /** Keeps a change of a batch being sent or loaded, to apply once it is tracked. */
+  private holdEarly(group: string, change: RecordChange): void {
+    const held = this.early.get(group);
+    if (held === undefined || held === null) return;
+    if (held.length >= EARLY_LIMIT) this.early.set(group, null);
+    else held.push(change);
+  }
+
+  /**
+   * Applies what was heard of a batch before it was tracked, in order; a state read from a
+   * record as final is not taken back by an older change heard while it was read. Past the
+   * limit, the unfinished items' records are read instead.
+   */
+  private async takeEarly(id: string, t: Tracked): Promise<void> {
+    const held = this.early.get(id);
+    this.early.delete(id);
+    if (held === null) return this.readBack(id, t);
+    for (const c of held ?? []) {
+      const slot = t.slots.get(c.id);
+      if (slot === undefined) continue;
+      const to = bucketOf(c.state);
+      if (isFinal(this.bucket(t, slot)) && !isFinal(to)) continue;
+      this.move(t, slot, to, heard(c));
+    }
+    if (held && held.length > 0) this.dirty.add(id);
   }
 
   private async require(id: string): Promise<Tracked> {
@@ -211,7 +276,26 @@ export class BatchTracker {
     return t;
   }
 
-  private async load(id: string, known?: BatchMeta): Promise<Tracked | null> {
+  /** Loads a batch and follows it, once however many ask meanwhile; null if there is none. */
+  private load(id: string, known?: BatchMeta): Promise<Tracked | null> {
+    let loading = this.loading.get(id);
+    if (!loading) {
+      this.early.set(id, []);
+      loading = this.read(id, known)
+        .then(async (t) => {
+          if (t) await this.takeEarly(id, t);
+          return t;
+        })
+        .finally(() => {
+          this.loading.delete(id);
+          this.early.delete(id);
+        });
+      this.loading.set(id, loading);
+    }
+    return loading;
+  }
+
+  private async read(id: string, known?: BatchMeta): Promise<Tracked | null> {
     const meta = known ?? (await this.store.get(id));
     if (!meta) return null;
     const items = await this.store.items(id);
@@ -223,13 +307,14 @@ export class BatchTracker {
   private track(meta: BatchMeta, items: BatchItem[], records: readonly TaskRecord[] = []): Tracked {
     const slots = new Map<string, number>();
     items.forEach((item, i) => slots.set(item.id, i));
-    const t: Tracked = { meta, items, slots, buckets: new Uint8Array(items.length), tally: emptyTally(), last: null, failures: [], quietUntil: 0 };
+    const t: Tracked = { meta, items, slots, buckets: new Uint8Array(items.length), tally: emptyTally(), last: null, spike: new FailureSpike(SPIKE) };
     t.tally.counts.waiting = items.length;
     for (const rec of records) {
       const slot = slots.get(rec.id);
       if (slot !== undefined) this.move(t, slot, bucketOf(rec.state), rec);
     }
     t.last = this.summary(t);
+    t.spike.seed(t.last.counts.failed);
     this.tracked.set(meta.id, t);
     return t;
   }
@@ -265,13 +350,9 @@ export class BatchTracker {
         const body = `${s.counts.succeeded} succeeded${s.counts.failed ? `, ${s.counts.failed} failed` : ''}${s.counts.revoked ? `, ${s.counts.revoked} cancelled` : ''}`;
         notices.push({ kind: 'finished', batchId: id, title: `Batch ${s.task} finished`, body });
       }
-      // New failures within the window: against the oldest count seen in it, else the last one before it.
-      t.failures = t.failures.filter((f) => now - f.at <= SPIKE_WINDOW_MS);
-      const newFailures = s.counts.failed - (t.failures[0]?.failed ?? t.last?.counts.failed ?? 0);
-      t.failures.push({ at: now, failed: s.counts.failed });
-      if (newFailures >= SPIKE_FAILURES && now >= t.quietUntil && !s.finished) {
-        t.quietUntil = now + SPIKE_QUIET_MS;
-        notices.push({ kind: 'failures', batchId: id, title: `Failures in batch ${s.task}`, body: `${newFailures} items failed in the last ${SPIKE_WINDOW_MS / 1000} s (${s.counts.failed} of ${s.total} so far)` });
+      const newFailures = t.spike.observe(now, s.counts.failed, s.finished);
+      if (newFailures !== null) {
+        notices.push({ kind: 'failures', batchId: id, title: `Failures in batch ${s.task}`, body: `${newFailures} items failed in the last ${SPIKE.windowMs / 1000} s (${s.counts.failed} of ${s.total} so far)` });
       }
       t.last = s;
     }
@@ -279,6 +360,8 @@ export class BatchTracker {
     this.emit(changed, notices);
   }
 }
+
+const isFinal = (b: ItemBucket): boolean => b === 'succeeded' || b === 'failed' || b === 'revoked';
 
 const RUNNING = new Set(['STARTED', 'PROGRESS', 'RETRY']);
 const FINAL = new Set(['SUCCESS', 'FAILURE', 'REVOKED']);
