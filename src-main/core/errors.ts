@@ -7,6 +7,7 @@
  *   ├── MessageDecodeError        a message on a queue that is not a valid Celery v2 message
  *   ├── TimeoutError              AsyncResult.get() gave up waiting (Celery's name)
  *   ├── BrokerConnectionError     Redis could not be reached or refused us
+ *   ├── CanvasError               a chain/group/chord/link that cannot be applied (malformed, too deep)
  *   ├── RemoteTaskError           the task failed (or was revoked) where it ran; `name` is the
  *   │                             remote exception's type, e.g. "ValueError"
  *   ├── Retry                     control flow, not failure: thrown by ctx.retry() to run again later
@@ -32,6 +33,13 @@ export class CeleriacError extends Error {
 export class ConfigurationError extends CeleriacError {
   constructor(message: string) {
     super(message, 'E_CONFIGURATION');
+  }
+}
+
+/** A canvas (chain, group, chord, link) that cannot be applied: a malformed signature, too deep. */
+export class CanvasError extends CeleriacError {
+  constructor(message: string) {
+    super(message, 'E_CANVAS');
   }
 }
 

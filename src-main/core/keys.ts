@@ -159,3 +159,14 @@ export function replyQueue(oid: string): string {
 
 /** Revoked task ids scored by when the revocation expires (unix ms), so a restarted worker still knows them. */
 export const REVOKED = `${CELERIAC_PREFIX}revoked`;
+
+/** Set when a canvas step published a task id's message: not again on a redelivery. */
+export function canvasSentKey(taskId: string): string {
+  return `${CELERIAC_PREFIX}canvas:sent:${taskId}`;
+}
+
+/** A chord's members, added-later count and size (Celery's Redis chord keys, CANVAS.md §1.6). */
+export function chordKeys(groupId: string): [members: string, added: string, size: string] {
+  const base = tasksetMetaKey(groupId);
+  return [`${base}.j`, `${base}.t`, `${base}.s`];
+}

@@ -146,7 +146,8 @@ describe('service: the task list', () => {
       const waiting = await app.sendTask('tasks.add', [7, 7], {}, { queue });
       await ok.get({ timeout: 10_000 });
       await bad.get({ timeout: 10_000 }).catch(() => undefined);
-      await until(() => changes.includes(`${bad.id}:FAILURE`) && changes.includes(`${ok.id}:SUCCESS`));
+      // Events and record announcements come on two subscriptions, each read in its own bursts.
+      await until(() => changes.includes(`${bad.id}:FAILURE`) && changes.includes(`${ok.id}:SUCCESS`) && changes.includes(`${waiting.id}:PENDING`));
 
       const all = await svc.call('tasks:search', {});
       if (!all.ok) throw new Error(all.error.message);

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { taskMetaKey } from '../keys.js';
+import { execValues } from '../broker/exec-results.js';
+import { chordKeys, taskMetaKey, tasksetMetaKey } from '../keys.js';
 import { callScript, registerScripts } from '../scripts.js';
 import { parseResultMeta, type ResultMeta } from './result-meta.js';
 import { ResultWaiter } from './result-waiter.js';
@@ -50,6 +51,49 @@ export class RedisBackend {
   async store(meta: ResultMeta): Promise<boolean> {
     const stored = await callScript<number>(this.redis, 'storeResult', [taskMetaKey(meta.task_id)], [JSON.stringify(meta), this.resultExpires]);
     return stored === 1;
+  }
+
+  /**
+   * A chord header member finished (any final state): adds it to the chord's members.
+   * @returns whether the chord is complete now, with its members in group_index order
+   */
+  async chordPart(groupId: string, groupIndex: number | null, member: string): Promise<string[] | null> {
+    const keys = chordKeys(groupId);
+    const [count, added, size] = await callScript<[number, string | null, string | null]>(this.redis, 'chordPart', keys, [groupIndex ?? '+inf', member, this.resultExpires]);
+    // Without a size the body is never sent, as in Python (the sender writes it first).
+    if (!size || Number(count) !== Number(size) + Number(added ?? 0)) return null;
+    return this.redis.zrange(keys[0], 0, -1);
+  }
+
+  /** Writes a chord's size before its last header message goes out (SETEX + PUBLISH, as Celery). */
+  async setChordSize(groupId: string, size: number): Promise<void> {
+    const key = chordKeys(groupId)[2];
+    execValues(await this.redis.multi().setex(key, this.resultExpires || 86_400, String(size)).publish(key, String(size)).exec());
+  }
+
+  /** Deletes a completed chord's keys (Python does it after sending the body). */
+  async forgetChord(groupId: string): Promise<void> {
+    await this.redis.del(...chordKeys(groupId));
+  }
+
+  /** GroupResult.save(): `celery-taskset-meta-<gid>` = {"result": <the group's tuple>}, as Celery writes it. */
+  async saveGroup(groupId: string, tuple: unknown): Promise<void> {
+    const key = tasksetMetaKey(groupId);
+    const json = JSON.stringify({ result: tuple });
+    execValues(await this.redis.multi().setex(key, this.resultExpires || 86_400, json).publish(key, json).exec());
+  }
+
+  /** GroupResult.restore(): the saved tuple, or null. */
+  async restoreGroup(groupId: string): Promise<unknown> {
+    const raw = await this.redis.get(tasksetMetaKey(groupId));
+    if (raw === null) return null;
+    const parsed = JSON.parse(raw) as { result?: unknown };
+    return parsed.result ?? null;
+  }
+
+  /** GroupResult.delete(). */
+  async forgetGroup(groupId: string): Promise<void> {
+    await this.redis.del(tasksetMetaKey(groupId));
   }
 
   /** Deletes the result, as AsyncResult.forget() does. */

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { bindingKey, bindingMember, PRIORITY_STEPS, queueListKey, RECORDS_CHANGED } from '../keys.js';
+import { bindingKey, bindingMember, canvasSentKey, PRIORITY_STEPS, queueListKey, RECORDS_CHANGED } from '../keys.js';
 import { announcement } from '../records/announcements.js';
 import { RECORD_KEYS, type TaskRecords } from '../records/record-store.js';
 import { encodeTaskMessage } from '../protocol/encode.js';
@@ -51,6 +51,19 @@ export class Publisher {
       await this.redis.lpush(list, payload);
     }
     if (declare) this.declared.add(queue);
+  }
+
+  /**
+   * Publishes a canvas step's message unless one of its task id was published by a canvas
+   * step before (publishOnce-3.lua). @returns false when it had been
+   */
+  async publishOnce(msg: TaskMessage, guardSeconds = 86_400): Promise<boolean> {
+    const queue = msg.routingKey;
+    const declare = !this.declared.has(queue);
+    const keys = [canvasSentKey(msg.id), bindingKey(queue), priorityListKey(queue, msg.priority)];
+    const sent = await callScript<number>(this.redis, 'publishOnce', keys, [encodeTaskMessage(msg), declare ? bindingMember(queue, queue) : '', guardSeconds]);
+    if (declare) this.declared.add(queue);
+    return sent === 1;
   }
 
   /**

@@ -20,6 +20,7 @@ import { ProcessPool } from './pool/process-pool.js';
 import type { TaskPool } from './pool/task-pool.js';
 import { Prefetch } from './prefetch.js';
 import { RequestHandler } from './request.js';
+import { AfterTask } from '../canvas/after-task.js';
 
 /**
  * `celeriac worker`: consumes the queues, runs tasks in the pool, stores results, and keeps
@@ -111,11 +112,21 @@ export class Worker extends EventEmitter {
     this.events = new EventDispatcher(this.app.broker, broker.db, o.name, o.events);
     this.revocations = new Revocations(this.app.broker);
     await this.revocations.load();
+    const publisher = new Publisher(this.app.broker);
+    const backend = this.app.backend;
+    // A worker continuing a canvas sends each follow-up once per task id (a redelivery sends none again).
+    const afterTask = new AfterTask({
+      identity: { origin: o.name, replyTo: this.app.identity.replyTo },
+      queueOf: (task) => this.app.tasks.get(task)?.options.queue ?? this.app.defaultQueue,
+      publish: async (msg) => void (await publisher.publishOnce(msg)),
+      setChordSize: (groupId, size) => backend.setChordSize(groupId, size),
+    }, backend);
     this.handler = new RequestHandler({
       qos: this.qos,
       records: this.app.records,
-      backend: this.app.backend,
-      publisher: new Publisher(this.app.broker),
+      backend,
+      publisher,
+      afterTask,
       pool: this.pool,
       tasks: this.tasks,
       options: o,

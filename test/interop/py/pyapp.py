@@ -25,6 +25,18 @@ def mul(x, y=1):
     return x * y
 
 
+@app.task(name="tasks.tsum")
+def tsum(values, *rest):
+    """A chord body: the sum of its header's results."""
+    return sum(values)
+
+
+@app.task(name="tasks.identity")
+def identity(value, *rest):
+    """A callback or errback that returns what it was given (a result, a failed task's id)."""
+    return value
+
+
 @app.task(name="tasks.fail")
 def fail(message):
     raise ValueError(message)
