@@ -3,6 +3,9 @@ import { hostname } from 'node:os';
 import type { Redis, RedisOptions } from 'ioredis';
 import { AsyncResult } from './backend/async-result.js';
 import { RedisBackend } from './backend/redis-backend.js';
+import { GroupResult } from './backend/group-result.js';
+import { toResultTuple } from './canvas/result-tuple.js';
+import { signature, type Signature, type SignatureOptions } from './canvas/signature.js';
 import { DEFAULT_BROKER_URL, openRedis, parseRedisUrl } from './broker/connection.js';
 import { Publisher } from './broker/publisher.js';
 import { purgeQueues, queueLength } from './broker/purge.js';
@@ -106,6 +109,27 @@ export class App implements TaskSender {
     const msg = buildTaskMessage(name, args, kwargs, { queue: this.defaultQueue, ...options }, this.identity);
     await this.publisher.publish(msg);
     return new AsyncResult<R>(msg.id, this.backend);
+  }
+
+  /**
+   * A signature of a task by name, including one only another worker (e.g. a Python one)
+   * knows: `app.signature('proj.tasks.mul', [2], {}, { queue: 'py' })`.
+   * @throws NotSerializableError for arguments that are not JSON
+   */
+  signature<R = unknown>(name: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, options: SignatureOptions = {}, immutable = false): Signature<R> {
+    return signature<R>(this, name, args, kwargs, options, immutable);
+  }
+
+  /** The queue a task registered here declared; undefined for a task this app does not know. */
+  queueOfTask(name: string): string | undefined {
+    return this.tasks.get(name)?.options.queue;
+  }
+
+  /** A group saved with GroupResult.save() (by Celeriac or Python), or null. */
+  async restoreGroup(groupId: string): Promise<GroupResult | null> {
+    const tuple = toResultTuple(await this.backend.restoreGroup(groupId));
+    if (!tuple || tuple[1] === null) return null;
+    return new GroupResult(groupId, tuple[1].map(([[id]]) => new AsyncResult(id, this.backend)), this.backend, this.control);
   }
 
   /** Publishes a message as it is (e.g. a stored one sent again), with its record when records are on. */

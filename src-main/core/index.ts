@@ -2,6 +2,9 @@
 export { App, createApp, resolveBrokerUrl, resolveBackendUrl, type AppOptions } from './app.js';
 export { Task, type TaskParam, type TaskOptions, type TaskContext, type TaskFn, type TaskCall, type AutoretryOptions } from './task.js';
 export { AsyncResult, type GetOptions } from './backend/async-result.js';
+export { GroupResult } from './backend/group-result.js';
+export { chain, chord, group, Signature, GroupSignature, type SignatureOptions } from './canvas/signature.js';
+export type { SignatureDict } from './canvas/signature-dict.js';
 export { RedisBackend, type RedisBackendOptions } from './backend/redis-backend.js';
 export { buildMeta, exceptionToInfo, type ResultMeta } from './backend/result-meta.js';
 export * as states from './backend/states.js';
@@ -15,6 +18,7 @@ export {
   TimeoutError,
   BrokerConnectionError,
   RemoteTaskError,
+  CanvasError,
 } from './errors.js';
 export {
   buildTaskMessage,

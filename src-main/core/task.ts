@@ -1,4 +1,5 @@
 import type { AsyncResult } from './backend/async-result.js';
+import type { Signature, SignatureOptions } from './canvas/signature.js';
 import type { SendOptions } from './protocol/build.js';
 
 /** Automatic retry policy of a task (applied by the worker). */
@@ -83,6 +84,7 @@ export type TaskFn<A extends unknown[] = unknown[], R = unknown> = (this: TaskCo
 export interface TaskSender {
   sendTask<R>(name: string, args: readonly unknown[], kwargs: Record<string, unknown>, options: SendOptions): Promise<AsyncResult<R>>;
   sendMany(calls: readonly TaskCall[]): Promise<AsyncResult[]>;
+  signature<R>(name: string, args: unknown[], kwargs: Record<string, unknown>, options: SignatureOptions, immutable: boolean): Signature<R>;
 }
 
 /** One call in a bulk send. */
@@ -118,11 +120,30 @@ export class Task<A extends unknown[] = unknown[], R = unknown> {
     return this.sender.sendTask<Awaited<R>>(this.name, args ?? [], kwargs, this.callOptions(options));
   }
 
+  /**
+   * A signature of this task with some (partial) arguments: a chain step, a group member, a
+   * chord body, a link. Arguments a chain or chord passes come before these.
+   */
+  s(...args: unknown[]): Signature<Awaited<R>> {
+    return this.sender.signature<Awaited<R>>(this.name, args, {}, this.signatureOptions(), false);
+  }
+
+  /** An immutable signature: it takes no arguments from a chain, a chord or a link. */
+  si(...args: A): Signature<Awaited<R>> {
+    return this.sender.signature<Awaited<R>>(this.name, args, {}, this.signatureOptions(), true);
+  }
+
   /** Sends one task per argument list in a single pipeline. */
   async delayMany(argsList: readonly A[], options: SendOptions = {}): Promise<AsyncResult<Awaited<R>>[]> {
     const merged = this.callOptions(options);
     const results = await this.sender.sendMany(argsList.map((args) => ({ name: this.name, args, options: merged })));
     return results as AsyncResult<Awaited<R>>[];
+  }
+
+  /** The task's declared options a signature carries (the queue is its own, unless set). */
+  private signatureOptions(): SignatureOptions {
+    const o = this.options;
+    return stripUndefined({ priority: o.priority, ignoreResult: o.ignoreResult || undefined, timeLimit: o.timeLimit, softTimeLimit: o.softTimeLimit, expires: o.expires });
   }
 
   private callOptions(options: SendOptions): SendOptions {

@@ -1,6 +1,17 @@
 import { pendingMeta, errorFromMeta, type ResultMeta } from './result-meta.js';
 import type { RedisBackend } from './redis-backend.js';
 import { READY_STATES, SUCCESS } from './states.js';
+import { toResultTuple, type ResultTuple } from '../canvas/result-tuple.js';
+import { GroupResult } from './group-result.js';
+
+/** A result tuple as Celery's result_from_tuple reads it. */
+export function resultFromTuple(tuple: ResultTuple | null, backend: RedisBackend): AsyncResult | GroupResult | null {
+  if (!tuple) return null;
+  const [[id, parent], members] = tuple;
+  const parentResult = parent ? resultFromTuple(parent, backend) : null;
+  if (members === null) return new AsyncResult(id, backend, parentResult instanceof AsyncResult ? parentResult : null);
+  return new GroupResult(id, members.map((m) => resultFromTuple(m, backend)).filter((r): r is AsyncResult => r instanceof AsyncResult), backend);
+}
 
 export interface GetOptions {
   /** Give up after this many milliseconds with a TimeoutError. @default wait forever */
@@ -15,7 +26,18 @@ export class AsyncResult<T = unknown> {
     /** The task id. */
     readonly id: string,
     private readonly backend: RedisBackend,
+    /** The step before this one in a chain (Celery's `.parent`), when known. */
+    readonly parent: AsyncResult | null = null,
   ) {}
+
+  /**
+   * What this task sent while it ran (a chain's next step, callbacks, a group it launched), as
+   * its stored meta lists them: results, and GroupResults for groups.
+   */
+  async children(): Promise<Array<AsyncResult | GroupResult>> {
+    const meta = await this.backend.get(this.id);
+    return (meta?.children ?? []).map((c) => resultFromTuple(toResultTuple(c), this.backend)).filter((r): r is AsyncResult | GroupResult => r !== null);
+  }
 
   /** The whole stored meta; an unknown id reads as PENDING. */
   async info(): Promise<ResultMeta> {
