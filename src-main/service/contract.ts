@@ -16,6 +16,11 @@ import type { ExpandedFiles } from './batches/expand-files.js';
 import type { PlannedItem } from '../core/batch/plan.js';
 import type { WorkerDetail } from './cluster/worker-detail.js';
 import type { HistoryTask } from './history/history-store.js';
+import type { Workflow, WorkflowNode } from '../core/canvas/workflow.js';
+
+/** A task's workflow (tasks:workflow), as the renderer names it. */
+export type TaskWorkflow = Workflow;
+export type TaskWorkflowNode = WorkflowNode;
 
 // The types the renderer sees, re-exported here: it imports from this file only (DESIGN.md).
 export type { HistoryTask };
@@ -176,6 +181,11 @@ export const contract = {
     input: z.object({ id: taskId }).strict(),
     output: undefined as unknown as TaskDetail,
   },
+  'tasks:workflow': {
+    // The task's chain, groups and chord from its root (`celeriac result --tree`'s tree).
+    input: z.object({ id: taskId }).strict(),
+    output: undefined as unknown as Workflow,
+  },
   'tasks:retry': {
     input: z.object({ ids: z.array(taskId).min(1).max(10_000) }).strict(),
     output: undefined as unknown as { retried: string[]; errors: Array<{ id: string; message: string }> },
@@ -321,7 +331,7 @@ export function isRoomMethod(method: Method): method is RoomMethod {
  * --read-only`) still answers. Every method not listed is refused there.
  */
 export const READ_METHODS = [
-  'connection:status', 'connections:list', 'settings:get', 'queues:list', 'queues:browse', 'tasks:search', 'tasks:get',
+  'connection:status', 'connections:list', 'settings:get', 'queues:list', 'queues:browse', 'tasks:search', 'tasks:get', 'tasks:workflow',
   'tasks:declared', 'pool:status', 'workers:list', 'workers:inspect', 'batches:preview', 'batches:list', 'batches:get',
 ] as const satisfies readonly Method[];
 

@@ -214,3 +214,28 @@ test('a running task revoked with "terminate if running" stops and shows REVOKED
   await expect(page.getByText('Revoked; stopped if it was running.')).toBeVisible();
   await expect(page.getByTestId('detail-state')).toHaveText('REVOKED', { timeout: 15_000 });
 });
+
+test('a chain\'s page shows its tree with live states; Retry on its failed step runs the rest of the chain', async ({ page }) => {
+  const { createApp } = await import('../../src-main/core/app.js');
+  const { chain } = await import('../../src-main/core/canvas/signature.js');
+  const app = createApp({ broker: redis.url, taskRecords: true });
+  const key = uniqueName('flaky');
+  // The middle step fails on its first attempt: the last step fails with it, until Retry.
+  const last = await chain(app.signature('tasks.add', [1, 2]), app.signature('tasks.flaky_once', [key], {}, {}, true), app.signature('tasks.identity')).applyAsync();
+  await last.get({ timeout: 15_000 }).catch(() => undefined);
+  const middle = last.parent!;
+  await page.goto(`${url}#/tasks/${middle.id}`);
+  const tree = page.getByTestId('workflow');
+  await expect(tree.getByTestId('workflow-task')).toHaveCount(3);
+  await expect(tree.getByTestId('workflow-task').nth(0)).toContainText('SUCCESS');
+  await expect(tree.getByTestId('workflow-task').nth(1)).toContainText('FAILURE');
+  await expect(tree.getByTestId('workflow-task').nth(2)).toContainText('FAILURE');
+  await page.screenshot({ path: `${SHOTS}/task-workflow.png`, fullPage: true });
+  await page.getByRole('button', { name: 'Retry' }).click();
+  await expect(page.getByTestId('detail-state')).toHaveText('SUCCESS', { timeout: 15_000 });
+  await expect(tree.getByTestId('workflow-task').nth(2)).toContainText('SUCCESS', { timeout: 15_000 });
+  expect(await last.get({ timeout: 5_000 })).toBe('ok on attempt 2');
+  await tree.getByRole('link', { name: 'tasks.identity' }).click();
+  await expect(page).toHaveURL(new RegExp(`#/tasks/${last.id}$`));
+  await app.close();
+});

@@ -93,6 +93,28 @@ describe('celeriac result', () => {
   });
 });
 
+describe('celeriac result --tree', () => {
+  it('prints a workflow from its root: chain steps, a chord\'s group and its body, with states', async () => {
+    const [root, middle, gid, h1, h2, body] = ['root', 'middle', 'gid', 'h1', 'h2', 'body'].map((n) => uniqueName(n)) as [string, string, string, string, string, string];
+    const store = (id: string, state: string, extras: Parameters<typeof buildMeta>[3]) => app.backend.store(buildMeta(id, state, null, { name: 'tasks.add', ...extras }));
+    await store(root, 'SUCCESS', { children: [[[middle, null], null]] });
+    await store(middle, 'SUCCESS', { parentId: root, children: [[[gid, null], [[[h1, null], null], [[h2, null], null]]]] });
+    await store(h1, 'SUCCESS', { parentId: middle, groupId: gid });
+    await store(h2, 'FAILURE', { parentId: middle, groupId: gid });
+    await app.backend.store(buildMeta(body, 'FAILURE', null, { name: 'tasks.tsum', parentId: h2 }));
+    const run = await runCli(['result', body, '--tree', '-b', server.url]);
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim().split('\n')).toEqual([
+      `${root}  tasks.add  SUCCESS`,
+      `└─ ${middle}  tasks.add  SUCCESS`,
+      `   └─ group ${gid}  2/2 done`,
+      `      ├─ ${h1}  tasks.add  SUCCESS`,
+      `      └─ ${h2}  tasks.add  FAILURE`,
+      `         └─ ${body}  tasks.tsum  FAILURE  ◀`,
+    ]);
+  });
+});
+
 describe('celeriac purge', () => {
   it('refuses without -f when nobody can confirm', async () => {
     const queue = uniqueName();

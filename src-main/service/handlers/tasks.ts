@@ -1,3 +1,4 @@
+import { readWorkflow } from '../../core/canvas/workflow.js';
 import { MATCHING_LIMIT } from '../contract.js';
 import type { HistoryStore } from '../history/history-store.js';
 import { QueryError } from '../history/query.js';
@@ -20,12 +21,13 @@ function matching(history: HistoryStore, query: string): string[] {
   return searching(() => history.ids(query, MATCHING_LIMIT));
 }
 
-export const taskHandlers: Handlers<'tasks:search' | 'tasks:get' | 'tasks:retry' | 'tasks:retryMatching' | 'tasks:revoke' | 'tasks:revokeMatching' | 'tasks:submit' | 'tasks:declared'> = {
+export const taskHandlers: Handlers<'tasks:search' | 'tasks:get' | 'tasks:workflow' | 'tasks:retry' | 'tasks:retryMatching' | 'tasks:revoke' | 'tasks:revokeMatching' | 'tasks:submit' | 'tasks:declared'> = {
   'tasks:search': async (s, i) => {
     const found = searching(() => s.history.search(i.query, { offset: i.offset, limit: i.limit, sort: i.sort }));
     return { total: found.total, all: s.history.count(), tasks: await withRecords(s.history, s.app.records, found.tasks) };
   },
   'tasks:get': async (s, i) => ({ ...(await getTask(s.app, i.id)), history: s.history.get(i.id) }),
+  'tasks:workflow': (s, i) => readWorkflow(s.app.backend, i.id, s.app.records),
   'tasks:retry': (s, i) => retryTasks(s.app, i.ids),
   'tasks:retryMatching': (s, i) => retryTasks(s.app, matching(s.history, i.query)),
   'tasks:revoke': (s, i) => revokeTasks(s.app, i.ids, i.terminate),

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { call, on } from '../../api/client.js';
 import type { TaskDetail as Detail } from '../../../src-main/service/contract.js';
+import { WorkflowTree } from './WorkflowTree.js';
 
 /** One task: arguments, result or error with traceback, every attempt; retry and revoke. */
 export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
@@ -82,6 +83,7 @@ export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
           <pre className="code error-text">{meta.traceback}</pre>
         </>
       )}
+      <WorkflowTree id={id} />
       <h3>Attempts</h3>
       {attempts.length === 0 ? (
         <p className="muted">One attempt{record?.runtime !== undefined ? `, ${record.runtime.toFixed(3)} s` : ''}.</p>
