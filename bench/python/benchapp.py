@@ -11,3 +11,8 @@ app.conf.update(worker_hijack_root_logger=False)
 @app.task(name="bench.add")
 def add(x, y):
     return x + y
+
+
+@app.task(name="bench.tsum")
+def tsum(values):
+    return sum(values)

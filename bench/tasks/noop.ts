@@ -4,3 +4,5 @@ import { createApp } from 'celeriac';
 
 export const app = createApp();
 export const add = app.task('bench.add', (x: number, y: number) => x + y);
+/** The chord benchmark's body: the sum of its header's results. */
+export const tsum = app.task('bench.tsum', (values: number[]) => values.reduce((a, b) => a + b, 0));
