@@ -119,6 +119,24 @@ describe('canvas', () => {
     expect(await redis.lrange(list, 0, -1)).toEqual(['body']);
   });
 
+  it('a chain step delivered again after it ran does not send its next step twice', async () => {
+    const list = uniqueName('next-runs');
+    const first = uniqueName('step1');
+    const next = t.record.si(list, 'next');
+    const r = await chain(t.add.s(1, 1).set({ taskId: first }), next).applyAsync();
+    expect(await r.get(T)).toBe('next');
+    // The first step's message again, as a redelivery brings it: same id, same chain.
+    const again = { task: 'tasks.add', args: [1, 1], kwargs: {}, subtask_type: null, immutable: false,
+      options: { task_id: first, chain: [{ ...next.toJSON(), options: { ...next.toJSON().options, task_id: r.id } }] } };
+    const before = (await app.asyncResult(first).info()).date_done;
+    await app.publishMessage(messageOf(again, {}, { identity: app.identity, queueOf: () => 'celery', publish: async () => undefined, setChordSize: async () => undefined }));
+    // It runs again (its SUCCESS stands, Celery's guard), then nothing more is sent.
+    await until(async () => (await app.queueLength('celery')) === 0 && (await redis.hlen('unacked')) === 0);
+    await new Promise((res) => setTimeout(res, 500));
+    expect((await app.asyncResult(first).info()).date_done).toBe(before);
+    expect(await redis.lrange(list, 0, -1)).toEqual(['next']);
+  });
+
   it('checks a signature\'s arguments for JSON when it is made', () => {
     expect(() => t.add.s(1, 2n as unknown as number)).toThrow(/JSON|serializ/i);
     expect(() => app.signature('proj.tasks.mul', [() => 1])).toThrow(/JSON|serializ/i);
