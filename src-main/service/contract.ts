@@ -18,8 +18,8 @@ import type { WorkerDetail } from './cluster/worker-detail.js';
 import type { HistoryTask } from './history/history-store.js';
 import type { Workflow, WorkflowNode } from '../core/canvas/workflow.js';
 
-/** A task's workflow (tasks:workflow), as the renderer names it. */
-export type TaskWorkflow = Workflow;
+/** A task's workflow (tasks:workflow), and its group's progress as the history holds it. */
+export type TaskWorkflow = Workflow & { group: { id: string; total: number; done: number } | null };
 export type TaskWorkflowNode = WorkflowNode;
 
 // The types the renderer sees, re-exported here: it imports from this file only (DESIGN.md).
@@ -184,7 +184,7 @@ export const contract = {
   'tasks:workflow': {
     // The task's chain, groups and chord from its root (`celeriac result --tree`'s tree).
     input: z.object({ id: taskId }).strict(),
-    output: undefined as unknown as Workflow,
+    output: undefined as unknown as TaskWorkflow,
   },
   'tasks:retry': {
     input: z.object({ ids: z.array(taskId).min(1).max(10_000) }).strict(),

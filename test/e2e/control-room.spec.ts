@@ -239,3 +239,16 @@ test('a chain\'s page shows its tree with live states; Retry on its failed step 
   await expect(page).toHaveURL(new RegExp(`#/tasks/${last.id}$`));
   await app.close();
 });
+
+test('a group member\'s page shows the group\'s progress and lists its tasks', async ({ page }) => {
+  const { createApp } = await import('../../src-main/core/app.js');
+  const { group } = await import('../../src-main/core/canvas/signature.js');
+  const app = createApp({ broker: redis.url, taskRecords: true });
+  const g = await group([1, 2, 3].map((n) => app.signature('tasks.add', [n, n]))).applyAsync();
+  expect(await g.get({ timeout: 15_000 })).toEqual([2, 4, 6]);
+  await page.goto(`${url}#/tasks/${g.results[1]!.id}`);
+  await expect(page.getByTestId('workflow-group')).toContainText('3 of 3 done', { timeout: 15_000 });
+  await page.getByRole('link', { name: 'list its tasks' }).click();
+  await expect(page.getByTestId('task-count')).toHaveText(/^3 of /);
+  await app.close();
+});

@@ -117,3 +117,22 @@ describe('select all matching', () => {
     store.close();
   });
 });
+
+describe('groups', () => {
+  it('lists a group\'s tasks by group: and says how many are done, through the partial index', () => {
+    const store = new HistoryStore(':memory:');
+    store.applyMany([
+      { id: 'm1', state: 'SUCCESS', fields: { group_id: 'g1' } },
+      { id: 'm2', state: 'FAILURE', fields: { group_id: 'g1' } },
+      { id: 'm3', state: 'STARTED', fields: { group_id: 'g1' } },
+      { id: 'other', state: 'SUCCESS', fields: {} },
+    ]);
+    expect(store.search('group:g1').tasks.map((t) => t.id).sort()).toEqual(['m1', 'm2', 'm3']);
+    expect(store.groupProgress('g1')).toEqual({ total: 3, done: 2 });
+    expect(store.groupProgress('none')).toEqual({ total: 0, done: 0 });
+    const plan = (store as unknown as { db: { prepare(sql: string): { all(...p: unknown[]): Array<{ detail: string }> } } }).db
+      .prepare('EXPLAIN QUERY PLAN SELECT id FROM tasks WHERE group_id = ?').all('g1');
+    expect(plan.map((p) => p.detail).join(' ')).toContain('tasks_group_seen');
+    store.close();
+  });
+});

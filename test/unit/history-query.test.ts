@@ -12,6 +12,10 @@ describe('the search language', () => {
     });
   });
 
+  it('finds a group\'s tasks, a workflow\'s, and a task\'s children by id', () => {
+    expect(parseQuery('group:g1 root:r1 parent:p1', NOW)).toEqual({ where: ['t.group_id = ?', 't.root_id = ?', 't.parent_id = ?'], params: ['g1', 'r1', 'p1'], fts: null });
+  });
+
   it('ORs within one qualifier, negates with -, and takes a trailing * as a prefix', () => {
     expect(parseQuery('state:failure,retry -state:SUCCESS name:tasks.*', NOW)).toEqual({
       where: ['(t.state = ? OR t.state = ?)', 'NOT (t.state = ?)', "t.name LIKE ? ESCAPE '\\'"],

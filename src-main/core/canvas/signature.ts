@@ -8,7 +8,7 @@ import { AsyncResult } from '../backend/async-result.js';
 import { GroupResult } from '../backend/group-result.js';
 import type { RedisBackend } from '../backend/redis-backend.js';
 import { ConfigurationError } from '../errors.js';
-import { checkArguments, type ProducerIdentity } from '../protocol/build.js';
+import { checkArguments, type ProducerIdentity, type SendOptions } from '../protocol/build.js';
 import { toCeleryIso } from '../protocol/time.js';
 import type { TaskMessage } from '../protocol/types.js';
 import { applySignature, chainSignature, chordSignature, freeze, groupSignature, type CanvasSender } from './apply-signature.js';
@@ -25,21 +25,8 @@ export interface CanvasApp {
   publishMessage(msg: TaskMessage): Promise<void>;
 }
 
-/** Options a signature carries, in camelCase; sent under Celery's names. */
-export interface SignatureOptions {
-  taskId?: string;
-  queue?: string;
-  priority?: number;
-  /** Seconds from when it is sent. */
-  countdown?: number;
-  eta?: Date | string;
-  /** Seconds from when it is sent, or a time. */
-  expires?: number | Date | string;
-  timeLimit?: number;
-  softTimeLimit?: number;
-  ignoreResult?: boolean;
-  shadow?: string;
-}
+/** Options a signature carries, as apply_async's (camelCase); sent under Celery's names. */
+export type SignatureOptions = Pick<SendOptions, 'taskId' | 'queue' | 'priority' | 'countdown' | 'eta' | 'expires' | 'timeLimit' | 'softTimeLimit' | 'ignoreResult' | 'shadow'>;
 
 const OPTION_NAMES: Record<keyof SignatureOptions, string> = {
   taskId: 'task_id', queue: 'queue', priority: 'priority', countdown: 'countdown', eta: 'eta', expires: 'expires',

@@ -24,6 +24,8 @@ export const WORKFLOW_LIMITS = { nodes: 1000, up: 64, tails: 50 } as const;
 
 export interface Workflow {
   root: WorkflowNode;
+  /** The group the task asked about is in (its result's group_id), when it is in one. */
+  groupId?: string;
   /** True when the walk stopped at WORKFLOW_LIMITS.nodes. */
   truncated: boolean;
 }
@@ -96,7 +98,8 @@ export async function readWorkflow(backend: RedisBackend, id: string, records?: 
   }
   if (records) truncated = (await addChainTails(backend, records, nodes, () => count++)) || truncated;
   for (const n of nodes.values()) if (n.kind === 'group') n.state = groupState(n);
-  return { root, truncated };
+  const groupId = metas.get(id)?.group_id ?? undefined;
+  return groupId ? { root, truncated, groupId } : { root, truncated };
 }
 
 /**

@@ -27,7 +27,12 @@ export const taskHandlers: Handlers<'tasks:search' | 'tasks:get' | 'tasks:workfl
     return { total: found.total, all: s.history.count(), tasks: await withRecords(s.history, s.app.records, found.tasks) };
   },
   'tasks:get': async (s, i) => ({ ...(await getTask(s.app, i.id)), history: s.history.get(i.id) }),
-  'tasks:workflow': (s, i) => readWorkflow(s.app.backend, i.id, s.app.records),
+  'tasks:workflow': async (s, i) => {
+    const workflow = await readWorkflow(s.app.backend, i.id, s.app.records);
+    // Group siblings: the history knows every task of a group it heard of (records, results).
+    const groupId = workflow.groupId ?? s.history.get(i.id)?.group_id ?? null;
+    return { ...workflow, group: groupId ? { id: groupId, ...s.history.groupProgress(groupId) } : null };
+  },
   'tasks:retry': (s, i) => retryTasks(s.app, i.ids),
   'tasks:retryMatching': (s, i) => retryTasks(s.app, matching(s.history, i.query)),
   'tasks:revoke': (s, i) => revokeTasks(s.app, i.ids, i.terminate),

@@ -6,6 +6,7 @@
  *   -state:SUCCESS           not
  *   after:1h  before:2026-12-01T10:00   a date, or 30m / 1h / 24h / 7d ago
  *   name:tasks.*             a trailing * matches any rest
+ *   group:<id> root:<id> parent:<id>   a group's (or batch's) tasks, a workflow's, a task's children
  *   free words               full-text search (FTS5) over id, name, args, kwargs, result,
  *                            exception and traceback; "quoted words" stay together
  *
@@ -25,7 +26,10 @@ export class QueryError extends Error {
   override name = 'QueryError';
 }
 
-const COLUMNS: Record<string, string> = { state: 't.state', name: 't.name', worker: 't.worker', queue: 't.queue', exception: 't.exception' };
+const COLUMNS: Record<string, string> = {
+  state: 't.state', name: 't.name', worker: 't.worker', queue: 't.queue', exception: 't.exception',
+  group: 't.group_id', root: 't.root_id', parent: 't.parent_id',
+};
 const MAX_QUERY_LENGTH = 2000;
 const MAX_TERMS = 32;
 
@@ -88,7 +92,7 @@ export function parseQuery(query: string, now = Date.now()): ParsedQuery {
       const parts = values.map((v) => match(COLUMNS[k]!, v, params));
       condition = parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
     } else {
-      throw new QueryError(`unknown qualifier ${k}: (use state, name, worker, queue, exception, after, before)`);
+      throw new QueryError(`unknown qualifier ${k}: (use state, name, worker, queue, exception, group, root, parent, after, before)`);
     }
     where.push(minus ? `NOT (${condition})` : condition);
   }

@@ -18,26 +18,39 @@ export function WorkflowTree({ id }: { id: string }) {
       timer = null;
       void call('tasks:workflow', { id }).then((w) => {
         ids.current = new Set(flatten(w.root).map((n) => n.id));
+        // A change of any task reloads the group's progress; the timer keeps that to twice a second.
+        if (w.group) ids.current.add('*');
         setWorkflow(w);
       });
     };
     load();
     // Only changes of its own tasks reload it, twice a second at most.
     const off = on('tasks:changed', (changed) => {
-      if (!timer && changed.some((t) => ids.current.has(t.id))) timer = setTimeout(load, RELOAD_MS);
+      if (!timer && (ids.current.has('*') || changed.some((t) => ids.current.has(t.id)))) timer = setTimeout(load, RELOAD_MS);
     });
     return () => {
       off();
       if (timer) clearTimeout(timer);
     };
   }, [id]);
-  if (!workflow || workflow.root.children.length === 0) return null;
+  if (!workflow) return null;
+  const { group } = workflow;
+  if (workflow.root.children.length === 0 && !group) return null;
   return (
     <>
       <h3>Workflow</h3>
-      <ul className="tree" aria-label="workflow" data-testid="workflow">
-        <Node node={workflow.root} current={id} />
-      </ul>
+      {group && (
+        <p data-testid="workflow-group">
+          In group <span className="mono">{group.id}</span>: {group.done} of {group.total} done{' '}
+          <progress className="bar wide" value={group.done} max={group.total || 1} />{' '}
+          <a href={`#/tasks?q=${encodeURIComponent(`group:${group.id}`)}`}>list its tasks</a>
+        </p>
+      )}
+      {workflow.root.children.length > 0 && (
+        <ul className="tree" aria-label="workflow" data-testid="workflow">
+          <Node node={workflow.root} current={id} />
+        </ul>
+      )}
       {workflow.truncated && <p className="muted">Only the first tasks are shown.</p>}
     </>
   );
