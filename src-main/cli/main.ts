@@ -4,6 +4,7 @@ import { packageVersion } from '../core/version.js';
 import { registerCall } from './call.js';
 import { registerPurge } from './purge.js';
 import { registerResult } from './result.js';
+import { registerBeat } from './beat.js';
 import { registerWorker } from './worker.js';
 import { registerDead } from './dead.js';
 import { registerInspect } from './inspect.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerResult(program);
   registerPurge(program);
   registerWorker(program);
+  registerBeat(program);
   registerDead(program);
   registerInspect(program);
   registerServe(program);

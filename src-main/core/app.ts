@@ -6,6 +6,7 @@ import { RedisBackend } from './backend/redis-backend.js';
 import { GroupResult } from './backend/group-result.js';
 import { toResultTuple } from './canvas/result-tuple.js';
 import { signature, type Signature, type SignatureOptions } from './canvas/signature.js';
+import { scheduleOf, type PeriodicOptions } from './beat/schedule.js';
 import { DEFAULT_BROKER_URL, openRedis, parseRedisUrl } from './broker/connection.js';
 import { Publisher } from './broker/publisher.js';
 import { purgeQueues, queueLength } from './broker/purge.js';
@@ -109,6 +110,23 @@ export class App implements TaskSender {
     const msg = buildTaskMessage(name, args, kwargs, { queue: this.defaultQueue, ...options }, this.identity);
     await this.publisher.publish(msg);
     return new AsyncResult<R>(msg.id, this.backend);
+  }
+
+  /** Periodic entries declared with periodic(), by name: what a beat started from this app sends. */
+  readonly periodicEntries = new Map<string, PeriodicOptions>();
+
+  /**
+   * Declares a periodic entry (celery beat's `beat_schedule`), sent by `celeriac beat -A module`:
+   * `{ task, every: 10 }`, `{ task, cron: '0 3 * * *', timezone: 'Europe/Berlin' }` or `{ task, at }`,
+   * with args, kwargs and each send's options (queue, priority, expires).
+   * @throws ConfigurationError for a bad schedule or a name declared twice
+   */
+  periodic(name: string, options: PeriodicOptions): void {
+    scheduleOf(options);
+    if (typeof options.task !== 'string' || options.task === '') throw new ConfigurationError(`periodic entry ${name}: task must be a task name`);
+    checkArguments(options.task, options.args ?? [], options.kwargs ?? {});
+    if (this.periodicEntries.has(name)) throw new ConfigurationError(`a periodic entry named ${name} is already declared`);
+    this.periodicEntries.set(name, options);
   }
 
   /**
