@@ -23,6 +23,7 @@ interface WorkerFlags {
   broker?: string;
   resultBackend?: string;
   taskEvents?: boolean;
+  rateLimits?: boolean;
 }
 
 /** `celeriac worker`: run tasks from the queues until SIGTERM/SIGINT. */
@@ -45,6 +46,7 @@ export function registerWorker(program: Command): void {
     .option('--connect-retries <n>', 'at start, try to connect this many more times, 2 s apart, before giving up (default 0)', numberIn(0, 100_000, true))
     .option('--visibility-timeout <s>', "seconds before anyone's unacknowledged claim is restored (default 3600)", positive)
     .option('-E, --task-events', 'send task events (celery events, Flower, the control room)')
+    .option('--without-rate-limits', "ignore every task's rateLimit (Celery's worker_disable_rate_limits)")
     .option('-b, --broker <url>', 'broker URL (else $CELERIAC_BROKER_URL, $CELERY_BROKER_URL, redis://127.0.0.1:6379/0)')
     .option('--result-backend <url>', 'result backend URL (default: the broker)')
     .action(async (flags: WorkerFlags) => {
@@ -70,6 +72,7 @@ export function registerWorker(program: Command): void {
           timeLimit: flags.timeLimit,
           softTimeLimit: flags.softTimeLimit,
           events: flags.taskEvents,
+          disableRateLimits: flags.rateLimits === false,
           connectRetries: flags.connectRetries,
           onConnectRetry: (attempt, of, err) => log.warn(`[Worker] ${err.message}. Trying again in 2 s... (${attempt}/${of})`),
         },

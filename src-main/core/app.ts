@@ -7,6 +7,7 @@ import { GroupResult } from './backend/group-result.js';
 import { toResultTuple } from './canvas/result-tuple.js';
 import { signature, type Signature, type SignatureOptions } from './canvas/signature.js';
 import { scheduleOf, type PeriodicOptions } from './beat/schedule.js';
+import { parseRate } from './worker/rate-limit.js';
 import { DEFAULT_BROKER_URL, openRedis, parseRedisUrl } from './broker/connection.js';
 import { Publisher } from './broker/publisher.js';
 import { purgeQueues, queueLength } from './broker/purge.js';
@@ -92,6 +93,13 @@ export class App implements TaskSender {
     const [options, fn] = typeof a === 'function' ? [{}, a] : [a, b];
     if (typeof fn !== 'function') throw new ConfigurationError(`task ${name}: the last argument must be the task function`);
     if (this.tasks.has(name)) throw new ConfigurationError(`a task named ${name} is already registered; task names must be unique`);
+    if (options.rateLimit !== undefined) {
+      try {
+        parseRate(options.rateLimit);
+      } catch (err) {
+        throw new ConfigurationError(`task ${name}: rateLimit ${JSON.stringify(options.rateLimit)} is not N/s, N/m or N/h (${(err as Error).message})`);
+      }
+    }
     const task = new Task<A, R>(name, { queue: this.defaultQueue, ...options }, fn, this);
     this.tasks.set(name, task);
     return task;

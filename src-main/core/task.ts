@@ -53,6 +53,11 @@ export interface TaskOptions {
   maxRetries?: number;
   /** Retry automatically on these errors. */
   autoretry?: AutoretryOptions;
+  /**
+   * At most this many runs per worker: "10/s", "10/m", "10/h" (Celery's rate_limit: a token
+   * bucket per worker and task; waiting messages stay claimed, other tasks overtake them).
+   */
+  rateLimit?: string;
   /** Seconds after sending when a message of this task expires, unless a call says otherwise. */
   expires?: number;
   /** The task's arguments, in order, for forms (the control room's Send view). */

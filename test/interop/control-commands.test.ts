@@ -110,6 +110,28 @@ describe.runIf(available)('celery inspect / control against a Celeriac worker, b
     await expect(r.get({ timeout: 10_000 })).rejects.toMatchObject({ name: 'TimeLimitExceeded' });
   });
 
+  it('control rate_limit: Python\'s reply texts, inspect registered shows it, and the spacing holds', async () => {
+    const [set, pySet] = await both(['control', 'rate_limit', 'tasks.add', '10/m']);
+    expect(set).toEqual(pySet);
+    expect(set).toEqual({ ok: 'new rate limit set successfully' });
+    const [bad, pyBad] = await both(['control', 'rate_limit', 'tasks.add', 'x']);
+    expect(bad).toEqual(pyBad);
+    const [unknown, pyUnknown] = await both(['control', 'rate_limit', 'no.such.task', '1/s']);
+    expect(unknown).toEqual(pyUnknown);
+    const [registered, pyRegistered] = await both(['inspect', 'registered']);
+    expect(registered).toContain('tasks.add [rate_limit=10/m]');
+    expect(pyRegistered).toContain('tasks.add [rate_limit=10/m]');
+    const [off, pyOff] = await both(['control', 'rate_limit', 'tasks.add', '0']);
+    expect(off).toEqual(pyOff);
+    // Set by Python's CLI on the Celeriac worker only: 2/s spaces its runs 500 ms apart.
+    expect(await celeryCli(server.url, ['control', 'rate_limit', 'tasks.limited', '2/s'], TS)).toEqual({ ok: 'new rate limit set successfully' });
+    const list = uniqueName('spaced');
+    const runs = await Promise.all([1, 2, 3, 4].map(() => app.sendTask('tasks.limited', [list], {}, { queue: ONLY })));
+    for (const r of runs) await r.get({ timeout: 10_000 });
+    const times = (await app.broker.lrange(list, 0, -1)).map(Number).sort((x, y) => x - y);
+    for (let i = 2; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(490);
+  });
+
   it('control add_consumer / cancel_consumer: Python\'s texts, and the queue really consumed, then not', async () => {
     const queue = uniqueName('added');
     const [added, pyAdded] = await both(['control', 'add_consumer', queue]);

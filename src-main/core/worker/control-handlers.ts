@@ -1,4 +1,5 @@
 import { arch, release, type as osType } from 'node:os';
+import { parseRate } from './rate-limit.js';
 import { redactUrl } from '../broker/connection.js';
 import type { ControlHandler } from '../control/server.js';
 import type { Revocations } from '../control/revocations.js';
@@ -27,8 +28,10 @@ export interface ControlContext {
   cancelQueue: (queue: string) => void;
   events: EventDispatcher;
   pool: TaskPool;
-  /** A registered task's limits, changed in place by time_limit. */
+  /** A registered task's limits, changed in place by time_limit and rate_limit. */
   taskInfo: (name: string) => TaskInfo | undefined;
+  /** Rebuilds the rate-limit buckets after a change (Celery's reset_rate_limits). */
+  resetRateLimits: () => void;
   modules: string[];
   brokerUrl: string;
   backendUrl: string;
@@ -89,7 +92,11 @@ export function controlHandlers(c: ControlContext): Record<string, ControlHandle
   };
   const handlers: Record<string, ControlHandler> = {
     ping: () => ({ ok: 'pong' }),
-    registered: () => c.tasks().sort(),
+    // As Celery's: `name [rate_limit=10/m]` for a limited task.
+    registered: () => c.tasks().map((name) => {
+      const limit = c.taskInfo(name)?.rateLimit;
+      return limit ? `${name} [rate_limit=${limit}]` : name;
+    }).sort(),
     active,
     reserved: () => [],
     scheduled: () => [],
@@ -140,6 +147,20 @@ export function controlHandlers(c: ControlContext): Record<string, ControlHandle
       info.softTimeLimit = num(args.soft);
       info.timeLimit = num(args.hard);
       return { ok: 'time limits set successfully' };
+    },
+    rate_limit: (args) => {
+      const limit = args.rate_limit === null || args.rate_limit === undefined ? '' : String(args.rate_limit);
+      try {
+        parseRate(limit);
+      } catch (err) {
+        const why = (err as Error).message;
+        return { error: `Invalid rate limit string: ${why.startsWith('KeyError') ? why : `ValueError(${JSON.stringify(why)})`}` };
+      }
+      const info = typeof args.task_name === 'string' ? c.taskInfo(args.task_name) : undefined;
+      if (!info) return { error: 'unknown task' };
+      info.rateLimit = limit || null;
+      c.resetRateLimits();
+      return { ok: limit ? 'new rate limit set successfully' : 'rate limit disabled successfully' };
     },
     add_consumer: (args) => {
       const queue = String(args.queue ?? '');

@@ -100,5 +100,6 @@ export function taskInfo(task: Task<any[], any>): TaskInfo {
     ignoreResult: o.ignoreResult ?? false,
     timeLimit: o.timeLimit ?? null,
     softTimeLimit: o.softTimeLimit ?? null,
+    rateLimit: o.rateLimit || null,
   };
 }

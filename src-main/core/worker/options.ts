@@ -45,6 +45,8 @@ export interface WorkerOptions {
   resultExpires?: number | null;
   /** Seconds a warm shutdown waits for running tasks before handing their claims back. @default 30 */
   shutdownGrace?: number;
+  /** Ignore every task's rateLimit (Celery's worker_disable_rate_limits, --without-rate-limits). @default false */
+  disableRateLimits?: boolean;
   /** What happens to the task of a child that died: 'fail' (Celery's default) or 'redeliver'. @default 'fail' */
   onChildLost?: 'fail' | 'redeliver';
   /** Most task records kept (`celeriac:records`); older ones are dropped, as are those past the result expiry. @default 100000 */
@@ -85,6 +87,7 @@ export function withDefaults(o: WorkerOptions) {
     visibilityTimeout: o.visibilityTimeout ?? 3600,
     resultExpires: o.resultExpires === undefined ? 86_400 : o.resultExpires ?? 0,
     shutdownGrace: o.shutdownGrace ?? 30,
+    disableRateLimits: o.disableRateLimits ?? false,
     onChildLost: o.onChildLost ?? 'fail',
     recordsCap: o.recordsCap ?? 100_000,
     events: o.events ?? false,

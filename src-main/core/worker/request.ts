@@ -22,6 +22,7 @@ import { TaskFailure } from '../errors.js';
 import { serializeError } from './executor.js';
 import { throttledProgress, type ProgressWriter } from './progress-writer.js';
 import { RunningTasks, type RequestInfo } from './running-tasks.js';
+import type { RateLimiter } from './rate-limit.js';
 import { excRepr, TaskOutcomes, type EndedRun } from './task-outcome.js';
 
 export type { RequestInfo } from './running-tasks.js';
@@ -49,6 +50,8 @@ export interface RequestDeps {
   revocations: Revocations;
   /** What the canvas a message carries asks for after the task (chain, callbacks, chord, errbacks). */
   afterTask: AfterTask;
+  /** Celery's rate limits, per task (null: --without-rate-limits). */
+  limiter: RateLimiter | null;
 }
 
 export interface RequestStats {
@@ -103,6 +106,12 @@ export class RequestHandler {
   abandon(): void {
     this.abandoned = true;
     this.running.stop();
+    this.deps.limiter?.stop();
+  }
+
+  /** Lets go of the messages waiting for a rate limit, unrun: a stopping worker hands them back. */
+  releaseWaiting(): void {
+    this.deps.limiter?.stop();
   }
 
   async handle(claim: Claim): Promise<void> {
@@ -159,6 +168,11 @@ export class RequestHandler {
       this.deps.onScheduled(eta);
       log.debug(`[Worker] Task ${msg.task}[${msg.id}] scheduled for ${msg.eta}`);
       return;
+    }
+    // A rate-limited task waits for its bucket still claimed; others overtake it meanwhile.
+    if (info.rateLimit && this.deps.limiter) {
+      const go = this.deps.limiter.take(msg.task);
+      if (!(go === true || (await go)) || this.abandoned) return; // stopping: the claim is handed back
     }
     await this.run(claim, msg, info);
   }

@@ -21,6 +21,7 @@ import type { TaskPool } from './pool/task-pool.js';
 import { Prefetch } from './prefetch.js';
 import { RequestHandler } from './request.js';
 import { AfterTask } from '../canvas/after-task.js';
+import { RateLimiter } from './rate-limit.js';
 
 /**
  * `celeriac worker`: consumes the queues, runs tasks in the pool, stores results, and keeps
@@ -41,6 +42,7 @@ export class Worker extends EventEmitter {
   private queuesChanging: Promise<unknown> = Promise.resolve();
   private inbox!: Inbox;
   private handler!: RequestHandler;
+  private limiter: RateLimiter | null = null;
   private readonly inflight = new Set<Promise<void>>();
   private prefetch!: Prefetch;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -121,7 +123,10 @@ export class Worker extends EventEmitter {
       publish: async (msg) => void (await publisher.publishOnce(msg)),
       setChordSize: (groupId, size) => backend.setChordSize(groupId, size),
     }, backend);
+    const limiter = o.disableRateLimits ? null : new RateLimiter((task) => this.tasks.get(task)?.rateLimit ?? null);
+    this.limiter = limiter;
     this.handler = new RequestHandler({
+      limiter,
       qos: this.qos,
       records: this.app.records,
       backend,
@@ -162,6 +167,7 @@ export class Worker extends EventEmitter {
       events: this.events,
       pool: this.pool,
       taskInfo: (name) => this.tasks.get(name),
+      resetRateLimits: () => this.limiter?.reset(),
       modules: modulePathsOf(o.module),
       brokerUrl: this.app.brokerUrl,
       backendUrl: this.app.backendUrl,
@@ -192,6 +198,8 @@ export class Worker extends EventEmitter {
     // A child that dies now (the group's Ctrl-C reached it, say) is not replaced.
     this.pool?.drain();
     await this.consumer?.stop();
+    // Messages waiting for a rate limit are not running: they go back at once, not after the grace.
+    this.handler?.releaseWaiting();
     if (!immediate && this.inflight.size > 0) {
       this.log.info(`[Worker] waiting up to ${this.options.shutdownGrace}s for ${this.inflight.size} task(s) to finish`);
       let timer: NodeJS.Timeout | undefined;

@@ -11,6 +11,8 @@ export interface TaskInfo {
   ignoreResult: boolean;
   timeLimit: number | null;
   softTimeLimit: number | null;
+  /** Celery's rate_limit ("10/m"), changed live by `control rate_limit`; null for none. */
+  rateLimit: string | null;
 }
 
 /** One run of a task. */
