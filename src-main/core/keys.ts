@@ -174,11 +174,15 @@ export function chordKeys(groupId: string): [members: string, added: string, siz
 /** celery-redbeat's layout (CANVAS.md §2.3), so a Python redbeat and a Celeriac beat share schedules. */
 export const REDBEAT_PREFIX = 'redbeat:';
 export const REDBEAT_SCHEDULE = `${REDBEAT_PREFIX}:schedule`;
-export const REDBEAT_STATICS = `${REDBEAT_PREFIX}:statics`;
 export const REDBEAT_LOCK = `${REDBEAT_PREFIX}:lock`;
 /** An entry's hash: `definition`, `meta` (redbeat's), `celeriac` and `celeriac_last` (ours). */
 export function redbeatKey(name: string): string {
   return `${REDBEAT_PREFIX}${name}`;
 }
+/**
+ * The entries Celeriac beats declared in code. Not redbeat::statics: a Python redbeat deletes
+ * the statics its own config does not list at its start, and would take ours with them.
+ */
+export const BEAT_STATICS = `${CELERIAC_PREFIX}beat:statics`;
 /** Who holds the beat lock, when a Celeriac beat does: name, pid, since. */
 export const BEAT_LEADER = `${CELERIAC_PREFIX}beat:leader`;

@@ -16,7 +16,20 @@ import type { ExpandedFiles } from './batches/expand-files.js';
 import type { PlannedItem } from '../core/batch/plan.js';
 import type { WorkerDetail } from './cluster/worker-detail.js';
 import type { HistoryTask } from './history/history-store.js';
+import type { ScheduleListItem, ScheduleView } from './schedules.js';
 import type { Workflow, WorkflowNode } from '../core/canvas/workflow.js';
+
+export type { ScheduleListItem, ScheduleView };
+
+/** Who holds the beat lock: a Celeriac beat's name, pid and since when; only a token for another (a Python redbeat). */
+export interface BeatLeader {
+  token: string;
+  name?: string;
+  pid?: number;
+  since?: number;
+  /** This control room's own beat. */
+  here: boolean;
+}
 
 /** A task's workflow (tasks:workflow), and its group's progress as the history holds it. */
 export type TaskWorkflow = Workflow & { group: { id: string; total: number; done: number } | null };
@@ -66,6 +79,8 @@ export interface ConnectionStatus {
 export interface Settings {
   /** Desktop / browser notifications when a batch ends or failures spike. */
   notifications: boolean;
+  /** Run a beat in the control room (it leads, or stands by for another). @default false */
+  beat: boolean;
   /** What the shell offers (not stored): the desktop app opens folders; the browser uploads files. */
   host: {
     desktop: boolean;
@@ -84,6 +99,7 @@ const json = z.json();
 /** The input of a method that takes none: an empty object, and nothing else. */
 const noInput = z.object({}).strict();
 const pem = z.string().max(65_536);
+const cronField = z.string().min(1).max(200);
 
 /** A connection profile as the form sends it. For `password` and `tls.key`: absent keeps the stored one, '' removes it. */
 const profileInput = z
@@ -216,6 +232,42 @@ export const contract = {
       .strict(),
     output: undefined as unknown as { id: string },
   },
+  'schedules:list': {
+    // Every periodic entry (celery-redbeat's layout), and which beat leads.
+    input: noInput,
+    output: undefined as unknown as { entries: ScheduleListItem[]; leader: BeatLeader | null },
+  },
+  'schedules:save': {
+    // Adds or edits a dynamic entry (one declared in code is changed there).
+    input: z
+      .object({
+        name: z.string().min(1).max(200).regex(/^[\w.:@-]+$/, 'letters, digits and . _ : @ -'),
+        task: z.string().min(1).max(512),
+        kind: z.enum(['every', 'cron', 'at']),
+        every: z.number().positive().max(1e9).optional(),
+        cron: z.object({ minute: cronField, hour: cronField, day_of_week: cronField, day_of_month: cronField, month_of_year: cronField }).strict().optional(),
+        timezone: z.string().min(1).max(64).optional(),
+        at: z.string().min(1).max(64).optional(),
+        args: z.array(json).max(1000).default([]),
+        kwargs: z.record(z.string(), json).default({}),
+        options: z.object({ queue: queueName.optional(), priority: z.number().int().min(0).max(9).optional(), expires: z.number().positive().max(1e9).optional() }).strict().default({}),
+        enabled: z.boolean().default(true),
+      })
+      .strict(),
+    output: undefined as unknown as { saved: string },
+  },
+  'schedules:delete': {
+    input: z.object({ name: z.string().min(1).max(200) }).strict(),
+    output: undefined as unknown as { deleted: string },
+  },
+  'schedules:setEnabled': {
+    input: z.object({ name: z.string().min(1).max(200), enabled: z.boolean() }).strict(),
+    output: undefined as unknown as { name: string; enabled: boolean },
+  },
+  'schedules:runNow': {
+    input: z.object({ name: z.string().min(1).max(200) }).strict(),
+    output: undefined as unknown as { id: string },
+  },
   'tasks:declared': {
     input: noInput,
     output: undefined as unknown as DeclaredTask[],
@@ -301,7 +353,7 @@ export const contract = {
     output: undefined as unknown as Settings,
   },
   'settings:set': {
-    input: z.object({ notifications: z.boolean().optional() }).strict(),
+    input: z.object({ notifications: z.boolean().optional(), beat: z.boolean().optional() }).strict(),
     output: undefined as unknown as Settings,
   },
 } as const;
@@ -331,7 +383,7 @@ export function isRoomMethod(method: Method): method is RoomMethod {
  * --read-only`) still answers. Every method not listed is refused there.
  */
 export const READ_METHODS = [
-  'connection:status', 'connections:list', 'settings:get', 'queues:list', 'queues:browse', 'tasks:search', 'tasks:get', 'tasks:workflow',
+  'connection:status', 'connections:list', 'settings:get', 'queues:list', 'queues:browse', 'tasks:search', 'tasks:get', 'tasks:workflow', 'schedules:list',
   'tasks:declared', 'pool:status', 'workers:list', 'workers:inspect', 'batches:preview', 'batches:list', 'batches:get',
 ] as const satisfies readonly Method[];
 

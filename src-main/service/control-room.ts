@@ -186,8 +186,12 @@ export class ControlRoom implements ContractHandler {
     switch (method) {
       case 'settings:get':
         return this.settings.get();
-      case 'settings:set':
-        return this.settings.set(input as Partial<Settings>);
+      case 'settings:set': {
+        const settings = this.settings.set(input as Partial<Settings>);
+        // The beat setting takes effect on the connection in use now (and the next ones).
+        if ((input as Partial<Settings>).beat === undefined || !this.session) return settings;
+        return this.session.service.setBeat(settings.beat).then(() => settings);
+      }
       case 'files:expand':
         return expandPaths(input.paths as string[], input.extensions as string[] | undefined);
       case 'batches:openFolder':
@@ -325,6 +329,7 @@ export class ControlRoom implements ContractHandler {
       const historyPath = join(this.options.dataDir, 'history', `${profileId.replace(/[^\w-]/g, '_')}.sqlite`);
       service = new ControlRoomService(app, this.options.spawner, { historyPath });
       await service.start();
+      if (this.settings.get().beat) await service.setBeat(true);
       if (profile.hostPool && this.options.pool !== undefined) {
         // A pool whose task module fails to load is the pool's problem, not the connection's:
         // the control room stays up and says why (pool:status, and the status message).

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { App } from '../core/app.js';
 import type { Spawner } from '../core/worker/pool/spawner.js';
 import type { TaskParam } from '../core/task.js';
@@ -9,6 +10,8 @@ import { RecordFeed } from './record-feed.js';
 import { LocalPool } from './local-pool.js';
 import { BatchTracker } from './batches/batch-tracker.js';
 import { batchHandlers } from './handlers/batches.js';
+import { scheduleHandlers } from './handlers/schedules.js';
+import { Beat } from '../core/beat/beat.js';
 import { queueHandlers } from './handlers/queues.js';
 import { taskHandlers } from './handlers/tasks.js';
 import type { Handler, Handlers, ServiceParts, SessionMethod } from './handlers/types.js';
@@ -17,7 +20,7 @@ import { workerHandlers } from './handlers/workers.js';
 export type { CallResult };
 
 /** Every method one connection serves, by domain: the compiler holds it to the contract's list. */
-const HANDLERS: Handlers<SessionMethod> = { ...queueHandlers, ...taskHandlers, ...workerHandlers, ...batchHandlers };
+const HANDLERS: Handlers<SessionMethod> = { ...queueHandlers, ...taskHandlers, ...workerHandlers, ...batchHandlers, ...scheduleHandlers };
 
 /**
  * The control room's logic behind the contract, on one Redis connection (ControlRoom adds
@@ -60,7 +63,29 @@ export class ControlRoomService implements ContractHandler {
     this.records.onChange((changes) => feed.pushRecords(changes));
     this.records.onReconnect(() => feed.catchUp());
     this.cluster = new Cluster(app, (events) => feed.push(events));
-    this.parts = { app, pool: this.pool, batches: this.batches, cluster: this.cluster, history: feed.store, declaredParams: (task) => this.declaredParams(task) };
+    const service = this;
+    this.parts = {
+      app, pool: this.pool, batches: this.batches, cluster: this.cluster, history: feed.store, declaredParams: (task) => this.declaredParams(task),
+      get beat() {
+        return service.beat;
+      },
+    };
+  }
+
+  /** The beat this control room runs for its connection (settings: beat), or null. */
+  private beat: Beat | null = null;
+
+  /** Runs a beat here (it leads, or stands by for another beat), or stops it. */
+  async setBeat(on: boolean): Promise<void> {
+    if (on && !this.beat) {
+      // It sends what others declared: it declares nothing, and so deletes nothing.
+      this.beat = new Beat(this.app, { name: `celeriac-control-room@${hostname()}`, declare: false });
+      await this.beat.start();
+    } else if (!on && this.beat) {
+      const beat = this.beat;
+      this.beat = null;
+      await beat.stop();
+    }
   }
 
   /** Follows the records, the batches and the cluster, and fills the history. */
@@ -72,6 +97,7 @@ export class ControlRoomService implements ContractHandler {
   }
 
   async stop(): Promise<void> {
+    await this.setBeat(false);
     this.cluster.stop();
     this.records.stop();
     await this.historyFeed.stop();

@@ -6,10 +6,10 @@ import type { Settings } from './contract.js';
 export type { Settings };
 
 
-const DEFAULTS = { notifications: true };
+const DEFAULTS = { notifications: true, beat: false };
 
 export class SettingsFile {
-  private stored: { notifications: boolean } | null = null;
+  private stored: { notifications: boolean; beat: boolean } | null = null;
 
   constructor(private readonly file: string, private readonly host: Settings['host']) {}
 
@@ -21,11 +21,12 @@ export class SettingsFile {
         this.stored = { ...DEFAULTS };
       }
     }
-    return { notifications: this.stored.notifications !== false, host: this.host };
+    return { notifications: this.stored.notifications !== false, beat: this.stored.beat === true, host: this.host };
   }
 
-  set(change: Partial<Pick<Settings, 'notifications'>>): Settings {
-    const next = { notifications: change.notifications ?? this.get().notifications };
+  set(change: Partial<Pick<Settings, 'notifications' | 'beat'>>): Settings {
+    const now = this.get();
+    const next = { notifications: change.notifications ?? now.notifications, beat: change.beat ?? now.beat };
     mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     writeFileSync(this.file, JSON.stringify(next, null, 2), { mode: 0o600 });
     this.stored = next;

@@ -252,3 +252,29 @@ test('a group member\'s page shows the group\'s progress and lists its tasks', a
   await expect(page.getByTestId('task-count')).toHaveText(/^3 of /);
   await app.close();
 });
+
+test('a schedule added in the Schedules view is sent by the control room\'s beat, disabled, then run now', async ({ page }) => {
+  await page.goto(`${url}#/schedules`);
+  await page.getByLabel('run a beat here').check();
+  await expect(page.getByTestId('beat-leader')).toContainText('(this control room)', { timeout: 10_000 });
+  await page.getByRole('button', { name: 'Add schedule' }).click();
+  const form = page.getByRole('form', { name: 'schedule' });
+  await form.getByLabel('Name').fill('e2e-every');
+  await form.getByLabel('Task').fill('tasks.add');
+  await form.getByLabel('Positional arguments (JSON list)').fill('[2, 2]');
+  await form.getByLabel('Every (seconds)').fill('1');
+  await form.getByRole('button', { name: 'Save' }).click();
+  const row = page.locator('tr[data-schedule="e2e-every"]');
+  await expect(row.getByTestId('schedule-words')).toHaveText('every second');
+  await expect(row.getByTestId('schedule-last-state')).toHaveText('SUCCESS', { timeout: 15_000 });
+  await page.screenshot({ path: `${SHOTS}/schedules.png`, fullPage: true });
+  await row.getByRole('button', { name: 'Disable' }).click();
+  await expect(row.getByTestId('schedule-words')).toHaveText('every second (disabled)');
+  const runs = async (): Promise<number> => Number(/\((\d+) runs\)/.exec((await row.textContent()) ?? '')?.[1]);
+  const before = await runs();
+  await page.waitForTimeout(2500);
+  expect(await runs()).toBe(before); // disabled: nothing sent
+  await row.getByRole('button', { name: 'Run now' }).click();
+  await expect(page.getByText('Sent e2e-every now.')).toBeVisible();
+  await page.getByLabel('run a beat here').uncheck();
+});

@@ -40,7 +40,7 @@ describe('beat', () => {
       schedule: { __type__: 'interval', every: 2, relative: false }, enabled: true,
     });
     expect(JSON.parse((await redis.hget('redbeat:every-2s', 'meta'))!)).toMatchObject({ last_run_at: { __type__: 'datetime', timezone: 0 }, total_run_count: 0 });
-    expect(await redis.smembers('redbeat::statics')).toEqual(['every-2s']);
+    expect(await redis.smembers('celeriac:beat:statics')).toEqual(['every-2s']);
     expect(Number(await redis.zscore("redbeat::schedule", "redbeat:every-2s"))).toBe(Math.floor((made + 2000) / 1000));
     await until(async () => (await redis.llen(queue)) === 1, 5000);
     expect(Date.now() - made).toBeGreaterThanOrEqual(1900);

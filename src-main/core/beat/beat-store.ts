@@ -6,7 +6,7 @@
  * timezone, so a crontab's own is kept here) and `celeriac_last` (the last task id sent).
  */
 import type { Redis } from 'ioredis';
-import { REDBEAT_LOCK, REDBEAT_SCHEDULE, REDBEAT_STATICS, BEAT_LEADER, redbeatKey, REDBEAT_PREFIX } from '../keys.js';
+import { REDBEAT_LOCK, REDBEAT_SCHEDULE, BEAT_STATICS, BEAT_LEADER, redbeatKey, REDBEAT_PREFIX } from '../keys.js';
 import { decodeSchedule, encodeSchedule, fromTypedDatetime, nextDue, scheduleOf, typedDatetime, type PeriodicOptions, type Schedule } from './schedule.js';
 import { ConfigurationError } from '../errors.js';
 
@@ -48,21 +48,21 @@ export class BeatStore {
   constructor(private readonly redis: Redis) {}
 
   /**
-   * Writes the entries declared in code (redbeat's statics): new ones are due one interval from
-   * now; kept ones keep their due time unless their schedule changed; statics no longer declared
-   * are deleted.
+   * Writes the entries declared in code: new ones are due one interval from now; kept ones keep
+   * their due time unless their schedule changed; ones a Celeriac beat declared before and that
+   * are no longer declared are deleted (never another's).
    */
   async syncDeclared(declared: ReadonlyMap<string, PeriodicOptions>, now = Date.now()): Promise<void> {
     for (const [name, o] of declared) await this.write(name, o, true, now);
-    const before = await this.redis.smembers(REDBEAT_STATICS);
+    const before = await this.redis.smembers(BEAT_STATICS);
     for (const name of before) if (!declared.has(name)) await this.remove(name);
-    if (declared.size) await this.redis.sadd(REDBEAT_STATICS, ...declared.keys());
+    if (declared.size) await this.redis.sadd(BEAT_STATICS, ...declared.keys());
   }
 
   /** Adds or edits a dynamic entry. @throws ConfigurationError for a bad entry, or a declared one */
   async save(name: string, o: PeriodicOptions, now = Date.now()): Promise<void> {
     if (!/^[\w.:@-]{1,200}$/.test(name)) throw new ConfigurationError('an entry name is 1-200 letters, digits and . _ : @ -');
-    if (await this.redis.sismember(REDBEAT_STATICS, name)) throw new ConfigurationError(`${name} is declared in code: change it there`);
+    if (await this.redis.sismember(BEAT_STATICS, name)) throw new ConfigurationError(`${name} is declared in code: change it there`);
     await this.write(name, o, false, now);
   }
 
@@ -84,7 +84,7 @@ export class BeatStore {
 
   async remove(name: string): Promise<void> {
     const key = redbeatKey(name);
-    await this.redis.multi().del(key).zrem(REDBEAT_SCHEDULE, key).srem(REDBEAT_STATICS, name).exec();
+    await this.redis.multi().del(key).zrem(REDBEAT_SCHEDULE, key).srem(BEAT_STATICS, name).exec();
   }
 
   /** Enables or disables an entry (its definition's `enabled`, which redbeat reads too). */

@@ -29,6 +29,11 @@ export interface BeatOptions {
   lockTimeout?: number;
   /** How often a standby tries for the lock, seconds. @default 1 */
   standbyRetry?: number;
+  /**
+   * Write the app's declared entries at start (and delete those it declared before and no
+   * longer does). Off for a beat that only sends what others declared (the control room's). @default true
+   */
+  declare?: boolean;
   log?: Logger;
 }
 
@@ -46,7 +51,8 @@ export interface BeatStats {
 export class Beat {
   readonly store: BeatStore;
   readonly stats: BeatStats = { sent: 0, ticks: 0, leading: false };
-  private readonly token = randomUUID().replace(/-/g, '');
+  /** This beat's lock token (what `redbeat::lock` holds while it leads). */
+  readonly token = randomUUID().replace(/-/g, '');
   private readonly name: string;
   private readonly maxIntervalMs: number;
   private readonly lockMs: number;
@@ -67,7 +73,7 @@ export class Beat {
 
   /** Writes the declared entries, then leads or stands by until stop(). */
   async start(): Promise<void> {
-    await this.store.syncDeclared(this.app.periodicEntries);
+    if (this.options.declare !== false) await this.store.syncDeclared(this.app.periodicEntries);
     this.schedule(0);
   }
 

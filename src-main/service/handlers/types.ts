@@ -26,6 +26,8 @@ export interface ServiceParts {
   cluster: Cluster;
   /** The task history (in memory when the control room keeps none on disk). */
   history: HistoryStore;
+  /** The beat this control room runs (settings: beat), or null. */
+  readonly beat: { token: string } | null;
   /** A task's declared parameters (the hosted pool's modules, else this process's). */
   declaredParams(task: string): Promise<readonly TaskParam[]>;
 }
