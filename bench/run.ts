@@ -14,6 +14,7 @@ import { benchControlRoom } from './control-room.js';
 import { benchBatches } from './batches.js';
 import { benchHistory } from './history.js';
 import { benchCanvas } from './canvas.js';
+import { benchBeat } from './beat.js';
 import { printTable } from './lib/report.js';
 
 const server = await startRedisServer();
@@ -33,6 +34,7 @@ try {
   if (want('control-room')) printTable('Control room', await benchControlRoom(server.url, redis));
   if (want('batches')) printTable('Batches', await benchBatches(server.url, redis));
   if (want('canvas')) printTable('Canvas', await benchCanvas(server.url, redis, spawnSync('/usr/bin/python3', ['-c', 'import celery']).status === 0));
+  if (want('beat')) printTable('Beat', await benchBeat(server.url, redis));
   if (want('history')) printTable('History (Python Celery column: its events.state.State, what Flower runs)', await benchHistory(spawnSync('/usr/bin/python3', ['-c', 'import celery']).status === 0));
 } finally {
   await server.stop();
