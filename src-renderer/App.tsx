@@ -1,3 +1,4 @@
+import { DeadLetters } from './views/DeadLetters/DeadLetters.js';
 import { Schedules } from './views/Schedules/Schedules.js';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { socket } from './api/client.js';
@@ -18,8 +19,8 @@ import { Tasks } from './views/Tasks/Tasks.js';
 import { Workers } from './views/Workers/Workers.js';
 import { WorkerDetail } from './views/Workers/WorkerDetail.js';
 
-type View = 'queues' | 'tasks' | 'batches' | 'submit' | 'schedules' | 'workers' | 'connections';
-const VIEWS: Array<[View, string]> = [['queues', 'Queues'], ['tasks', 'Tasks'], ['batches', 'Batches'], ['submit', 'Send'], ['schedules', 'Schedules'], ['workers', 'Workers'], ['connections', 'Connections']];
+type View = 'queues' | 'tasks' | 'batches' | 'submit' | 'schedules' | 'dead' | 'workers' | 'connections';
+const VIEWS: Array<[View, string]> = [['queues', 'Queues'], ['tasks', 'Tasks'], ['batches', 'Batches'], ['submit', 'Send'], ['schedules', 'Schedules'], ['dead', 'Dead letters'], ['workers', 'Workers'], ['connections', 'Connections']];
 
 /** Routes live in the hash (`#/tasks?state=FAILURE`), so every view can be bookmarked. */
 function readRoute(): { view: View; task: string | null } {
@@ -139,6 +140,8 @@ export function App() {
           <Workers />
         ) : route.view === 'schedules' ? (
           <Schedules />
+        ) : route.view === 'dead' ? (
+          <DeadLetters />
         ) : route.view === 'tasks' ? (
           <Tasks onOpen={(id) => go(`#/tasks/${encodeURIComponent(id)}`)} />
         ) : (

@@ -23,6 +23,8 @@ export interface ServerOptions {
   uploadDir?: string;
   /** Refuse every method that changes anything, and uploads (Flower's `read_only`). */
   readOnly?: boolean;
+  /** Prometheus' text for GET /metrics (the token required, as a Bearer header or ?token=); absent: 404. */
+  metrics?: () => Promise<{ contentType: string; body: string } | null>;
 }
 
 export interface RunningServer {
@@ -58,6 +60,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const given = new URL(req.url, 'http://localhost').searchParams.get('token') ?? '';
       const ok = token === null || sameSecret(given, token);
       res.writeHead(ok ? 204 : 401, { 'Cache-Control': 'no-store' }).end();
+      return;
+    }
+    if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
+      // For a scraper: the token as `Authorization: Bearer <token>` (or ?token= where it cannot set one).
+      const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+      const given = bearer ?? new URL(req.url, 'http://localhost').searchParams.get('token') ?? '';
+      if (token !== null && !sameSecret(given, token)) return void reply(res, 401, 'the token is required: Authorization: Bearer <token>');
+      if (!options.metrics) return void res.writeHead(404).end();
+      void options.metrics().then(
+        (m) => (m ? void res.writeHead(200, { 'Content-Type': m.contentType, 'Cache-Control': 'no-store' }).end(m.body) : reply(res, 503, 'not connected to Redis: no metrics now')),
+        (err: unknown) => reply(res, 500, `metrics failed: ${(err as Error).message}`),
+      );
       return;
     }
     if (req.method === 'GET' && req.url?.startsWith('/download?')) {

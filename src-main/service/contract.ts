@@ -17,9 +17,10 @@ import type { PlannedItem } from '../core/batch/plan.js';
 import type { WorkerDetail } from './cluster/worker-detail.js';
 import type { HistoryTask } from './history/history-store.js';
 import type { ScheduleListItem, ScheduleView } from './schedules.js';
+import type { DeadLetterView } from './dead-letters.js';
 import type { Workflow, WorkflowNode } from '../core/canvas/workflow.js';
 
-export type { ScheduleListItem, ScheduleView };
+export type { ScheduleListItem, ScheduleView, DeadLetterView };
 
 /** Who holds the beat lock: a Celeriac beat's name, pid and since when; only a token for another (a Python redbeat). */
 export interface BeatLeader {
@@ -268,6 +269,28 @@ export const contract = {
     input: z.object({ name: z.string().min(1).max(200) }).strict(),
     output: undefined as unknown as { id: string },
   },
+  'dead:list': {
+    // The dead-letter list, newest first (what `celeriac dead list` shows).
+    input: z.object({ offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(200).default(50) }).strict(),
+    output: undefined as unknown as { total: number; dropped: number; entries: DeadLetterView[] },
+  },
+  'dead:requeue': {
+    // `key` is the entry's as listed: a click acts on the entry that was on screen.
+    input: z.object({ index: z.number().int().min(0), key: z.string().length(40) }).strict(),
+    output: undefined as unknown as { requeued: string | null },
+  },
+  'dead:drop': {
+    input: z.object({ index: z.number().int().min(0), key: z.string().length(40) }).strict(),
+    output: undefined as unknown as { dropped: number },
+  },
+  'dead:requeueAll': {
+    input: noInput,
+    output: undefined as unknown as { requeued: number; kept: number },
+  },
+  'dead:dropAll': {
+    input: noInput,
+    output: undefined as unknown as { dropped: number },
+  },
   'tasks:declared': {
     input: noInput,
     output: undefined as unknown as DeclaredTask[],
@@ -383,7 +406,7 @@ export function isRoomMethod(method: Method): method is RoomMethod {
  * --read-only`) still answers. Every method not listed is refused there.
  */
 export const READ_METHODS = [
-  'connection:status', 'connections:list', 'settings:get', 'queues:list', 'queues:browse', 'tasks:search', 'tasks:get', 'tasks:workflow', 'schedules:list',
+  'connection:status', 'connections:list', 'settings:get', 'queues:list', 'queues:browse', 'tasks:search', 'tasks:get', 'tasks:workflow', 'schedules:list', 'dead:list',
   'tasks:declared', 'pool:status', 'workers:list', 'workers:inspect', 'batches:preview', 'batches:list', 'batches:get',
 ] as const satisfies readonly Method[];
 

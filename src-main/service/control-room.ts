@@ -182,6 +182,11 @@ export class ControlRoom implements ContractHandler {
     this.refreshNote();
   }
 
+  /** /metrics of the connection in use; null while there is none. */
+  metrics(): Promise<{ contentType: string; body: string } | null> {
+    return this.session ? this.session.service.metrics() : Promise.resolve(null);
+  }
+
   private roomCall(method: RoomMethod, input: Record<string, unknown>): Promise<unknown> | unknown {
     switch (method) {
       case 'settings:get':

@@ -11,6 +11,9 @@ import { LocalPool } from './local-pool.js';
 import { BatchTracker } from './batches/batch-tracker.js';
 import { batchHandlers } from './handlers/batches.js';
 import { scheduleHandlers } from './handlers/schedules.js';
+import { deadHandlers } from './handlers/dead.js';
+import { renderMetrics } from './metrics.js';
+import { listQueues } from './queues.js';
 import { Beat } from '../core/beat/beat.js';
 import { queueHandlers } from './handlers/queues.js';
 import { taskHandlers } from './handlers/tasks.js';
@@ -20,7 +23,7 @@ import { workerHandlers } from './handlers/workers.js';
 export type { CallResult };
 
 /** Every method one connection serves, by domain: the compiler holds it to the contract's list. */
-const HANDLERS: Handlers<SessionMethod> = { ...queueHandlers, ...taskHandlers, ...workerHandlers, ...batchHandlers, ...scheduleHandlers };
+const HANDLERS: Handlers<SessionMethod> = { ...queueHandlers, ...taskHandlers, ...workerHandlers, ...batchHandlers, ...scheduleHandlers, ...deadHandlers };
 
 /**
  * The control room's logic behind the contract, on one Redis connection (ControlRoom adds
@@ -70,6 +73,11 @@ export class ControlRoomService implements ContractHandler {
         return service.beat;
       },
     };
+  }
+
+  /** Prometheus' text for /metrics (celery-exporter's names), from this connection's history, workers and queues. */
+  metrics(): Promise<{ contentType: string; body: string }> {
+    return renderMetrics({ history: this.parts.history, workers: () => this.cluster.workers(), queues: () => listQueues(this.app.broker) });
   }
 
   /** The beat this control room runs for its connection (settings: beat), or null. */

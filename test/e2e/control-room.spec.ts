@@ -278,3 +278,19 @@ test('a schedule added in the Schedules view is sent by the control room\'s beat
   await expect(page.getByText('Sent e2e-every now.')).toBeVisible();
   await page.getByLabel('run a beat here').uncheck();
 });
+
+test('a dead letter is shown with its reason and message, and requeued', async ({ page }) => {
+  const { createApp } = await import('../../src-main/core/app.js');
+  const app = createApp({ broker: redis.url });
+  // No worker knows this task: the hosted pool dead-letters it.
+  const sent = await app.sendTask('no.such.task', [1, 2]);
+  await page.goto(`${url}#/dead`);
+  const row = page.locator('tr[data-dead]').filter({ hasText: sent.id });
+  await expect(row).toContainText('unknown_task', { timeout: 15_000 });
+  await row.getByRole('button', { name: 'Message' }).click();
+  await expect(page.locator('pre.code')).toContainText('"task": "no.such.task"');
+  await page.screenshot({ path: `${SHOTS}/dead-letters.png`, fullPage: true });
+  await row.getByRole('button', { name: 'Requeue' }).click();
+  await expect(page.getByText('Put back on celery.')).toBeVisible();
+  await app.close();
+});

@@ -31,11 +31,7 @@ export class DeadLetters {
   /** Entries `start`..`start + limit - 1`, newest first. */
   async list(start = 0, limit = 50): Promise<ListedDeadLetter[]> {
     const raws = await this.redis.lrange(DEAD_LETTERS, start, start + limit - 1);
-    return raws.map((raw, i) => {
-      const entry = parseEntry(raw);
-      const decoded = decodeTaskMessage(entry.raw);
-      return { ...entry, index: start + i, task: decoded.ok ? decoded.message.task : null, id: decoded.ok ? decoded.message.id : null };
-    });
+    return raws.map((raw, i) => listedOf(raw, start + i));
   }
 
   /**
@@ -68,6 +64,13 @@ export class DeadLetters {
     if (raw === null) throw new CeleriacError(`there is no dead letter ${index}; \`celeriac dead list\` shows them`, 'E_DEAD_NOT_FOUND');
     return [raw, parseEntry(raw)];
   }
+}
+
+/** A stored dead-letter entry as listed at `index`. */
+export function listedOf(stored: string, index: number): ListedDeadLetter {
+  const entry = parseEntry(stored);
+  const decoded = decodeTaskMessage(entry.raw);
+  return { ...entry, index, task: decoded.ok ? decoded.message.task : null, id: decoded.ok ? decoded.message.id : null };
 }
 
 function parseEntry(raw: string): DeadLetter {

@@ -183,6 +183,8 @@ export class RequestHandler {
     if (events.taskEvents) events.sendTaskEvent('task-received', msg.id, {
       name: msg.task, args: msg.argsrepr, kwargs: msg.kwargsrepr, root_id: msg.rootId, parent_id: msg.parentId,
       retries: msg.retries, eta: msg.eta, expires: msg.expires,
+      // Celery puts these in task-sent only; monitors (Flower's State, the control room) take them from here too.
+      exchange: msg.exchange, routing_key: msg.routingKey,
     });
     if (info.trackStarted) await backend.store(this.outcomes.meta(msg, STARTED, { pid: process.pid, hostname: options.name }));
     if (!info.acksLate) await this.deps.qos.ack(claim.tag);

@@ -348,6 +348,28 @@ export class HistoryStore {
     return this.read.get(id) ?? null;
   }
 
+  /**
+   * What /metrics counts, by task name, worker and queue (celery-exporter's labels), over every
+   * task the history holds: one pass for the counters, one for failures by exception type, one
+   * for the runtime histogram's buckets (`le` in seconds, cumulative as Prometheus wants them).
+   */
+  metricCounts(buckets: readonly number[]): {
+    tasks: Array<{ name: string; worker: string; queue: string; sent: number; received: number; started: number; succeeded: number; revoked: number; retried: number }>;
+    failed: Array<{ name: string; worker: string; queue: string; exception: string; n: number }>;
+    runtime: Array<{ name: string; worker: string; queue: string; count: number; sum: number; le: number[] }>;
+  } {
+    const group = "coalesce(name, '') AS name, coalesce(worker, '') AS worker, coalesce(queue, '') AS queue";
+    const tasks = this.db.prepare(`SELECT ${group}, count(*) AS sent, count(received_at) AS received, count(started_at) AS started,
+      coalesce(sum(state = 'SUCCESS'), 0) AS succeeded, coalesce(sum(state = 'REVOKED'), 0) AS revoked, coalesce(sum(retries), 0) AS retried
+      FROM tasks GROUP BY 1, 2, 3`).all() as ReturnType<HistoryStore['metricCounts']>['tasks'];
+    const failed = this.db.prepare(`SELECT ${group}, substr(coalesce(exception, ''), 1, instr(coalesce(exception, '') || '(', '(') - 1) AS exception, count(*) AS n
+      FROM tasks WHERE state = 'FAILURE' GROUP BY 1, 2, 3, 4`).all() as ReturnType<HistoryStore['metricCounts']>['failed'];
+    const le = buckets.map((b, i) => `coalesce(sum(runtime <= ${Number(b)}), 0) AS b${i}`).join(', ');
+    const runtime = (this.db.prepare(`SELECT ${group}, count(*) AS count, sum(runtime) AS sum, ${le} FROM tasks WHERE runtime IS NOT NULL GROUP BY 1, 2, 3`).all() as Array<Record<string, number | string>>)
+      .map((r) => ({ name: String(r.name), worker: String(r.worker), queue: String(r.queue), count: Number(r.count), sum: Number(r.sum), le: buckets.map((_, i) => Number(r[`b${i}`])) }));
+    return { tasks, failed, runtime };
+  }
+
   /** How many tasks of a group the history holds, and how many of them have finished. */
   groupProgress(groupId: string): { total: number; done: number } {
     const row = this.db
