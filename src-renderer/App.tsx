@@ -1,3 +1,5 @@
+import { Scheduled } from './views/Scheduled/Scheduled.js';
+import { SummaryBar } from './views/SummaryBar.js';
 import { DeadLetters } from './views/DeadLetters/DeadLetters.js';
 import { Schedules } from './views/Schedules/Schedules.js';
 import { useCallback, useEffect, useRef, useState } from 'react';
@@ -19,8 +21,8 @@ import { Tasks } from './views/Tasks/Tasks.js';
 import { Workers } from './views/Workers/Workers.js';
 import { WorkerDetail } from './views/Workers/WorkerDetail.js';
 
-type View = 'queues' | 'tasks' | 'batches' | 'submit' | 'schedules' | 'dead' | 'workers' | 'connections';
-const VIEWS: Array<[View, string]> = [['queues', 'Queues'], ['tasks', 'Tasks'], ['batches', 'Batches'], ['submit', 'Send'], ['schedules', 'Schedules'], ['dead', 'Dead letters'], ['workers', 'Workers'], ['connections', 'Connections']];
+type View = 'queues' | 'tasks' | 'batches' | 'submit' | 'schedules' | 'scheduled' | 'dead' | 'workers' | 'connections';
+const VIEWS: Array<[View, string]> = [['queues', 'Queues'], ['tasks', 'Tasks'], ['batches', 'Batches'], ['submit', 'Send'], ['schedules', 'Schedules'], ['scheduled', 'Scheduled'], ['dead', 'Dead letters'], ['workers', 'Workers'], ['connections', 'Connections']];
 
 /** Routes live in the hash (`#/tasks?state=FAILURE`), so every view can be bookmarked. */
 function readRoute(): { view: View; task: string | null } {
@@ -116,6 +118,7 @@ export function App() {
       </header>
       {!connected && serverProblem && <ServerBanner problem={serverProblem} />}
       {status && <StatusBanner status={status} />}
+      {live && <SummaryBar key={`${status?.profile?.id}:${epoch}`} />}
       <main key={`${status?.profile?.id}:${live}:${epoch}`} className={status?.state === 'reconnecting' ? 'stale' : undefined}>
         {status === null ? (
           backendError ? <p className="error">{backendError}</p> : <p className="muted">Connecting…</p>
@@ -142,6 +145,8 @@ export function App() {
           <Schedules />
         ) : route.view === 'dead' ? (
           <DeadLetters />
+        ) : route.view === 'scheduled' ? (
+          <Scheduled />
         ) : route.view === 'tasks' ? (
           <Tasks onOpen={(id) => go(`#/tasks/${encodeURIComponent(id)}`)} />
         ) : (

@@ -18,9 +18,21 @@ import type { WorkerDetail } from './cluster/worker-detail.js';
 import type { HistoryTask } from './history/history-store.js';
 import type { ScheduleListItem, ScheduleView } from './schedules.js';
 import type { DeadLetterView } from './dead-letters.js';
+import type { ScheduledTask } from './scheduled.js';
 import type { Workflow, WorkflowNode } from '../core/canvas/workflow.js';
 
-export type { ScheduleListItem, ScheduleView, DeadLetterView };
+export type { ScheduleListItem, ScheduleView, DeadLetterView, ScheduledTask };
+
+/** The summary bar's counts. */
+export interface Summary {
+  processed: number;
+  failed: number;
+  active: number;
+  retrying: number;
+  queued: number;
+  scheduled: number;
+  dead: number;
+}
 
 /** Who holds the beat lock: a Celeriac beat's name, pid and since when; only a token for another (a Python redbeat). */
 export interface BeatLeader {
@@ -269,6 +281,20 @@ export const contract = {
     input: z.object({ name: z.string().min(1).max(200) }).strict(),
     output: undefined as unknown as { id: string },
   },
+  'summary:get': {
+    // The bar on every view: counts from the history (processed, failed, active, retrying), Redis (queued, scheduled, dead).
+    input: noInput,
+    output: undefined as unknown as Summary,
+  },
+  'scheduled:list': {
+    // Tasks waiting for their ETA: Celeriac's schedule, and what Python workers hold (inspect scheduled).
+    input: noInput,
+    output: undefined as unknown as { total: number; tasks: ScheduledTask[] },
+  },
+  'scheduled:runNow': {
+    input: z.object({ tag: z.string().min(1).max(256) }).strict(),
+    output: undefined as unknown as { moved: boolean },
+  },
   'dead:list': {
     // The dead-letter list, newest first (what `celeriac dead list` shows).
     input: z.object({ offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(200).default(50) }).strict(),
@@ -406,7 +432,7 @@ export function isRoomMethod(method: Method): method is RoomMethod {
  * --read-only`) still answers. Every method not listed is refused there.
  */
 export const READ_METHODS = [
-  'connection:status', 'connections:list', 'settings:get', 'queues:list', 'queues:browse', 'tasks:search', 'tasks:get', 'tasks:workflow', 'schedules:list', 'dead:list',
+  'connection:status', 'connections:list', 'settings:get', 'queues:list', 'queues:browse', 'tasks:search', 'tasks:get', 'tasks:workflow', 'schedules:list', 'dead:list', 'summary:get', 'scheduled:list',
   'tasks:declared', 'pool:status', 'workers:list', 'workers:inspect', 'batches:preview', 'batches:list', 'batches:get',
 ] as const satisfies readonly Method[];
 

@@ -12,6 +12,7 @@ import { BatchTracker } from './batches/batch-tracker.js';
 import { batchHandlers } from './handlers/batches.js';
 import { scheduleHandlers } from './handlers/schedules.js';
 import { deadHandlers } from './handlers/dead.js';
+import { overviewHandlers } from './handlers/overview.js';
 import { renderMetrics } from './metrics.js';
 import { listQueues } from './queues.js';
 import { Beat } from '../core/beat/beat.js';
@@ -23,7 +24,7 @@ import { workerHandlers } from './handlers/workers.js';
 export type { CallResult };
 
 /** Every method one connection serves, by domain: the compiler holds it to the contract's list. */
-const HANDLERS: Handlers<SessionMethod> = { ...queueHandlers, ...taskHandlers, ...workerHandlers, ...batchHandlers, ...scheduleHandlers, ...deadHandlers };
+const HANDLERS: Handlers<SessionMethod> = { ...queueHandlers, ...taskHandlers, ...workerHandlers, ...batchHandlers, ...scheduleHandlers, ...deadHandlers, ...overviewHandlers };
 
 /**
  * The control room's logic behind the contract, on one Redis connection (ControlRoom adds

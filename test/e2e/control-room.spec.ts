@@ -294,3 +294,20 @@ test('a dead letter is shown with its reason and message, and requeued', async (
   await expect(page.getByText('Put back on celery.')).toBeVisible();
   await app.close();
 });
+
+test('the summary bar counts what waits; a task with a countdown is listed as scheduled and run now', async ({ page }) => {
+  const { createApp } = await import('../../src-main/core/app.js');
+  const app = createApp({ broker: redis.url, taskRecords: true });
+  const later = await app.sendTask('tasks.add', [20, 22], {}, { countdown: 600 });
+  await page.goto(`${url}#/scheduled`);
+  const row = page.locator(`tr[data-scheduled="${later.id}"]`);
+  await expect(row).toContainText('tasks.add', { timeout: 15_000 });
+  await expect(page.getByTestId('summary-scheduled')).toContainText(/[1-9]\d* scheduled/);
+  await page.screenshot({ path: `${SHOTS}/scheduled.png`, fullPage: true });
+  await row.getByRole('button', { name: 'Run now' }).click();
+  await expect(page.getByText('tasks.add goes to celery now.')).toBeVisible();
+  expect(await later.get({ timeout: 15_000 })).toBe(42);
+  await page.getByTestId('summary-processed').click();
+  await expect(page).toHaveURL(/#\/tasks\?q=state%3ASUCCESS%2CFAILURE/);
+  await app.close();
+});

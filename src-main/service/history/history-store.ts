@@ -370,6 +370,12 @@ export class HistoryStore {
     return { tasks, failed, runtime };
   }
 
+  /** How many tasks are in each state (the summary bar), over the state index. */
+  stateCounts(): Record<string, number> {
+    const rows = this.db.prepare('SELECT state, count(*) AS n FROM tasks GROUP BY state').all() as Array<{ state: string; n: number }>;
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  }
+
   /** How many tasks of a group the history holds, and how many of them have finished. */
   groupProgress(groupId: string): { total: number; done: number } {
     const row = this.db

@@ -1,0 +1,23 @@
+import { DEAD_LETTERS, SCHEDULE } from '../../core/keys.js';
+import { listQueues } from '../queues.js';
+import { listScheduled, runScheduledNow } from '../scheduled.js';
+import type { Handlers } from './types.js';
+
+export const overviewHandlers: Handlers<'summary:get' | 'scheduled:list' | 'scheduled:runNow'> = {
+  'summary:get': async (s) => {
+    const states = s.history.stateCounts();
+    const n = (state: string): number => states[state] ?? 0;
+    const [queues, scheduled, dead] = await Promise.all([listQueues(s.app.broker), s.app.broker.zcard(SCHEDULE), s.app.broker.llen(DEAD_LETTERS)]);
+    return {
+      processed: n('SUCCESS') + n('FAILURE'),
+      failed: n('FAILURE'),
+      active: n('STARTED') + n('PROGRESS'),
+      retrying: n('RETRY'),
+      queued: queues.reduce((sum, q) => sum + q.depth, 0),
+      scheduled,
+      dead,
+    };
+  },
+  'scheduled:list': (s) => listScheduled(s.app),
+  'scheduled:runNow': (s, i) => runScheduledNow(s.app, i.tag),
+};

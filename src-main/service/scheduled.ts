@@ -1,0 +1,71 @@
+/**
+ * Tasks waiting for their ETA or countdown: those Celeriac workers keep in `celeriac:schedule`
+ * (shown with their queue, run now on ask) and those Python workers hold in memory (`inspect
+ * scheduled`). Without this, a task with a 300 s countdown reads PENDING and its queue 0.
+ */
+import type { App } from '../core/app.js';
+import { queueOfListKey, SCHEDULE, SCHEDULE_MESSAGES } from '../core/keys.js';
+import { decodeTaskMessage } from '../core/protocol/decode.js';
+import { encodeTaskMessage } from '../core/protocol/encode.js';
+import { callScript, registerScripts } from '../core/scripts.js';
+import { ConfigurationError } from '../core/errors.js';
+
+export interface ScheduledTask {
+  /** Where it waits: `celeriac` (the shared schedule) or a Python worker's name. */
+  holder: string;
+  /** The delivery tag, for run now (Celeriac's schedule only). */
+  tag: string | null;
+  id: string | null;
+  name: string | null;
+  args: string;
+  queue: string;
+  /** unix ms */
+  eta: number;
+}
+
+/** Listed at most. */
+export const SCHEDULED_LIMIT = 1000;
+
+export async function listScheduled(app: App, withPython = true): Promise<{ total: number; tasks: ScheduledTask[] }> {
+  const [total, page] = await Promise.all([app.broker.zcard(SCHEDULE), app.broker.zrange(SCHEDULE, 0, SCHEDULED_LIMIT - 1, 'WITHSCORES')]);
+  const tags = page.filter((_, i) => i % 2 === 0);
+  const entries = tags.length ? await app.broker.hmget(SCHEDULE_MESSAGES, ...tags) : [];
+  const tasks: ScheduledTask[] = tags.map((tag, i) => {
+    let list = '';
+    let raw = '';
+    try {
+      [list, raw] = JSON.parse(entries[i] ?? '[]') as [string, string];
+    } catch {
+      // an unreadable entry is listed as such
+    }
+    const d = raw ? decodeTaskMessage(raw) : null;
+    const m = d?.ok ? d.message : null;
+    return { holder: 'celeriac', tag, id: m?.id ?? null, name: m?.task ?? null, args: m ? `${m.argsrepr}${m.kwargsrepr !== '{}' ? ` ${m.kwargsrepr}` : ''}` : '', queue: list ? queueOfListKey(list) : '', eta: Number(page[i * 2 + 1]) };
+  });
+  if (withPython) {
+    // What workers hold themselves (Python's keep ETA tasks in memory): `inspect scheduled`.
+    const replies = (await app.control.broadcast('scheduled', {}, { timeout: 500 }).catch(() => ({}))) as Record<string, unknown>;
+    for (const [worker, list] of Object.entries(replies)) {
+      if (!Array.isArray(list)) continue;
+      for (const item of list.slice(0, SCHEDULED_LIMIT) as Array<{ eta?: string; request?: { id?: string; name?: string; args?: unknown; delivery_info?: { routing_key?: string } } }>) {
+        const eta = Date.parse(item.eta ?? '');
+        tasks.push({ holder: worker, tag: null, id: item.request?.id ?? null, name: item.request?.name ?? null, args: JSON.stringify(item.request?.args ?? []), queue: item.request?.delivery_info?.routing_key ?? '', eta: Number.isNaN(eta) ? 0 : eta });
+      }
+    }
+  }
+  tasks.sort((a, b) => a.eta - b.eta);
+  return { total, tasks };
+}
+
+/** Moves a task from Celeriac's schedule to its queue now. */
+export async function runScheduledNow(app: App, tag: string): Promise<{ moved: boolean }> {
+  registerScripts(app.broker, new URL('../core/broker/lua/', import.meta.url));
+  const entry = await app.broker.hget(SCHEDULE_MESSAGES, tag);
+  const [, raw] = entry ? (JSON.parse(entry) as [string, string]) : [];
+  const decoded = raw ? decodeTaskMessage(raw) : null;
+  if (!decoded?.ok) throw new ConfigurationError('that task is no longer scheduled (it ran, or was moved)');
+  const now = encodeTaskMessage({ ...decoded.message, eta: null });
+  const moved = (await callScript<number>(app.broker, 'promoteOne', [SCHEDULE, SCHEDULE_MESSAGES], [tag, entry!, now])) === 1;
+  if (!moved) throw new ConfigurationError('that task is no longer scheduled (it ran, or was moved)');
+  return { moved };
+}
