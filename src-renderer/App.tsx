@@ -1,3 +1,4 @@
+import { Failures } from './views/Failures/Failures.js';
 import { Scheduled } from './views/Scheduled/Scheduled.js';
 import { SummaryBar } from './views/SummaryBar.js';
 import { DeadLetters } from './views/DeadLetters/DeadLetters.js';
@@ -21,8 +22,8 @@ import { Tasks } from './views/Tasks/Tasks.js';
 import { Workers } from './views/Workers/Workers.js';
 import { WorkerDetail } from './views/Workers/WorkerDetail.js';
 
-type View = 'queues' | 'tasks' | 'batches' | 'submit' | 'schedules' | 'scheduled' | 'dead' | 'workers' | 'connections';
-const VIEWS: Array<[View, string]> = [['queues', 'Queues'], ['tasks', 'Tasks'], ['batches', 'Batches'], ['submit', 'Send'], ['schedules', 'Schedules'], ['scheduled', 'Scheduled'], ['dead', 'Dead letters'], ['workers', 'Workers'], ['connections', 'Connections']];
+type View = 'queues' | 'tasks' | 'failures' | 'batches' | 'submit' | 'schedules' | 'scheduled' | 'dead' | 'workers' | 'connections';
+const VIEWS: Array<[View, string]> = [['queues', 'Queues'], ['tasks', 'Tasks'], ['failures', 'Failures'], ['batches', 'Batches'], ['submit', 'Send'], ['schedules', 'Schedules'], ['scheduled', 'Scheduled'], ['dead', 'Dead letters'], ['workers', 'Workers'], ['connections', 'Connections']];
 
 /** Routes live in the hash (`#/tasks?state=FAILURE`), so every view can be bookmarked. */
 function readRoute(): { view: View; task: string | null } {
@@ -145,6 +146,8 @@ export function App() {
           <Schedules />
         ) : route.view === 'dead' ? (
           <DeadLetters />
+        ) : route.view === 'failures' ? (
+          <Failures />
         ) : route.view === 'scheduled' ? (
           <Scheduled />
         ) : route.view === 'tasks' ? (

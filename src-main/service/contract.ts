@@ -19,9 +19,10 @@ import type { HistoryTask } from './history/history-store.js';
 import type { ScheduleListItem, ScheduleView } from './schedules.js';
 import type { DeadLetterView } from './dead-letters.js';
 import type { ScheduledTask } from './scheduled.js';
+import type { FailureGroup } from './failure-groups.js';
 import type { Workflow, WorkflowNode } from '../core/canvas/workflow.js';
 
-export type { ScheduleListItem, ScheduleView, DeadLetterView, ScheduledTask };
+export type { ScheduleListItem, ScheduleView, DeadLetterView, ScheduledTask, FailureGroup };
 
 /** The summary bar's counts. */
 export interface Summary {
@@ -281,6 +282,20 @@ export const contract = {
     input: z.object({ name: z.string().min(1).max(200) }).strict(),
     output: undefined as unknown as { id: string },
   },
+  'failures:groups': {
+    // Failures grouped by cause: name + exception type + the message normalised.
+    input: noInput,
+    output: undefined as unknown as { groups: FailureGroup[]; scanned: number; truncated: boolean },
+  },
+  'failures:retryGroup': {
+    input: z.object({ key: z.string().min(1).max(5000) }).strict(),
+    output: undefined as unknown as { retried: string[]; errors: Array<{ id: string; message: string }> },
+  },
+  'failures:revokeGroup': {
+    // "Revoke the rest": the group's tasks still retrying.
+    input: z.object({ key: z.string().min(1).max(5000) }).strict(),
+    output: undefined as unknown as { revoked: string[] },
+  },
   'summary:get': {
     // The bar on every view: counts from the history (processed, failed, active, retrying), Redis (queued, scheduled, dead).
     input: noInput,
@@ -432,7 +447,7 @@ export function isRoomMethod(method: Method): method is RoomMethod {
  * --read-only`) still answers. Every method not listed is refused there.
  */
 export const READ_METHODS = [
-  'connection:status', 'connections:list', 'settings:get', 'queues:list', 'queues:browse', 'tasks:search', 'tasks:get', 'tasks:workflow', 'schedules:list', 'dead:list', 'summary:get', 'scheduled:list',
+  'connection:status', 'connections:list', 'settings:get', 'queues:list', 'queues:browse', 'tasks:search', 'tasks:get', 'tasks:workflow', 'schedules:list', 'dead:list', 'summary:get', 'scheduled:list', 'failures:groups',
   'tasks:declared', 'pool:status', 'workers:list', 'workers:inspect', 'batches:preview', 'batches:list', 'batches:get',
 ] as const satisfies readonly Method[];
 

@@ -311,3 +311,20 @@ test('the summary bar counts what waits; a task with a countdown is listed as sc
   await expect(page).toHaveURL(/#\/tasks\?q=state%3ASUCCESS%2CFAILURE/);
   await app.close();
 });
+
+test('failures are grouped by cause, and a group is retried', async ({ page }) => {
+  const { createApp } = await import('../../src-main/core/app.js');
+  const app = createApp({ broker: redis.url, taskRecords: true });
+  const runs = await Promise.all([1, 2, 3].map(() => app.sendTask('tasks.flaky_once', [uniqueName('group')])));
+  for (const r of runs) await r.get({ timeout: 15_000 }).catch(() => undefined);
+  await page.goto(`${url}#/failures`);
+  const row = page.locator('tr[data-group="tasks.flaky_once"]');
+  await expect(row.getByTestId('group-count')).toHaveText('3', { timeout: 15_000 });
+  await expect(row).toContainText('first attempt fails');
+  await page.screenshot({ path: `${SHOTS}/failure-groups.png`, fullPage: true });
+  page.once('dialog', (d) => void d.accept());
+  await row.getByRole('button', { name: 'Retry all' }).click();
+  await expect(page.getByText('Retried 3.')).toBeVisible();
+  for (const r of runs) expect(await r.get({ timeout: 15_000 })).toBe('ok on attempt 2');
+  await app.close();
+});

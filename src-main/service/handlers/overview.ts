@@ -1,9 +1,14 @@
 import { DEAD_LETTERS, SCHEDULE } from '../../core/keys.js';
+import { failureGroups, groupIds } from '../failure-groups.js';
 import { listQueues } from '../queues.js';
+import { retryTasks, revokeTasks } from '../tasks.js';
 import { listScheduled, runScheduledNow } from '../scheduled.js';
 import type { Handlers } from './types.js';
 
-export const overviewHandlers: Handlers<'summary:get' | 'scheduled:list' | 'scheduled:runNow'> = {
+export const overviewHandlers: Handlers<'summary:get' | 'scheduled:list' | 'scheduled:runNow' | 'failures:groups' | 'failures:retryGroup' | 'failures:revokeGroup'> = {
+  'failures:groups': (s) => failureGroups(s.history),
+  'failures:retryGroup': (s, i) => retryTasks(s.app, groupIds(s.history, i.key, 'FAILURE')),
+  'failures:revokeGroup': (s, i) => revokeTasks(s.app, groupIds(s.history, i.key, 'RETRY'), false),
   'summary:get': async (s) => {
     const states = s.history.stateCounts();
     const n = (state: string): number => states[state] ?? 0;

@@ -370,6 +370,13 @@ export class HistoryStore {
     return { tasks, failed, runtime };
   }
 
+  /** The newest failing tasks (FAILURE, RETRY), for the failure groups. */
+  failures(limit: number): Array<{ id: string; name: string | null; state: string; exception: string | null; traceback: string | null; seen_at: number }> {
+    return this.db
+      .prepare("SELECT id, name, state, exception, traceback, seen_at FROM tasks WHERE state IN ('FAILURE', 'RETRY') ORDER BY seen_at DESC LIMIT ?")
+      .all(limit) as ReturnType<HistoryStore['failures']>;
+  }
+
   /** How many tasks are in each state (the summary bar), over the state index. */
   stateCounts(): Record<string, number> {
     const rows = this.db.prepare('SELECT state, count(*) AS n FROM tasks GROUP BY state').all() as Array<{ state: string; n: number }>;

@@ -1,0 +1,59 @@
+import { useState } from 'react';
+import { call } from '../../api/client.js';
+import { useCall } from '../../api/use-call.js';
+
+/**
+ * Failures grouped by cause (task, exception type, the message with ids, numbers and paths
+ * normalised): how many, first and last seen, one traceback, the tasks; retry them all, or
+ * revoke those still retrying (both ask first).
+ */
+export function Failures() {
+  const { data, error, reload } = useCall('failures:groups', {});
+  const [open, setOpen] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  if (error && !data) return <p className="error">{error}</p>;
+  if (!data) return <p className="muted">Grouping failures…</p>;
+  const when = (s: number): string => new Date(s * 1000).toLocaleString();
+  return (
+    <section>
+      <header className="view-header">
+        <h2>Failures by cause</h2>
+        <div className="filters">
+          <span className="muted">{data.scanned.toLocaleString()} failing tasks{data.truncated ? ' (the newest; older ones are not grouped)' : ''}</span>
+          <button onClick={reload}>Refresh</button>
+        </div>
+      </header>
+      {notice && <p className="notice">{notice}</p>}
+      {data.groups.length === 0 ? (
+        <p className="empty">No failures in the history.</p>
+      ) : (
+        <table className="table" aria-label="failure groups">
+          <thead><tr><th className="num">Count</th><th>Task</th><th>Exception</th><th>First / last seen</th><th /></tr></thead>
+          <tbody>
+            {data.groups.map((g) => (
+              <tr key={g.key} data-group={g.name}>
+                <td className="num" data-testid="group-count">{g.count}{g.retrying ? <div className="small muted">{g.retrying} retrying</div> : null}</td>
+                <td className="mono">{g.name}</td>
+                <td>
+                  <span className="mono error-text">{g.exceptionType}</span> <span className="mono">{g.pattern}</span>
+                  {open === g.key && (
+                    <>
+                      {g.traceback && <pre className="code error-text">{g.traceback}</pre>}
+                      <p className="small">{g.tasks.map((t) => <a key={t.id} className="mono" href={`#/tasks/${encodeURIComponent(t.id)}`}>{t.id.slice(0, 8)} </a>)}{g.count > g.tasks.length ? `… and ${g.count - g.tasks.length} more` : ''}</p>
+                    </>
+                  )}
+                </td>
+                <td className="small">{when(g.firstSeen)}<br />{when(g.lastSeen)}</td>
+                <td className="actions">
+                  <button onClick={() => setOpen(open === g.key ? null : g.key)}>{open === g.key ? 'Hide' : 'Traceback, tasks'}</button>
+                  <button className="primary" disabled={g.count === g.retrying} onClick={() => window.confirm(`Send all ${g.count - g.retrying} failed tasks of this group again?`) && void call('failures:retryGroup', { key: g.key }).then((r) => { setNotice(`Retried ${r.retried.length}${r.errors.length ? `; ${r.errors.length} kept no message to send again` : ''}.`); reload(); }, (e: Error) => setNotice(e.message))}>Retry all</button>
+                  <button className="danger" disabled={g.retrying === 0} onClick={() => window.confirm(`Revoke the ${g.retrying} still retrying?`) && void call('failures:revokeGroup', { key: g.key }).then((r) => { setNotice(`Revoked ${r.revoked.length}.`); reload(); }, (e: Error) => setNotice(e.message))}>Revoke the rest</button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
