@@ -15,6 +15,10 @@ const time = (fn: () => unknown): number => {
 const page = time(() => history.search('', { limit: 100 }));
 const filter = time(() => history.search('state:FAILURE name:tasks.resize', { limit: 100 }));
 const fts = time(() => history.search('size-123450', { limit: 100 }));
+// The dashboard's reads (#15): /metrics' counts, the summary bar's, the failure groups'.
+const metrics = time(() => history.metricCounts([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]));
+const summary = time(() => history.stateCounts());
+const failures = time(() => history.failures(50_000));
 const counts = [history.search('state:FAILURE name:tasks.resize', { limit: 1 }).total, history.search('size-123450', { limit: 1 }).total];
 history.close();
-console.log(JSON.stringify({ ready, page, filter, fts, counts, rss: process.memoryUsage().rss / 1024 / 1024 }));
+console.log(JSON.stringify({ ready, page, filter, fts, metrics, summary, failures, counts, rss: process.memoryUsage().rss / 1024 / 1024 }));

@@ -8,15 +8,11 @@ import { ControlRoomService } from '../../src-main/service/service.js';
 import { uniqueName } from '../helpers/redis-server.js';
 import { useRedisSuite } from '../helpers/suite.js';
 import { until } from '../helpers/until.js';
+import { ok } from '../helpers/contract.js';
 
 let app: App;
 useRedisSuite((s) => ({ app } = s), { app: { taskRecords: true }, worker: { concurrency: 2, name: 'ts@groups', events: true } });
 
-async function ok<T>(p: Promise<{ ok: true; value: T } | { ok: false; error: { message: string } }>): Promise<T> {
-  const r = await p;
-  if (!r.ok) throw new Error(r.error.message);
-  return r.value;
-}
 
 describe('failure groups', () => {
   it('groups failures by task, exception type and normalised message, and retries a group', async () => {

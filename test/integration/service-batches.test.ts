@@ -13,6 +13,7 @@ import { planBatch } from '../../src-main/core/batch/plan.js';
 import { sendBatch } from '../../src-main/core/batch/send.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { until } from '../helpers/until.js';
+import { ok } from '../helpers/contract.js';
 
 let server: RedisServer;
 let room: ControlRoom;
@@ -34,11 +35,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function ok<T>(p: Promise<{ ok: true; value: T } | { ok: false; error: { message: string } }>): Promise<T> {
-  const r = await p;
-  if (!r.ok) throw new Error(r.error.message);
-  return r.value;
-}
 const last = (id: string): BatchSummary | undefined => changes.filter((c) => c.id === id).at(-1);
 
 describe('batches through the contract', () => {

@@ -9,16 +9,12 @@ import type { App } from '../../src-main/core/app.js';
 import { ControlRoomService } from '../../src-main/service/service.js';
 import { useRedisSuite } from '../helpers/suite.js';
 import { until } from '../helpers/until.js';
+import { ok } from '../helpers/contract.js';
 
 let redis: Redis;
 let app: App;
 useRedisSuite((s) => ({ redis, app } = s), { worker: { concurrency: 1, name: 'ts@dead' } });
 
-async function ok<T>(p: Promise<{ ok: true; value: T } | { ok: false; error: { message: string } }>): Promise<T> {
-  const r = await p;
-  if (!r.ok) throw new Error(r.error.message);
-  return r.value;
-}
 
 describe('dead letters through the contract', () => {
   it('lists, requeues, drops and clears them, acting only on the entry that was listed', async () => {

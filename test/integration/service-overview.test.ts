@@ -9,16 +9,12 @@ import { ControlRoomService } from '../../src-main/service/service.js';
 import { uniqueName } from '../helpers/redis-server.js';
 import { useRedisSuite } from '../helpers/suite.js';
 import { until } from '../helpers/until.js';
+import { ok } from '../helpers/contract.js';
 
 let redis: Redis;
 let app: App;
 useRedisSuite((s) => ({ redis, app } = s), { app: { taskRecords: true }, worker: { concurrency: 2, name: 'ts@overview', events: true } });
 
-async function ok<T>(p: Promise<{ ok: true; value: T } | { ok: false; error: { message: string } }>): Promise<T> {
-  const r = await p;
-  if (!r.ok) throw new Error(r.error.message);
-  return r.value;
-}
 
 describe('the summary bar and the Scheduled view', () => {
   it('count what ran, waits, is scheduled and is dead', async () => {
