@@ -1,3 +1,4 @@
+import { Shortcuts } from './views/Shortcuts.js';
 import { Failures } from './views/Failures/Failures.js';
 import { Scheduled } from './views/Scheduled/Scheduled.js';
 import { SummaryBar } from './views/SummaryBar.js';
@@ -157,6 +158,7 @@ export function App() {
         )}
       </main>
       {live && <DropZone onDrop={onDrop} />}
+      <Shortcuts />
       {dropError && <div className="toast error" role="alert">{dropError} <button className="link" onClick={() => setDropError(null)}>dismiss</button></div>}
       {pending && <BatchDialog drop={pending} onClose={() => setPending(null)} onStarted={(id) => { setPending(null); go(`#/batches/${encodeURIComponent(id)}`); }} />}
     </div>

@@ -67,7 +67,7 @@ export function registerServe(program: Command): void {
       // The renderer is built next to the compiled CLI (dist/renderer).
       const staticDir = fileURLToPath(new URL('../../renderer/', import.meta.url));
       await pruneUploads(uploadDir);
-      const server = await startServer({ service: room, host: flags.host, port: flags.port, token: flags.token ? undefined : null, staticDir, uploadDir, readOnly: flags.readOnly, metrics: () => room.metrics() });
+      const server = await startServer({ service: room, host: flags.host, port: flags.port, token: flags.token ? undefined : null, staticDir, uploadDir, readOnly: flags.readOnly, metrics: () => room.metrics(), exportTasks: (q, format) => room.exportTasks(q, format) });
       process.stdout.write(`Celeriac control room: ${server.url}\n`);
       await new Promise<void>((resolve) => {
         const stop = (): void => resolve();

@@ -25,6 +25,8 @@ export interface ServerOptions {
   readOnly?: boolean;
   /** Prometheus' text for GET /metrics (the token required, as a Bearer header or ?token=); absent: 404. */
   metrics?: () => Promise<{ contentType: string; body: string } | null>;
+  /** GET /export?format=csv|jsonl&q=<search>: the Tasks filter, streamed (null while not connected). */
+  exportTasks?: (query: string, format: 'csv' | 'jsonl') => Iterator<string> | null;
 }
 
 export interface RunningServer {
@@ -72,6 +74,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         (m) => (m ? void res.writeHead(200, { 'Content-Type': m.contentType, 'Cache-Control': 'no-store' }).end(m.body) : reply(res, 503, 'not connected to Redis: no metrics now')),
         (err: unknown) => reply(res, 500, `metrics failed: ${(err as Error).message}`),
       );
+      return;
+    }
+    if (req.method === 'GET' && req.url?.startsWith('/export?')) {
+      // A download link: the token in the URL, as /download's.
+      const params = new URL(req.url, 'http://localhost').searchParams;
+      if (token !== null && !sameSecret(params.get('token') ?? '', token)) return void res.writeHead(401).end();
+      if (!options.exportTasks) return void res.writeHead(404).end();
+      const format = params.get('format') === 'jsonl' ? 'jsonl' : 'csv';
+      const query = (params.get('q') ?? '').slice(0, 2000);
+      void streamExport(res, () => options.exportTasks!(query, format), format);
       return;
     }
     if (req.method === 'GET' && req.url?.startsWith('/download?')) {
@@ -270,4 +282,31 @@ function serveStatic(req: IncomingMessage, res: ServerResponse, dir: string | un
   const target = file.startsWith(normalize(dir)) && existsSync(file) && statSync(file).isFile() ? file : join(dir, 'index.html');
   res.writeHead(200, { 'Content-Type': TYPES[extname(target)] ?? 'application/octet-stream' });
   res.end(readFileSync(target));
+}
+
+/** Streams an export a chunk at a time, waiting for the client to drain; a bad query is a 400. */
+async function streamExport(res: ServerResponse, open: () => Iterator<string> | null, format: 'csv' | 'jsonl'): Promise<void> {
+  let chunks: Iterator<string> | null;
+  let first: IteratorResult<string>;
+  try {
+    chunks = open();
+    if (!chunks) return reply(res, 503, 'not connected to Redis: nothing to export now');
+    first = chunks.next();
+  } catch (err) {
+    return reply(res, 400, (err as Error).message);
+  }
+  res.writeHead(200, {
+    'Content-Type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+    'Content-Disposition': `attachment; filename="tasks.${format}"`,
+    'Cache-Control': 'no-store',
+  });
+  try {
+    for (let r = first; !r.done; r = chunks.next()) {
+      if (res.destroyed) return;
+      if (!res.write(r.value)) await new Promise((resolve) => res.once('drain', resolve));
+    }
+    res.end();
+  } catch {
+    res.destroy();
+  }
 }

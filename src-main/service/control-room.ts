@@ -182,6 +182,11 @@ export class ControlRoom implements ContractHandler {
     this.refreshNote();
   }
 
+  /** An export of the connection in use's history; null while there is none. */
+  exportTasks(query: string, format: 'csv' | 'jsonl'): Iterator<string> | null {
+    return this.session ? this.session.service.exportTasks(query, format) : null;
+  }
+
   /** /metrics of the connection in use; null while there is none. */
   metrics(): Promise<{ contentType: string; body: string } | null> {
     return this.session ? this.session.service.metrics() : Promise.resolve(null);

@@ -14,6 +14,7 @@ import { scheduleHandlers } from './handlers/schedules.js';
 import { deadHandlers } from './handlers/dead.js';
 import { overviewHandlers } from './handlers/overview.js';
 import { renderMetrics } from './metrics.js';
+import { exportTasks, type ExportFormat } from './export.js';
 import { listQueues } from './queues.js';
 import { Beat } from '../core/beat/beat.js';
 import { queueHandlers } from './handlers/queues.js';
@@ -74,6 +75,11 @@ export class ControlRoomService implements ContractHandler {
         return service.beat;
       },
     };
+  }
+
+  /** The Tasks view's filter as CSV or JSON lines, a chunk at a time. @throws QueryError */
+  exportTasks(query: string, format: ExportFormat): Generator<string> {
+    return exportTasks(this.parts.history, query, format);
   }
 
   /** Prometheus' text for /metrics (celery-exporter's names), from this connection's history, workers and queues. */

@@ -142,6 +142,11 @@ export async function replaceStaged(stagedInputs: string[], chosen: File[]): Pro
   return { replaced, unmatched };
 }
 
+/** A link that downloads the Tasks filter as CSV or JSON lines, streamed by `celeriac serve`. */
+export function exportUrl(query: string, format: 'csv' | 'jsonl'): string {
+  return `/export?format=${format}&q=${encodeURIComponent(query)}&token=${encodeURIComponent(serverToken())}`;
+}
+
 /** A link that downloads a staged file (a batch's output written next to its uploaded input). */
 export function downloadUrl(path: string): string {
   return `/download?path=${encodeURIComponent(path)}&token=${encodeURIComponent(serverToken())}`;

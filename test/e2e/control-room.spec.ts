@@ -328,3 +328,20 @@ test('failures are grouped by cause, and a group is retried', async ({ page }) =
   for (const r of runs) expect(await r.get({ timeout: 15_000 })).toBe('ok on attempt 2');
   await app.close();
 });
+
+test('the keyboard: ? lists the shortcuts, g + a letter goes to a view, Esc closes, Ctrl+K opens Connections', async ({ page }) => {
+  await page.goto(`${url}#/queues`);
+  await expect(page.getByTestId('connection')).toHaveText('connected');
+  await page.keyboard.press('?');
+  await expect(page.getByRole('dialog', { name: 'keyboard shortcuts' })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog', { name: 'keyboard shortcuts' })).toBeHidden();
+  await page.keyboard.press('g');
+  await page.keyboard.press('f');
+  await expect(page).toHaveURL(/#\/failures$/);
+  await page.keyboard.press('g');
+  await page.keyboard.press('t');
+  await expect(page).toHaveURL(/#\/tasks$/);
+  await page.keyboard.press('Control+k');
+  await expect(page).toHaveURL(/#\/connections$/);
+});

@@ -73,3 +73,23 @@ describe('/metrics', () => {
     expect(sample(m, 'celery_queue_length', { queue_name: parked })).toBe(1);
   });
 });
+
+describe('/export', () => {
+  it('streams the Tasks filter as CSV and JSON lines, with the token, and says what is wrong with a query', async () => {
+    const get = (params: string) => fetch(new URL(`/export?${params}&token=${token()}`, url));
+    expect((await fetch(new URL('/export?format=csv', url))).status).toBe(401);
+    const csv = await get(`format=csv&q=${encodeURIComponent('name:tasks.fail')}`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-disposition')).toBe('attachment; filename="tasks.csv"');
+    const lines = (await csv.text()).trimEnd().split('\r\n');
+    expect(lines[0]!.startsWith('id,name,state,')).toBe(true);
+    expect(lines).toHaveLength(3); // the header, and the two failures
+    expect(lines[1]).toContain(',tasks.fail,FAILURE,');
+    const jsonl = (await (await get(`format=jsonl&q=${encodeURIComponent('state:SUCCESS name:tasks.add')}`)).text()).trimEnd().split('\n').map((l) => JSON.parse(l) as { name: string; state: string });
+    expect(jsonl.length).toBeGreaterThanOrEqual(3);
+    expect(jsonl.every((r) => r.name === 'tasks.add' && r.state === 'SUCCESS')).toBe(true);
+    const bad = await get('format=csv&q=colour:red');
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('unknown qualifier colour');
+  });
+});

@@ -411,6 +411,18 @@ export class HistoryStore {
     return this.db.prepare(`SELECT t.id FROM ${from} ${clause} ORDER BY t.seen_at DESC LIMIT ?`).pluck().all(...params, limit) as string[];
   }
 
+  /**
+   * One chunk of what a query matches, newest first, after the last row of the chunk before
+   * (keyset paging: a million rows are read a chunk at a time, never all at once). @throws QueryError
+   */
+  exportChunk(query: string, after: { seen: number; rowid: number } | null, limit: number): Array<HistoryTask & { rowid: number }> {
+    const { from, clause, params } = this.matching(query);
+    const keyset = after ? `${clause ? `${clause} AND` : 'WHERE'} (t.seen_at < ? OR (t.seen_at = ? AND t.rowid < ?))` : clause;
+    return this.db
+      .prepare(`SELECT t.*, t.rowid AS rowid FROM ${from} ${keyset} ORDER BY t.seen_at DESC, t.rowid DESC LIMIT ?`)
+      .all(...params, ...(after ? [after.seen, after.seen, after.rowid] : []), limit) as Array<HistoryTask & { rowid: number }>;
+  }
+
   /** A query as SQL: the tables, the WHERE clause ('' for none) and its parameters. @throws QueryError */
   private matching(query: string): { from: string; clause: string; params: unknown[] } {
     const q = parseQuery(query);

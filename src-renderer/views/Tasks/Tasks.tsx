@@ -1,6 +1,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState } from 'react';
-import { call, on } from '../../api/client.js';
+import { call, isDesktop, on } from '../../api/client.js';
+import { exportUrl } from '../../api/drop.js';
 import type { HistoryTask } from '../../../src-main/service/contract.js';
 
 /** As the contract's MATCHING_LIMIT (the renderer imports types only from the contract). */
@@ -161,6 +162,11 @@ export function Tasks({ onOpen }: { onOpen: (id: string) => void }) {
             <option value="started">by start</option>
             <option value="runtime">longest first</option>
           </select>
+          {!isDesktop && total > 0 && (
+            <span className="small">
+              export <a href={exportUrl(query, 'csv')} download>CSV</a> · <a href={exportUrl(query, 'jsonl')} download>JSONL</a>
+            </span>
+          )}
         </div>
       </header>
       {total > 0 && (
