@@ -186,3 +186,10 @@ export function redbeatKey(name: string): string {
 export const BEAT_STATICS = `${CELERIAC_PREFIX}beat:statics`;
 /** Who holds the beat lock, when a Celeriac beat does: name, pid, since. */
 export const BEAT_LEADER = `${CELERIAC_PREFIX}beat:leader`;
+
+/** Queues paused from the control room: Celeriac workers consume none of them until resumed. */
+export const PAUSED_QUEUES = `${CELERIAC_PREFIX}paused`;
+/** Published on every pause and resume, so workers change at once. */
+export const PAUSED_CHANGED = `${CELERIAC_PREFIX}paused:changed`;
+/** Per paused queue, the other workers (Python's) told to cancel_consumer it: told add_consumer on resume. */
+export const PAUSED_CANCELLED = `${CELERIAC_PREFIX}paused:cancelled`;

@@ -189,6 +189,15 @@ export const contract = {
     input: z.object({ queue: queueName, offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(500).default(50) }).strict(),
     output: undefined as unknown as { total: number; messages: QueuedMessage[] },
   },
+  'queues:pause': {
+    // Celeriac workers stop consuming it at once; the Python workers consuming it are sent cancel_consumer.
+    input: z.object({ queue: queueName }).strict(),
+    output: undefined as unknown as { paused: string; told: string[] },
+  },
+  'queues:resume': {
+    input: z.object({ queue: queueName }).strict(),
+    output: undefined as unknown as { resumed: string; told: string[] },
+  },
   'queues:purge': {
     // `confirm: true` is the UI's confirmation made explicit in the call.
     input: z.object({ queue: queueName, confirm: z.literal(true) }).strict(),

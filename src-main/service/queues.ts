@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { purgeQueues } from '../core/broker/purge.js';
-import { BINDING_PREFIX, DEFAULT_QUEUE, PRIORITY_STEPS, queueListKey, REPLY_EXCHANGE, SEP, EVENT_EXCHANGE } from '../core/keys.js';
+import { BINDING_PREFIX, DEFAULT_QUEUE, PAUSED_QUEUES, PRIORITY_STEPS, queueListKey, REPLY_EXCHANGE, SEP, EVENT_EXCHANGE } from '../core/keys.js';
 import { decodeTaskMessage } from '../core/protocol/decode.js';
 
 /** A queue as the control room lists it. */
@@ -10,6 +10,8 @@ export interface QueueInfo {
   depth: number;
   /** Waiting messages per kombu priority step (0 is served first). */
   byPriority: Record<string, number>;
+  /** Paused from the control room: no Celeriac worker consumes it, the Python ones were told to stop. */
+  paused: boolean;
 }
 
 /** One waiting message, decoded for display. */
@@ -51,11 +53,14 @@ export async function listQueues(redis: Redis): Promise<QueueInfo[]> {
   const sorted = [...names].sort();
   const pipeline = redis.pipeline();
   for (const q of sorted) for (const step of PRIORITY_STEPS) pipeline.llen(queueListKey(q, step));
-  const lengths = ((await pipeline.exec()) ?? []).map(([err, n]) => (err ? 0 : Number(n)));
+  pipeline.smembers(PAUSED_QUEUES);
+  const results = (await pipeline.exec()) ?? [];
+  const paused = new Set((results.pop()?.[1] as string[] | undefined) ?? []);
+  const lengths = results.map(([err, n]) => (err ? 0 : Number(n)));
   return sorted.map((name, i) => {
     const byPriority: Record<string, number> = {};
     PRIORITY_STEPS.forEach((step, j) => (byPriority[step] = lengths[i * PRIORITY_STEPS.length + j]!));
-    return { name, depth: Object.values(byPriority).reduce((a, b) => a + b, 0), byPriority };
+    return { name, depth: Object.values(byPriority).reduce((a, b) => a + b, 0), byPriority, paused: paused.has(name) };
   });
 }
 

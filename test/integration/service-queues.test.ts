@@ -25,7 +25,7 @@ describe('service: queues', () => {
     const r = await service().call('queues:list', {});
     expect(r.ok).toBe(true);
     const queues = r.ok ? r.value : [];
-    expect(queues.find((q) => q.name === mine)).toEqual({ name: mine, depth: 4, byPriority: { 0: 1, 3: 2, 6: 0, 9: 1 } });
+    expect(queues.find((q) => q.name === mine)).toEqual({ name: mine, depth: 4, byPriority: { 0: 1, 3: 2, 6: 0, 9: 1 }, paused: false });
     expect(queues.find((q) => q.name === 'pyq')).toMatchObject({ depth: 1 });
     expect(queues.map((q) => q.name)).toContain('celery');
     expect(queues.map((q) => q.name).some((n) => n.includes('pidbox'))).toBe(false);

@@ -22,6 +22,7 @@ import { Prefetch } from './prefetch.js';
 import { RequestHandler } from './request.js';
 import { AfterTask } from '../canvas/after-task.js';
 import { RateLimiter } from './rate-limit.js';
+import { PausedQueues } from '../broker/paused-queues.js';
 
 /**
  * `celeriac worker`: consumes the queues, runs tasks in the pool, stores results, and keeps
@@ -42,6 +43,10 @@ export class Worker extends EventEmitter {
   private queuesChanging: Promise<unknown> = Promise.resolve();
   private inbox!: Inbox;
   private handler!: RequestHandler;
+  /** Queues paused from the control room (celeriac:paused), and whether that changed since the consumer started. */
+  private paused = new Set<string>();
+  private pausedChanged = false;
+  private unwatchPaused: (() => void) | null = null;
   private limiter: RateLimiter | null = null;
   private readonly inflight = new Set<Promise<void>>();
   private prefetch!: Prefetch;
@@ -144,6 +149,15 @@ export class Worker extends EventEmitter {
     await this.restoreStale();
     this.prefetch = new Prefetch(o.prefetch, o.prefetchFixed);
     this.queues = [...o.queues];
+    this.unwatchPaused = await new PausedQueues(this.app.broker).watch(this.app.open(this.app.brokerUrl), (paused) => {
+      const had = this.paused;
+      this.paused = paused;
+      if (!this.consumer) return; // the first read, before the consumer starts
+      if (this.queues.some((q) => had.has(q) !== paused.has(q))) {
+        this.pausedChanged = true;
+        void this.changeQueues((qs) => qs).catch(() => undefined);
+      }
+    });
     await this.startConsumer();
     this.startMaintenance();
     this.heartbeat = new Heartbeat(this.app.broker, this.events, () => ({
@@ -195,6 +209,7 @@ export class Worker extends EventEmitter {
     for (const t of this.timers) clearInterval(t);
     if (this.promoteTimer) clearTimeout(this.promoteTimer);
     this.control?.stop();
+    this.unwatchPaused?.();
     // A child that dies now (the group's Ctrl-C reached it, say) is not replaced.
     this.pool?.drain();
     await this.consumer?.stop();
@@ -223,7 +238,8 @@ export class Worker extends EventEmitter {
 
   /** Consumes `this.queues`, in kombu's order, each with its inbox. */
   private async startConsumer(): Promise<void> {
-    const lists = consumptionOrder(this.queues);
+    // A paused queue (the control room's) is not consumed: its messages wait where they are.
+    const lists = consumptionOrder(this.queues.filter((q) => !this.paused.has(q)));
     this.inbox = new Inbox(this.app.broker, lists);
     await this.inbox.refresh();
     this.consumer = new Consumer(
@@ -247,7 +263,8 @@ export class Worker extends EventEmitter {
     const next = this.queuesChanging.then(async () => {
       if (this.stopping) return;
       const queues = change([...this.queues]);
-      if (queues.join('\n') === this.queues.join('\n')) return;
+      if (queues.join('\n') === this.queues.join('\n') && !this.pausedChanged) return;
+      this.pausedChanged = false;
       await this.consumer.stop();
       await this.inbox.handBack().catch(() => 0);
       this.queues = queues;

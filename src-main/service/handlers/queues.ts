@@ -1,7 +1,10 @@
+import { pauseQueue, resumeQueue } from '../queue-pause.js';
 import { browseQueue, listQueues, purgeQueue } from '../queues.js';
 import type { Handlers } from './types.js';
 
-export const queueHandlers: Handlers<'queues:list' | 'queues:browse' | 'queues:purge'> = {
+export const queueHandlers: Handlers<'queues:list' | 'queues:browse' | 'queues:purge' | 'queues:pause' | 'queues:resume'> = {
+  'queues:pause': async (s, i) => pauseQueue(s.app, i.queue, await s.cluster.workers()),
+  'queues:resume': (s, i) => resumeQueue(s.app, i.queue),
   'queues:list': (s) => listQueues(s.app.broker),
   'queues:browse': (s, i) => browseQueue(s.app.broker, i.queue, i.offset, i.limit),
   'queues:purge': async (s, i) => ({ purged: await purgeQueue(s.app.broker, i.queue) }),

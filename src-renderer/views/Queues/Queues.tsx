@@ -1,8 +1,8 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { call } from '../../api/client.js';
 import { useCall } from '../../api/use-call.js';
 
-/** Every queue with its depth per priority; purge asks first. */
+/** Every queue with its depth per priority, live; pause / resume; purge asks first. */
 export function Queues() {
   const { data, error, reload } = useCall('queues:list', {});
   const workers = useCall('workers:list', {});
@@ -17,6 +17,17 @@ export function Queues() {
     setMessage(`Purged ${purged} message${purged === 1 ? '' : 's'} from ${queue}.`);
     reload();
   };
+  const pause = async (queue: string, paused: boolean): Promise<void> => {
+    const r = paused ? await call('queues:resume', { queue }) : await call('queues:pause', { queue });
+    const told = r.told.length ? ` (${paused ? 'add_consumer' : 'cancel_consumer'} sent to ${r.told.join(', ')})` : '';
+    setMessage(`${paused ? 'Resumed' : 'Paused'} ${queue}${told}.`);
+    reload();
+    workers.reload();
+  };
+  useEffect(() => {
+    const timer = setInterval(reload, 2000);
+    return () => clearInterval(timer);
+  }, [reload]);
   // With data already shown (Redis went away, say) the last data stays: the banner says why.
   if (error && !data) return <p className="error">{error}</p>;
   if (!data) return <p className="muted">Loading queues…</p>;
@@ -45,7 +56,8 @@ export function Queues() {
             <tr key={q.name} data-queue={q.name}>
               <td className="mono">
                 {q.name}
-                {workers.data && !consumed.has(q.name) && q.depth > 0 && <span className="hint"> · no worker is consuming this queue</span>}
+                {q.paused && <span className="chip" data-testid={`paused-${q.name}`} title="paused: Celeriac workers do not consume it; Python workers were sent cancel_consumer"> paused</span>}
+                {workers.data && !q.paused && !consumed.has(q.name) && q.depth > 0 && <span className="hint"> · no worker is consuming this queue</span>}
               </td>
               <td className="num strong" data-testid={`depth-${q.name}`}>{q.depth}</td>
               {['0', '3', '6', '9'].map((step) => (
@@ -57,6 +69,7 @@ export function Queues() {
                 ))}
               </td>
               <td className="actions">
+                <button onClick={() => void pause(q.name, q.paused)}>{q.paused ? 'Resume' : 'Pause'}</button>
                 <button className="danger" disabled={q.depth === 0} onClick={() => void purge(q.name)}>Purge</button>
               </td>
             </tr>
