@@ -1,3 +1,4 @@
+import { Overview } from './views/Overview/Overview.js';
 import { Shortcuts } from './views/Shortcuts.js';
 import { Failures } from './views/Failures/Failures.js';
 import { Scheduled } from './views/Scheduled/Scheduled.js';
@@ -23,8 +24,8 @@ import { Tasks } from './views/Tasks/Tasks.js';
 import { Workers } from './views/Workers/Workers.js';
 import { WorkerDetail } from './views/Workers/WorkerDetail.js';
 
-type View = 'queues' | 'tasks' | 'failures' | 'batches' | 'submit' | 'schedules' | 'scheduled' | 'dead' | 'workers' | 'connections';
-const VIEWS: Array<[View, string]> = [['queues', 'Queues'], ['tasks', 'Tasks'], ['failures', 'Failures'], ['batches', 'Batches'], ['submit', 'Send'], ['schedules', 'Schedules'], ['scheduled', 'Scheduled'], ['dead', 'Dead letters'], ['workers', 'Workers'], ['connections', 'Connections']];
+type View = 'overview' | 'queues' | 'tasks' | 'failures' | 'batches' | 'submit' | 'schedules' | 'scheduled' | 'dead' | 'workers' | 'connections';
+const VIEWS: Array<[View, string]> = [['overview', 'Overview'], ['queues', 'Queues'], ['tasks', 'Tasks'], ['failures', 'Failures'], ['batches', 'Batches'], ['submit', 'Send'], ['schedules', 'Schedules'], ['scheduled', 'Scheduled'], ['dead', 'Dead letters'], ['workers', 'Workers'], ['connections', 'Connections']];
 
 /** Routes live in the hash (`#/tasks?state=FAILURE`), so every view can be bookmarked. */
 function readRoute(): { view: View; task: string | null } {
@@ -35,7 +36,7 @@ function readRoute(): { view: View; task: string | null } {
     history.replaceState(null, '', `#/tasks${search ? `?${search}` : ''}`);
     return { view: 'tasks', task: null };
   }
-  return { view: (VIEWS.some(([v]) => v === view) ? view : 'queues') as View, task: task ? decodeURIComponent(task) : null };
+  return { view: (VIEWS.some(([v]) => v === view) ? view : 'overview') as View, task: task ? decodeURIComponent(task) : null };
 }
 
 /** Counts the times `on` became true. */
@@ -153,8 +154,10 @@ export function App() {
           <Scheduled />
         ) : route.view === 'tasks' ? (
           <Tasks onOpen={(id) => go(`#/tasks/${encodeURIComponent(id)}`)} />
-        ) : (
+        ) : route.view === 'queues' ? (
           <Queues />
+        ) : (
+          <Overview />
         )}
       </main>
       {live && <DropZone onDrop={onDrop} />}

@@ -20,9 +20,10 @@ import type { ScheduleListItem, ScheduleView } from './schedules.js';
 import type { DeadLetterView } from './dead-letters.js';
 import type { ScheduledTask } from './scheduled.js';
 import type { FailureGroup } from './failure-groups.js';
+import type { Overview } from './overview.js';
 import type { Workflow, WorkflowNode } from '../core/canvas/workflow.js';
 
-export type { ScheduleListItem, ScheduleView, DeadLetterView, ScheduledTask, FailureGroup };
+export type { ScheduleListItem, ScheduleView, DeadLetterView, ScheduledTask, FailureGroup, Overview };
 
 /** The summary bar's counts. */
 export interface Summary {
@@ -291,6 +292,11 @@ export const contract = {
     input: z.object({ name: z.string().min(1).max(200) }).strict(),
     output: undefined as unknown as { id: string },
   },
+  'overview:get': {
+    // The Overview view: throughput per bucket, per-task runtime and failure rate, queues, workers.
+    input: z.object({ range: z.enum(['15m', '1h', '24h', '7d']).default('1h') }).strict(),
+    output: undefined as unknown as Overview,
+  },
   'failures:groups': {
     // Failures grouped by cause: name + exception type + the message normalised.
     input: noInput,
@@ -456,7 +462,7 @@ export function isRoomMethod(method: Method): method is RoomMethod {
  * --read-only`) still answers. Every method not listed is refused there.
  */
 export const READ_METHODS = [
-  'connection:status', 'connections:list', 'settings:get', 'queues:list', 'queues:browse', 'tasks:search', 'tasks:get', 'tasks:workflow', 'schedules:list', 'dead:list', 'summary:get', 'scheduled:list', 'failures:groups',
+  'connection:status', 'connections:list', 'settings:get', 'queues:list', 'queues:browse', 'tasks:search', 'tasks:get', 'tasks:workflow', 'schedules:list', 'dead:list', 'summary:get', 'scheduled:list', 'failures:groups', 'overview:get',
   'tasks:declared', 'pool:status', 'workers:list', 'workers:inspect', 'batches:preview', 'batches:list', 'batches:get',
 ] as const satisfies readonly Method[];
 

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 
 /** `g` then a key goes to a view. */
 export const GO_KEYS: Record<string, [string, string]> = {
-  o: ['#/queues', 'the first view'], t: ['#/tasks', 'Tasks'], f: ['#/failures', 'Failures'], q: ['#/queues', 'Queues'],
+  o: ['#/overview', 'Overview'], t: ['#/tasks', 'Tasks'], f: ['#/failures', 'Failures'], q: ['#/queues', 'Queues'],
   w: ['#/workers', 'Workers'], s: ['#/schedules', 'Schedules'], b: ['#/batches', 'Batches'], d: ['#/dead', 'Dead letters'], c: ['#/connections', 'Connections'],
 };
 

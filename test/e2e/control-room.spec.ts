@@ -143,7 +143,7 @@ test('without the token the page cannot connect', async ({ page }) => {
   await expect(page.getByText(/cannot reach the Celeriac server/)).toBeVisible();
 });
 
-test('first run: the queues view first, then a built-in task sent from the form shows its result (the Electron scenario)', async ({ page }) => {
+test('first run: the overview first, then a built-in task sent from the form shows its result (the Electron scenario)', async ({ page }) => {
   await page.goto(url);
   await firstRunScenario(page);
 });
@@ -361,5 +361,18 @@ test('a queue paused in the Queues view holds its messages, says so, and runs th
   await row.getByRole('button', { name: 'Resume' }).click();
   expect(await held.get({ timeout: 15_000 })).toBe(6);
   await expect(page.getByTestId('paused-celery')).toBeHidden();
+  await app.close();
+});
+
+test('the overview draws its chart after a few hundred tasks, with the tasks and queues', async ({ page }) => {
+  const { createApp } = await import('../../src-main/core/app.js');
+  const app = createApp({ broker: redis.url, taskRecords: true });
+  const sent = await app.sendMany(Array.from({ length: 300 }, (_, i) => ({ name: 'tasks.add', args: [i, 1] })));
+  await sent.at(-1)!.get({ timeout: 30_000 });
+  await page.goto(`${url}#/overview`);
+  await expect(page.getByTestId('chart').locator('canvas')).toBeVisible({ timeout: 15_000 });
+  await expect(page.locator('tr[data-overview-task="tasks.add"]')).toBeVisible();
+  await expect(page.getByTestId('overview-totals')).toContainText(/\d[\d,]* succeeded/);
+  await page.screenshot({ path: `${SHOTS}/overview.png`, fullPage: true });
   await app.close();
 });

@@ -1,6 +1,6 @@
 /**
  * The desktop app's first-run scenario, shared by the Electron test (test/electron) and the
- * browser test through `celeriac serve`: the first window shows the queues view; a built-in
+ * browser test through `celeriac serve`: the first window shows the overview; a built-in
  * task sent from the Send form runs on the hosted pool and its result shows.
  */
 import { createHash } from 'node:crypto';
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { expect, type Page } from '@playwright/test';
 
 export async function firstRunScenario(page: Page): Promise<void> {
-  await expect(page.getByRole('heading', { name: 'Queues' })).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible({ timeout: 30_000 });
   await expect(page.getByTestId('profile')).not.toContainText('connecting', { timeout: 30_000 });
 
   const file = join(mkdtempSync(join(tmpdir(), 'celeriac-first-run-')), 'hello.txt');

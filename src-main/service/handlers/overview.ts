@@ -1,11 +1,13 @@
 import { DEAD_LETTERS, SCHEDULE } from '../../core/keys.js';
 import { failureGroups, groupIds } from '../failure-groups.js';
 import { listQueues } from '../queues.js';
+import { overview } from '../overview.js';
 import { retryTasks, revokeTasks } from '../tasks.js';
 import { listScheduled, runScheduledNow } from '../scheduled.js';
 import type { Handlers } from './types.js';
 
-export const overviewHandlers: Handlers<'summary:get' | 'scheduled:list' | 'scheduled:runNow' | 'failures:groups' | 'failures:retryGroup' | 'failures:revokeGroup'> = {
+export const overviewHandlers: Handlers<'overview:get' | 'summary:get' | 'scheduled:list' | 'scheduled:runNow' | 'failures:groups' | 'failures:retryGroup' | 'failures:revokeGroup'> = {
+  'overview:get': async (s, i) => overview(s.history, s.app.broker, await s.cluster.workers(), i.range),
   'failures:groups': (s) => failureGroups(s.history),
   'failures:retryGroup': (s, i) => retryTasks(s.app, groupIds(s.history, i.key, 'FAILURE')),
   'failures:revokeGroup': (s, i) => revokeTasks(s.app, groupIds(s.history, i.key, 'RETRY'), false),

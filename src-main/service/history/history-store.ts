@@ -377,6 +377,26 @@ export class HistoryStore {
       .all(limit) as ReturnType<HistoryStore['failures']>;
   }
 
+  /** Finished tasks per time bucket since `from` (unix s; by when first seen, over its index). */
+  throughput(from: number, width: number): Array<{ bucket: number; succeeded: number; failed: number }> {
+    return this.db
+      .prepare(`SELECT CAST((seen_at - ?) / ? AS INTEGER) AS bucket, coalesce(sum(state = 'SUCCESS'), 0) AS succeeded, coalesce(sum(state = 'FAILURE'), 0) AS failed
+        FROM tasks WHERE seen_at >= ? GROUP BY bucket ORDER BY bucket`)
+      .all(from, width, from) as Array<{ bucket: number; succeeded: number; failed: number }>;
+  }
+
+  /** Each finished task's name, state and runtime since `from` (the newest `limit`), for per-task figures. */
+  finishedSince(from: number, limit: number): Array<{ name: string | null; state: string; runtime: number | null }> {
+    return this.db
+      .prepare("SELECT name, state, runtime FROM tasks WHERE seen_at >= ? AND state IN ('SUCCESS', 'FAILURE') ORDER BY seen_at DESC LIMIT ?")
+      .all(from, limit) as Array<{ name: string | null; state: string; runtime: number | null }>;
+  }
+
+  /** When the history first saw a task (unix s), or null. */
+  seenAt(id: string): number | null {
+    return (this.db.prepare('SELECT seen_at FROM tasks WHERE id = ?').pluck().get(id) as number | undefined) ?? null;
+  }
+
   /** How many tasks are in each state (the summary bar), over the state index. */
   stateCounts(): Record<string, number> {
     const rows = this.db.prepare('SELECT state, count(*) AS n FROM tasks GROUP BY state').all() as Array<{ state: string; n: number }>;
