@@ -1,6 +1,6 @@
 /**
  * The desktop app itself, through Playwright's Electron driver: it launches, its first window
- * shows the queues view, and a task sent from the form shows its result — on the embedded
+ * shows the overview, and a task sent from the form shows its result — on the embedded
  * Local Redis and the utilityProcess pool. Runs wherever the Electron binary exists; the same
  * scenario runs in Chromium through `celeriac serve` (test/e2e) everywhere.
  */
@@ -13,7 +13,7 @@ import { electronBinary } from '../../scripts/electron-binary.js';
 
 const binary = electronBinary();
 
-test('the desktop app starts on the queues view and runs a task sent from its form', async () => {
+test('the desktop app starts on the overview and runs a task sent from its form', async () => {
   if ('missing' in binary) {
     // The list reporter shows no skip reasons: say it where CI logs show it.
     process.stderr.write(`Electron test skipped: ${binary.missing}. The same scenario runs through celeriac serve (test/e2e).\n`);
