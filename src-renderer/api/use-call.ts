@@ -19,3 +19,11 @@ export function useCall<M extends Method>(method: M, input: Input<M>, deps: unkn
   useEffect(reload, [reload]);
   return { data, error, reload };
 }
+
+/** Calls `fn` every `ms` while the view is mounted (a view kept live by reloading). */
+export function useEvery(fn: () => void, ms: number): void {
+  useEffect(() => {
+    const timer = setInterval(fn, ms);
+    return () => clearInterval(timer);
+  }, [fn, ms]);
+}

@@ -1,5 +1,4 @@
-import { useEffect } from 'react';
-import { useCall } from '../api/use-call.js';
+import { useCall, useEvery } from '../api/use-call.js';
 
 /** Refreshed this often while the connection is up. */
 const REFRESH_MS = 2000;
@@ -7,10 +6,7 @@ const REFRESH_MS = 2000;
 /** The live counts on every view, each a link to what it counts (Sidekiq's summary bar). */
 export function SummaryBar() {
   const { data, reload } = useCall('summary:get', {});
-  useEffect(() => {
-    const timer = setInterval(reload, REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [reload]);
+  useEvery(reload, REFRESH_MS);
   if (!data) return null;
   const q = (query: string): string => `#/tasks?q=${encodeURIComponent(query)}`;
   const items: Array<[string, number, string, string?]> = [

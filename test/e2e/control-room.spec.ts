@@ -111,7 +111,7 @@ test('the list shows a running task\'s progress, and revokes every task a search
 });
 
 test('a Python-sent task shows in its queue\'s depth, and purge empties the queue', async ({ page }) => {
-  test.skip(pythonMissing !== null, pythonMissing ?? '');
+  test.skip(pythonMissing !== null, `this scenario drives a real Python Celery: ${pythonMissing}`);
   const queue = uniqueName('pyq');
   await runPython('pyclient.py', ['enqueue', 'tasks.add', '[1, 2]', queue], { CELERIAC_TEST_BROKER: redis.url });
   await page.goto(`${url}#/queues`);
@@ -124,7 +124,7 @@ test('a Python-sent task shows in its queue\'s depth, and purge empties the queu
 });
 
 test('a task sent by Python\'s .delay() appears in the task list once a worker takes it', async ({ page }) => {
-  test.skip(pythonMissing !== null, pythonMissing ?? '');
+  test.skip(pythonMissing !== null, `this scenario drives a real Python Celery: ${pythonMissing}`);
   const out = JSON.parse(await runPython('pyclient.py', ['enqueue', 'tasks.add', '[20, 22]', 'celery'], { CELERIAC_TEST_BROKER: redis.url })) as { id: string };
   await page.goto(`${url}#/tasks`);
   await expect(page.locator(`.list-row[data-task="${out.id}"]`)).toHaveAttribute('data-state', 'SUCCESS', { timeout: 15_000 });

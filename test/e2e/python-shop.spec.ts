@@ -33,7 +33,7 @@ test.afterAll(async () => {
 });
 
 test('a Python worker: listed, its page, a control, its queue', async ({ page }) => {
-  test.skip(pythonMissing !== null, pythonMissing ?? '');
+  test.skip(pythonMissing !== null, `this scenario drives a real Python Celery: ${pythonMissing}`);
   await page.goto(`${url}#/workers`);
   const row = page.locator(`tr[data-worker="${node}"]`);
   await expect(row).toContainText('py-celery 5.', { timeout: 20_000 });
@@ -59,7 +59,7 @@ test('a Python worker: listed, its page, a control, its queue', async ({ page })
 });
 
 test("the Tasks view finds what the Python worker ran, by the search language with qualifiers", async ({ page }) => {
-  test.skip(pythonMissing !== null, pythonMissing ?? '');
+  test.skip(pythonMissing !== null, `this scenario drives a real Python Celery: ${pythonMissing}`);
   await page.goto(`${url}#/tasks`);
   await expect(page.getByRole('heading', { name: /Tasks/ })).toBeVisible();
   // Task events come once the control room's enable_events cast has reached the worker.

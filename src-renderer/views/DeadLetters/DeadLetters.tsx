@@ -1,6 +1,6 @@
-import { Fragment, useEffect, useState } from 'react';
+import { Fragment, useState } from 'react';
 import { call } from '../../api/client.js';
-import { useCall } from '../../api/use-call.js';
+import { useCall, useEvery } from '../../api/use-call.js';
 
 const PAGE = 50;
 
@@ -13,10 +13,7 @@ export function DeadLetters() {
   const { data, error, reload } = useCall('dead:list', { offset, limit: PAGE }, [offset]);
   const [open, setOpen] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  useEffect(() => {
-    const timer = setInterval(reload, 3000);
-    return () => clearInterval(timer);
-  }, [reload]);
+  useEvery(reload, 3000);
   if (error && !data) return <p className="error">{error}</p>;
   if (!data) return <p className="muted">Loading dead letters…</p>;
   const act = (p: Promise<unknown>, said: (v: never) => string): void => void p.then((v) => { setNotice(said(v as never)); reload(); }, (e: Error) => { setNotice(e.message); reload(); });

@@ -1,5 +1,5 @@
-import { useEffect, useRef, useState } from 'react';
-import { useCall } from '../../api/use-call.js';
+import { useRef, useState } from 'react';
+import { useCall, useEvery } from '../../api/use-call.js';
 import { Chart, Sparkline } from './Chart.js';
 
 type Range = '15m' | '1h' | '24h' | '7d';
@@ -12,10 +12,7 @@ export function Overview() {
   const [range, setRange] = useState<Range>('1h');
   const { data, error, reload } = useCall('overview:get', { range }, [range]);
   const samples = useRef(new Map<string, number[]>());
-  useEffect(() => {
-    const timer = setInterval(reload, 2000);
-    return () => clearInterval(timer);
-  }, [reload]);
+  useEvery(reload, 2000);
   if (data) {
     const push = (key: string, v: number): void => {
       const list = samples.current.get(key) ?? [];

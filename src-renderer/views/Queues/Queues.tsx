@@ -1,6 +1,6 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { call } from '../../api/client.js';
-import { useCall } from '../../api/use-call.js';
+import { useCall, useEvery } from '../../api/use-call.js';
 
 /** Every queue with its depth per priority, live; pause / resume; purge asks first. */
 export function Queues() {
@@ -24,10 +24,7 @@ export function Queues() {
     reload();
     workers.reload();
   };
-  useEffect(() => {
-    const timer = setInterval(reload, 2000);
-    return () => clearInterval(timer);
-  }, [reload]);
+  useEvery(reload, 2000);
   // With data already shown (Redis went away, say) the last data stays: the banner says why.
   if (error && !data) return <p className="error">{error}</p>;
   if (!data) return <p className="muted">Loading queues…</p>;

@@ -1,6 +1,6 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { call } from '../../api/client.js';
-import { useCall } from '../../api/use-call.js';
+import { useCall, useEvery } from '../../api/use-call.js';
 
 /**
  * Tasks waiting for their ETA or countdown: in Celeriac's shared schedule (run now, revoke) and
@@ -9,10 +9,7 @@ import { useCall } from '../../api/use-call.js';
 export function Scheduled() {
   const { data, error, reload } = useCall('scheduled:list', {});
   const [notice, setNotice] = useState<string | null>(null);
-  useEffect(() => {
-    const timer = setInterval(reload, 3000);
-    return () => clearInterval(timer);
-  }, [reload]);
+  useEvery(reload, 3000);
   if (error && !data) return <p className="error">{error}</p>;
   if (!data) return <p className="muted">Loading scheduled tasks…</p>;
   const act = (p: Promise<unknown>, said: string): void => void p.then(() => { setNotice(said); reload(); }, (e: Error) => setNotice(e.message));

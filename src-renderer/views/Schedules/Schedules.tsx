@@ -1,6 +1,6 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { call } from '../../api/client.js';
-import { useCall } from '../../api/use-call.js';
+import { useCall, useEvery } from '../../api/use-call.js';
 import type { ScheduleView } from '../../../src-main/service/contract.js';
 import { ScheduleForm } from './ScheduleForm.js';
 
@@ -20,10 +20,7 @@ export function Schedules() {
     setBeatOn(on);
     void call('settings:set', { beat: on }).then(() => { settings.reload(); reload(); }, (e: Error) => setNotice(e.message));
   };
-  useEffect(() => {
-    const timer = setInterval(reload, 2000);
-    return () => clearInterval(timer);
-  }, [reload]);
+  useEvery(reload, 2000);
   if (error && !data) return <p className="error">{error}</p>;
   if (!data) return <p className="muted">Loading schedules…</p>;
   const act = (p: Promise<unknown>, said: string): void => void p.then(() => { setNotice(said); reload(); }, (e: Error) => setNotice(e.message));

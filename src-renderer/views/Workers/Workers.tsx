@@ -1,13 +1,9 @@
-import { useEffect } from 'react';
-import { useCall } from '../../api/use-call.js';
+import { useCall, useEvery } from '../../api/use-call.js';
 
 /** Every worker that sends heartbeats, Python's and Celeriac's; a name opens its page. */
 export function Workers() {
   const { data, error, reload } = useCall('workers:list', {});
-  useEffect(() => {
-    const timer = setInterval(reload, 2000); // heartbeats come every 2 s
-    return () => clearInterval(timer);
-  }, [reload]);
+  useEvery(reload, 2000); // heartbeats come every 2 s
   // With data already shown (Redis went away, say) the last data stays: the banner says why.
   if (error && !data) return <p className="error">{error}</p>;
   if (!data) return <p className="muted">Loading workers…</p>;
