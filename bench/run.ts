@@ -35,7 +35,7 @@ try {
   if (want('batches')) printTable('Batches', await benchBatches(server.url, redis));
   if (want('canvas')) printTable('Canvas', await benchCanvas(server.url, redis, spawnSync('/usr/bin/python3', ['-c', 'import celery']).status === 0));
   if (want('beat')) printTable('Beat', await benchBeat(server.url, redis));
-  if (want('history')) printTable('History (Python Celery column: its events.state.State, what Flower runs)', await benchHistory(spawnSync('/usr/bin/python3', ['-c', 'import celery']).status === 0));
+  if (want('history')) printTable('History (Python Celery column: its events.state.State, what Flower runs)', await benchHistory(spawnSync('/usr/bin/python3', ['-c', 'import celery']).status === 0, server.url));
 } finally {
   await server.stop();
 }

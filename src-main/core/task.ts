@@ -29,6 +29,11 @@ export interface TaskParam {
   help?: string;
   /** The only values allowed. */
   enum?: unknown[];
+  /**
+   * With `file`: the extensions it takes (lower case, no dot); absent, any file. The batch
+   * dialog suggests the task that takes most of the files dropped.
+   */
+  accept?: string[];
 }
 
 /** Options declared once per task at `app.task(name, options, fn)`. */

@@ -6,7 +6,7 @@
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BrowserWindow, Menu, Notification, app, ipcMain, protocol, safeStorage, session, shell, utilityProcess, type MenuItemConstructorOptions } from 'electron';
+import { BrowserWindow, Menu, Notification, app, dialog, ipcMain, protocol, safeStorage, session, shell, utilityProcess, type MenuItemConstructorOptions } from 'electron';
 import { ControlRoom } from '../service/control-room.js';
 import type { ContractEvents } from '../service/contract.js';
 import { serveAppRequest } from './app-protocol.js';
@@ -74,6 +74,13 @@ async function start(): Promise<void> {
     openPath: async (path) => {
       const error = await shell.openPath(path);
       if (error) throw new Error(error);
+    },
+    // Exports (the Tasks filter as CSV / JSON lines) go where the user says, streamed by main.
+    saveFile: async (suggestedName) => {
+      const ext = suggestedName.split('.').pop() ?? '';
+      const options = { defaultPath: join(app.getPath('downloads'), suggestedName), filters: [{ name: ext.toUpperCase(), extensions: [ext] }] };
+      const r = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+      return r.canceled || !r.filePath ? null : r.filePath;
     },
   });
   showBatchActivity(room);

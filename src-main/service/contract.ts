@@ -100,6 +100,8 @@ export interface Settings {
   host: {
     desktop: boolean;
     openFolders: boolean;
+    /** The desktop app saves exports through its own dialog (`tasks:exportFile`); the browser downloads them. */
+    saveFiles: boolean;
     /**
      * Headless only: where files dropped in the browser are staged. A batch item whose output
      * is in there gets a download link; a failed one read from there can be re-uploaded fixed.
@@ -422,6 +424,12 @@ export const contract = {
     input: z.object({ id: taskId }).strict(),
     output: undefined as unknown as { revoked: number },
   },
+  'tasks:exportFile': {
+    // Desktop only: the Tasks filter saved to a file the user picks (the browser downloads /export).
+    input: z.object({ query: z.string().max(2000).default(''), format: z.enum(['csv', 'jsonl']) }).strict(),
+    /** path: null when the user cancelled the dialog. */
+    output: undefined as unknown as { path: string | null; bytes: number },
+  },
   'batches:openFolder': {
     // Desktop only: shows the batch's output folder in the file manager.
     input: z.object({ id: taskId }).strict(),
@@ -449,7 +457,7 @@ export type Output<M extends Method> = (typeof contract)[M]['output'];
  */
 export const ROOM_METHODS = [
   'connection:status', 'connections:list', 'connections:save', 'connections:delete', 'connections:test', 'connections:use',
-  'settings:get', 'settings:set', 'files:expand', 'batches:openFolder',
+  'settings:get', 'settings:set', 'files:expand', 'batches:openFolder', 'tasks:exportFile',
 ] as const;
 export type RoomMethod = (typeof ROOM_METHODS)[number];
 

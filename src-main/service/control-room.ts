@@ -9,6 +9,7 @@ import { connectOrExplain, redactUrl } from '../core/broker/connection.js';
 import type { Spawner } from '../core/worker/pool/spawner.js';
 import { isRoomMethod, type ConnectionStatus, type RoomMethod, type ProfileInput } from './contract.js';
 import { expandPaths } from './batches/expand-files.js';
+import { writeChunks, type ExportFormat } from './export.js';
 import { SettingsFile, type Settings } from './settings.js';
 import { EventHub, failure, parseCall, type CallResult, type ContractHandler, type EventListener } from './handler.js';
 import { LocalRedis, RedisNotFoundError, installHint, type LocalRedisEvent } from './local-redis.js';
@@ -40,6 +41,11 @@ export interface ControlRoomOptions {
   spawner?: Spawner;
   /** Shows a folder in the file manager (the desktop app's shell.openPath); absent headless. */
   openPath?: (path: string) => Promise<void>;
+  /**
+   * Asks where to save a file (the desktop app's save dialog), the name suggested; null when
+   * the user cancels. Absent headless: the browser downloads.
+   */
+  saveFile?: (suggestedName: string) => Promise<string | null>;
   /** The desktop app (it shows its own notifications); false for `celeriac serve`. */
   desktop?: boolean;
   /** `celeriac serve`: where the browser's dropped files are staged (for download links and re-uploads). */
@@ -76,7 +82,7 @@ export class ControlRoom implements ContractHandler {
   constructor(private readonly options: ControlRoomOptions) {
     this.cipher = options.cipher ?? plainCipher;
     this.store = new ProfileStore(join(options.dataDir, 'profiles.json'), this.cipher);
-    this.settings = new SettingsFile(join(options.dataDir, 'settings.json'), { desktop: options.desktop === true, openFolders: options.openPath !== undefined, stagingDir: options.stagingDir });
+    this.settings = new SettingsFile(join(options.dataDir, 'settings.json'), { desktop: options.desktop === true, openFolders: options.openPath !== undefined, saveFiles: options.saveFile !== undefined, stagingDir: options.stagingDir });
     this.local = options.local === false ? null : new LocalRedis({ dataDir: join(options.dataDir, 'redis'), ...options.local, onEvent: (e) => this.onLocalEvent(e) });
     this.status = { state: 'connecting', profile: null, url: null, secretStorage: this.secretStorage() };
   }
@@ -206,6 +212,8 @@ export class ControlRoom implements ContractHandler {
         return expandPaths(input.paths as string[], input.extensions as string[] | undefined);
       case 'batches:openFolder':
         return this.openFolder(input.id as string);
+      case 'tasks:exportFile':
+        return this.exportFile(input.query as string, input.format as ExportFormat);
       case 'connection:status':
         return this.status;
       case 'connections:list':
@@ -219,6 +227,17 @@ export class ControlRoom implements ContractHandler {
       case 'connections:use':
         return this.use(input.id as string);
     }
+  }
+
+  /** The Tasks filter into a file the user picks; the query is checked before the dialog shows. */
+  private async exportFile(query: string, format: ExportFormat): Promise<{ path: string | null; bytes: number }> {
+    if (!this.options.saveFile) throw new Error('saving files works in the desktop app only: the browser downloads /export');
+    if (!this.session) throw new Error('not connected');
+    const chunks = this.session.service.exportTasks(query, format);
+    const first = chunks.next(); // a bad query throws here, before a dialog asks where to put nothing
+    const path = await this.options.saveFile(`tasks.${format}`);
+    if (path === null) return { path: null, bytes: 0 };
+    return { path, bytes: await writeChunks(path, first, chunks) };
   }
 
   private async openFolder(batchId: string): Promise<{ opened: string }> {

@@ -2,6 +2,8 @@
  * The Tasks view's filter exported as CSV or JSON lines, streamed a chunk at a time (keyset
  * pages of the history), so a million rows never sit in memory or in the page.
  */
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
 import type { HistoryStore, HistoryTask } from './history/history-store.js';
 
 export type ExportFormat = 'csv' | 'jsonl';
@@ -34,4 +36,28 @@ export function* exportTasks(history: HistoryStore, query: string, format: Expor
     after = { seen: last.seen_at, rowid: last.rowid };
     rows = rows.length < CHUNK ? [] : history.exportChunk(query, after, CHUNK);
   }
+}
+
+/**
+ * Writes an export's chunks to a file (the desktop app's save dialog chose it), waiting for the
+ * disk when it falls behind: a million rows never sit in memory. `first` was taken already
+ * (to check the query before the dialog).
+ * @returns the bytes written
+ */
+export async function writeChunks(path: string, first: IteratorResult<string>, rest: Iterator<string>): Promise<number> {
+  const out = createWriteStream(path, { mode: 0o600 });
+  const failed = once(out, 'error').then(([err]) => Promise.reject(err as Error));
+  failed.catch(() => undefined);
+  let bytes = 0;
+  try {
+    for (let chunk = first; !chunk.done; chunk = rest.next()) {
+      bytes += Buffer.byteLength(chunk.value);
+      if (!out.write(chunk.value)) await Promise.race([once(out, 'drain'), failed]);
+    }
+    await Promise.race([new Promise<void>((resolve) => out.end(resolve)), failed]);
+  } catch (err) {
+    out.destroy();
+    throw err;
+  }
+  return bytes;
 }

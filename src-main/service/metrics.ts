@@ -1,16 +1,15 @@
 /**
  * `/metrics` for Prometheus, with celery-exporter's metric names and labels (`name`,
  * `hostname`, `queue_name`; `exception` on failures), so its dashboards and alerts work as they
- * are. Counts come from the control room's history (every task it heard of, Python's too), the
+ * are. Counts come from the control room's history (every task it heard of, Python's too;
+ * counted as it heard them, never lowered: history/metric-totals.ts), the
  * workers from their heartbeats, the queue lengths from Redis; prom-client writes the format.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { HistoryStore } from './history/history-store.js';
+import { RUNTIME_BUCKETS } from './history/metric-totals.js';
 import type { QueueInfo } from './queues.js';
 import type { WorkerInfo } from './workers.js';
-
-/** prom-client's default buckets, seconds. */
-const RUNTIME_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export interface MetricSources {
   history: HistoryStore;
@@ -22,9 +21,9 @@ export async function renderMetrics(s: MetricSources): Promise<{ contentType: st
   const registry = new Registry();
   const labels = ['name', 'hostname', 'queue_name'] as const;
   const counter = (name: string, help: string, extra: string[] = []) => new Counter({ name, help, labelNames: [...labels, ...extra], registers: [registry] });
-  const counts = s.history.metricCounts(RUNTIME_BUCKETS);
+  const counts = s.history.metricCounts();
   const byState = {
-    sent: counter('celery_task_sent_total', 'Sent tasks (every task the history holds).'),
+    sent: counter('celery_task_sent_total', 'Tasks sent (each task the history heard of, once).'),
     received: counter('celery_task_received_total', 'Tasks a worker received.'),
     started: counter('celery_task_started_total', 'Tasks a worker started.'),
     succeeded: counter('celery_task_succeeded_total', 'Tasks that succeeded.'),
@@ -40,7 +39,7 @@ export async function renderMetrics(s: MetricSources): Promise<{ contentType: st
   }
   const failed = counter('celery_task_failed_total', 'Tasks that failed, by exception type.', ['exception']);
   for (const f of counts.failed) failed.inc({ name: f.name, hostname: f.worker, queue_name: f.queue, exception: f.exception }, f.n);
-  // The runtime histogram, its buckets counted by SQL (observing a million runtimes one by one would not do).
+  // The runtime histogram, its buckets counted as the history was written (observing a million runtimes per scrape would not do).
   registry.registerMetric({
     name: 'celery_task_runtime',
     get: async () => ({

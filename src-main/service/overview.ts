@@ -6,6 +6,7 @@
 import type { Redis } from 'ioredis';
 import { queueListKeys } from '../core/keys.js';
 import { peekTaskId } from '../core/protocol/decode.js';
+import type { TaskFigures } from './history/aggregates.js';
 import type { HistoryStore } from './history/history-store.js';
 import { listQueues } from './queues.js';
 import type { WorkerInfo } from './workers.js';
@@ -13,22 +14,16 @@ import type { WorkerInfo } from './workers.js';
 export const RANGES = { '15m': [900, 15], '1h': [3600, 60], '24h': [86_400, 900], '7d': [604_800, 3600] } as const;
 export type OverviewRange = keyof typeof RANGES;
 
-/** Finished tasks read at most for the per-task figures. */
-const PER_TASK_ROWS = 200_000;
-
 export interface Overview {
   range: OverviewRange;
   /** Bucket starts (unix s) and their counts, every bucket of the range (zeros included). */
   throughput: { at: number[]; succeeded: number[]; failed: number[] };
-  tasks: Array<{ name: string; count: number; failureRate: number; p50: number | null; p95: number | null }>;
+  /** Per task name over the range (its first minute or hour counted whole); percentiles within 2 %. */
+  tasks: TaskFigures[];
   queues: Array<{ name: string; depth: number; paused: boolean; oldestAgeS: number | null }>;
   workersOnline: number;
-}
-
-/** The q-th quantile of sorted values (nearest rank). */
-export function quantile(sorted: readonly number[], q: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+  /** The most workers online in each bucket, null where none was noted (the control room was not running). */
+  workersOverTime: Array<number | null>;
 }
 
 /** The age of a queue's next message (the consuming end), from when the history first saw it. */
@@ -46,7 +41,7 @@ async function oldestAge(redis: Redis, history: HistoryStore, queue: string, now
 export async function overview(history: HistoryStore, redis: Redis, workers: readonly WorkerInfo[], range: OverviewRange, now = Date.now() / 1000): Promise<Overview> {
   const [span, width] = RANGES[range];
   const from = Math.floor((now - span) / width) * width;
-  const n = Math.ceil((now - from) / width);
+  const n = Math.floor((now - from) / width) + 1; // the bucket now falls in is the last
   const at = Array.from({ length: n }, (_, i) => from + i * width);
   const succeeded = new Array<number>(n).fill(0);
   const failed = new Array<number>(n).fill(0);
@@ -55,21 +50,14 @@ export async function overview(history: HistoryStore, redis: Redis, workers: rea
     succeeded[b.bucket] = b.succeeded;
     failed[b.bucket] = b.failed;
   }
-  const byName = new Map<string, { count: number; failed: number; runtimes: number[] }>();
-  for (const r of history.finishedSince(from, PER_TASK_ROWS)) {
-    const name = r.name ?? '(unnamed)';
-    let t = byName.get(name);
-    if (!t) byName.set(name, (t = { count: 0, failed: 0, runtimes: [] }));
-    t.count++;
-    if (r.state === 'FAILURE') t.failed++;
-    if (r.runtime !== null) t.runtimes.push(r.runtime);
+  const tasks = history.taskFigures(from, span <= 3600 ? 60 : 3600);
+  const online = workers.filter((w) => w.online).length;
+  history.noteWorkersOnline(online, now);
+  const workersOverTime = new Array<number | null>(n).fill(null);
+  for (const s of history.workersOnline(from)) {
+    const i = Math.floor((s.at - from) / width);
+    if (i >= 0 && i < n) workersOverTime[i] = Math.max(workersOverTime[i] ?? 0, s.n);
   }
-  const tasks = [...byName.entries()]
-    .map(([name, t]) => {
-      const sorted = t.runtimes.sort((a, b) => a - b);
-      return { name, count: t.count, failureRate: t.failed / t.count, p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95) };
-    })
-    .sort((a, b) => b.count - a.count);
   const queues = await Promise.all((await listQueues(redis)).map(async (q) => ({ name: q.name, depth: q.depth, paused: q.paused, oldestAgeS: q.depth > 0 ? await oldestAge(redis, history, q.name, now) : null })));
-  return { range, throughput: { at, succeeded, failed }, tasks, queues, workersOnline: workers.filter((w) => w.online).length };
+  return { range, throughput: { at, succeeded, failed }, tasks, queues, workersOnline: online, workersOverTime };
 }

@@ -5,9 +5,8 @@
  */
 import type { App } from '../core/app.js';
 import { queueOfListKey, SCHEDULE, SCHEDULE_MESSAGES } from '../core/keys.js';
+import { runScheduledNow as runNow } from '../core/broker/run-now.js';
 import { decodeTaskMessage } from '../core/protocol/decode.js';
-import { encodeTaskMessage } from '../core/protocol/encode.js';
-import { callScript, registerScripts } from '../core/scripts.js';
 import { ConfigurationError } from '../core/errors.js';
 
 export interface ScheduledTask {
@@ -59,13 +58,6 @@ export async function listScheduled(app: App, withPython = true): Promise<{ tota
 
 /** Moves a task from Celeriac's schedule to its queue now. */
 export async function runScheduledNow(app: App, tag: string): Promise<{ moved: boolean }> {
-  registerScripts(app.broker, new URL('../core/broker/lua/', import.meta.url));
-  const entry = await app.broker.hget(SCHEDULE_MESSAGES, tag);
-  const [, raw] = entry ? (JSON.parse(entry) as [string, string]) : [];
-  const decoded = raw ? decodeTaskMessage(raw) : null;
-  if (!decoded?.ok) throw new ConfigurationError('that task is no longer scheduled (it ran, or was moved)');
-  const now = encodeTaskMessage({ ...decoded.message, eta: null });
-  const moved = (await callScript<number>(app.broker, 'promoteOne', [SCHEDULE, SCHEDULE_MESSAGES], [tag, entry!, now])) === 1;
-  if (!moved) throw new ConfigurationError('that task is no longer scheduled (it ran, or was moved)');
-  return { moved };
+  if (!(await runNow(app.broker, tag))) throw new ConfigurationError('that task is no longer scheduled (it ran, or was moved)');
+  return { moved: true };
 }

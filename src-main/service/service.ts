@@ -5,6 +5,7 @@ import type { TaskParam } from '../core/task.js';
 import { isRoomMethod, type Method, type Output } from './contract.js';
 import { EventHub, failure, parseCall, type CallResult, type ContractHandler, type EventListener } from './handler.js';
 import { Cluster } from './cluster/cluster.js';
+import { SLOT_S } from './history/aggregates.js';
 import { HistoryFeed } from './history/history-feed.js';
 import { RecordFeed } from './record-feed.js';
 import { LocalPool } from './local-pool.js';
@@ -47,6 +48,7 @@ export class ControlRoomService implements ContractHandler {
    */
   /** The task history (SQLite) and what keeps it current. */
   private readonly historyFeed: HistoryFeed;
+  private sampler: NodeJS.Timeout | null = null;
   /** What the handlers work with. */
   private readonly parts: ServiceParts;
 
@@ -109,9 +111,22 @@ export class ControlRoomService implements ContractHandler {
     this.batches.start();
     await this.cluster.start();
     this.historyFeed.start();
+    // The overview's workers over time: noted every slot while the control room runs.
+    this.sampler = setInterval(() => void this.noteWorkers(), SLOT_S * 1000);
+    this.sampler.unref();
+  }
+
+  private async noteWorkers(): Promise<void> {
+    try {
+      this.parts.history.noteWorkersOnline((await this.cluster.workers()).filter((w) => w.online).length);
+    } catch {
+      // Redis away or the history closing: the next slot notes it.
+    }
   }
 
   async stop(): Promise<void> {
+    if (this.sampler) clearInterval(this.sampler);
+    this.sampler = null;
     await this.setBeat(false);
     this.cluster.stop();
     this.records.stop();

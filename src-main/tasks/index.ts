@@ -46,6 +46,8 @@ export const checksum = app.task(
 
 const FITS = ['cover', 'contain', 'fill', 'inside', 'outside'] as const;
 const FORMATS = ['jpeg', 'png', 'webp', 'avif', 'tiff', 'gif'] as const;
+/** The extensions sharp reads (the batch dialog suggests the image tasks for these). */
+const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'avif', 'tif', 'tiff', 'gif', 'svg', 'heic', 'heif'];
 
 /** sharp loads on first use: a worker that never touches an image never pays for libvips. */
 async function sharpOf(input: string) {
@@ -90,7 +92,7 @@ export const resizeImage = app.task(
   'resize_image',
   {
     params: [
-      { name: 'input', type: 'file', help: 'The image to resize (JPEG, PNG, WebP, AVIF, TIFF, GIF, SVG)' },
+      { name: 'input', type: 'file', accept: IMAGE_EXTENSIONS, help: 'The image to resize (JPEG, PNG, WebP, AVIF, TIFF, GIF, SVG)' },
       { name: 'output', type: 'output', help: 'Where to write it; the format follows the extension' },
       { name: 'size', type: 'json', default: [300, 300], help: '[width, height] in pixels, or one number for a square' },
       { name: 'options', type: 'json', default: { fit: 'cover' }, help: `{"fit": ${FITS.map((f) => `"${f}"`).join(' | ')}}` },
@@ -110,7 +112,7 @@ export const convertImage = app.task(
   'convert_image',
   {
     params: [
-      { name: 'input', type: 'file', help: 'The image to convert' },
+      { name: 'input', type: 'file', accept: IMAGE_EXTENSIONS, help: 'The image to convert' },
       { name: 'output', type: 'output', help: 'Where to write it' },
       { name: 'format', type: 'string', enum: [...FORMATS], default: 'webp' },
       { name: 'options', type: 'json', default: { quality: 80 }, help: '{"quality": 1-100} for JPEG, WebP and AVIF' },

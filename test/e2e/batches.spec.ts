@@ -178,3 +178,28 @@ test('a CSV dropped alone runs one task per row, its columns mapped to the param
   await expect(page.getByTestId(`batch-count-${id}`)).toContainText('2 done', { timeout: 30_000 });
   await expect(page.locator('tr[data-item="0"]')).toContainText('a.txt');
 });
+
+test('the batch dialog suggests the task most files fit and lists them in name order; Send refuses an empty file parameter', async ({ page }) => {
+  const dir = join(work, 'suggest');
+  mkdirSync(dir);
+  for (const [i, name] of ['img10.png', 'img2.png', 'img1.png'].entries()) await makeImage(join(dir, name), 'png', i);
+  writeFileSync(join(dir, 'notes.txt'), 'not an image');
+  await page.goto(`${url}#/batches`);
+  await page.getByLabel('choose files').setInputFiles(['img10.png', 'notes.txt', 'img2.png', 'img1.png'].map((n) => join(dir, n)));
+  const dialog = page.getByRole('form', { name: 'batch' });
+  await expect(dialog.getByLabel('task')).toHaveValue('resize_image'); // three of four are images
+  const inputs = dialog.getByRole('table', { name: 'preview' }).locator('tbody tr td:first-child');
+  await expect(inputs).toHaveText(['img1.png', 'img2.png', 'img10.png', 'notes.txt']);
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByLabel('choose files').setInputFiles([join(dir, 'notes.txt')]);
+  await expect(dialog.getByLabel('task')).toHaveValue('checksum'); // no image task takes a text file
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+  await page.goto(`${url}#/submit`);
+  const name = page.getByLabel('Task name');
+  await expect(name).toHaveAttribute('placeholder', 'checksum'); // a task this pool declares
+  await name.fill('checksum');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await expect(page.getByRole('alert')).toHaveText('path is required: a path the worker can read');
+  expect(page.url()).toMatch(/#\/submit$/);
+});

@@ -373,6 +373,8 @@ test('the overview draws its chart after a few hundred tasks, with the tasks and
   await expect(page.getByTestId('chart').locator('canvas')).toBeVisible({ timeout: 15_000 });
   await expect(page.locator('tr[data-overview-task="tasks.add"]')).toBeVisible();
   await expect(page.getByTestId('overview-totals')).toContainText(/\d[\d,]* succeeded/);
+  // Workers over time, as the control room noted them (its first note when the view asked).
+  await expect(page.getByTestId('workers-chart').locator('canvas')).toBeVisible();
   await page.screenshot({ path: `${SHOTS}/overview.png`, fullPage: true });
   await app.close();
 });

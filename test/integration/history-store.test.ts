@@ -53,6 +53,14 @@ describe('the history store', () => {
     store.close();
   });
 
+  it('takes the same report again at the same instant (nothing to update is no empty UPDATE that fails the write)', () => {
+    const store = new HistoryStore(':memory:');
+    store.applyMany([{ id: 'twice', state: 'PENDING', fields: {} }], T0);
+    expect(() => store.applyMany([{ id: 'twice', state: 'PENDING', fields: {} }, { id: 'other', state: 'SUCCESS', fields: {} }], T0)).not.toThrow();
+    expect(store.get('other')?.state).toBe('SUCCESS');
+    store.close();
+  });
+
   it("indexes a task's text again when a later write changes it, once", () => {
     const store = new HistoryStore(':memory:');
     store.applyEvents([ev('task-received', 'two-step', 1, { name: 'tasks.add', args: "('alpha',)" })]);

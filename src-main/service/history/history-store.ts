@@ -11,7 +11,9 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { CeleryEvent } from '../../core/events/envelope.js';
 import { pyRepr } from '../../core/protocol/pyrepr.js';
+import { AggregateDeltas, KEEP_S, SLOT_S, TASK_SLOTS, taskFigures, type Counted, type TaskFigures, type TaskSlot } from './aggregates.js';
 import { mergeRule, stateOfEvent } from './merge.js';
+import { MetricTotals, type MetricCounts } from './metric-totals.js';
 import { parseQuery } from './query.js';
 
 /** A task as the history keeps it (times in unix seconds). */
@@ -56,8 +58,11 @@ const TEXT_COLUMNS = ['id', 'name', 'args', 'kwargs', 'result', 'exception', 'tr
  * were three quarters of what an event cost. A row's old text is taken out of the index with
  * FTS5's 'delete' command and the text as indexed (the row's, which the store always has):
  * `contentless_delete=1`'s DELETE by rowid cost 26 µs a task, this 7.
+ *
+ * Version 3: the dashboard's aggregates and /metrics' totals, kept as rows are written
+ * (aggregates.ts, metric-totals.ts); counted from the rows once when a version 2 opens.
  */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS tasks (
   rowid INTEGER PRIMARY KEY,
@@ -83,6 +88,11 @@ CREATE TRIGGER IF NOT EXISTS tasks_deleted AFTER DELETE ON tasks BEGIN
   UPDATE counts SET n = n - 1 WHERE name = 'tasks';
   INSERT INTO tasks_text(tasks_text, rowid, ${TEXT_COLUMNS.join(', ')}) VALUES ('delete', old.rowid, ${TEXT_COLUMNS.map((c) => `old.${c}`).join(', ')});
 END;
+CREATE TABLE IF NOT EXISTS aggregates (kind TEXT NOT NULL, slot INTEGER NOT NULL, bin INTEGER NOT NULL, name TEXT NOT NULL, n INTEGER NOT NULL,
+  PRIMARY KEY (kind, slot, bin, name)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS metric_totals (key TEXT PRIMARY KEY, n REAL NOT NULL) WITHOUT ROWID;
+-- The number of workers online, the most seen in each 15 s slot (the overview's workers over time).
+CREATE TABLE IF NOT EXISTS workers_online (slot INTEGER PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 `;
 
 /** Version 1 (external-content index kept by triggers) to 2: its index is rebuilt from the rows. */
@@ -212,6 +222,13 @@ export class HistoryStore {
   private readonly dropText: Database.Statement<unknown[]>;
   private readonly addCount: Database.Statement<[number]>;
   private readonly nameOf: Database.Statement<[string], string | null>;
+  private readonly upsertAggregate: Database.Statement<[string, number, number, string, number]>;
+  private readonly lowerAggregate: Database.Statement<[number, string, number, number, string]>;
+  private readonly upsertTotal: Database.Statement<[string, number]>;
+  /** What this transaction changes in the aggregates: @see aggregates.ts */
+  private readonly deltas = new AggregateDeltas();
+  /** /metrics' totals, in memory (a scrape reads no row): @see metric-totals.ts */
+  private readonly totals = new MetricTotals();
   /**
    * Runs the reads and the writes of one batch in one transaction: a read outside one opens a
    * read transaction of its own (8 µs a task, against WAL, more than its write).
@@ -231,6 +248,12 @@ export class HistoryStore {
     if (!fresh && version < 2) {
       this.db.exec(`INSERT INTO tasks_text(rowid, ${TEXT_COLUMNS.join(', ')}) SELECT rowid, ${TEXT_COLUMNS.join(', ')} FROM tasks`);
     }
+    this.upsertAggregate = this.db.prepare('INSERT INTO aggregates (kind, slot, bin, name, n) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n');
+    this.lowerAggregate = this.db.prepare('UPDATE aggregates SET n = n + ? WHERE kind = ? AND slot = ? AND bin = ? AND name = ?');
+    this.upsertTotal = this.db.prepare('INSERT INTO metric_totals (key, n) VALUES (?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n');
+    this.inTransaction = this.db.transaction((fn: () => void) => fn());
+    if (!fresh && version < 3) this.countStoredRows();
+    this.totals.load(this.db.prepare('SELECT key, n FROM metric_totals').all() as Array<{ key: string; n: number }>);
     this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     this.read = this.db.prepare('SELECT * FROM tasks WHERE id = ?');
     this.readRaw = this.db.prepare<[string], unknown[]>(`SELECT ${COLUMNS.join(', ')}, rowid FROM tasks WHERE id = ?`).raw(true);
@@ -240,7 +263,31 @@ export class HistoryStore {
     this.dropText = this.db.prepare(`INSERT INTO tasks_text(tasks_text, rowid, ${TEXT_COLUMNS.join(', ')}) VALUES ('delete', ?, ${TEXT_COLUMNS.map(() => '?').join(', ')})`);
     this.addCount = this.db.prepare("UPDATE counts SET n = n + ? WHERE name = 'tasks'");
     this.nameOf = this.db.prepare<[string], string | null>('SELECT name FROM tasks WHERE id = ?').pluck();
-    this.inTransaction = this.db.transaction((fn: () => void) => fn());
+  }
+
+  /** Counts the rows a version 2 history holds into the aggregates and the totals (once; 1M rows ~ seconds). */
+  private countStoredRows(): void {
+    this.inTransaction(() => {
+      this.db.exec('DELETE FROM aggregates; DELETE FROM metric_totals;');
+      const rows = this.db.prepare('SELECT name, state, seen_at, runtime, worker, queue, retries, exception, received_at, started_at FROM tasks');
+      for (const row of rows.iterate() as Iterable<Counted & Parameters<MetricTotals['count']>[1]>) {
+        this.deltas.count(row, 1);
+        this.totals.count(null, row);
+        if (this.deltas.size >= 50_000) this.writeAggregates();
+      }
+      this.writeAggregates();
+    });
+  }
+
+  /** Writes what the aggregates and the totals gained in this transaction. */
+  private writeAggregates(): void {
+    for (const { kind, slot, bin, name, n } of this.deltas.entries()) {
+      // What a row takes away only lowers a slot that is still kept (the older ones were pruned).
+      if (n > 0) this.upsertAggregate.run(kind, slot, bin, name, n);
+      else this.lowerAggregate.run(n, kind, slot, bin, name);
+    }
+    this.deltas.clear();
+    for (const { key, n } of this.totals.takeChanges()) this.upsertTotal.run(key, n);
   }
 
   close(): void {
@@ -272,7 +319,7 @@ export class HistoryStore {
    */
   apply(events: readonly CeleryEvent[], reports: readonly Report[], now = Date.now() / 1000): Changed[] {
     const rows = new Map<string, Folded>();
-    this.inTransaction(() => {
+    this.guarded(() => {
       for (const e of events) {
         if (!e.type.startsWith('task-') || typeof e.uuid !== 'string' || e.uuid === '' || e.uuid.length > 256) continue;
         foldEvent(this.rowFor(rows, e.uuid, now), e, now);
@@ -282,8 +329,23 @@ export class HistoryStore {
         fold(this.rowFor(rows, id, now), state, fields as Record<string, unknown>, now);
       }
       this.writeRows(rows.values());
+      this.writeAggregates();
     });
     return [...rows.values()].map((r) => ({ id: r.row.id, state: r.row.state, named: r.row.name !== null }));
+  }
+
+  /**
+   * Runs a write in one transaction; when it fails, what it counted in memory is forgotten
+   * (the totals read back as stored).
+   */
+  private guarded(fn: () => void): void {
+    try {
+      this.inTransaction(fn);
+    } catch (err) {
+      this.deltas.clear();
+      this.totals.load(this.db.prepare('SELECT key, n FROM metric_totals').all() as Array<{ key: string; n: number }>);
+      throw err;
+    }
   }
 
   /** The row a batch folds into: read once per batch (or a blank one), with its text as it was. */
@@ -307,13 +369,20 @@ export class HistoryStore {
     let added = 0;
     for (const { row, rowid, stored, text: before } of rows) {
       const after = textOf(row);
+      const was = stored === null ? null : rowOf(stored);
+      if (was === null || was.state !== row.state || was.name !== row.name || was.runtime !== row.runtime) {
+        if (was !== null) this.deltas.count(was, -1);
+        this.deltas.count(row, 1);
+      }
+      this.totals.count(was, row);
       if (rowid === null || stored === null) {
         const id = Number(this.insert.run(COLUMNS.map((c) => row[c])).lastInsertRowid);
         this.indexText.run([id, ...after]);
         added++;
       } else {
         const changed = UPDATED_AT.filter((i) => row[COLUMNS[i]!] !== stored[i]);
-        this.updateOf(changed).run([...changed.map((i) => row[COLUMNS[i]!]), rowid]);
+        // Nothing changed (the same report again within the same millisecond): no UPDATE to write.
+        if (changed.length > 0) this.updateOf(changed).run([...changed.map((i) => row[COLUMNS[i]!]), rowid]);
         if (before === null || after.some((v, i) => v !== before[i])) {
           if (before !== null) this.dropText.run([rowid, ...before]);
           this.indexText.run([rowid, ...after]);
@@ -349,25 +418,11 @@ export class HistoryStore {
   }
 
   /**
-   * What /metrics counts, by task name, worker and queue (celery-exporter's labels), over every
-   * task the history holds: one pass for the counters, one for failures by exception type, one
-   * for the runtime histogram's buckets (`le` in seconds, cumulative as Prometheus wants them).
+   * What /metrics counts, by task name, worker and queue (celery-exporter's labels): the totals
+   * kept as rows are written, read from memory.
    */
-  metricCounts(buckets: readonly number[]): {
-    tasks: Array<{ name: string; worker: string; queue: string; sent: number; received: number; started: number; succeeded: number; revoked: number; retried: number }>;
-    failed: Array<{ name: string; worker: string; queue: string; exception: string; n: number }>;
-    runtime: Array<{ name: string; worker: string; queue: string; count: number; sum: number; le: number[] }>;
-  } {
-    const group = "coalesce(name, '') AS name, coalesce(worker, '') AS worker, coalesce(queue, '') AS queue";
-    const tasks = this.db.prepare(`SELECT ${group}, count(*) AS sent, count(received_at) AS received, count(started_at) AS started,
-      coalesce(sum(state = 'SUCCESS'), 0) AS succeeded, coalesce(sum(state = 'REVOKED'), 0) AS revoked, coalesce(sum(retries), 0) AS retried
-      FROM tasks GROUP BY 1, 2, 3`).all() as ReturnType<HistoryStore['metricCounts']>['tasks'];
-    const failed = this.db.prepare(`SELECT ${group}, substr(coalesce(exception, ''), 1, instr(coalesce(exception, '') || '(', '(') - 1) AS exception, count(*) AS n
-      FROM tasks WHERE state = 'FAILURE' GROUP BY 1, 2, 3, 4`).all() as ReturnType<HistoryStore['metricCounts']>['failed'];
-    const le = buckets.map((b, i) => `coalesce(sum(runtime <= ${Number(b)}), 0) AS b${i}`).join(', ');
-    const runtime = (this.db.prepare(`SELECT ${group}, count(*) AS count, sum(runtime) AS sum, ${le} FROM tasks WHERE runtime IS NOT NULL GROUP BY 1, 2, 3`).all() as Array<Record<string, number | string>>)
-      .map((r) => ({ name: String(r.name), worker: String(r.worker), queue: String(r.queue), count: Number(r.count), sum: Number(r.sum), le: buckets.map((_, i) => Number(r[`b${i}`])) }));
-    return { tasks, failed, runtime };
+  metricCounts(): MetricCounts {
+    return this.totals.counts();
   }
 
   /** The newest failing tasks (FAILURE, RETRY), for the failure groups. */
@@ -377,19 +432,46 @@ export class HistoryStore {
       .all(limit) as ReturnType<HistoryStore['failures']>;
   }
 
-  /** Finished tasks per time bucket since `from` (unix s; by when first seen, over its index). */
+  /**
+   * Finished tasks per time bucket since `from` (unix s, a multiple of SLOT_S; by when first
+   * seen), from the 15 s slots: `width` is a multiple of SLOT_S.
+   */
   throughput(from: number, width: number): Array<{ bucket: number; succeeded: number; failed: number }> {
-    return this.db
-      .prepare(`SELECT CAST((seen_at - ?) / ? AS INTEGER) AS bucket, coalesce(sum(state = 'SUCCESS'), 0) AS succeeded, coalesce(sum(state = 'FAILURE'), 0) AS failed
-        FROM tasks WHERE seen_at >= ? GROUP BY bucket ORDER BY bucket`)
-      .all(from, width, from) as Array<{ bucket: number; succeeded: number; failed: number }>;
+    const rows = this.db
+      .prepare("SELECT kind, slot, n FROM aggregates WHERE kind IN ('ok', 'fail') AND slot >= ? AND n != 0")
+      .all(Math.floor(from / SLOT_S)) as Array<{ kind: string; slot: number; n: number }>;
+    const buckets = new Map<number, { bucket: number; succeeded: number; failed: number }>();
+    for (const r of rows) {
+      const bucket = Math.floor((r.slot * SLOT_S - from) / width);
+      let b = buckets.get(bucket);
+      if (!b) buckets.set(bucket, (b = { bucket, succeeded: 0, failed: 0 }));
+      if (r.kind === 'ok') b.succeeded += r.n;
+      else b.failed += r.n;
+    }
+    return [...buckets.values()].sort((x, y) => x.bucket - y.bucket);
   }
 
-  /** Each finished task's name, state and runtime since `from` (the newest `limit`), for per-task figures. */
-  finishedSince(from: number, limit: number): Array<{ name: string | null; state: string; runtime: number | null }> {
-    return this.db
-      .prepare("SELECT name, state, runtime FROM tasks WHERE seen_at >= ? AND state IN ('SUCCESS', 'FAILURE') ORDER BY seen_at DESC LIMIT ?")
-      .all(from, limit) as Array<{ name: string | null; state: string; runtime: number | null }>;
+  /**
+   * Each task name's finished count, failure rate and runtime p50/p95 since `from` (unix s),
+   * in slots of `width` (the slot `from` falls in is counted whole).
+   */
+  taskFigures(from: number, width: TaskSlot): TaskFigures[] {
+    if (!TASK_SLOTS.includes(width)) throw new RangeError(`no ${width} s slots`);
+    const rows = this.db
+      .prepare('SELECT kind, name, bin, sum(n) AS n FROM aggregates WHERE kind IN (?, ?, ?) AND slot >= ? GROUP BY kind, name, bin')
+      .all(`t${width}`, `f${width}`, `r${width}`, Math.floor(from / width)) as Array<{ kind: string; name: string; bin: number; n: number }>;
+    return taskFigures(rows);
+  }
+
+  /** Notes how many workers are online now (the most seen in a 15 s slot is kept). */
+  noteWorkersOnline(n: number, now = Date.now() / 1000): void {
+    this.db.prepare('INSERT INTO workers_online (slot, n) VALUES (?, ?) ON CONFLICT DO UPDATE SET n = max(n, excluded.n)').run(Math.floor(now / SLOT_S), n);
+  }
+
+  /** The workers online noted since `from` (unix s): each 15 s slot's most, by its start. */
+  workersOnline(from: number): Array<{ at: number; n: number }> {
+    return (this.db.prepare('SELECT slot, n FROM workers_online WHERE slot >= ? ORDER BY slot').all(Math.floor(from / SLOT_S)) as Array<{ slot: number; n: number }>)
+      .map((r) => ({ at: r.slot * SLOT_S, n: r.n }));
   }
 
   /** When the history first saw a task (unix s), or null. */
@@ -397,9 +479,9 @@ export class HistoryStore {
     return (this.db.prepare('SELECT seen_at FROM tasks WHERE id = ?').pluck().get(id) as number | undefined) ?? null;
   }
 
-  /** How many tasks are in each state (the summary bar), over the state index. */
+  /** How many tasks are in each state (the summary bar), from the aggregates. */
   stateCounts(): Record<string, number> {
-    const rows = this.db.prepare('SELECT state, count(*) AS n FROM tasks GROUP BY state').all() as Array<{ state: string; n: number }>;
+    const rows = this.db.prepare("SELECT name AS state, n FROM aggregates WHERE kind = 'state' AND n != 0").all() as Array<{ state: string; n: number }>;
     return Object.fromEntries(rows.map((r) => [r.state, r.n]));
   }
 
@@ -456,9 +538,23 @@ export class HistoryStore {
    * @returns how many were dropped
    */
   prune(retention: Retention = DEFAULT_RETENTION, now = Date.now() / 1000): number {
-    const old = this.db.prepare('DELETE FROM tasks WHERE seen_at < ?').run(now - retention.maxAgeDays * 86_400).changes;
-    const over = this.db.prepare('DELETE FROM tasks WHERE rowid IN (SELECT rowid FROM tasks ORDER BY seen_at DESC LIMIT -1 OFFSET ?)').run(retention.maxTasks).changes;
-    return old + over;
+    let dropped = 0;
+    this.guarded(() => {
+      const counted = 'RETURNING name, state, seen_at, runtime';
+      const old = this.db.prepare(`DELETE FROM tasks WHERE seen_at < ? ${counted}`).all(now - retention.maxAgeDays * 86_400) as Counted[];
+      const over = this.db.prepare(`DELETE FROM tasks WHERE rowid IN (SELECT rowid FROM tasks ORDER BY seen_at DESC LIMIT -1 OFFSET ?) ${counted}`).all(retention.maxTasks) as Counted[];
+      for (const row of [...old, ...over]) this.deltas.count(row, -1);
+      this.writeAggregates();
+      // Slots no range reads any more, and counts come back to zero.
+      for (const [width, keep] of Object.entries(KEEP_S)) {
+        const kinds = width === String(SLOT_S) ? ['ok', 'fail'] : ['t', 'f', 'r'].map((k) => `${k}${width}`);
+        this.db.prepare(`DELETE FROM aggregates WHERE kind IN (${kinds.map(() => '?').join(', ')}) AND slot < ?`).run(...kinds, Math.floor((now - keep) / Number(width)));
+      }
+      this.db.prepare('DELETE FROM aggregates WHERE n = 0').run();
+      this.db.prepare('DELETE FROM workers_online WHERE slot < ?').run(Math.floor((now - KEEP_S[SLOT_S]!) / SLOT_S));
+      dropped = old.length + over.length;
+    });
+    return dropped;
   }
 }
 

@@ -4,6 +4,7 @@ import { uploadEntries, type DroppedEntry } from '../../api/drop.js';
 import { useCall } from '../../api/use-call.js';
 import type { DeclaredTask, PlannedItem, TaskParam } from '../../../src-main/service/contract.js';
 import { fieldValue, initialValue, ParamField } from '../Submit/ParamField.js';
+import { byName, suggestTask } from './suggest-task.js';
 
 /** What was dropped: files (one task each), or the rows of a CSV/JSONL file. */
 export type PendingDrop =
@@ -11,7 +12,6 @@ export type PendingDrop =
   | { kind: 'rows'; source: string; columns: string[]; rows: Array<Record<string, unknown>> };
 
 const FIXED = '';
-const IMAGE_EXTENSIONS = new Set(['jpg', 'jpeg', 'png', 'webp', 'avif', 'tif', 'tiff', 'gif', 'heic', 'svg']);
 
 /**
  * The batch dialog: which task, which files (by extension), the other parameters once for
@@ -24,20 +24,21 @@ export function BatchDialog({ drop, onClose, onStarted }: { drop: PendingDrop; o
     [declared.data, drop.kind],
   );
   const [taskName, setTaskName] = useState('');
-  // Images dropped: resizing is the likely wish; anything else starts on the first task.
-  const allImages = drop.kind === 'files' && drop.entries.every((e) => IMAGE_EXTENSIONS.has(e.ext));
-  const task: DeclaredTask | undefined = candidates.find((t) => t.name === taskName) ?? (allImages ? candidates.find((t) => t.name === 'resize_image') : undefined) ?? candidates[0];
+  // Items in name order, whatever order the drop listed them in.
+  const entries = useMemo(() => (drop.kind === 'files' ? [...drop.entries].sort(byName) : []), [drop]);
+  const suggested = useMemo(() => (drop.kind === 'files' ? suggestTask(candidates, entries.map((e) => e.ext)) : candidates[0]), [candidates, entries, drop.kind]);
+  const task: DeclaredTask | undefined = candidates.find((t) => t.name === taskName) ?? suggested;
   const fileParam = task?.params.find((p) => p.type === 'file');
   const outputs = task?.params.filter((p) => p.type === 'output') ?? [];
 
   // Files: which extensions to take.
   const extensions = useMemo(() => {
     const counts = new Map<string, number>();
-    if (drop.kind === 'files') for (const e of drop.entries) counts.set(e.ext, (counts.get(e.ext) ?? 0) + 1);
+    for (const e of entries) counts.set(e.ext, (counts.get(e.ext) ?? 0) + 1);
     return [...counts.entries()].sort((a, b) => b[1] - a[1]);
-  }, [drop]);
+  }, [entries]);
   const [excluded, setExcluded] = useState<Set<string>>(new Set());
-  const chosen = drop.kind === 'files' ? drop.entries.filter((e) => !excluded.has(e.ext)) : [];
+  const chosen = entries.filter((e) => !excluded.has(e.ext));
 
   // The other parameters (rows: a column, or one value for all).
   const others = (task?.params ?? []).filter((p) => (drop.kind === 'files' ? p !== fileParam && p.type !== 'output' : true));

@@ -2,11 +2,14 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
+/** Tick steps for counts: 1, 2, 5, 10, 20, 50, … */
+const COUNT_STEPS = Array.from({ length: 27 }, (_, i) => [1, 2, 5][i % 3]! * 10 ** Math.floor(i / 3));
+
 /**
  * A time-series chart (uPlot: made for time series, ~50 KB, draws thousands of points on a
  * canvas without a frame drop, and needs no framework). Rebuilt when its series change shape.
  */
-export function Chart({ at, series, height = 220, label }: { at: number[]; series: Array<{ label: string; values: number[]; color: string }>; height?: number; label: string }) {
+export function Chart({ at, series, height = 220, label, testId = 'chart' }: { testId?: string;  at: number[]; series: Array<{ label: string; values: Array<number | null>; color: string }>; height?: number; label: string }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const shape = series.map((s) => s.label).join('|');
@@ -16,8 +19,10 @@ export function Chart({ at, series, height = 220, label }: { at: number[]; serie
       width: box.current.clientWidth || 800,
       height,
       series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, fill: `${s.color}33`, width: 2 }))],
-      axes: [{}, { size: 50 }],
-      scales: { x: { time: true } },
+      // Whole numbers on the y axis: these are counts.
+      axes: [{}, { size: 50, incrs: COUNT_STEPS }],
+      // Counts: from 0, and at least to 1 (one worker, or a single task, is not a flat line at 0).
+      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max ?? 0) * 1.1] } },
     };
     plot.current = new uPlot(opts, [at, ...series.map((s) => s.values)], box.current);
     const onResize = (): void => plot.current?.setSize({ width: box.current?.clientWidth || 800, height });
@@ -32,7 +37,7 @@ export function Chart({ at, series, height = 220, label }: { at: number[]; serie
   useEffect(() => {
     plot.current?.setData([at, ...series.map((s) => s.values)]);
   }, [at, series]);
-  return <div ref={box} className="chart" role="img" aria-label={label} data-testid="chart" />;
+  return <div ref={box} className="chart" role="img" aria-label={label} data-testid={testId} />;
 }
 
 /** A sparkline of the last samples (an SVG line: too small to need a chart). */

@@ -4,7 +4,7 @@ import { Chart, Sparkline } from './Chart.js';
 
 type Range = '15m' | '1h' | '24h' | '7d';
 const RANGES: Range[] = ['15m', '1h', '24h', '7d'];
-/** Samples kept for the queue and worker sparklines while the view is open (2 s apart: 4 minutes). */
+/** Samples kept for the queue sparklines while the view is open (2 s apart: 4 minutes). */
 const SAMPLES = 120;
 
 /** The first view: throughput, per-task runtime and failures, queues with their age, workers — live. */
@@ -21,7 +21,6 @@ export function Overview() {
       samples.current.set(key, list);
     };
     for (const q of data.queues) push(`q:${q.name}`, q.depth);
-    push('workers', data.workersOnline);
   }
   if (error && !data) return <p className="error">{error}</p>;
   if (!data) return <p className="muted">Loading the overview…</p>;
@@ -36,9 +35,10 @@ export function Overview() {
         </div>
       </header>
       <p className="muted" data-testid="overview-totals">
-        {total(data.throughput.succeeded).toLocaleString()} succeeded · {total(data.throughput.failed).toLocaleString()} failed in the last {range} · {data.workersOnline} worker{data.workersOnline === 1 ? '' : 's'} online <Sparkline values={samples.current.get('workers') ?? []} />
+        {total(data.throughput.succeeded).toLocaleString()} succeeded · {total(data.throughput.failed).toLocaleString()} failed in the last {range} · {data.workersOnline} worker{data.workersOnline === 1 ? '' : 's'} online
       </p>
       <Chart label="tasks finished per bucket" at={data.throughput.at} series={[{ label: 'succeeded', values: data.throughput.succeeded, color: '#2e7d32' }, { label: 'failed', values: data.throughput.failed, color: '#c62828' }]} />
+      <Chart label="workers online" testId="workers-chart" height={140} at={data.throughput.at} series={[{ label: 'workers online', values: data.workersOverTime, color: '#1565c0' }]} />
       <div className="columns">
         <div>
           <h3>Tasks</h3>

@@ -2,7 +2,7 @@ import type { TaskParam } from '../../../src-main/service/contract.js';
 
 /** One generated form field for a declared task parameter. */
 export function ParamField({ param, value, onChange }: { param: TaskParam; value: string; onChange: (v: string) => void }) {
-  const label = `${param.name}${param.type === 'file' ? ' (a path the worker can read)' : param.type === 'output' ? ' (a path the worker writes)' : ''}`;
+  const label = `${param.name}${isRequired(param) ? ' *' : ''}${param.type === 'file' ? ' (a path the worker can read)' : param.type === 'output' ? ' (a path the worker writes)' : ''}`;
   let input;
   if (param.enum) {
     input = (
@@ -16,7 +16,7 @@ export function ParamField({ param, value, onChange }: { param: TaskParam; value
     input = <textarea name={param.name} className="mono" rows={3} value={value} onChange={(e) => onChange(e.target.value)} />;
   } else {
     const numeric = param.type === 'number' || param.type === 'integer';
-    input = <input name={param.name} type={numeric ? 'number' : 'text'} step={param.type === 'integer' ? 1 : 'any'} value={value} onChange={(e) => onChange(e.target.value)} />;
+    input = <input name={param.name} type={numeric ? 'number' : 'text'} step={param.type === 'integer' ? 1 : 'any'} aria-required={isRequired(param)} value={value} onChange={(e) => onChange(e.target.value)} />;
   }
   return (
     <label>
@@ -34,9 +34,13 @@ export function initialValue(param: TaskParam): string {
   return param.type === 'json' ? JSON.stringify(param.default) : String(param.default);
 }
 
+/** A path parameter with no default: the task cannot run without one. */
+export const isRequired = (param: TaskParam): boolean => (param.type === 'file' || param.type === 'output') && param.default === undefined;
+
 /** A field's text -> the argument sent. @throws Error saying what is wrong */
 export function fieldValue(param: TaskParam, text: string): unknown {
   if (param.enum) return JSON.parse(text) as unknown;
+  if (isRequired(param) && text.trim() === '') throw new Error(`${param.name} is required: ${param.type === 'file' ? 'a path the worker can read' : 'a path the worker writes'}`);
   switch (param.type) {
     case 'boolean':
       return text === 'true';

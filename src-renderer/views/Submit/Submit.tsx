@@ -9,6 +9,9 @@ import { fieldValue, initialValue, ParamField } from './ParamField.js';
  */
 export function Submit({ onSent }: { onSent: (id: string) => void }) {
   const declared = useCall('tasks:declared', {});
+  // Tasks only a remote worker knows (Python's): the names the history has seen lately.
+  const recent = useCall('tasks:search', { query: '', limit: 200 });
+  const known = [...new Set([...(declared.data ?? []).map((t) => t.name), ...(recent.data?.tasks ?? []).flatMap((t) => (t.name ? [t.name] : []))])];
   const [name, setName] = useState('');
   const task = declared.data?.find((t) => t.name === name);
   const params = task?.params ?? [];
@@ -60,8 +63,8 @@ export function Submit({ onSent }: { onSent: (id: string) => void }) {
       <form className="form" onSubmit={(e) => void submit(e)}>
         <label>
           Task name
-          <input name="name" required list="declared-tasks" value={name} onChange={(e) => setName(e.target.value)} placeholder="tasks.add" />
-          <datalist id="declared-tasks">{declared.data?.map((t) => <option key={t.name} value={t.name} />)}</datalist>
+          <input name="name" required list="declared-tasks" value={name} onChange={(e) => setName(e.target.value)} placeholder={known[0] ?? 'no task known yet: type its name'} />
+          <datalist id="declared-tasks">{known.map((t) => <option key={t} value={t} />)}</datalist>
         </label>
         {params.length > 0 && (
           <div className="segmented" role="group" aria-label="mode">

@@ -134,6 +134,15 @@ export function Tasks({ onOpen }: { onOpen: (id: string) => void }) {
     });
   };
   const count = allMatching ? Math.min(total, MATCHING_LIMIT) : selected.size;
+  /** Desktop: the filter saved through the app's save dialog (the browser downloads a link instead). */
+  const saveExport = async (format: 'csv' | 'jsonl'): Promise<void> => {
+    try {
+      const r = await call('tasks:exportFile', { query, format });
+      if (r.path) setNotice(`Saved ${total.toLocaleString()} task${total === 1 ? '' : 's'} to ${r.path}.`);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
   const act = async (action: 'retry' | 'revoke'): Promise<void> => {
     try {
       if (action === 'retry') {
@@ -162,11 +171,15 @@ export function Tasks({ onOpen }: { onOpen: (id: string) => void }) {
             <option value="started">by start</option>
             <option value="runtime">longest first</option>
           </select>
-          {!isDesktop && total > 0 && (
+          {total > 0 && (isDesktop ? (
+            <span className="small">
+              export <button className="link" onClick={() => void saveExport('csv')}>CSV</button> · <button className="link" onClick={() => void saveExport('jsonl')}>JSONL</button>
+            </span>
+          ) : (
             <span className="small">
               export <a href={exportUrl(query, 'csv')} download>CSV</a> · <a href={exportUrl(query, 'jsonl')} download>JSONL</a>
             </span>
-          )}
+          ))}
         </div>
       </header>
       {total > 0 && (
