@@ -34,11 +34,12 @@ export function registerBeat(program: Command): void {
       });
       const beat = new Beat(app, { name: flags.hostname, maxInterval: flags.maxInterval, lockTimeout: flags.lockTimeout, log });
       await beat.start();
-      process.stderr.write(`celeriac beat: ${app.periodicEntries.size} declared entries, ${redactUrl(app.brokerUrl)}\n`);
       await new Promise<void>((resolve) => {
         const onSignal = (): void => void beat.stop().then(resolve);
         process.once('SIGTERM', onSignal);
         process.once('SIGINT', onSignal);
+        // Said once the signals are handled: whoever waits for this line may stop us at once.
+        process.stderr.write(`celeriac beat: ${app.periodicEntries.size} declared entries, ${redactUrl(app.brokerUrl)}\n`);
       });
       await app.close();
       process.exit(0);

@@ -68,11 +68,12 @@ export function registerServe(program: Command): void {
       const staticDir = fileURLToPath(new URL('../../renderer/', import.meta.url));
       await pruneUploads(uploadDir);
       const server = await startServer({ service: room, host: flags.host, port: flags.port, token: flags.token ? undefined : null, staticDir, uploadDir, readOnly: flags.readOnly, metrics: () => room.metrics(), exportTasks: (q, format) => room.exportTasks(q, format) });
-      process.stdout.write(`Celeriac control room: ${server.url}\n`);
       await new Promise<void>((resolve) => {
         const stop = (): void => resolve();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
+        // The URL once the signals are handled: whoever waits for it may stop us at once.
+        process.stdout.write(`Celeriac control room: ${server.url}\n`);
       });
       // A second signal, or 15 s of closing (a connection still retrying a Redis that is gone),
       // ends it at once: a stop request is never ignored.

@@ -80,7 +80,6 @@ export function registerWorker(program: Command): void {
       );
       await worker.start();
       process.stderr.write(banner(worker, flags));
-      log.info(`[Worker] ${worker.options.name} ready.`);
       await new Promise<void>((resolve) => {
         let signals = 0;
         const onSignal = (signal: NodeJS.Signals): void => {
@@ -95,6 +94,10 @@ export function registerWorker(program: Command): void {
           log.warn('[Worker] remote control: shutdown');
           void worker.stop().then(resolve);
         });
+        // Said once the signals are handled, not before: a supervisor (or a test) that signals
+        // the moment it reads "ready" found the write done and the handler not yet there, and
+        // killed the worker outright, 1 time in 10.
+        log.info(`[Worker] ${worker.options.name} ready.`);
       });
       log.info(`[Worker] ${worker.options.name} stopped.`);
       // Everything is handed back and closed: exit now rather than wait for every handle to

@@ -232,8 +232,8 @@ export class ControlRoom implements ContractHandler {
   /** The Tasks filter into a file the user picks; the query is checked before the dialog shows. */
   private async exportFile(query: string, format: ExportFormat): Promise<{ path: string | null; bytes: number }> {
     if (!this.options.saveFile) throw new Error('saving files works in the desktop app only: the browser downloads /export');
-    if (!this.session) throw new Error('not connected');
-    const chunks = this.session.service.exportTasks(query, format);
+    const chunks = this.exportTasks(query, format);
+    if (!chunks) throw new Error('not connected');
     const first = chunks.next(); // a bad query throws here, before a dialog asks where to put nothing
     const path = await this.options.saveFile(`tasks.${format}`);
     if (path === null) return { path: null, bytes: 0 };
