@@ -83,7 +83,6 @@ CREATE VIRTUAL TABLE IF NOT EXISTS tasks_text USING fts5(${TEXT_COLUMNS.join(', 
 -- first screen) shows it on every page. Inserts add to it in the store (once per transaction);
 -- deletes (the retention's, rare) through the trigger, which drops their text too.
 CREATE TABLE IF NOT EXISTS counts (name TEXT PRIMARY KEY, n INTEGER NOT NULL);
-INSERT OR IGNORE INTO counts VALUES ('tasks', (SELECT count(*) FROM tasks));
 CREATE TRIGGER IF NOT EXISTS tasks_deleted AFTER DELETE ON tasks BEGIN
   UPDATE counts SET n = n - 1 WHERE name = 'tasks';
   INSERT INTO tasks_text(tasks_text, rowid, ${TEXT_COLUMNS.join(', ')}) VALUES ('delete', old.rowid, ${TEXT_COLUMNS.map((c) => `old.${c}`).join(', ')});
@@ -245,6 +244,9 @@ export class HistoryStore {
     const fresh = !this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'tasks'").get();
     if (!fresh && version < 2) this.db.exec(MIGRATE_1);
     this.db.exec(SCHEMA);
+    // Counted once, when the row is missing: an INSERT OR IGNORE with the count in it ran the
+    // count (50 ms over a million rows) on every open.
+    if (!this.db.prepare("SELECT 1 FROM counts WHERE name = 'tasks'").get()) this.db.exec("INSERT INTO counts VALUES ('tasks', (SELECT count(*) FROM tasks))");
     if (!fresh && version < 2) {
       this.db.exec(`INSERT INTO tasks_text(rowid, ${TEXT_COLUMNS.join(', ')}) SELECT rowid, ${TEXT_COLUMNS.join(', ')} FROM tasks`);
     }
