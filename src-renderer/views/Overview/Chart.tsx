@@ -9,7 +9,7 @@ const COUNT_STEPS = Array.from({ length: 27 }, (_, i) => [1, 2, 5][i % 3]! * 10 
  * A time-series chart (uPlot: made for time series, ~50 KB, draws thousands of points on a
  * canvas without a frame drop, and needs no framework). Rebuilt when its series change shape.
  */
-export function Chart({ at, series, height = 220, label, testId = 'chart' }: { testId?: string;  at: number[]; series: Array<{ label: string; values: Array<number | null>; color: string }>; height?: number; label: string }) {
+export function Chart({ at, series, height = 220, label, testId = 'chart' }: { testId?: string; at: number[]; series: Array<{ label: string; values: Array<number | null>; color: string }>; height?: number; label: string }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const shape = series.map((s) => s.label).join('|');
