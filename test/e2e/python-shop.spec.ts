@@ -15,8 +15,10 @@ let url: string;
 let py: PythonWorker | undefined;
 let node = '';
 const queue = uniqueName('shop');
-/** Why the Python scenarios cannot run here (null: they can), asked once. */
+/** Why the Python scenarios cannot run here (null: they can), asked once; in CI it throws instead. */
 const pythonMissing = pythonCeleryMissing();
+// Every scenario of this file drives a real Python Celery worker: skipped together, saying why.
+test.skip(pythonMissing !== null, `these scenarios drive a real Python Celery worker: ${pythonMissing}`);
 
 test.beforeAll(async () => {
   if (pythonMissing !== null) return;
@@ -33,7 +35,6 @@ test.afterAll(async () => {
 });
 
 test('a Python worker: listed, its page, a control, its queue', async ({ page }) => {
-  test.skip(pythonMissing !== null, `this scenario drives a real Python Celery: ${pythonMissing}`);
   await page.goto(`${url}#/workers`);
   const row = page.locator(`tr[data-worker="${node}"]`);
   await expect(row).toContainText('py-celery 5.', { timeout: 20_000 });
@@ -59,7 +60,6 @@ test('a Python worker: listed, its page, a control, its queue', async ({ page })
 });
 
 test("the Tasks view finds what the Python worker ran, by the search language with qualifiers", async ({ page }) => {
-  test.skip(pythonMissing !== null, `this scenario drives a real Python Celery: ${pythonMissing}`);
   await page.goto(`${url}#/tasks`);
   await expect(page.getByRole('heading', { name: /Tasks/ })).toBeVisible();
   // Task events come once the control room's enable_events cast has reached the worker.
