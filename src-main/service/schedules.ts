@@ -1,38 +1,24 @@
 /**
  * The Schedules view's back end: periodic entries (celery-redbeat's layout, whoever wrote
  * them) with their schedule in plain words, their next five runs, their last run and that
- * task's state; adding, editing, enabling, deleting and running one now.
+ * task's state; adding, editing, enabling and deleting one (running one now: core/beat/send-entry.ts).
  */
 import type { App } from '../core/app.js';
 import { BeatStore, type BeatEntry, type UnreadableEntry } from '../core/beat/beat-store.js';
-import { WEEKDAY_NAMES } from '../core/beat/crontab.js';
+import { WEEKDAY_NAMES, type CrontabFields } from '../core/beat/crontab.js';
 import { nextDue, type PeriodicOptions, type Schedule } from '../core/beat/schedule.js';
-import { ConfigurationError } from '../core/errors.js';
-import { redbeatKey } from '../core/keys.js';
 
-export interface ScheduleView {
-  name: string;
-  task: string;
-  args: unknown[];
-  kwargs: Record<string, unknown>;
-  options: Record<string, unknown>;
+/** An entry as the view shows it: the stored entry, its schedule spelled out for the form, and what is derived. */
+export interface ScheduleView extends Omit<BeatEntry, 'schedule'> {
   kind: Schedule['kind'];
   every?: number;
-  cron?: { minute: string; hour: string; day_of_week: string; day_of_month: string; month_of_year: string };
+  cron?: CrontabFields;
   timezone?: string;
   at?: number;
   /** The schedule in plain words: "every weekday at 09:30, Europe/Berlin". */
   description: string;
-  enabled: boolean;
-  /** Declared in code: not edited here. */
-  declared: boolean;
-  /** Next due (unix ms), null for never. */
-  due: number | null;
   /** The next five runs (unix ms). */
   next: number[];
-  lastRunAt: number | null;
-  totalRunCount: number;
-  lastTaskId: string | null;
   /** The last run's task state (its result), when there is one. */
   lastState: string | null;
 }
@@ -94,12 +80,11 @@ export function nextRuns(entry: BeatEntry, now: number, n = 5): number[] {
 }
 
 function view(e: BeatEntry, lastState: string | null, now: number): ScheduleView {
-  const s = e.schedule;
+  const { schedule: s, ...stored } = e;
   return {
-    name: e.name, task: e.task, args: e.args, kwargs: e.kwargs, options: e.options, kind: s.kind,
+    ...stored, kind: s.kind,
     ...(s.kind === 'every' ? { every: s.seconds } : s.kind === 'cron' ? { cron: s.fields, timezone: s.timezone } : { at: s.at }),
-    description: describeSchedule(s), enabled: e.enabled, declared: e.declared, due: e.due, next: e.enabled ? nextRuns(e, now) : [],
-    lastRunAt: e.lastRunAt, totalRunCount: e.totalRunCount, lastTaskId: e.lastTaskId, lastState,
+    description: describeSchedule(s), next: e.enabled ? nextRuns(e, now) : [], lastState,
   };
 }
 
@@ -109,22 +94,6 @@ export async function listSchedules(app: App, now = Date.now()): Promise<Schedul
   const ids = readable.map((e) => e.lastTaskId).filter((id): id is string => id !== null);
   const metas = new Map((await app.backend.getMany(ids)).map((m, i) => [ids[i]!, m?.status ?? 'PENDING']));
   return entries.map((e: BeatEntry | UnreadableEntry) => ('error' in e ? e : view(e, e.lastTaskId ? (metas.get(e.lastTaskId) ?? null) : null, now)));
-}
-
-/** Sends an entry's task now, as the beat would (its options), outside its schedule. */
-export async function runScheduleNow(app: App, name: string): Promise<{ id: string }> {
-  const store = new BeatStore(app.broker);
-  const e = await store.get(name);
-  if (!e) throw new ConfigurationError(`no periodic entry ${name}`);
-  if ('error' in e) throw new ConfigurationError(`${name} cannot be read: ${e.error}`);
-  const o = e.options;
-  const r = await app.sendTask(e.task, e.args, e.kwargs, {
-    queue: typeof o.queue === 'string' ? o.queue : undefined,
-    priority: typeof o.priority === 'number' ? o.priority : undefined,
-    expires: typeof o.expires === 'number' || typeof o.expires === 'string' ? o.expires : undefined,
-  });
-  await app.broker.hset(redbeatKey(name), 'celeriac_last', r.id);
-  return { id: r.id };
 }
 
 export function saveSchedule(app: App, name: string, options: PeriodicOptions): Promise<void> {

@@ -9,6 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src-main/core/app.js';
 import { typedDatetime } from '../../src-main/core/beat/schedule.js';
 import { Beat } from '../../src-main/core/beat/beat.js';
+import { BeatStore } from '../../src-main/core/beat/beat-store.js';
+import { entryMessage, runEntryNow } from '../../src-main/core/beat/send-entry.js';
 import { decodeTaskMessage } from '../../src-main/core/protocol/decode.js';
 import { CLI } from '../helpers/cli.js';
 import { uniqueName, type RedisServer } from '../helpers/redis-server.js';
@@ -82,6 +84,26 @@ describe('beat', () => {
     await beat.stop();
     await app.close();
     await redis.flushall();
+  });
+
+  it('runs an entry now with every option the beat sends it with, its due time unchanged', async () => {
+    const app = createApp({ broker: server.url });
+    const queue = uniqueName('now');
+    const store = new BeatStore(redis);
+    await store.save('nightly', { task: 'tasks.add', cron: { minute: '0', hour: '3' }, args: [1, 2], options: { routing_key: queue, priority: 3, time_limit: 30, soft_time_limit: 20, expires: 60 } });
+    const due = await redis.zscore('redbeat::schedule', 'redbeat:nightly');
+    const { id } = await runEntryNow(app, 'nightly');
+    const [raw] = await redis.lrange(`${queue}\x06\x163`, 0, -1);
+    const sent = decodeTaskMessage(raw!);
+    expect(sent.ok && sent.message).toMatchObject({ id, task: 'tasks.add', args: [1, 2], routingKey: queue, priority: 3, timelimit: [30, 20] });
+    expect(sent.ok && sent.message.expires).not.toBeNull();
+    const entry = await store.get('nightly');
+    // The same message the beat builds for it, id aside.
+    expect(entry && !('error' in entry) && { ...entryMessage(app, entry), id }).toMatchObject({ routingKey: queue, priority: 3, timelimit: [30, 20] });
+    expect(entry).toMatchObject({ lastTaskId: id });
+    expect(await redis.zscore('redbeat::schedule', 'redbeat:nightly')).toBe(due);
+    await expect(runEntryNow(app, 'no-such')).rejects.toThrow(/no periodic entry no-such/);
+    await app.close();
   });
 
   it('skips a disabled entry, and an enabled-again one is due from then on', async () => {

@@ -102,6 +102,11 @@ export class BeatStore {
     await m.exec();
   }
 
+  /** Remembers the task id last sent for an entry outside the beat ("run now"; the beat's own sends write it in sendDue-5.lua). */
+  async noteSent(name: string, taskId: string): Promise<void> {
+    await this.redis.hset(redbeatKey(name), 'celeriac_last', taskId);
+  }
+
   async get(name: string): Promise<BeatEntry | UnreadableEntry | null> {
     const key = redbeatKey(name);
     const [[, fields], [, score]] = (await this.redis.multi().hmget(key, 'definition', 'meta', 'celeriac', 'celeriac_last').zscore(REDBEAT_SCHEDULE, key).exec()) as [[null, (string | null)[]], [null, string | null]];

@@ -12,13 +12,13 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { App } from '../app.js';
-import { messageOf } from '../canvas/apply-signature.js';
 import { BEAT_LEADER, bindingKey, bindingMember, REDBEAT_LOCK, REDBEAT_SCHEDULE, redbeatKey } from '../keys.js';
 import { priorityListKey } from '../broker/publisher.js';
 import { encodeTaskMessage } from '../protocol/encode.js';
 import { callScript, registerScripts } from '../scripts.js';
 import { BeatStore, parseEntry, scoreOf, type BeatEntry } from './beat-store.js';
 import { nextDue, typedDatetime } from './schedule.js';
+import { entryMessage } from './send-entry.js';
 
 export interface BeatOptions {
   /** Shown as the leader. @default celeriac-beat@<host> */
@@ -159,12 +159,7 @@ export class Beat {
   /** Sends one due run (sendDue-5.lua), the entry moved to its next due time in the same step. */
   private async send(entry: BeatEntry, key: string, score: string, now: number): Promise<void> {
     const next = scoreOf(nextDue(entry.schedule, now, entry.totalRunCount + 1, now));
-    const msg = messageOf({ task: entry.task, args: entry.args, kwargs: entry.kwargs, options: entry.options, subtask_type: null, immutable: true }, {}, {
-      identity: this.app.identity,
-      queueOf: (task) => this.app.queueOfTask(task) ?? this.app.defaultQueue,
-      publish: async () => undefined,
-      setChordSize: async () => undefined,
-    });
+    const msg = entryMessage(this.app, entry);
     const meta = JSON.stringify({ last_run_at: typedDatetime(now), total_run_count: entry.totalRunCount + 1 });
     const queue = msg.routingKey;
     const keys = [REDBEAT_LOCK, REDBEAT_SCHEDULE, key, bindingKey(queue), priorityListKey(queue, msg.priority)];

@@ -1,6 +1,7 @@
 import { BeatStore } from '../../core/beat/beat-store.js';
 import { ConfigurationError } from '../../core/errors.js';
-import { listSchedules, runScheduleNow, saveSchedule } from '../schedules.js';
+import { runEntryNow } from '../../core/beat/send-entry.js';
+import { listSchedules, saveSchedule } from '../schedules.js';
 import type { Handlers } from './types.js';
 
 export const scheduleHandlers: Handlers<'schedules:list' | 'schedules:save' | 'schedules:delete' | 'schedules:setEnabled' | 'schedules:runNow'> = {
@@ -25,5 +26,5 @@ export const scheduleHandlers: Handlers<'schedules:list' | 'schedules:save' | 's
     await new BeatStore(s.app.broker).setEnabled(i.name, i.enabled);
     return { name: i.name, enabled: i.enabled };
   },
-  'schedules:runNow': (s, i) => runScheduleNow(s.app, i.name),
+  'schedules:runNow': (s, i) => runEntryNow(s.app, i.name),
 };
