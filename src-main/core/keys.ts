@@ -191,5 +191,5 @@ export const BEAT_LEADER = `${CELERIAC_PREFIX}beat:leader`;
 export const PAUSED_QUEUES = `${CELERIAC_PREFIX}paused`;
 /** Published on every pause and resume, so workers change at once. */
 export const PAUSED_CHANGED = `${CELERIAC_PREFIX}paused:changed`;
-/** Per paused queue, the other workers (Python's) told to cancel_consumer it: told add_consumer on resume. */
-export const PAUSED_CANCELLED = `${CELERIAC_PREFIX}paused:cancelled`;
+/** A paused queue's other workers (Python's, a set) told to cancel_consumer it: told add_consumer on resume. */
+export const pausedCancelledKey = (queue: string): string => `${CELERIAC_PREFIX}paused:cancelled:${queue}`;

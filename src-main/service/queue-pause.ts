@@ -5,26 +5,17 @@
  */
 import type { App } from '../core/app.js';
 import { PausedQueues } from '../core/broker/paused-queues.js';
-import { PAUSED_CANCELLED } from '../core/keys.js';
 import type { WorkerInfo } from './workers.js';
 
 export async function pauseQueue(app: App, queue: string, workers: readonly WorkerInfo[]): Promise<{ paused: string; told: string[] }> {
-  await new PausedQueues(app.broker).pause(queue);
   const others = workers.filter((w) => w.online && w.software !== 'celeriac' && w.queues.includes(queue)).map((w) => w.name);
-  if (others.length > 0) {
-    await app.control.broadcast('cancel_consumer', { queue }, { destination: others, timeout: 1000 });
-    const before = JSON.parse((await app.broker.hget(PAUSED_CANCELLED, queue)) ?? '[]') as string[];
-    await app.broker.hset(PAUSED_CANCELLED, queue, JSON.stringify([...new Set([...before, ...others])]));
-  }
+  await new PausedQueues(app.broker).pause(queue, others);
+  if (others.length > 0) await app.control.broadcast('cancel_consumer', { queue }, { destination: others, timeout: 1000 });
   return { paused: queue, told: others };
 }
 
 export async function resumeQueue(app: App, queue: string): Promise<{ resumed: string; told: string[] }> {
-  await new PausedQueues(app.broker).resume(queue);
-  const told = JSON.parse((await app.broker.hget(PAUSED_CANCELLED, queue)) ?? '[]') as string[];
-  if (told.length > 0) {
-    await app.control.broadcast('add_consumer', { queue }, { destination: told, timeout: 1000 });
-    await app.broker.hdel(PAUSED_CANCELLED, queue);
-  }
+  const told = await new PausedQueues(app.broker).resume(queue);
+  if (told.length > 0) await app.control.broadcast('add_consumer', { queue }, { destination: told, timeout: 1000 });
   return { resumed: queue, told };
 }

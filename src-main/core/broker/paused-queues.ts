@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import { execValues } from './exec-results.js';
-import { PAUSED_CHANGED, PAUSED_QUEUES } from '../keys.js';
+import { PAUSED_CHANGED, PAUSED_QUEUES, pausedCancelledKey } from '../keys.js';
 
 /** How often a worker reads the set again, whatever it heard. */
 const REREAD_MS = 5000;
@@ -17,12 +17,21 @@ export class PausedQueues {
     return new Set(await this.redis.smembers(PAUSED_QUEUES));
   }
 
-  async pause(queue: string): Promise<void> {
-    execValues(await this.redis.multi().sadd(PAUSED_QUEUES, queue).publish(PAUSED_CHANGED, queue).exec());
+  /**
+   * Pauses a queue; `cancelledOn` are the workers that know no flag (Python's), to be told
+   * cancel_consumer now and add_consumer on resume: remembered with the flag, in one MULTI.
+   */
+  async pause(queue: string, cancelledOn: readonly string[] = []): Promise<void> {
+    const m = this.redis.multi().sadd(PAUSED_QUEUES, queue);
+    if (cancelledOn.length > 0) m.sadd(pausedCancelledKey(queue), ...cancelledOn);
+    execValues(await m.publish(PAUSED_CHANGED, queue).exec());
   }
 
-  async resume(queue: string): Promise<void> {
-    execValues(await this.redis.multi().srem(PAUSED_QUEUES, queue).publish(PAUSED_CHANGED, queue).exec());
+  /** @returns the workers told cancel_consumer when it was paused (to be told add_consumer), forgotten now */
+  async resume(queue: string): Promise<string[]> {
+    const key = pausedCancelledKey(queue);
+    const [, told] = execValues(await this.redis.multi().srem(PAUSED_QUEUES, queue).smembers(key).del(key).publish(PAUSED_CHANGED, queue).exec()) as [number, string[]];
+    return told;
   }
 
   /**
