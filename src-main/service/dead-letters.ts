@@ -1,12 +1,12 @@
 /**
  * The Dead letters view's back end: what `celeriac dead` does, for the UI. Each entry carries a
  * key (the SHA-1 of the stored entry) that requeue and drop must name, so a click acts on the
- * entry that was on screen even when new dead letters moved the indexes meanwhile.
+ * entry that was on screen even when new dead letters moved the indexes meanwhile: the check is
+ * core's own (DeadLetters compares the entry it acts on, in the same script), not a read before.
  */
 import { createHash } from 'node:crypto';
 import type { App } from '../core/app.js';
 import { DeadLetters, listedOf, type ListedDeadLetter } from '../core/broker/dead-letters.js';
-import { ConfigurationError } from '../core/errors.js';
 import { DEAD_LETTERS } from '../core/keys.js';
 
 export interface DeadLetterView extends Omit<ListedDeadLetter, 'raw'> {
@@ -59,20 +59,12 @@ export async function listDeadLetters(app: App, offset: number, limit: number): 
   };
 }
 
-/** Checks that entry `index` is still the one with `key`. @throws ConfigurationError when it moved */
-async function checked(app: App, index: number, key: string): Promise<void> {
-  const stored = await app.broker.lindex(DEAD_LETTERS, index);
-  if (stored === null || keyOf(stored) !== key) throw new ConfigurationError('that dead letter moved or is gone (new ones arrived meanwhile): the list was reloaded');
-}
-
 export async function requeueDeadLetter(app: App, index: number, key: string): Promise<{ requeued: string | null }> {
-  await checked(app, index, key);
-  return { requeued: (await new DeadLetters(app.broker).requeue(index)).id };
+  return { requeued: (await new DeadLetters(app.broker).requeue(index, (s) => keyOf(s) === key)).id };
 }
 
 export async function dropDeadLetter(app: App, index: number, key: string): Promise<{ dropped: number }> {
-  await checked(app, index, key);
-  await new DeadLetters(app.broker).drop(index);
+  await new DeadLetters(app.broker).drop(index, (s) => keyOf(s) === key);
   return { dropped: 1 };
 }
 

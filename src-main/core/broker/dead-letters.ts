@@ -13,6 +13,10 @@ export interface ListedDeadLetter extends DeadLetter {
   id: string | null;
 }
 
+/** Whether a stored entry is the one a caller means. */
+type Matches = (stored: string) => boolean;
+const anyEntry: Matches = () => true;
+
 /** The dead-letter list: messages no worker could run, kept with the reason. */
 export class DeadLetters {
   constructor(private readonly redis: Redis) {
@@ -36,10 +40,12 @@ export class DeadLetters {
 
   /**
    * Puts the message of entry `index` back on its queue (at the back), e.g. once a worker that
-   * knows its task runs. @throws CeleriacError when there is no such entry or it has no queue
+   * knows its task runs. `matches` says whether the entry at `index` is still the one meant
+   * (the control room names it by a hash of what it showed): the script then acts only on
+   * that very entry. @throws CeleriacError when there is no such entry, it moved, or it has no queue
    */
-  async requeue(index: number): Promise<ListedDeadLetter> {
-    const [raw, entry] = await this.read(index);
+  async requeue(index: number, matches: Matches = anyEntry): Promise<ListedDeadLetter> {
+    const [raw, entry] = await this.read(index, matches);
     if (!entry.queue) throw new CeleriacError(`dead letter ${index} does not say which queue it came from; drop it or send it again by hand`, 'E_DEAD_NO_QUEUE');
     const decoded = decodeTaskMessage(entry.raw);
     const list = priorityListKey(entry.queue, decoded.ok ? decoded.message.priority : 0);
@@ -47,9 +53,9 @@ export class DeadLetters {
     return { ...entry, index, task: decoded.ok ? decoded.message.task : null, id: decoded.ok ? decoded.message.id : null };
   }
 
-  /** Deletes entry `index`. */
-  async drop(index: number): Promise<void> {
-    const [raw] = await this.read(index);
+  /** Deletes entry `index` (if it still `matches`: see requeue). */
+  async drop(index: number, matches: Matches = anyEntry): Promise<void> {
+    const [raw] = await this.read(index, matches);
     if ((await callScript<number>(this.redis, 'dropDead', [DEAD_LETTERS], [index, raw])) !== 1) throw moved(index);
   }
 
@@ -59,9 +65,10 @@ export class DeadLetters {
     return n;
   }
 
-  private async read(index: number): Promise<[string, DeadLetter]> {
+  private async read(index: number, matches: Matches): Promise<[string, DeadLetter]> {
     const raw = await this.redis.lindex(DEAD_LETTERS, index);
     if (raw === null) throw new CeleriacError(`there is no dead letter ${index}; \`celeriac dead list\` shows them`, 'E_DEAD_NOT_FOUND');
+    if (!matches(raw)) throw moved(index);
     return [raw, parseEntry(raw)];
   }
 }
@@ -83,5 +90,5 @@ function parseEntry(raw: string): DeadLetter {
 }
 
 function moved(index: number): CeleriacError {
-  return new CeleriacError(`dead letter ${index} changed while we looked (new ones arrived); list again and retry`, 'E_DEAD_MOVED');
+  return new CeleriacError(`dead letter ${index} moved or changed while we looked (new ones arrived): list them again and retry`, 'E_DEAD_MOVED');
 }
