@@ -4,9 +4,7 @@
  * scheduled`). Without this, a task with a 300 s countdown reads PENDING and its queue 0.
  */
 import type { App } from '../core/app.js';
-import { queueOfListKey, SCHEDULE, SCHEDULE_MESSAGES } from '../core/keys.js';
-import { runScheduledNow as runNow } from '../core/broker/run-now.js';
-import { decodeTaskMessage } from '../core/protocol/decode.js';
+import { listScheduledEntries, runScheduledNow as runNow } from '../core/broker/eta-schedule.js';
 import { ConfigurationError } from '../core/errors.js';
 
 export interface ScheduledTask {
@@ -26,21 +24,10 @@ export interface ScheduledTask {
 export const SCHEDULED_LIMIT = 1000;
 
 export async function listScheduled(app: App, withPython = true): Promise<{ total: number; tasks: ScheduledTask[] }> {
-  const [total, page] = await Promise.all([app.broker.zcard(SCHEDULE), app.broker.zrange(SCHEDULE, 0, SCHEDULED_LIMIT - 1, 'WITHSCORES')]);
-  const tags = page.filter((_, i) => i % 2 === 0);
-  const entries = tags.length ? await app.broker.hmget(SCHEDULE_MESSAGES, ...tags) : [];
-  const tasks: ScheduledTask[] = tags.map((tag, i) => {
-    let list = '';
-    let raw = '';
-    try {
-      [list, raw] = JSON.parse(entries[i] ?? '[]') as [string, string];
-    } catch {
-      // an unreadable entry is listed as such
-    }
-    const d = raw ? decodeTaskMessage(raw) : null;
-    const m = d?.ok ? d.message : null;
-    return { holder: 'celeriac', tag, id: m?.id ?? null, name: m?.task ?? null, args: m ? `${m.argsrepr}${m.kwargsrepr !== '{}' ? ` ${m.kwargsrepr}` : ''}` : '', queue: list ? queueOfListKey(list) : '', eta: Number(page[i * 2 + 1]) };
-  });
+  const { total, entries } = await listScheduledEntries(app.broker, SCHEDULED_LIMIT);
+  const tasks: ScheduledTask[] = entries.map(({ tag, queue, message: m, eta }) => ({
+    holder: 'celeriac', tag, id: m?.id ?? null, name: m?.task ?? null, args: m ? `${m.argsrepr}${m.kwargsrepr !== '{}' ? ` ${m.kwargsrepr}` : ''}` : '', queue, eta,
+  }));
   if (withPython) {
     // What workers hold themselves (Python's keep ETA tasks in memory): `inspect scheduled`.
     const replies = (await app.control.broadcast('scheduled', {}, { timeout: 500 }).catch(() => ({}))) as Record<string, unknown>;
