@@ -50,15 +50,20 @@ function splitException(exception: string | null): [string, string] {
   return [m[1]!, m[2]!.replace(/^(['"])([\s\S]*)\1$/, '$2')];
 }
 
+/** A failure's cause: its task name, exception type and normalised message, and the group key they make. */
+function causeOf(r: { name: string | null; exception: string | null }): { key: string; name: string; type: string; pattern: string } {
+  const [type, message] = splitException(r.exception);
+  const pattern = normaliseMessage(message);
+  const name = r.name ?? '(unnamed)';
+  return { key: `${name}\u001f${type}\u001f${pattern}`, name, type, pattern };
+}
+
 export function failureGroups(history: HistoryStore): { groups: FailureGroup[]; scanned: number; truncated: boolean } {
   const rows = history.failures(FAILURES_SCANNED + 1);
   const truncated = rows.length > FAILURES_SCANNED;
   const groups = new Map<string, FailureGroup>();
   for (const r of rows.slice(0, FAILURES_SCANNED)) {
-    const [type, message] = splitException(r.exception);
-    const pattern = normaliseMessage(message);
-    const name = r.name ?? '(unnamed)';
-    const key = `${name}\u001f${type}\u001f${pattern}`;
+    const { key, name, type, pattern } = causeOf(r);
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { key, name, exceptionType: type, pattern, count: 0, retrying: 0, firstSeen: r.seen_at, lastSeen: r.seen_at, traceback: r.traceback, tasks: [] }));
     g.count++;
@@ -74,9 +79,7 @@ export function failureGroups(history: HistoryStore): { groups: FailureGroup[]; 
 export function groupIds(history: HistoryStore, key: string, state: 'FAILURE' | 'RETRY'): string[] {
   const ids: string[] = [];
   for (const r of history.failures(FAILURES_SCANNED)) {
-    if (r.state !== state) continue;
-    const [type, message] = splitException(r.exception);
-    if (`${r.name ?? '(unnamed)'}\u001f${type}\u001f${normaliseMessage(message)}` === key) ids.push(r.id);
+    if (r.state === state && causeOf(r).key === key) ids.push(r.id);
   }
   return ids;
 }
