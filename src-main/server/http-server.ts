@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { extname, join, normalize } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { isMethod, isReadMethod, type ContractError } from '../service/contract.js';
+import { writeChunks } from '../service/export.js';
 import type { ContractHandler } from '../service/handler.js';
 import { MAX_FRAME_BYTES, MAX_REQUEST_BYTES, requestSchema, subscribeSchema, type EventMessage, type Reply } from './protocol.js';
 import { handleDownload, handleUpload } from './uploads.js';
@@ -49,6 +50,8 @@ const TYPES: Record<string, string> = {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   const token = options.token === undefined ? randomBytes(24).toString('hex') : options.token;
+  /** Whether a request's token is the server's (any, with --no-token). */
+  const tokenOk = (given: string): boolean => token === null || sameSecret(given, token);
   const service = options.readOnly ? readOnly(options.service) : options.service;
   // Without a token, a page on any site could reach us through a DNS name it points at
   // 127.0.0.1 (DNS rebinding): only requests that name this host by a loopback name, or by the
@@ -59,16 +62,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (req.method === 'GET' && (req.url === '/auth' || req.url?.startsWith('/auth?'))) {
       // A page whose WebSocket is refused asks here why: a stale token (the server restarted
       // with a new one) says so, instead of "connecting…" for ever.
-      const given = new URL(req.url, 'http://localhost').searchParams.get('token') ?? '';
-      const ok = token === null || sameSecret(given, token);
-      res.writeHead(ok ? 204 : 401, { 'Cache-Control': 'no-store' }).end();
+      res.writeHead(tokenOk(queryToken(req.url)) ? 204 : 401, { 'Cache-Control': 'no-store' }).end();
       return;
     }
     if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
       // For a scraper: the token as `Authorization: Bearer <token>` (or ?token= where it cannot set one).
       const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
-      const given = bearer ?? new URL(req.url, 'http://localhost').searchParams.get('token') ?? '';
-      if (token !== null && !sameSecret(given, token)) return void reply(res, 401, 'the token is required: Authorization: Bearer <token>');
+      if (!tokenOk(bearer ?? queryToken(req.url))) return void reply(res, 401, 'the token is required: Authorization: Bearer <token>');
       if (!options.metrics) return void res.writeHead(404).end();
       void options.metrics().then(
         (m) => (m ? void res.writeHead(200, { 'Content-Type': m.contentType, 'Cache-Control': 'no-store' }).end(m.body) : reply(res, 503, 'not connected to Redis: no metrics now')),
@@ -79,7 +79,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (req.method === 'GET' && req.url?.startsWith('/export?')) {
       // A download link: the token in the URL, as /download's.
       const params = new URL(req.url, 'http://localhost').searchParams;
-      if (token !== null && !sameSecret(params.get('token') ?? '', token)) return void res.writeHead(401).end();
+      if (!tokenOk(params.get('token') ?? '')) return void res.writeHead(401).end();
       if (!options.exportTasks) return void res.writeHead(404).end();
       const format = params.get('format') === 'jsonl' ? 'jsonl' : 'csv';
       const query = (params.get('q') ?? '').slice(0, 2000);
@@ -88,8 +88,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     if (req.method === 'GET' && req.url?.startsWith('/download?')) {
       // The token in the URL (a download link cannot set a header), this origin's pages only.
-      const given = new URL(req.url, 'http://localhost').searchParams.get('token') ?? '';
-      if (token !== null && !sameSecret(given, token)) return void res.writeHead(401).end();
+      if (!tokenOk(queryToken(req.url))) return void res.writeHead(401).end();
       if (!options.uploadDir) return void res.writeHead(404).end();
       void handleDownload(req, res, options.uploadDir).catch(() => res.destroy());
       return;
@@ -98,7 +97,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // Same rules as the WebSocket: the token (in a header, not the URL) and this origin only.
       const origin = req.headers.origin;
       if (origin && originHost(origin) !== req.headers.host) return void res.writeHead(403).end();
-      if (token !== null && !sameSecret(String(req.headers['x-celeriac-token'] ?? ''), token)) return void res.writeHead(401).end();
+      if (!tokenOk(String(req.headers['x-celeriac-token'] ?? ''))) return void res.writeHead(401).end();
       if (!options.uploadDir) return void res.writeHead(404).end();
       if (options.readOnly) return void reply(res, 403, 'this control room is read-only: uploads are refused');
       void handleUpload(req, res, options.uploadDir).catch((err: unknown) => {
@@ -121,7 +120,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     };
     if (!hostAllowed(req)) return refuse('421 Misdirected Request');
     if (url.pathname !== '/ws') return refuse('404 Not Found');
-    if (token !== null && !sameSecret(url.searchParams.get('token') ?? '', token)) return refuse('401 Unauthorized');
+    if (!tokenOk(url.searchParams.get('token') ?? '')) return refuse('401 Unauthorized');
     // A web page elsewhere must not drive the control room through the user's browser.
     const origin = req.headers.origin;
     if (origin && originHost(origin) !== req.headers.host) return refuse('403 Forbidden');
@@ -255,6 +254,9 @@ function originHost(origin: string): string | null {
   }
 }
 
+/** The `token` of a URL's query ('' for none). */
+const queryToken = (url: string): string => new URL(url, 'http://localhost').searchParams.get('token') ?? '';
+
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
@@ -300,13 +302,6 @@ async function streamExport(res: ServerResponse, open: () => Iterator<string> | 
     'Content-Disposition': `attachment; filename="tasks.${format}"`,
     'Cache-Control': 'no-store',
   });
-  try {
-    for (let r = first; !r.done; r = chunks.next()) {
-      if (res.destroyed) return;
-      if (!res.write(r.value)) await new Promise((resolve) => res.once('drain', resolve));
-    }
-    res.end();
-  } catch {
-    res.destroy();
-  }
+  // A client gone mid-way ends it: the rest is not read.
+  await writeChunks(res, first, chunks).catch(() => res.destroy());
 }

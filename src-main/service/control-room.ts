@@ -9,7 +9,7 @@ import { connectOrExplain, redactUrl } from '../core/broker/connection.js';
 import type { Spawner } from '../core/worker/pool/spawner.js';
 import { isRoomMethod, type ConnectionStatus, type RoomMethod, type ProfileInput } from './contract.js';
 import { expandPaths } from './batches/expand-files.js';
-import { writeChunks, type ExportFormat } from './export.js';
+import { writeExportFile, type ExportFormat } from './export.js';
 import { SettingsFile, type Settings } from './settings.js';
 import { EventHub, failure, parseCall, type CallResult, type ContractHandler, type EventListener } from './handler.js';
 import { LocalRedis, RedisNotFoundError, installHint, type LocalRedisEvent } from './local-redis.js';
@@ -237,7 +237,7 @@ export class ControlRoom implements ContractHandler {
     const first = chunks.next(); // a bad query throws here, before a dialog asks where to put nothing
     const path = await this.options.saveFile(`tasks.${format}`);
     if (path === null) return { path: null, bytes: 0 };
-    return { path, bytes: await writeChunks(path, first, chunks) };
+    return { path, bytes: await writeExportFile(path, first, chunks) };
   }
 
   private async openFolder(batchId: string): Promise<{ opened: string }> {

@@ -4,6 +4,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import type { Writable } from 'node:stream';
 import type { HistoryStore, HistoryTask } from './history/history-store.js';
 
 export type ExportFormat = 'csv' | 'jsonl';
@@ -39,25 +40,33 @@ export function* exportTasks(history: HistoryStore, query: string, format: Expor
 }
 
 /**
- * Writes an export's chunks to a file (the desktop app's save dialog chose it), waiting for the
- * disk when it falls behind: a million rows never sit in memory. `first` was taken already
- * (to check the query before the dialog).
- * @returns the bytes written
+ * Writes an export's chunks to a stream (the file the desktop's save dialog chose, or an HTTP
+ * response), waiting for it to drain when it falls behind: a million rows never sit in memory.
+ * `first` was taken already (to check the query before anything is opened or sent).
+ * @returns the bytes written @throws when the stream fails or closes first
  */
-export async function writeChunks(path: string, first: IteratorResult<string>, rest: Iterator<string>): Promise<number> {
-  const out = createWriteStream(path, { mode: 0o600 });
-  const failed = once(out, 'error').then(([err]) => Promise.reject(err as Error));
-  failed.catch(() => undefined);
+export async function writeChunks(out: Writable, first: IteratorResult<string>, rest: Iterator<string>): Promise<number> {
+  const gone = new Promise<never>((_, reject) => {
+    out.once('error', reject);
+    out.once('close', () => reject(new Error('the stream closed before the export ended')));
+  });
+  gone.catch(() => undefined);
   let bytes = 0;
+  for (let chunk = first; !chunk.done; chunk = rest.next()) {
+    bytes += Buffer.byteLength(chunk.value);
+    if (!out.write(chunk.value)) await Promise.race([once(out, 'drain'), gone]);
+  }
+  await Promise.race([new Promise<void>((resolve) => out.end(resolve)), gone]);
+  return bytes;
+}
+
+/** Writes an export to a new file (mode 0600); a failed one is not left half open. */
+export async function writeExportFile(path: string, first: IteratorResult<string>, rest: Iterator<string>): Promise<number> {
+  const out = createWriteStream(path, { mode: 0o600 });
   try {
-    for (let chunk = first; !chunk.done; chunk = rest.next()) {
-      bytes += Buffer.byteLength(chunk.value);
-      if (!out.write(chunk.value)) await Promise.race([once(out, 'drain'), failed]);
-    }
-    await Promise.race([new Promise<void>((resolve) => out.end(resolve)), failed]);
+    return await writeChunks(out, first, rest);
   } catch (err) {
     out.destroy();
     throw err;
   }
-  return bytes;
 }

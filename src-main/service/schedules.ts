@@ -6,7 +6,7 @@
 import type { App } from '../core/app.js';
 import { BeatStore, type BeatEntry, type UnreadableEntry } from '../core/beat/beat-store.js';
 import { WEEKDAY_NAMES, type CrontabFields } from '../core/beat/crontab.js';
-import { nextDue, type PeriodicOptions, type Schedule } from '../core/beat/schedule.js';
+import { nextDue, type Schedule } from '../core/beat/schedule.js';
 
 /** An entry as the view shows it: the stored entry, its schedule spelled out for the form, and what is derived. */
 export interface ScheduleView extends Omit<BeatEntry, 'schedule'> {
@@ -94,8 +94,4 @@ export async function listSchedules(app: App, now = Date.now()): Promise<Schedul
   const ids = readable.map((e) => e.lastTaskId).filter((id): id is string => id !== null);
   const metas = new Map((await app.backend.getMany(ids)).map((m, i) => [ids[i]!, m?.status ?? 'PENDING']));
   return entries.map((e: BeatEntry | UnreadableEntry) => ('error' in e ? e : view(e, e.lastTaskId ? (metas.get(e.lastTaskId) ?? null) : null, now)));
-}
-
-export function saveSchedule(app: App, name: string, options: PeriodicOptions): Promise<void> {
-  return new BeatStore(app.broker).save(name, options);
 }

@@ -1,7 +1,7 @@
 import { BeatStore } from '../../core/beat/beat-store.js';
 import { ConfigurationError } from '../../core/errors.js';
 import { runEntryNow } from '../../core/beat/send-entry.js';
-import { listSchedules, saveSchedule } from '../schedules.js';
+import { listSchedules } from '../schedules.js';
 import type { Handlers } from './types.js';
 
 export const scheduleHandlers: Handlers<'schedules:list' | 'schedules:save' | 'schedules:delete' | 'schedules:setEnabled' | 'schedules:runNow'> = {
@@ -11,7 +11,7 @@ export const scheduleHandlers: Handlers<'schedules:list' | 'schedules:save' | 's
   },
   'schedules:save': async (s, i) => {
     const at = { every: i.kind === 'every' ? i.every : undefined, cron: i.kind === 'cron' ? i.cron : undefined, at: i.kind === 'at' ? i.at : undefined };
-    await saveSchedule(s.app, i.name, { task: i.task, ...at, timezone: i.timezone, args: i.args, kwargs: i.kwargs, options: i.options, enabled: i.enabled });
+    await new BeatStore(s.app.broker).save(i.name, { task: i.task, ...at, timezone: i.timezone, args: i.args, kwargs: i.kwargs, options: i.options, enabled: i.enabled });
     return { saved: i.name };
   },
   'schedules:delete': async (s, i) => {
