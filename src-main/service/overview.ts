@@ -52,12 +52,13 @@ export async function overview(history: HistoryStore, redis: Redis, workers: rea
   }
   const tasks = history.taskFigures(from, span <= 3600 ? 60 : 3600);
   const online = workers.filter((w) => w.online).length;
-  history.noteWorkersOnline(online, now);
   const workersOverTime = new Array<number | null>(n).fill(null);
   for (const s of history.workersOnline(from)) {
     const i = Math.floor((s.at - from) / width);
     if (i >= 0 && i < n) workersOverTime[i] = Math.max(workersOverTime[i] ?? 0, s.n);
   }
+  // The bucket now falls in shows now's count (the service notes one every 15 s: service.ts).
+  workersOverTime[n - 1] = Math.max(workersOverTime[n - 1] ?? 0, online);
   const queues = await Promise.all((await listQueues(redis)).map(async (q) => ({ name: q.name, depth: q.depth, paused: q.paused, oldestAgeS: q.depth > 0 ? await oldestAge(redis, history, q.name, now) : null })));
   return { range, throughput: { at, succeeded, failed }, tasks, queues, workersOnline: online, workersOverTime };
 }
