@@ -67,6 +67,7 @@ describe('the aggregates kept as the history is written', () => {
         const from = Math.floor((T0 - 15 * 60) / 60) * 60; // as the overview's ranges start: a whole bucket
         const want = recount(store, from, 60);
         expect(store.stateCounts()).toEqual(want.states);
+        expect(store.count()).toBe(Object.values(want.states).reduce((x, y) => x + y, 0));
         const got = new Map(store.throughput(from, 60).filter((b) => b.succeeded || b.failed).map((b) => [b.bucket, { succeeded: b.succeeded, failed: b.failed }]));
         expect(got).toEqual(want.buckets);
         for (const width of [60, 3600] as const) {

@@ -79,12 +79,8 @@ CREATE INDEX IF NOT EXISTS tasks_state_name_seen ON tasks(state, name, seen_at);
 -- A group's (a batch's) tasks; partial: tasks of no group, most of them, cost it nothing.
 CREATE INDEX IF NOT EXISTS tasks_group_seen ON tasks(group_id, seen_at) WHERE group_id IS NOT NULL;
 CREATE VIRTUAL TABLE IF NOT EXISTS tasks_text USING fts5(${TEXT_COLUMNS.join(', ')}, content='');
--- The number of tasks: count(*) over a million rows is 50 ms, and the unfiltered list (the
--- first screen) shows it on every page. Inserts add to it in the store (once per transaction);
--- deletes (the retention's, rare) through the trigger, which drops their text too.
-CREATE TABLE IF NOT EXISTS counts (name TEXT PRIMARY KEY, n INTEGER NOT NULL);
+-- A deleted task's text leaves the index with it (the retention's deletes).
 CREATE TRIGGER IF NOT EXISTS tasks_deleted AFTER DELETE ON tasks BEGIN
-  UPDATE counts SET n = n - 1 WHERE name = 'tasks';
   INSERT INTO tasks_text(tasks_text, rowid, ${TEXT_COLUMNS.join(', ')}) VALUES ('delete', old.rowid, ${TEXT_COLUMNS.map((c) => `old.${c}`).join(', ')});
 END;
 CREATE TABLE IF NOT EXISTS aggregates (kind TEXT NOT NULL, slot INTEGER NOT NULL, bin INTEGER NOT NULL, name TEXT NOT NULL, n INTEGER NOT NULL,
@@ -92,6 +88,15 @@ CREATE TABLE IF NOT EXISTS aggregates (kind TEXT NOT NULL, slot INTEGER NOT NULL
 CREATE TABLE IF NOT EXISTS metric_totals (key TEXT PRIMARY KEY, n REAL NOT NULL) WITHOUT ROWID;
 -- The number of workers online, the most seen in each 15 s slot (the overview's workers over time).
 CREATE TABLE IF NOT EXISTS workers_online (slot INTEGER PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+`;
+
+/**
+ * Version 2 to 3: the number of tasks was a row of its own (`counts`, kept by the store and the
+ * delete trigger); it is the sum of the aggregates' states now, counted from the rows once.
+ */
+const MIGRATE_2 = `
+DROP TRIGGER IF EXISTS tasks_deleted;
+DROP TABLE IF EXISTS counts;
 `;
 
 /** Version 1 (external-content index kept by triggers) to 2: its index is rebuilt from the rows. */
@@ -219,7 +224,6 @@ export class HistoryStore {
   private readonly updates = new Map<string, Database.Statement<unknown[]>>();
   private readonly indexText: Database.Statement<unknown[]>;
   private readonly dropText: Database.Statement<unknown[]>;
-  private readonly addCount: Database.Statement<[number]>;
   private readonly nameOf: Database.Statement<[string], string | null>;
   private readonly upsertAggregate: Database.Statement<[string, number, number, string, number]>;
   private readonly lowerAggregate: Database.Statement<[number, string, number, number, string]>;
@@ -243,10 +247,8 @@ export class HistoryStore {
     const version = this.db.pragma('user_version', { simple: true }) as number;
     const fresh = !this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'tasks'").get();
     if (!fresh && version < 2) this.db.exec(MIGRATE_1);
+    if (!fresh && version < 3) this.db.exec(MIGRATE_2);
     this.db.exec(SCHEMA);
-    // Counted once, when the row is missing: an INSERT OR IGNORE with the count in it ran the
-    // count (50 ms over a million rows) on every open.
-    if (!this.db.prepare("SELECT 1 FROM counts WHERE name = 'tasks'").get()) this.db.exec("INSERT INTO counts VALUES ('tasks', (SELECT count(*) FROM tasks))");
     if (!fresh && version < 2) {
       this.db.exec(`INSERT INTO tasks_text(rowid, ${TEXT_COLUMNS.join(', ')}) SELECT rowid, ${TEXT_COLUMNS.join(', ')} FROM tasks`);
     }
@@ -263,7 +265,6 @@ export class HistoryStore {
     this.insert = this.db.prepare(`INSERT INTO tasks (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
     this.indexText = this.db.prepare(`INSERT INTO tasks_text(rowid, ${TEXT_COLUMNS.join(', ')}) VALUES (?, ${TEXT_COLUMNS.map(() => '?').join(', ')})`);
     this.dropText = this.db.prepare(`INSERT INTO tasks_text(tasks_text, rowid, ${TEXT_COLUMNS.join(', ')}) VALUES ('delete', ?, ${TEXT_COLUMNS.map(() => '?').join(', ')})`);
-    this.addCount = this.db.prepare("UPDATE counts SET n = n + ? WHERE name = 'tasks'");
     this.nameOf = this.db.prepare<[string], string | null>('SELECT name FROM tasks WHERE id = ?').pluck();
   }
 
@@ -368,7 +369,6 @@ export class HistoryStore {
 
   /** Inserts the new rows and updates the known ones; indexes a task's text only when it changed. */
   private writeRows(rows: Iterable<Folded>): void {
-    let added = 0;
     for (const { row, rowid, stored, text: before } of rows) {
       const after = textOf(row);
       const was = stored === null ? null : rowOf(stored);
@@ -380,7 +380,6 @@ export class HistoryStore {
       if (rowid === null || stored === null) {
         const id = Number(this.insert.run(COLUMNS.map((c) => row[c])).lastInsertRowid);
         this.indexText.run([id, ...after]);
-        added++;
       } else {
         const changed = UPDATED_AT.filter((i) => row[COLUMNS[i]!] !== stored[i]);
         // Nothing changed (the same report again within the same millisecond): no UPDATE to write.
@@ -391,7 +390,6 @@ export class HistoryStore {
         }
       }
     }
-    if (added > 0) this.addCount.run(added);
   }
 
   /**
@@ -495,8 +493,12 @@ export class HistoryStore {
     return row;
   }
 
+  /**
+   * How many tasks the history holds: the sum of its states' counts (count(*) over a million
+   * rows is 50 ms, and the unfiltered list shows it on every page).
+   */
   count(): number {
-    return (this.db.prepare("SELECT n FROM counts WHERE name = 'tasks'").get() as { n: number }).n;
+    return this.db.prepare("SELECT coalesce(sum(n), 0) FROM aggregates WHERE kind = 'state'").pluck().get() as number;
   }
 
   /** The tasks a query matches: one page, and how many match in all. @throws QueryError */
