@@ -1,6 +1,6 @@
 /** The control room's own settings, in settings.json in its data folder, and what its host can do. */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from './atomic-file.js';
 import type { Settings } from './contract.js';
 
 export type { Settings };
@@ -27,8 +27,7 @@ export class SettingsFile {
   set(change: Partial<Pick<Settings, 'notifications' | 'beat'>>): Settings {
     const now = this.get();
     const next = { notifications: change.notifications ?? now.notifications, beat: change.beat ?? now.beat };
-    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
-    writeFileSync(this.file, JSON.stringify(next, null, 2), { mode: 0o600 });
+    writeFileAtomic(this.file, JSON.stringify(next, null, 2));
     this.stored = next;
     return this.get();
   }

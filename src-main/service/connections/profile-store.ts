@@ -4,9 +4,9 @@
  * the clear when the cipher is a real one (Electron's safeStorage).
  */
 import { randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { ConfigurationError } from '../../core/errors.js';
+import { writeFileAtomic } from '../atomic-file.js';
 import type { Profile, ProfileSecrets } from './profile.js';
 import type { SecretCipher } from './secret-cipher.js';
 
@@ -99,13 +99,8 @@ export class ProfileStore {
   }
 
   private write(profiles: StoredProfile[]): void {
-    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     const body: StoreFile = { version: 1, profiles };
-    // Write then rename: a crash mid-write never leaves half a file; 0600 before any byte lands.
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(body, null, 2), { mode: 0o600 });
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, this.file);
+    writeFileAtomic(this.file, JSON.stringify(body, null, 2));
     this.profiles = profiles;
   }
 }
