@@ -3,6 +3,7 @@
  * against the contract, and the events the back end pushes.
  */
 import { valueNestsDeeper } from '../core/protocol/limits.js';
+import { inUserWords } from './user-words.js';
 import { contract, isMethod, MAX_INPUT_NESTING, type ContractError, type ContractEvents, type EventName, type Method, type Output } from './contract.js';
 
 /** A call's outcome, as both transports send it back. */
@@ -52,7 +53,8 @@ export function parseCall(method: unknown, input: unknown): { ok: true; method: 
   return { ok: true, method, input: parsed.data as Record<string, unknown> };
 }
 
-/** A failure inside a method, as the typed error the transports return. */
+/** A failure inside a method, as the typed error the transports return, in a user's words. */
 export function failure(err: unknown): { ok: false; error: ContractError } {
-  return { ok: false, error: { code: 'E_FAILED', message: err instanceof Error ? err.message : String(err) } };
+  const said = inUserWords(err instanceof Error ? err.message : String(err));
+  return { ok: false, error: { code: said.unreachable ? 'E_UNREACHABLE' : 'E_FAILED', message: said.message } };
 }
