@@ -9,6 +9,18 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { TaskContext } from '../core/index.js';
 
+/**
+ * A file task's input is missing or wrong: the user's to fix, not the code's. Its traceback is
+ * its one line (a stack through the task's own code tells the user nothing).
+ */
+export class FileInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FileInputError';
+    this.stack = `FileInputError: ${message}`;
+  }
+}
+
 /** The input's size, or an error that names the file and what is wrong with it. */
 export async function inputSize(path: string): Promise<number> {
   if (typeof path !== 'string' || path === '') throw new TypeError('the input path is missing');
@@ -17,11 +29,11 @@ export async function inputSize(path: string): Promise<number> {
     info = await stat(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`input file not found: ${path}`);
-    if (code === 'EACCES') throw new Error(`input file not readable (permission denied): ${path}`);
+    if (code === 'ENOENT') throw new FileInputError(`input file not found: ${path}`);
+    if (code === 'EACCES') throw new FileInputError(`input file not readable (permission denied): ${path}`);
     throw err;
   }
-  if (!info.isFile()) throw new Error(`input is not a file: ${path}`);
+  if (!info.isFile()) throw new FileInputError(`input is not a file: ${path}`);
   return info.size;
 }
 

@@ -7,7 +7,6 @@
  */
 import { createHash, getHashes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { createBrotliCompress, createGzip, constants as zlib } from 'node:zlib';
 import { createApp } from '../core/index.js';
 import { inputSize, prepareOutput, streamWithProgress } from './files.js';
@@ -27,7 +26,7 @@ export const checksum = app.task(
   },
   async function (path: string, algorithm: string = 'sha256') {
     if (!ALGORITHMS.includes(algorithm)) throw new TypeError(`unknown algorithm ${JSON.stringify(algorithm)}; use one of ${ALGORITHMS.join(', ')}`);
-    const size = (await stat(path)).size; // a missing file fails here with ENOENT and its path
+    const size = await inputSize(path); // a missing or unreadable file fails here, in one line naming it
     const hash = createHash(algorithm);
     let done = 0;
     let reported = 0;

@@ -96,3 +96,16 @@ describe('compress', () => {
     await expect(run('compress', [input, input, 'gzip'])).rejects.toMatchObject({ message: `the output would overwrite the input: ${input}` });
   });
 });
+
+describe('checksum', () => {
+  it('hashes a file, and fails on a missing one with one readable line naming it', async () => {
+    const file = join(dir, 'sum.txt');
+    writeFileSync(file, 'abc');
+    expect(await run('checksum', [file, 'sha256'])).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    const missing = join(dir, 'no-such-file.txt');
+    const err = (await run('checksum', [missing]).catch((e: unknown) => e)) as { message: string; traceback: string | null };
+    expect(err.message).toBe(`input file not found: ${missing}`);
+    // The whole traceback is that one line: no ENOENT, no stack through the task's code.
+    expect(err.traceback?.trim()).toBe(`FileInputError: input file not found: ${missing}`);
+  });
+});
