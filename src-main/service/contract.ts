@@ -15,6 +15,8 @@ import type { BatchSummary, ItemBucket } from './batches/batch-summary.js';
 import type { ExpandedFiles } from './batches/expand-files.js';
 import type { PlannedItem } from '../core/batch/plan.js';
 import type { WorkerDetail } from './cluster/worker-detail.js';
+import type { KnownTask, KnownTasks } from './cluster/known-tasks.js';
+import type { QueueConsumers } from './cluster/queue-consumers.js';
 import type { HistoryTask } from './history/history-store.js';
 import type { ScheduleListItem, ScheduleView } from './schedules.js';
 import type { DeadLetterView } from './dead-letters.js';
@@ -53,6 +55,7 @@ export type TaskWorkflowNode = WorkflowNode;
 // The types the renderer sees, re-exported here: it imports from this file only (DESIGN.md).
 export type { HistoryTask };
 export type { QueueInfo, QueuedMessage, WorkerInfo, WorkerDetail, TaskDetail, DeclaredTask, PoolStatus };
+export type { KnownTask, KnownTasks, QueueConsumers };
 
 /** The most tasks one "select all matching" acts on. */
 export const MATCHING_LIMIT = 100_000;
@@ -382,6 +385,16 @@ export const contract = {
     input: z.object({ name: z.string().min(1).max(512) }).strict(),
     output: undefined as unknown as WorkerDetail,
   },
+  'workers:consuming': {
+    // The online workers consuming a queue (their active_queues), and those whose queues are not known yet.
+    input: z.object({ queue: queueName }).strict(),
+    output: undefined as unknown as QueueConsumers,
+  },
+  'tasks:known': {
+    // The names Send and Batches suggest: live workers' (inspect registered), the history's, the declared ones; each with the workers running it.
+    input: noInput,
+    output: undefined as unknown as KnownTasks,
+  },
   'workers:control': {
     // One of Flower's worker controls; the reply as the worker gave it (`ok` or `error`).
     input: z.object({ name: z.string().min(1).max(512), command: z.enum(WORKER_COMMANDS), args: z.record(z.string(), json).default({}) }).strict(),
@@ -472,6 +485,7 @@ export function isRoomMethod(method: Method): method is RoomMethod {
 export const READ_METHODS = [
   'connection:status', 'connections:list', 'settings:get', 'queues:list', 'queues:browse', 'tasks:search', 'tasks:get', 'tasks:workflow', 'schedules:list', 'dead:list', 'summary:get', 'scheduled:list', 'failures:groups', 'overview:get',
   'tasks:declared', 'pool:status', 'workers:list', 'workers:inspect', 'batches:preview', 'batches:list', 'batches:get',
+  'tasks:known', 'workers:consuming',
 ] as const satisfies readonly Method[];
 
 export function isReadMethod(method: Method): boolean {

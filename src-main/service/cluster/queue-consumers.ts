@@ -1,0 +1,23 @@
+/**
+ * Who consumes a queue now, from the cluster's picture of its workers (the queues each
+ * online worker reported with `inspect active_queues`, or wrote itself): for a task page to
+ * say "no worker consumes queue X" while its task waits where nobody takes it.
+ */
+import type { WorkerInfo } from '../workers.js';
+
+export interface QueueConsumers {
+  queue: string;
+  /** Online workers consuming it, by name. */
+  workers: string[];
+  /** Online workers whose queues are not known yet (not inspected since they came): they may consume it. */
+  unknown: string[];
+}
+
+export function queueConsumers(workers: readonly WorkerInfo[], queue: string): QueueConsumers {
+  const online = workers.filter((w) => w.online);
+  return {
+    queue,
+    workers: online.filter((w) => w.queues.includes(queue)).map((w) => w.name).sort(),
+    unknown: online.filter((w) => w.queues.length === 0).map((w) => w.name).sort(),
+  };
+}
