@@ -17,11 +17,32 @@ const COLUMNS: Array<keyof HistoryTask> = [
   'parent_id', 'root_id', 'group_id', 'received_at', 'started_at', 'succeeded_at', 'failed_at', 'runtime', 'seen_at', 'traceback',
 ];
 
-/** A CSV field as RFC 4180 quotes it. */
-function csvField(v: unknown): string {
+/** The columns that are times: epoch seconds in the history, ISO 8601 (UTC) in a CSV. */
+const TIME_COLUMNS = new Set<keyof HistoryTask>(['received_at', 'started_at', 'succeeded_at', 'failed_at', 'seen_at']);
+
+/**
+ * A text cell a spreadsheet would run as a formula: names, arguments and errors come from any
+ * producer, so `=HYPERLINK(...)` in a task name must stay text (OWASP's CSV injection list).
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * A CSV field as RFC 4180 quotes it. Numbers are the history's own (a runtime, a retry count),
+ * written as numbers, times as ISO 8601; text that starts like a formula gets a leading single
+ * quote, and quotes, as OWASP advises.
+ */
+export function csvField(v: unknown, column?: keyof HistoryTask): string {
   if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return column && TIME_COLUMNS.has(column) ? isoTime(v) : String(v);
   const s = String(v);
+  if (FORMULA_START.test(s)) return `"'${s.replace(/"/g, '""')}"`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Epoch seconds as ISO 8601; a time no Date can hold (a producer's odd timestamp) stays the number it is. */
+function isoTime(seconds: number): string {
+  const date = new Date(seconds * 1000);
+  return Number.isNaN(date.getTime()) ? String(seconds) : date.toISOString();
 }
 
 /** The export's text, a chunk at a time. @throws QueryError for a bad query (before anything is yielded) */
@@ -31,7 +52,7 @@ export function* exportTasks(history: HistoryStore, query: string, format: Expor
   if (format === 'csv') yield `${COLUMNS.join(',')}\r\n`;
   while (rows.length > 0) {
     yield rows
-      .map((r) => (format === 'csv' ? `${COLUMNS.map((c) => csvField(r[c])).join(',')}\r\n` : `${JSON.stringify(Object.fromEntries(COLUMNS.map((c) => [c, r[c]])))}\n`))
+      .map((r) => (format === 'csv' ? `${COLUMNS.map((c) => csvField(r[c], c)).join(',')}\r\n` : `${JSON.stringify(Object.fromEntries(COLUMNS.map((c) => [c, r[c]])))}\n`))
       .join('');
     const last = rows[rows.length - 1]!;
     after = { seen: last.seen_at, rowid: last.rowid };
