@@ -1,32 +1,80 @@
 /**
  * Celery's event stream, read as Flower reads it: `PSUBSCRIBE /<db>.celeryev/*` on a
  * connection of its own, each message decoded to its events (a `task.multi` list included).
+ *
+ * An event message of any size up to MAX_EVENT_MESSAGE_BYTES is read, and its events held to
+ * the bounds of event-limits.ts (large fields cut and marked), so a task whose failure carried
+ * megabytes of message still ends FAILURE. Above it (Redis's own pub/sub output buffer limit
+ * is of that order) the message is dropped, counted and logged once.
  */
 import type { Redis } from 'ioredis';
 import { decodeEvents, type CeleryEvent } from '../../core/events/envelope.js';
 import { eventPattern } from '../../core/keys.js';
+import { DropCounter, type Log } from '../drop-counter.js';
+import { limitEvents, MAX_EVENT_DEPTH, MAX_EVENT_FIELDS, MAX_EVENTS_PER_MESSAGE } from './event-limits.js';
 
-/** An event message larger than this is dropped unread: Celery's are a few hundred bytes, a task.multi a few kB. */
-const MAX_EVENT_BYTES = 1024 * 1024;
+/** An event message larger than this (characters of its envelope) is dropped unread. */
+export const MAX_EVENT_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 export class EventReceiver {
   private sub: Redis | null = null;
+  /** Messages dropped and events cut, by reason. */
+  readonly drops: DropCounter;
 
   constructor(
     private readonly open: () => Redis,
     private readonly db: number,
     private readonly onEvents: (events: CeleryEvent[]) => void,
-  ) {}
+    log?: Log,
+  ) {
+    this.drops = new DropCounter('EventReceiver', log);
+  }
 
   async start(): Promise<void> {
     const sub = this.open();
-    sub.on('pmessage', (_pattern: string, _channel: string, message: string) => {
-      if (message.length > MAX_EVENT_BYTES) return;
-      const events = decodeEvents(message);
-      if (events.length > 0) this.onEvents(events);
-    });
+    sub.on('pmessage', (_pattern: string, channel: string, message: string) => this.receive(channel, message));
     await sub.psubscribe(eventPattern(this.db));
     this.sub = sub;
+    this.followDrops(sub);
+  }
+
+  /** Told when the subscription dropped and is back: what was published meanwhile is gone. */
+  onGap: (why: string) => void = () => undefined;
+
+  /**
+   * Redis closes a subscriber that falls behind (its pub/sub output buffer limit) or restarts;
+   * ioredis connects again and subscribes anew. Once subscribed again, the gap is told.
+   */
+  private followDrops(sub: Redis): void {
+    let dropped = false;
+    sub.on('close', () => {
+      dropped = this.sub === sub;
+    });
+    sub.on('ready', () => {
+      if (!dropped || this.sub !== sub) return;
+      dropped = false;
+      // Subscribing twice to one pattern is one subscription: this answers once ioredis's own
+      // resubscription is in place.
+      sub.psubscribe(eventPattern(this.db)).then(
+        () => this.onGap('the event subscription dropped (Redis closed it: its output buffer limit, or a restart)'),
+        () => undefined, // closed again: its next 'ready' tells
+      );
+    });
+  }
+
+  /** One message of the event channel, decoded, bounded and handed over. */
+  receive(channel: string, message: string): void {
+    if (message.length > MAX_EVENT_MESSAGE_BYTES) {
+      this.drops.count('too-large', `an event message on ${channel.slice(0, 200)} of ${message.length} bytes is over ${MAX_EVENT_MESSAGE_BYTES} and was dropped`);
+      return;
+    }
+    const limited = limitEvents(decodeEvents(message));
+    if (limited.dropped > 0) this.drops.count('too-many-events', `an event message on ${channel.slice(0, 200)} held over ${MAX_EVENTS_PER_MESSAGE} events: the rest were dropped`, limited.dropped);
+    const { fields, depth, text } = limited.cut;
+    if (fields > 0) this.drops.count('too-many-fields', `an event with over ${MAX_EVENT_FIELDS} fields was kept without the rest`, fields);
+    if (depth > 0) this.drops.count('too-deep', `an event field nested over ${MAX_EVENT_DEPTH} levels deep (or too big) was replaced by a mark`, depth);
+    if (text > 0) this.drops.count('text-cut', 'an event with a large text field (result, exception, traceback, arguments) was kept with the field cut and marked', text);
+    if (limited.events.length > 0) this.onEvents(limited.events);
   }
 
   stop(): void {

@@ -10,8 +10,18 @@ import { EXCEPTION_STATES } from '../../core/backend/states.js';
 import { TASK_META_PREFIX } from '../../core/keys.js';
 import { pyRepr } from '../../core/protocol/pyrepr.js';
 import type { HistoryStore, HistoryTask } from './history-store.js';
+import { DropCounter } from '../drop-counter.js';
+import { cutException, cutFields, cutMessage, cutText, SHORT_LIMIT } from './field-cut.js';
 
 const BATCH = 500;
+/**
+ * Bytes of stored results read in one MGET at most: the keys of a SCAN batch are read in
+ * groups within it (a result larger than it is read alone), so 500 results of 40 MB each are
+ * never one reply in memory.
+ */
+const MAX_READ_BYTES = 8 * 1024 * 1024;
+/** A stored result larger than this is not read (counted, logged once): no meta Celery writes comes near it. */
+export const MAX_META_BYTES = 64 * 1024 * 1024;
 
 /** Celery's naive UTC `date_done` as unix seconds. */
 function doneAt(dateDone: unknown): number | null {
@@ -29,7 +39,8 @@ export function metaFields(meta: ResultMeta): Partial<HistoryTask> {
   const done = doneAt(meta.date_done);
   const fields: Partial<HistoryTask> = {
     result: failed ? null : repr(meta.result),
-    exception: info ? `${info.excType}(${info.excMessage.map((m) => pyRepr(m)).join(', ')})` : null,
+    // The message cut before its repr: a 40 MB message is not copied twice to keep 64 kB of it.
+    exception: info ? cutException(`${cutText(String(info.excType), SHORT_LIMIT)}(${info.excMessage.map((m) => pyRepr(typeof m === 'string' ? cutMessage(m) : m)).join(', ')})`) : null,
     traceback: meta.traceback ?? null,
   };
   if (meta.status === 'SUCCESS' && done) fields.succeeded_at = done;
@@ -43,39 +54,74 @@ export function metaFields(meta: ResultMeta): Partial<HistoryTask> {
   if (typeof meta.parent_id === 'string') fields.parent_id = meta.parent_id;
   if (typeof meta.group_id === 'string') fields.group_id = meta.group_id;
   // Strip what is unset: a field the meta lacks must not erase what events said.
-  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null && v !== undefined)) as Partial<HistoryTask>;
+  return cutFields(Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null && v !== undefined)) as Partial<HistoryTask>);
 }
 
 /**
  * Reads every stored result into the history. @returns how many were read
  * @param shouldStop checked between batches (the connection is closing)
+ * @param drops where results too large to read are counted
  */
-export async function backfill(redis: Redis, history: HistoryStore, shouldStop: () => boolean = () => false): Promise<number> {
+export async function backfill(redis: Redis, history: HistoryStore, shouldStop: () => boolean = () => false, drops = new DropCounter('Backfill')): Promise<number> {
   let cursor = '0';
   let read = 0;
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${TASK_META_PREFIX}*`, 'COUNT', BATCH);
     cursor = next;
-    if (keys.length > 0) {
-      const values = await redis.mget(...keys);
+    const wanted = keys.filter((key) => {
+      const id = key.slice(TASK_META_PREFIX.length);
+      return id !== '' && id.length <= 256;
+    });
+    for (const group of await readGroups(redis, wanted, drops)) {
+      const values = await redis.mget(...group);
       const items: Array<{ id: string; state: string; fields: Partial<HistoryTask> }> = [];
-      keys.forEach((key, i) => {
+      group.forEach((key, i) => {
         const raw = values[i];
         if (!raw) return;
         const id = key.slice(TASK_META_PREFIX.length);
-        if (id === '' || id.length > 256) return;
         try {
           const meta = parseResultMeta(raw, id);
-          items.push({ id, state: meta.status, fields: metaFields(meta) });
+          items.push({ id, state: cutText(meta.status, SHORT_LIMIT), fields: metaFields(meta) });
         } catch {
           // not a meta (another app's key): skip it
         }
       });
       history.applyMany(items);
       read += items.length;
+      // Let the page's calls go first between reads.
+      await new Promise((r) => setImmediate(r));
     }
-    // Let the page's calls go first between batches.
     await new Promise((r) => setImmediate(r));
   } while (cursor !== '0' && !shouldStop());
   return read;
+}
+
+/**
+ * A SCAN batch's keys in groups of at most MAX_READ_BYTES of stored text (by STRLEN; one
+ * larger result is a group of its own); those over MAX_META_BYTES left out and counted.
+ */
+async function readGroups(redis: Redis, keys: readonly string[], drops: DropCounter): Promise<string[][]> {
+  if (keys.length === 0) return [];
+  const pipeline = redis.pipeline();
+  for (const key of keys) pipeline.strlen(key);
+  const lengths = ((await pipeline.exec()) ?? []).map(([err, n]) => (err ? 0 : Number(n)));
+  const groups: string[][] = [];
+  let group: string[] = [];
+  let bytes = 0;
+  keys.forEach((key, i) => {
+    const n = lengths[i] ?? 0;
+    if (n > MAX_META_BYTES) {
+      drops.count('too-large', `the stored result ${key.slice(0, 300)} of ${n} bytes is over ${MAX_META_BYTES} and was not read`);
+      return;
+    }
+    if (group.length > 0 && bytes + n > MAX_READ_BYTES) {
+      groups.push(group);
+      group = [];
+      bytes = 0;
+    }
+    group.push(key);
+    bytes += n;
+  });
+  if (group.length > 0) groups.push(group);
+  return groups;
 }

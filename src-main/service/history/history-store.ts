@@ -13,7 +13,9 @@ import type { CeleryEvent } from '../../core/events/envelope.js';
 import { pyRepr } from '../../core/protocol/pyrepr.js';
 import { AggregateDeltas, KEEP_S, SLOT_S, TASK_SLOTS, taskFigures, type Counted, type TaskFigures, type TaskSlot } from './aggregates.js';
 import { mergeRule, stateOfEvent } from './merge.js';
+import { foldAttempt, isRetried, type HistoryAttempt } from './attempts.js';
 import { MetricTotals, type MetricCounts } from './metric-totals.js';
+import { cutValue } from './field-cut.js';
 import { parseQuery } from './query.js';
 
 /** A task as the history keeps it (times in unix seconds). */
@@ -108,13 +110,8 @@ DROP TRIGGER IF EXISTS tasks_count_ai; DROP TRIGGER IF EXISTS tasks_count_ad;
 DROP TABLE IF EXISTS tasks_fts;
 `;
 
-/** A text field from outside, cut to a size a list and a search can carry. */
-const MAX_TEXT = 64 * 1024;
-function text(v: unknown): string | null {
-  if (v === null || v === undefined) return null;
-  const s = typeof v === 'string' ? v : JSON.stringify(v);
-  return s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT)}…` : s;
-}
+/** A text field from outside, cut (and marked) by the one field-cut rule: @see field-cut.ts */
+const text = (v: unknown): string | null => cutValue(v);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /**

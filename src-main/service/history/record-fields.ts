@@ -1,17 +1,19 @@
 /**
  * Celeriac's task records in the history's terms: what an announcement says (a state and a
  * batch), and what a record read back adds (name, arguments, queue, worker, outcome, progress)
- * to tasks the history knows only by their announcements.
+ * to tasks the history knows only by their announcements; their text cut by the one field-cut
+ * rule (field-cut.ts), as events' and stored results' are.
  */
 import { pyRepr } from '../../core/protocol/pyrepr.js';
 import type { TaskRecords } from '../../core/records/record-store.js';
 import type { TaskRecord } from '../../core/records/task-record.js';
 import type { RecordChange } from '../record-feed.js';
 import type { Changed, HistoryStore, HistoryTask, Report } from './history-store.js';
+import { cutFields, cutMessage } from './field-cut.js';
 
 /** An announcement as a report: its state, and its batch (a Celery group id). */
 export function announcedReport(c: RecordChange): Report {
-  return { id: c.id, state: c.state, fields: c.group ? { group_id: c.group } : {} };
+  return { id: c.id, state: c.state, fields: c.group ? cutFields({ group_id: c.group }) : {} };
 }
 
 /** A record as a report, every field it has in the history's columns. */
@@ -32,12 +34,14 @@ export function recordReport(r: TaskRecord): Report {
   }
   if (r.runtime !== undefined) fields.runtime = r.runtime;
   if (r.result !== undefined) fields.result = r.result;
-  if (r.error) fields.exception = `${r.error.type}(${pyRepr(r.error.message)})`;
+  // The message cut before its repr: a huge one is not copied whole to keep its beginning.
+  if (r.error) fields.exception = `${r.error.type}(${pyRepr(cutMessage(r.error.message))})`;
   if (r.progress) {
     fields.progress_current = r.progress.current;
     fields.progress_total = r.progress.total;
   }
-  return { id: r.id, state: r.state, fields };
+  // Records are written by any producer on this Redis: their text is cut as events' is.
+  return { id: r.id, state: r.state, fields: cutFields(fields) };
 }
 
 /**
