@@ -133,7 +133,7 @@ export class ControlRoom implements ContractHandler {
   /** The connected status's note: a failed switch, else the pool's problem, else none. */
   private refreshNote(): void {
     if (this.status.state !== 'connected' || !this.session) return;
-    const message = this.switchFailure?.message ?? this.session.service.pool.problem ?? undefined;
+    const message = this.noteOf(this.session);
     if (message !== this.status.message) this.setStatus({ ...this.status, message });
   }
 
@@ -141,6 +141,12 @@ export class ControlRoom implements ContractHandler {
    * Follows the session's connection: when it drops, the status says so (since when, the next
    * try) until it is back; then connected again, by itself.
    */
+  /** A connected session's note: a failed switch or the pool's problem, then the history's (not writing, events lost). */
+  private noteOf(session: Session): string | undefined {
+    const notes = [this.switchFailure?.message ?? session.service.pool.problem, session.service.historyProblem].filter((n): n is string => Boolean(n));
+    return notes.length > 0 ? notes.join('; ') : undefined;
+  }
+
   private watchHealth(session: Session): () => void {
     const redis = session.app.broker;
     let lastError = '';
@@ -160,12 +166,16 @@ export class ControlRoom implements ContractHandler {
       since = null;
       lastError = '';
       const { since: _s, nextTryAt: _n, ...rest } = this.status;
-      this.setStatus({ ...rest, state: 'connected', message: this.switchFailure?.message ?? session.service.pool.problem ?? undefined });
+      this.setStatus({ ...rest, state: 'connected', message: this.noteOf(session) });
     };
     redis.on('error', onError);
     redis.on('reconnecting', onReconnecting);
     redis.on('ready', onReady);
+    const offHistory = session.service.onHistoryProblem(() => {
+      if (this.session === session) this.refreshNote();
+    });
     return () => {
+      offHistory();
       redis.off('error', onError);
       redis.off('reconnecting', onReconnecting);
       redis.off('ready', onReady);
@@ -346,7 +356,7 @@ export class ControlRoom implements ContractHandler {
     this.session = session;
     this.switchFailure = null;
     await this.closeSession(old);
-    return this.setStatus({ state: 'connected', profile: view, url: redactUrl(conn.url), message: session.service.pool.problem ?? undefined });
+    return this.setStatus({ state: 'connected', profile: view, url: redactUrl(conn.url), message: this.noteOf(session) });
   }
 
   private async openSession(profileId: string, profile: Profile, conn: ResolvedConnection): Promise<Session> {

@@ -65,16 +65,24 @@ export class ControlRoomService implements ContractHandler {
     // What the event stream and the records change in the history is news for the lists on
     // view: ids and states only (a list patches its rows, a task's page reloads for its own id,
     // and a client following a batch is not sent a thousand records every 100 ms).
-    const feed = new HistoryFeed(options.historyPath ?? ':memory:', app.broker, app.records, (changed) => this.events.emit('tasks:changed', changed));
+    const feed = new HistoryFeed(options.historyPath ?? ':memory:', app.broker, app.records, (changed) => this.events.emit('tasks:changed', changed), {
+      onProblem: () => {
+        for (const listener of this.historyListeners) listener();
+      },
+    });
     this.historyFeed = feed;
     this.records.onChange((changes) => feed.pushRecords(changes));
     this.records.onReconnect(() => feed.catchUp());
-    this.cluster = new Cluster(app, (events) => feed.push(events));
+    this.cluster = new Cluster(app, (events) => feed.push(events), (why) => feed.eventsLost(why));
     const service = this;
     this.parts = {
-      app, pool: this.pool, batches: this.batches, cluster: this.cluster, history: feed.store, declaredParams: (task) => this.declaredParams(task),
+      app, pool: this.pool, batches: this.batches, cluster: this.cluster, declaredParams: (task) => this.declaredParams(task),
       get beat() {
         return service.beat;
+      },
+      // Another store once a damaged file was replaced, or the file could be opened at last.
+      get history() {
+        return feed.store;
       },
     };
   }
@@ -87,6 +95,19 @@ export class ControlRoomService implements ContractHandler {
   /** Prometheus' text for /metrics (celery-exporter's names), from this connection's history, workers and queues. */
   metrics(): Promise<{ contentType: string; body: string }> {
     return renderMetrics({ history: this.parts.history, workers: () => this.cluster.workers(), queues: () => listQueues(this.app.broker) });
+  }
+
+  private readonly historyListeners = new Set<() => void>();
+
+  /** What is wrong with the history now (not writing, events lost), for the connection's status; null when nothing. */
+  get historyProblem(): string | null {
+    return this.historyFeed.problem;
+  }
+
+  /** Told when historyProblem may have changed. */
+  onHistoryProblem(listener: () => void): () => void {
+    this.historyListeners.add(listener);
+    return () => this.historyListeners.delete(listener);
   }
 
   /** The beat this control room runs for its connection (settings: beat), or null. */

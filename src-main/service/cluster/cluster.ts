@@ -29,11 +29,20 @@ export class Cluster {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly inspected = new Map<string, Inspected>();
 
-  constructor(private readonly app: App, private readonly onEvents: (events: CeleryEvent[]) => void = () => undefined) {
+  /**
+   * @param onEvents every event, as it comes
+   * @param onGap events were lost before they reached us (the subscription dropped), why
+   */
+  constructor(
+    private readonly app: App,
+    private readonly onEvents: (events: CeleryEvent[]) => void = () => undefined,
+    onGap: (why: string) => void = () => undefined,
+  ) {
     this.receiver = new EventReceiver(() => app.open(app.brokerUrl), parseRedisUrl(app.brokerUrl).db, (events) => {
       this.state.apply(events);
       this.onEvents(events);
     });
+    this.receiver.onGap = onGap;
   }
 
   async start(): Promise<void> {

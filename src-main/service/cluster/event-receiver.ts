@@ -56,7 +56,7 @@ export class EventReceiver {
       // Subscribing twice to one pattern is one subscription: this answers once ioredis's own
       // resubscription is in place.
       sub.psubscribe(eventPattern(this.db)).then(
-        () => this.onGap('the event subscription dropped (Redis closed it: its output buffer limit, or a restart)'),
+        () => this.onGap('the event subscription dropped'),
         () => undefined, // closed again: its next 'ready' tells
       );
     });

@@ -2,8 +2,15 @@
  * Keeps one connection's history current: the event stream's task events and the records'
  * announcements written every 50 ms (500 under load), a task's of one flush folded into one
  * write; the stored results read back once when it connects (what happened while the control
- * room was away); the retention applied hourly. What changed is told to `onChanged`, for the
- * lists on view.
+ * room was away) and again after any gap in the events; the retention applied hourly. What
+ * changed is told to `onChanged`, for the lists on view.
+ *
+ * The history fails loud and recovers by itself: a write, prune or open that fails (disk full,
+ * a file locked by another program) is logged once with its cause, said in `problem` (the
+ * connection's status) and retried with backoff, the events it could not write kept (bounded)
+ * meanwhile; a damaged file is moved aside and a fresh one filled from the result backend.
+ * Events lost on the way (the pending cap, a dropped subscription) are counted and said, and
+ * the gap is backfilled. Nothing here throws out to the connection.
  */
 import type { Redis } from 'ioredis';
 import type { CeleryEvent } from '../../core/events/envelope.js';
@@ -12,9 +19,11 @@ import type { RecordChange } from '../record-feed.js';
 import type { TaskRecords } from '../../core/records/record-store.js';
 import { HistoryStore, type Changed, type Report } from './history-store.js';
 import { announcedReport, mergeRecords } from './record-fields.js';
+import { describeHistoryError, isDamaged } from './history-errors.js';
+import { moveAside, openHistoryStore } from './history-open.js';
 
-/** Events held at most between two writes: a flood must not grow memory without bound. */
-const MAX_PENDING_EVENTS = 100_000;
+/** Events held at most between two writes (and while writes fail): a flood must not grow memory without bound. */
+export const MAX_PENDING_EVENTS = 100_000;
 /**
  * Written every 50 ms; under load (a flush of more than BUSY_ROWS tasks) every 500 ms: a
  * task's reports of one flush are one write, and a running batch's tasks written once rather
@@ -34,14 +43,57 @@ const PRUNE_MS = 3600_000;
 /** Records read back in one go, for tasks known only by their announcements. */
 const MAX_RECORD_READS = 1000;
 
+/** Waits between retries of a failed write, prune or open: 1 s, growing to 15 s. */
+const RETRY_MS = [1000, 2000, 5000, 10_000, 15_000];
+/** How long a loss of events, or a file moved aside, stays in the status after it was dealt with. */
+const NOTE_MS = 10 * 60_000;
+
+/** What the history is failing at now (the first is said first). */
+type Activity = 'open' | 'write' | 'prune' | 'backfill';
+const FAILING_AT: Record<Activity, string> = {
+  open: 'history file could not be opened',
+  write: 'history not writing',
+  prune: 'history not pruning',
+  backfill: 'history not backfilling',
+};
+/** The same in the log, where the file is named. */
+const LOG_FAILING_AT: Record<Activity, string> = {
+  open: 'could not open',
+  write: 'not writing to',
+  prune: 'not pruning',
+  backfill: 'not backfilling',
+};
+
+/** Events lost since the last backfill that covered them. */
+interface Loss {
+  /** Events counted as lost (exactly: dropped here). */
+  counted: number;
+  /** Some were lost where they cannot be counted (a dropped subscription). */
+  uncounted: boolean;
+  why: Set<string>;
+  /** Results the backfill after the gap read; null while it has not run yet. */
+  backfilled: number | null;
+  doneAt: number;
+}
+
+export interface HistoryFeedOptions {
+  /** Where the history's problems and recoveries are written, one line each. @default stderr */
+  log?: (line: string) => void;
+  /** Told when `problem` may have changed. */
+  onProblem?: () => void;
+}
+
 export class HistoryFeed {
-  readonly store: HistoryStore;
+  private current: HistoryStore;
   private pending: CeleryEvent[] = [];
   private reports: Report[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
   private flushTimer: NodeJS.Timeout | null = null;
   /** A flush's tasks not written yet: each chunk's events and reports, by task. */
   private chunks: Array<{ events: CeleryEvent[]; reports: Report[]; rows: number }> = [];
+  /** Events and reports in `chunks`, for the bound on what is held. */
+  private chunkEvents = 0;
+  private chunkReports = 0;
   /** Tasks written since the last pause: more than BUSY_ROWS, and the next pause is longer. */
   private cycleRows = 0;
   private stopped = false;
@@ -50,29 +102,79 @@ export class HistoryFeed {
   /** Tasks known with no name (sent, or run by a worker that sends no events): their records are read. */
   private unnamed: string[] = [];
   private reading: Promise<unknown> | null = null;
+  /** What fails now, with its cause; each logged when it starts and when it recovers. */
+  private readonly failing = new Map<Activity, string>();
+  /** When each failing activity is tried next, and how many tries it failed. */
+  private readonly retryAt = new Map<Activity, number>();
+  private readonly attempts = new Map<Activity, number>();
+  private pruneDue = false;
+  /** A gap in the events to backfill once the flood is over. */
+  private gapDue = false;
+  private loss: Loss | null = null;
+  private movedAside: { to: string; at: number } | null = null;
+  private noteTimer: NodeJS.Timeout | null = null;
+  private readonly log: (line: string) => void;
+  private readonly onProblem: () => void;
 
   constructor(
-    path: string,
+    private readonly path: string,
     private readonly redis: Redis,
     private readonly records: TaskRecords,
     private readonly onChanged: (changed: Array<{ id: string; state: string }>) => void,
+    options: HistoryFeedOptions = {},
   ) {
-    this.store = new HistoryStore(path);
+    this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.onProblem = options.onProblem ?? (() => undefined);
+    this.current = this.openOrMemory();
+  }
+
+  /** The store the views read; another one after a damaged file was replaced or the file could be opened. */
+  get store(): HistoryStore {
+    return this.current;
+  }
+
+  /**
+   * What is wrong with the history now, in the words the connection's status shows; null when
+   * all is well.
+   */
+  get problem(): string | null {
+    const parts: string[] = [];
+    for (const activity of ['open', 'write', 'prune', 'backfill'] as const) {
+      const cause = this.failing.get(activity);
+      if (cause === undefined) continue;
+      if (activity === 'open') parts.push(`${FAILING_AT.open}: ${cause}; kept in memory meanwhile, retrying`);
+      else if (activity === 'write') parts.push(`${FAILING_AT.write}: ${cause}; retrying (${this.held()} events held)`);
+      else parts.push(`${FAILING_AT[activity]}: ${cause}; retrying`);
+    }
+    const now = Date.now();
+    if (this.movedAside && now - this.movedAside.at < NOTE_MS) parts.push(`history file was damaged: moved aside to ${this.movedAside.to}; a fresh one was filled from the result backend`);
+    const loss = this.loss;
+    if (loss && (loss.backfilled === null || now - loss.doneAt < NOTE_MS)) {
+      parts.push(`history missed ${lostCount(loss)} events (${[...loss.why].join(', ')}); ${loss.backfilled === null ? 'backfilling the gap from the result backend' : `the gap was backfilled from the result backend (${loss.backfilled} results read)`}`);
+    }
+    return parts.length > 0 ? parts.join('; ') : null;
   }
 
   /** Takes events as the receiver hands them over; they are written with the next flush. */
   push(events: readonly CeleryEvent[]): void {
-    if (this.stopped || this.pending.length >= MAX_PENDING_EVENTS) return;
-    for (const e of events) this.pending.push(e);
+    if (this.stopped) return;
+    const room = Math.max(0, MAX_PENDING_EVENTS - this.pending.length - this.chunkEvents);
+    const taken = Math.min(room, events.length);
+    for (let i = 0; i < taken; i++) this.pending.push(events[i]!);
+    if (taken < events.length) {
+      let tasks = 0;
+      for (let i = taken; i < events.length; i++) if (events[i]!.type.startsWith('task-')) tasks++;
+      if (tasks > 0) this.lose(tasks, 'the pending-events cap was full');
+    }
   }
 
   /** What this control room itself knows of tasks it sent (a batch: names, queue); written with the next flush. */
   pushReports(reports: readonly Report[]): void {
     if (this.stopped) return;
-    for (const r of reports) {
-      if (this.reports.length >= MAX_PENDING_EVENTS) return;
-      this.reports.push(r);
-    }
+    const room = Math.max(0, MAX_PENDING_EVENTS - this.reports.length - this.chunkReports);
+    const taken = Math.min(room, reports.length);
+    for (let i = 0; i < taken; i++) this.reports.push(reports[i]!);
+    if (taken < reports.length) this.lose(reports.length - taken, 'the pending-events cap was full');
   }
 
   /** Takes the records' announcements (tasks sent, and Celeriac's states); written with the next flush. */
@@ -80,10 +182,19 @@ export class HistoryFeed {
     this.pushReports(changes.map(announcedReport));
   }
 
+  /**
+   * Events were lost before they reached us (the event subscription dropped: Redis's output
+   * buffer limit, a restart): how many is unknown. The gap is backfilled from the result backend.
+   */
+  eventsLost(why: string): void {
+    if (this.stopped) return;
+    this.lose(null, why);
+  }
+
   start(): void {
+    this.pruneDue = true;
     this.schedule(FLUSH_MS);
-    this.store.prune();
-    this.timers.push(setInterval(() => this.store.prune(), PRUNE_MS));
+    this.timers.push(setInterval(() => (this.pruneDue = true), PRUNE_MS));
     for (const t of this.timers) t.unref();
     this.catchUp();
   }
@@ -95,7 +206,28 @@ export class HistoryFeed {
   catchUp(): void {
     if (this.stopped || this.backfillRunning) return;
     this.backfillRunning = true;
-    this.backfilling = backfill(this.redis, this.store, () => this.stopped).catch(() => undefined).finally(() => {
+    // A gap noted from now on needs a run that starts after it.
+    const coversGap = this.gapDue;
+    this.gapDue = false;
+    const store = this.current;
+    this.backfilling = backfill(this.redis, store, () => this.stopped || this.current !== store).then(
+      (read) => {
+        this.recovered('backfill');
+        if (coversGap && this.loss && this.loss.backfilled === null && !this.gapDue) {
+          this.loss.backfilled = read;
+          this.loss.doneAt = Date.now();
+          this.log(`history: missed ${lostCount(this.loss)} events (${[...this.loss.why].join(', ')}); backfilled the gap from the result backend (${read} results read)`);
+          this.clearNoteLater();
+          this.onProblem();
+        }
+      },
+      (err: unknown) => {
+        // Redis away: the records' reconnect runs it again. The history failing: retried here.
+        if (!isSqliteError(err)) return;
+        this.failed('backfill', err);
+        if (coversGap) this.gapDue = true;
+      },
+    ).finally(() => {
       this.backfillRunning = false;
     });
   }
@@ -105,47 +237,205 @@ export class HistoryFeed {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     if (this.flushTimer) clearTimeout(this.flushTimer);
-    while (this.pending.length > 0 || this.reports.length > 0 || this.chunks.length > 0) this.flush();
+    if (this.noteTimer) clearTimeout(this.noteTimer);
+    while (this.pending.length > 0 || this.reports.length > 0 || this.chunks.length > 0) {
+      this.flush(true);
+      if (this.failing.has('write')) {
+        this.log(`history: closed with ${this.held()} events not written to ${this.path}: ${this.failing.get('write')}`);
+        break;
+      }
+    }
     await this.backfilling;
     await this.reading;
-    this.store.close();
+    this.current.close();
   }
 
   private schedule(ms: number): void {
-    this.flushTimer = setTimeout(() => {
-      this.cycleRows += this.flush();
-      if (this.stopped) return;
-      if (this.chunks.length > 0) return this.schedule(0);
-      this.schedule(this.cycleRows > BUSY_ROWS ? BUSY_FLUSH_MS : FLUSH_MS);
-      this.cycleRows = 0;
-    }, ms);
+    this.flushTimer = setTimeout(() => this.tick(), ms);
     this.flushTimer.unref();
   }
 
-  /** Writes what is pending. @returns how many tasks it wrote */
-  private flush(): number {
+  private tick(): void {
+    if (this.stopped) return;
+    if (this.failing.has('open') && this.due('open')) this.openFile();
+    if (this.pruneDue && this.due('prune')) this.prune();
+    if (this.failing.has('backfill') && this.due('backfill') && !this.gapDue) this.catchUp();
+    this.cycleRows += this.flush();
+    if (this.stopped) return;
+    if (this.failing.size > 0) this.onProblem(); // the count of events held moved
+    if (this.failing.has('write')) {
+      // Woken for the first retry due; the others are tried on the way.
+      return this.schedule(Math.max(FLUSH_MS, Math.min(...this.retryAt.values()) - Date.now()));
+    }
+    // The gap is read once the flood that made it is written.
+    if (this.gapDue && this.pending.length < MAX_PENDING_EVENTS / 2) this.catchUp();
+    if (this.chunks.length > 0) return this.schedule(0);
+    this.schedule(this.cycleRows > BUSY_ROWS ? BUSY_FLUSH_MS : FLUSH_MS);
+    this.cycleRows = 0;
+  }
+
+  /**
+   * Writes what is pending. A write that fails keeps its chunk for the next try (after a
+   * backoff, unless `now`). @returns how many tasks it wrote
+   */
+  private flush(now = false): number {
+    if (!now && !this.due('write')) return 0;
     if (this.chunks.length === 0) {
       if (this.pending.length === 0 && this.reports.length === 0) {
         this.readRecords();
         return 0;
       }
       this.chunks = chunksByTask(this.pending, this.reports);
+      this.chunkEvents = this.pending.length;
+      this.chunkReports = this.reports.length;
       this.pending = [];
       this.reports = [];
     }
-    const { events, reports } = this.chunks.shift()!;
+    const chunk = this.chunks[0]!;
     let changed: Changed[];
     try {
-      changed = this.store.apply(events, reports);
-    } catch {
-      // A full disk or a locked file: these events are lost to the history, not to anyone else.
+      changed = this.current.apply(chunk.events, chunk.reports);
+    } catch (err) {
+      if (isDamaged(err) && this.replaceDamaged(err)) return 0;
+      this.failed('write', err);
       return 0;
     }
+    this.chunks.shift();
+    this.chunkEvents -= chunk.events.length;
+    this.chunkReports -= chunk.reports.length;
+    this.recovered('write');
     if (changed.length === 0) return 0;
     this.onChanged(changed.map((c) => ({ id: c.id, state: c.state })));
     for (const c of changed) if (!c.named && this.unnamed.length < MAX_PENDING_EVENTS) this.unnamed.push(c.id);
     this.readRecords();
     return changed.length;
+  }
+
+  /** Applies the retention; a failure is said and retried. */
+  private prune(): void {
+    try {
+      this.current.prune();
+      this.pruneDue = false;
+      this.recovered('prune');
+    } catch (err) {
+      if (isDamaged(err) && this.replaceDamaged(err)) return;
+      this.failed('prune', err);
+    }
+  }
+
+  /** Opens the file, or keeps the history in memory while it cannot be (said, and retried). */
+  private openOrMemory(): HistoryStore {
+    try {
+      const opened = openHistoryStore(this.path);
+      if (opened.movedAside) this.notedMovedAside(opened.movedAside.to, opened.movedAside.cause);
+      return opened.store;
+    } catch (err) {
+      this.failed('open', err);
+      return new HistoryStore(':memory:');
+    }
+  }
+
+  /** After the file could not be opened: tries again; once open, the backfill fills it. */
+  private openFile(): void {
+    let opened;
+    try {
+      opened = openHistoryStore(this.path);
+    } catch (err) {
+      this.failed('open', err);
+      return;
+    }
+    if (opened.movedAside) this.notedMovedAside(opened.movedAside.to, opened.movedAside.cause);
+    // What was kept in memory meanwhile is read again from the result backend.
+    const memory = this.current;
+    this.current = opened.store;
+    memory.close();
+    this.recovered('open');
+    this.catchUp();
+  }
+
+  /**
+   * The file turned out damaged under us (a write or the retention reached a broken page): it
+   * is moved aside and a fresh one opened and backfilled. @returns whether it was replaced
+   */
+  private replaceDamaged(err: unknown): boolean {
+    if (this.path === ':memory:') return false;
+    try {
+      this.current.close();
+    } catch {
+      // already closed: it is replaced all the same
+    }
+    try {
+      const to = moveAside(this.path);
+      this.notedMovedAside(to, describeHistoryError(err));
+      this.current = new HistoryStore(this.path);
+    } catch (openErr) {
+      this.failed('open', openErr);
+      this.current = new HistoryStore(':memory:');
+      return true;
+    }
+    this.catchUp();
+    return true;
+  }
+
+  private notedMovedAside(to: string, cause: string): void {
+    this.movedAside = { to, at: Date.now() };
+    this.log(`history: ${this.path} is damaged (${cause}); moved aside to ${to}; a fresh one is filled from the result backend`);
+    this.clearNoteLater();
+    this.onProblem();
+  }
+
+  /** Counts events lost (null: an unknown number), logs the first of a run of losses, and backfills the gap. */
+  private lose(n: number | null, why: string): void {
+    if (!this.loss || this.loss.backfilled !== null) {
+      this.loss = { counted: 0, uncounted: false, why: new Set(), backfilled: null, doneAt: 0 };
+      this.log(`history: events lost (${why}); the gap is backfilled from the result backend once it can be`);
+    }
+    if (n === null) this.loss.uncounted = true;
+    else this.loss.counted += n;
+    const known = this.loss.why.size;
+    this.loss.why.add(why);
+    this.gapDue = true;
+    if (known === 0 || this.loss.why.size !== known || n === null) this.onProblem();
+  }
+
+  /** A failure: logged when it starts or its cause changes, said in `problem`, retried after a backoff. */
+  private failed(activity: Activity, err: unknown): void {
+    const cause = describeHistoryError(err);
+    if (this.failing.get(activity) !== cause) {
+      const meanwhile = activity === 'write' ? `, ${this.held()} events held` : activity === 'open' ? ', kept in memory meanwhile' : '';
+      this.log(`history: ${LOG_FAILING_AT[activity]} ${this.path}: ${cause}; retrying${meanwhile}`);
+      this.failing.set(activity, cause);
+      this.onProblem();
+    }
+    const attempt = this.attempts.get(activity) ?? 0;
+    this.retryAt.set(activity, Date.now() + RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]!);
+    this.attempts.set(activity, attempt + 1);
+  }
+
+  /** Whether an activity may be tried now (it is not waiting out a backoff). */
+  private due(activity: Activity): boolean {
+    return (this.retryAt.get(activity) ?? 0) <= Date.now();
+  }
+
+  private recovered(activity: Activity): void {
+    if (!this.failing.has(activity)) return;
+    this.failing.delete(activity);
+    this.log(`history: ${activity === 'open' ? `${this.path} opened` : activity === 'write' ? `writing again to ${this.path}; the events held are written` : `${activity === 'prune' ? 'pruning' : 'backfilling'} again`}`);
+    this.retryAt.delete(activity);
+    this.attempts.delete(activity);
+    this.onProblem();
+  }
+
+  /** Events and reports waiting to be written. */
+  private held(): number {
+    return this.pending.length + this.reports.length + this.chunkEvents + this.chunkReports;
+  }
+
+  /** A note that expires says so when it does (the status is redrawn). */
+  private clearNoteLater(): void {
+    if (this.noteTimer) clearTimeout(this.noteTimer);
+    this.noteTimer = setTimeout(() => this.onProblem(), NOTE_MS + 1000);
+    this.noteTimer.unref();
   }
 
   /**
@@ -157,9 +447,9 @@ export class HistoryFeed {
    */
   private readRecords(): void {
     if (this.reading || this.unnamed.length === 0 || this.stopped) return;
-    const ids = this.store.unnamed(this.unnamed.splice(0, MAX_RECORD_READS));
+    const ids = this.current.unnamed(this.unnamed.splice(0, MAX_RECORD_READS));
     if (ids.length === 0) return;
-    this.reading = mergeRecords(this.store, this.records, ids).then(
+    this.reading = mergeRecords(this.current, this.records, ids).then(
       (changed) => {
         this.reading = null;
         if (changed.length > 0) this.onChanged(changed.map((c) => ({ id: c.id, state: c.state })));
@@ -170,6 +460,17 @@ export class HistoryFeed {
     );
   }
 }
+
+/** "5000", "at least 5000", or "an unknown number of". */
+function lostCount(loss: Loss): string {
+  if (!loss.uncounted) return String(loss.counted);
+  return loss.counted > 0 ? `at least ${loss.counted}` : 'an unknown number of';
+}
+
+const isSqliteError = (err: unknown): boolean => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE');
+};
 
 /**
  * A flush's events and reports in chunks of at most MAX_TASKS_PER_WRITE tasks, each task's in

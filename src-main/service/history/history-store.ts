@@ -212,6 +212,9 @@ export const DEFAULT_RETENTION: Retention = { maxTasks: 1_000_000, maxAgeDays: 3
 export type SortKey = 'seen' | 'started' | 'runtime';
 const ORDER: Record<SortKey, string> = { seen: 't.seen_at DESC', started: 't.started_at DESC', runtime: 't.runtime DESC' };
 
+/** How long a write waits for a lock another program holds before it fails (SQLITE_BUSY). */
+const BUSY_TIMEOUT_MS = 200;
+
 export class HistoryStore {
   private readonly db: Database.Database;
   private readonly read: Database.Statement<[string], HistoryTask>;
@@ -238,7 +241,9 @@ export class HistoryStore {
   /** @param path the database file, or ':memory:' */
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    this.db = new Database(path);
+    // A file another program holds locked fails a write at once, to be retried by the feed,
+    // instead of holding the event loop for better-sqlite3's default 5 s on every attempt.
+    this.db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     const version = this.db.pragma('user_version', { simple: true }) as number;
