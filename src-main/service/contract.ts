@@ -133,6 +133,7 @@ const profileInput = z
     tls: z.object({ ca: pem.optional(), cert: pem.optional(), key: pem.optional(), skipVerify: z.boolean().optional() }).strict().optional(),
     color: z.enum(PROFILE_COLORS).default('gray'),
     hostPool: z.boolean().default(false),
+    beat: z.boolean().default(false),
   })
   .strict();
 
@@ -366,7 +367,8 @@ export const contract = {
       .object({
         modules: z.array(z.string().min(1).max(4096)).max(32).default([]),
         concurrency: z.number().int().min(1).max(64).default(2),
-        queues: z.array(queueName).min(1).max(64).default(['celery']),
+        // Absent: Local's `celery`; on any other Redis the pool's own queue (it takes no shop's task).
+        queues: z.array(queueName).min(1).max(64).optional(),
       })
       .strict(),
     output: undefined as unknown as PoolStatus,

@@ -14,6 +14,9 @@ import { SettingsFile, type Settings } from './settings.js';
 import { EventHub, failure, parseCall, type CallResult, type ContractHandler, type EventListener } from './handler.js';
 import { LocalRedis, RedisNotFoundError, installHint, type LocalRedisEvent } from './local-redis.js';
 import { ControlRoomService } from './service.js';
+import { DataFolderLock } from './data-folder-lock.js';
+import { historyFileName, redisIdentity } from './history/history-file.js';
+import { roomQueueName } from './local-pool.js';
 import { testConnection, type ConnectionTestResult } from './connections/connection-test.js';
 import { ProfileStore } from './connections/profile-store.js';
 import { plainCipher, type SecretCipher } from './connections/secret-cipher.js';
@@ -33,10 +36,18 @@ export interface ControlRoomOptions {
   cipher?: SecretCipher;
   /** The Local profile's redis-server, or false for no Local profile. @default found on PATH */
   local?: { bundled?: string; searchDirs?: string[] } | false;
-  /** Start on this Redis (an unsaved "Command line" profile) instead of Local. */
-  initial?: { url: string; hostPool: boolean };
+  /**
+   * Start on this Redis (an unsaved "Command line" profile) instead of Local. It hosts a pool
+   * (on its own queue) and runs a beat only when asked: watching takes nothing.
+   */
+  initial?: { url: string; hostPool?: boolean; beat?: boolean };
+  /**
+   * A screen to watch (`serve --read-only`): no hosted pool and no beat on any connection,
+   * whatever the profiles or settings say; the transports refuse every changing method.
+   */
+  readOnly?: boolean;
   /** What the hosted worker pool loads, on profiles that host one. @default the built-in tasks, 2 children */
-  pool?: { modules: string[]; concurrency: number };
+  pool?: { modules: string[]; concurrency: number; queues?: string[] };
   /** How the hosted pool's worker process is started (Electron: utilityProcess). */
   spawner?: Spawner;
   /** Shows a folder in the file manager (the desktop app's shell.openPath); absent headless. */
@@ -78,13 +89,28 @@ export class ControlRoom implements ContractHandler {
   private switchFailure: SwitchFailure | null = null;
   /** The Local Redis's own word while it is being restarted. */
   private localTrouble: string | null = null;
+  /** Whether the command line's connection runs a beat (`serve --beat`; the Schedules view changes it). */
+  private commandLineBeat: boolean;
 
+  /** This room's hold on its data folder: a second room on it refuses to start. */
+  private readonly folderLock: DataFolderLock;
+
+  /** @throws DataFolderInUseError while another control room uses the data folder */
   constructor(private readonly options: ControlRoomOptions) {
+    this.folderLock = DataFolderLock.acquire(options.dataDir);
     this.cipher = options.cipher ?? plainCipher;
     this.store = new ProfileStore(join(options.dataDir, 'profiles.json'), this.cipher);
     this.settings = new SettingsFile(join(options.dataDir, 'settings.json'), { desktop: options.desktop === true, openFolders: options.openPath !== undefined, saveFiles: options.saveFile !== undefined, stagingDir: options.stagingDir });
     this.local = options.local === false ? null : new LocalRedis({ dataDir: join(options.dataDir, 'redis'), ...options.local, onEvent: (e) => this.onLocalEvent(e) });
     this.status = { state: 'connecting', profile: null, url: null, secretStorage: this.secretStorage() };
+    this.commandLineBeat = options.initial?.beat === true;
+  }
+
+  /** What the connection in use hosts: its pool (and the queues it consumes) and its beat. */
+  hosting(): { pool: { queues: string[] } | null; beat: boolean } {
+    const service = this.session?.service;
+    const pool = service?.pool.status();
+    return { pool: pool?.running ? { queues: pool.queues } : null, beat: service?.beatRunning ?? false };
   }
 
   /** Connects to the first profile: the command line's if given, else Local. Never throws: see status. */
@@ -99,6 +125,12 @@ export class ControlRoom implements ContractHandler {
     await this.closeSession(this.session);
     this.session = null;
     await this.local?.stop();
+    this.folderLock.release();
+  }
+
+  /** Where this room is served (`celeriac serve`), for the message a second one on its data folder shows. */
+  noteServedAt(url: string): void {
+    this.folderLock.noteUrl(url);
   }
 
   /** The Local Redis's URL, password included, once it runs (for workers on this machine). */
@@ -211,13 +243,9 @@ export class ControlRoom implements ContractHandler {
   private roomCall(method: RoomMethod, input: Record<string, unknown>): Promise<unknown> | unknown {
     switch (method) {
       case 'settings:get':
-        return this.settings.get();
-      case 'settings:set': {
-        const settings = this.settings.set(input as Partial<Settings>);
-        // The beat setting takes effect on the connection in use now (and the next ones).
-        if ((input as Partial<Settings>).beat === undefined || !this.session) return settings;
-        return this.session.service.setBeat(settings.beat).then(() => settings);
-      }
+        return this.currentSettings();
+      case 'settings:set':
+        return this.changeSettings(input as Partial<Settings>);
       case 'files:expand':
         return expandPaths(input.paths as string[], input.extensions as string[] | undefined);
       case 'batches:openFolder':
@@ -236,6 +264,45 @@ export class ControlRoom implements ContractHandler {
         return this.test(input as { id: string } | { profile: ProfileInput });
       case 'connections:use':
         return this.use(input.id as string);
+    }
+  }
+
+  /** The settings file's, with `beat` as the connection in use has it (the beat is per connection). */
+  private currentSettings(): Settings {
+    const session = this.session;
+    return { ...this.settings.get(), beat: session ? this.beatWanted(session.profileId) : false };
+  }
+
+  /** Notifications are the room's; the beat is the connection in use's, and takes effect on it now. */
+  private async changeSettings(change: Partial<Settings>): Promise<Settings> {
+    if (change.notifications !== undefined) this.settings.set({ notifications: change.notifications });
+    const session = this.session;
+    if (change.beat !== undefined) {
+      if (!session) throw new Error('not connected: the beat setting belongs to a connection');
+      if (change.beat && this.options.readOnly) throw new Error('this control room is read-only (serve --read-only): it runs no beat');
+      this.keepBeatChoice(session.profileId, change.beat);
+      await session.service.setBeat(change.beat);
+    }
+    return this.currentSettings();
+  }
+
+  /**
+   * Whether a connection runs a beat here: never read-only; Local as its setting says; the
+   * command line's as `--beat` (or the Schedules view) said; a saved profile as it says.
+   */
+  private beatWanted(profileId: string): boolean {
+    if (this.options.readOnly) return false;
+    if (profileId === LOCAL_PROFILE_ID) return this.settings.get().beat;
+    if (profileId === COMMAND_LINE_PROFILE_ID) return this.commandLineBeat;
+    return this.store.get(profileId)?.beat === true;
+  }
+
+  private keepBeatChoice(profileId: string, beat: boolean): void {
+    if (profileId === LOCAL_PROFILE_ID) this.settings.set({ beat });
+    else if (profileId === COMMAND_LINE_PROFILE_ID) this.commandLineBeat = beat;
+    else {
+      const profile = this.store.get(profileId);
+      if (profile) this.store.save({ ...profile, beat }, {});
     }
   }
 
@@ -276,7 +343,7 @@ export class ControlRoom implements ContractHandler {
     }
     if (id === COMMAND_LINE_PROFILE_ID && this.options.initial) {
       const { url } = splitUrlSecrets(this.options.initial.url);
-      return { id, name: 'Command line', url, color: 'blue', hostPool: this.options.initial.hostPool };
+      return { id, name: 'Command line', url, color: 'blue', hostPool: this.options.initial.hostPool === true, beat: this.commandLineBeat };
     }
     return null;
   }
@@ -364,15 +431,18 @@ export class ControlRoom implements ContractHandler {
     let service: ControlRoomService | null = null;
     try {
       await connectOrExplain(app.broker, conn.url);
-      // One history per profile, in the data folder (profile ids are safe file names already).
-      const historyPath = join(this.options.dataDir, 'history', `${profileId.replace(/[^\w-]/g, '_')}.sqlite`);
-      service = new ControlRoomService(app, this.options.spawner, { historyPath });
+      // One history per Redis, not per profile: what one Redis did never shows in another's views.
+      const historyPath = join(this.options.dataDir, 'history', historyFileName(profileId === LOCAL_PROFILE_ID ? 'local' : redisIdentity(conn.url)));
+      // On the private Local Redis the pool is the cluster's worker; anywhere else it consumes
+      // a queue of its own, so a shop's workers and this pool never take each other's tasks.
+      const poolQueues = this.options.pool?.queues?.length ? this.options.pool.queues : profileId === LOCAL_PROFILE_ID ? ['celery'] : [roomQueueName()];
+      service = new ControlRoomService(app, this.options.spawner, { historyPath, poolQueues });
       await service.start();
-      if (this.settings.get().beat) await service.setBeat(true);
-      if (profile.hostPool && this.options.pool !== undefined) {
+      if (this.beatWanted(profileId)) await service.setBeat(true);
+      if (profile.hostPool && !this.options.readOnly && this.options.pool !== undefined) {
         // A pool whose task module fails to load is the pool's problem, not the connection's:
         // the control room stays up and says why (pool:status, and the status message).
-        await service.pool.start(this.options.pool.modules, this.options.pool.concurrency).catch(() => undefined);
+        await service.pool.start(this.options.pool.modules, this.options.pool.concurrency, poolQueues).catch(() => undefined);
       }
       const offEvents = service.onEvent((event, data) => {
         // Notifications can be turned off; everything else goes through.
@@ -438,6 +508,7 @@ function profileFromInput(input: ProfileInput): { profile: Omit<Profile, 'id'>; 
       tls: hasTls ? tls : undefined,
       color: input.color ?? 'gray',
       hostPool: input.hostPool ?? false,
+      beat: input.beat ?? false,
     },
     secrets: { password: input.password ?? split.password, tlsKey: input.tls?.key },
   };

@@ -20,8 +20,18 @@ export function builtInTasksModule(): string {
   return existsSync(js) ? js : fileURLToPath(new URL('../tasks/index.ts', import.meta.url));
 }
 
+/**
+ * The queue a pool hosted on someone else's Redis consumes: its own, named for the control
+ * room's machine, so the shop's workers and this pool never take each other's tasks.
+ */
+export function roomQueueName(): string {
+  return `celeriac.room.${hostname()}`;
+}
+
 export interface PoolStatus {
   running: boolean;
+  /** The queues the pool consumes (none while it is stopped). */
+  queues: string[];
   /** The user's task modules (the built-in tasks are always loaded too). */
   modules: string[];
   concurrency: number | null;
@@ -53,6 +63,7 @@ interface Hosted {
 export class LocalPool {
   private hosted: Hosted | null = null;
   private modules: string[] = [];
+  private queues: string[] = [];
   private declared: DeclaredTask[] = [];
   private builtIns: Promise<DeclaredTask[]> | undefined;
   /** Why the last start failed, or why the worker ended on its own; null while all is well. */
@@ -100,6 +111,7 @@ export class LocalPool {
     }
     this.hosted = hosted;
     this.modules = modules;
+    this.queues = queues;
     // A worker that ends on its own (killed, crashed) shows as stopped.
     void hosted.exited.then((detail) => {
       if (this.hosted !== hosted) return;
@@ -126,7 +138,16 @@ export class LocalPool {
 
   status(): PoolStatus {
     const h = this.hosted;
-    return { running: h !== null, modules: this.modules, concurrency: h?.concurrency ?? null, name: h?.name ?? null, problem: this.problem };
+    return { running: h !== null, queues: h ? this.queues : [], modules: this.modules, concurrency: h?.concurrency ?? null, name: h?.name ?? null, problem: this.problem };
+  }
+
+  /**
+   * Where a task the pool runs is sent when the sender names no queue: the pool's own queue
+   * when it consumes one (a pool on another's Redis); undefined leaves the task's own routing.
+   */
+  queueFor(task: string): string | undefined {
+    if (!this.hosted || this.queues.includes('celery')) return undefined;
+    return this.declared.some((t) => t.name === task) ? this.queues[0] : undefined;
   }
 
   /**

@@ -54,8 +54,9 @@ export class ControlRoomService implements ContractHandler {
 
   /**
    * @param options.historyPath the history's database file; absent: kept in memory only
+   * @param options.poolQueues what a pool started from the view consumes. @default ['celery']
    */
-  constructor(private readonly app: App, spawner?: Spawner, options: { historyPath?: string } = {}) {
+  constructor(private readonly app: App, spawner?: Spawner, options: { historyPath?: string; poolQueues?: string[] } = {}) {
     this.records = new RecordFeed(app.records, () => app.open(app.brokerUrl));
     this.pool = new LocalPool(app, spawner);
     this.batches = new BatchTracker(app, this.records, (changed, notices) => {
@@ -76,7 +77,7 @@ export class ControlRoomService implements ContractHandler {
     this.cluster = new Cluster(app, (events) => feed.push(events), (why) => feed.eventsLost(why));
     const service = this;
     this.parts = {
-      app, pool: this.pool, batches: this.batches, cluster: this.cluster, declaredParams: (task) => this.declaredParams(task),
+      app, pool: this.pool, poolQueues: options.poolQueues ?? ['celery'], batches: this.batches, cluster: this.cluster, declaredParams: (task) => this.declaredParams(task),
       get beat() {
         return service.beat;
       },
@@ -112,6 +113,11 @@ export class ControlRoomService implements ContractHandler {
 
   /** The beat this control room runs for its connection (settings: beat), or null. */
   private beat: Beat | null = null;
+
+  /** Whether this connection runs a beat here now. */
+  get beatRunning(): boolean {
+    return this.beat !== null;
+  }
 
   /** Runs a beat here (it leads, or stands by for another beat), or stops it. */
   async setBeat(on: boolean): Promise<void> {

@@ -22,7 +22,7 @@ const work = mkdtempSync(join(tmpdir(), 'celeriac-batch-e2e-'));
 test.beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   redis = await startRedisServer();
-  ({ process: serve, url } = await startServe(['-b', redis.url, '-c', '2']));
+  ({ process: serve, url } = await startServe(['-b', redis.url, '--pool', '-Q', 'celery', '-c', '2']));
 });
 test.afterAll(async () => {
   await stopServe(serve);

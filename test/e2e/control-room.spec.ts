@@ -22,7 +22,7 @@ test.beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   redis = await startRedisServer();
   // The control room hosts the worker pool (real child processes) on the test task module.
-  ({ process: serve, url } = await startServe(['-b', redis.url, '-A', TASKS, '-c', '1']));
+  ({ process: serve, url } = await startServe(['-b', redis.url, '--pool', '-Q', 'celery', '-A', TASKS, '-c', '1']));
 });
 
 test.afterAll(async () => {

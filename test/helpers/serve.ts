@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { CLI } from './cli.js';
 
 /** `celeriac serve` with a fresh data folder; resolves with its URL once it listens. */
-export async function startServe(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ process: ChildProcess; url: string; dataDir: string }> {
+export async function startServe(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ process: ChildProcess; url: string; dataDir: string; output: () => string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'celeriac-serve-'));
   const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dataDir, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env });
+  let out = '';
   const started = await new Promise<string>((resolve, reject) => {
-    let out = '';
     proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /Celeriac control room: (\S+)/.exec(out);
@@ -18,7 +18,7 @@ export async function startServe(args: string[], env: NodeJS.ProcessEnv = proces
     });
     proc.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
   });
-  return { process: proc, url: started, dataDir };
+  return { process: proc, url: started, dataDir, output: () => out };
 }
 
 export async function stopServe(proc: ChildProcess | undefined): Promise<void> {

@@ -18,7 +18,7 @@ let app: App;
 
 beforeAll(async () => {
   redis = await startRedisServer();
-  const started = await startServe(['-b', redis.url, '-A', TASKS, '-c', '1']);
+  const started = await startServe(['-b', redis.url, '--pool', '-Q', 'celery', '-A', TASKS, '-c', '1']);
   serve = started.process;
   url = new URL(started.url);
   app = createApp({ broker: redis.url });

@@ -37,8 +37,10 @@ export interface Profile {
   db?: number;
   tls?: ProfileTls;
   color: ProfileColor;
-  /** Whether the control room runs its worker pool on this Redis. */
+  /** Whether the control room runs its worker pool on this Redis (on a queue of its own). */
   hostPool: boolean;
+  /** Whether the control room runs a beat on this Redis (it leads, or stands by for another). */
+  beat?: boolean;
 }
 
 export interface ProfileSecrets {

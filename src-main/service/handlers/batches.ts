@@ -3,7 +3,7 @@ import type { BatchCreateInput } from '../batches/batch-tracker.js';
 import type { Handlers } from './types.js';
 
 export const batchHandlers: Handlers<'batches:create' | 'batches:preview' | 'batches:list' | 'batches:get' | 'batches:retryFailed' | 'batches:cancel'> = {
-  'batches:create': async (s, i) => s.batches.create(i as BatchCreateInput, await s.declaredParams(i.task)),
+  'batches:create': async (s, i) => s.batches.create({ ...i, queue: i.queue ?? s.pool.queueFor(i.task) } as BatchCreateInput, await s.declaredParams(i.task)),
   'batches:preview': async (s, i) => {
     const { task, queue: _queue, ...plan } = i;
     const params = await s.declaredParams(task);

@@ -22,6 +22,8 @@ export type ParsedInput<M extends Method> = z.output<(typeof contract)[M]['input
 export interface ServiceParts {
   app: App;
   pool: LocalPool;
+  /** The queues a pool started from the view consumes: Local's `celery`, else the pool's own. */
+  poolQueues: string[];
   batches: BatchTracker;
   cluster: Cluster;
   /** The task history (in memory when the control room keeps none on disk). */

@@ -35,6 +35,7 @@ export function ProfileForm({ editing, onSaved, onCancel }: Props) {
   const [skipVerify, setSkipVerify] = useState(editing?.tls?.skipVerify ?? false);
   const [color, setColor] = useState<ProfileColor>(editing?.color ?? 'gray');
   const [hostPool, setHostPool] = useState(editing?.hostPool ?? false);
+  const [beat, setBeat] = useState(editing?.beat ?? false);
   const [test, setTest] = useState<ConnectionTestResult | null>(null);
   const [testing, setTesting] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -51,6 +52,7 @@ export function ProfileForm({ editing, onSaved, onCancel }: Props) {
     tls: tls ? { ca: ca || undefined, cert: cert || undefined, key: key || undefined, skipVerify } : undefined,
     color,
     hostPool,
+    beat,
   });
 
   const runTest = async (): Promise<void> => {
@@ -91,7 +93,8 @@ export function ProfileForm({ editing, onSaved, onCancel }: Props) {
       <div className="row">
         <label>User name <span className="help">for Redis ACLs</span><input aria-label="user name" value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="off" /></label>
         <label>Password<input aria-label="password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" placeholder={editing?.hasPassword ? 'unchanged' : ''} /></label>
-        <label className="check"><input type="checkbox" checked={hostPool} onChange={(e) => setHostPool(e.target.checked)} /> Run the built-in worker pool here</label>
+        <label className="check"><input type="checkbox" checked={hostPool} onChange={(e) => setHostPool(e.target.checked)} /> Run the built-in worker pool here, on a queue of its own (it takes no other queue's task)</label>
+        <label className="check"><input type="checkbox" checked={beat} onChange={(e) => setBeat(e.target.checked)} /> Run a beat here (it sends this Redis's periodic tasks when it leads)</label>
       </div>
       {tls && (
         <fieldset className="tls">
