@@ -1,9 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { CeleriacError } from '../core/errors.js';
+import { writeFileAtomic } from './atomic-file.js';
 
 /** Where a redis-server is looked for after the bundled one and PATH. */
 const USUAL_PLACES = ['/usr/bin', '/usr/local/bin', '/usr/sbin', '/opt/homebrew/bin', '/opt/local/bin', '/snap/bin'];
@@ -47,6 +48,8 @@ export interface LocalRedisOptions {
   searchDirs?: string[];
   /** Told when the server dies under us and when it is back (or could not be restarted). */
   onEvent?: (event: LocalRedisEvent) => void;
+  /** Where a start's notes go (a kept port that was taken). @default a line on stderr */
+  log?: (line: string) => void;
 }
 
 export type LocalRedisEvent =
@@ -61,6 +64,12 @@ interface OwnerFile {
   port: number;
 }
 
+/** The port and password a Local Redis keeps across starts, so the URL workers were given stays good. */
+interface KeptFile {
+  port: number;
+  password: string;
+}
+
 /** Waits before restarting a Local Redis that died: 0.5 s, doubling, at most 30 s. */
 const RESTART_BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 16000, 30000];
 
@@ -71,9 +80,11 @@ export class LocalRedisInUseError extends CeleriacError {
 }
 
 /**
- * The control room's private Redis: loopback only, a free port, a fresh password each start,
- * append-only persistence in the app's data folder — so a restart finds every queued task and
- * result. Stopped (with a final write) when the app quits.
+ * The control room's private Redis: loopback only, a password, append-only persistence in the
+ * app's data folder — so a restart finds every queued task and result. Its port and password
+ * are kept in the data folder (`kept.json`, 0600) and used again at the next start, so the URL
+ * a worker was started with keeps working; a kept port another program took meanwhile is
+ * replaced by a free one, and the log says so. Stopped (with a final write) when the app quits.
  *
  * A pid file (`owner.json` in the data folder) says who runs it. A second control room on the
  * same folder refuses, naming the first, while that one lives; a redis-server left behind by
@@ -97,6 +108,10 @@ export class LocalRedis {
     return join(this.options.dataDir, 'owner.json');
   }
 
+  private get keptFile(): string {
+    return join(this.options.dataDir, 'kept.json');
+  }
+
   /** @throws RedisNotFoundError, LocalRedisInUseError, or an error with redis-server's own words when it will not start */
   async start(): Promise<string> {
     const binary = findRedisServer(this.options.bundled, this.options.searchDirs);
@@ -104,9 +119,21 @@ export class LocalRedis {
     mkdirSync(this.options.dataDir, { recursive: true, mode: 0o700 });
     await this.takeOver();
     this.stopping = false;
-    this.port = await freePort();
-    this.password = randomBytes(24).toString('hex');
-    await this.spawn(binary);
+    const kept = readKept(this.keptFile);
+    this.password = kept?.password ?? randomBytes(24).toString('hex');
+    this.port = kept && (await portFree(kept.port)) ? kept.port : await freePort();
+    try {
+      await this.spawn(binary);
+    } catch (err) {
+      // Taken between the check and the start: once more, on a port free now.
+      if (!/Address already in use/i.test((err as Error).message)) throw err;
+      this.port = await freePort();
+      await this.spawn(binary);
+    }
+    if (kept && kept.port !== this.port) {
+      (this.options.log ?? logLine)(`[LocalRedis] port ${kept.port}, kept from the last start, is taken by another program; the Local Redis listens on ${this.port} now: workers started with the old URL need the new one`);
+    }
+    if (kept?.port !== this.port || kept.password !== this.password) writeFileAtomic(this.keptFile, JSON.stringify({ port: this.port, password: this.password } satisfies KeptFile));
     this.url = `redis://:${this.password}@127.0.0.1:${this.port}/0`;
     return this.url;
   }
@@ -156,7 +183,7 @@ export class LocalRedis {
     proc.stdout!.removeAllListeners('data').resume();
     proc.stderr!.removeAllListeners('data').resume();
     this.proc = proc;
-    writeFileSync(this.ownerFile, JSON.stringify({ ownerPid: process.pid, redisPid: proc.pid ?? 0, port: this.port } satisfies OwnerFile), { mode: 0o600 });
+    writeFileAtomic(this.ownerFile, JSON.stringify({ ownerPid: process.pid, redisPid: proc.pid ?? 0, port: this.port } satisfies OwnerFile));
     proc.once('exit', (code, signal) => {
       if (this.stopping || this.proc !== proc) return;
       this.proc = null;
@@ -215,6 +242,28 @@ function isRedisServer(pid: number): boolean {
   } catch {
     return process.platform !== 'linux';
   }
+}
+
+const logLine = (line: string): void => void process.stderr.write(`${line}\n`);
+
+/** The kept port and password, or null when there are none (or they are not what a start wrote). */
+function readKept(file: string): KeptFile | null {
+  try {
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as Partial<KeptFile>;
+    const portOk = Number.isInteger(kept.port) && kept.port! > 0 && kept.port! < 65536;
+    return portOk && typeof kept.password === 'string' && /^[0-9a-f]{48}$/.test(kept.password) ? { port: kept.port!, password: kept.password } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether nothing listens on 127.0.0.1:port now. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
 }
 
 function freePort(): Promise<number> {

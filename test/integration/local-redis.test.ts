@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,7 +21,7 @@ describe('the local Redis', () => {
     await local.stop();
 
     const again = await local.start();
-    expect(again).not.toBe(url); // a new password and port each start
+    expect(again).toBe(url); // the port and password are kept: workers' URLs stay good
     const app2 = createApp({ broker: again });
     expect(await app2.queueLength('kept')).toBe(1);
     expect(await app2.asyncResult('done-before').get({ timeout: 1000 })).toBe(42);
@@ -41,5 +42,42 @@ describe('the local Redis', () => {
     expect((err as Error).message).toMatch(/or connect to a remote Redis instead/);
     expect(installHint('darwin')).toBe('brew install redis');
     expect(findRedisServer('/no/bundled/redis-server')).toMatch(/redis-server$/); // this machine has one
+  });
+
+  it('keeps its port and password in the data folder across restarts; a kept port taken meanwhile is replaced, and the log says so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'celeriac-local-kept-'));
+    const log: string[] = [];
+    // A new LocalRedis each time: what a restarted control room makes.
+    const first = new LocalRedis({ dataDir: dir, log: (line) => log.push(line) });
+    const url = await first.start();
+    await first.stop();
+    expect(statSync(join(dir, 'kept.json')).mode & 0o777).toBe(0o600);
+    const second = new LocalRedis({ dataDir: dir, log: (line) => log.push(line) });
+    expect(await second.start()).toBe(url);
+    await second.stop();
+    expect(log).toEqual([]);
+
+    // Another program takes the port while the control room is stopped.
+    const port = Number(new URL(url).port);
+    const squatter: Server = createServer();
+    await new Promise<void>((resolve) => squatter.listen(port, '127.0.0.1', resolve));
+    try {
+      const third = new LocalRedis({ dataDir: dir, log: (line) => log.push(line) });
+      const moved = await third.start();
+      const { port: newPort, password } = new URL(moved);
+      expect(newPort).not.toBe(String(port));
+      expect(password).toBe(new URL(url).password); // the password stays
+      expect(log).toEqual([expect.stringContaining(`port ${port}, kept from the last start, is taken`)]);
+      expect(log[0]).toContain(`listens on ${newPort} now`);
+      const app = createApp({ broker: moved });
+      expect(await app.broker.ping()).toBe('PONG');
+      await app.close();
+      await third.stop();
+      // The new port is the one kept now.
+      expect(JSON.parse(readFileSync(join(dir, 'kept.json'), 'utf8'))).toEqual({ port: Number(newPort), password });
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
