@@ -6,6 +6,7 @@ import type { SendOptions } from '../core/protocol/build.js';
 import { randomUUID } from 'node:crypto';
 import type { Attempt, TaskRecord } from '../core/records/task-record.js';
 import type { HistoryTask } from './history/history-store.js';
+import type { HistoryAttempt } from './history/attempts.js';
 
 /** Everything the task detail view shows. */
 export interface TaskDetail {
@@ -14,8 +15,13 @@ export interface TaskDetail {
   attempts: Attempt[];
   /** The result backend's meta (PENDING when there is none). */
   meta: ResultMeta;
-  /** What the history heard of it (events, Python workers' included), when it keeps one. */
+  /**
+   * The task as the history merges it (events, Python workers' included, the record and the
+   * stored result folded in by one rule): what the list shows, and the page too.
+   */
   history?: HistoryTask | null;
+  /** A retried task's runs from its events, oldest first (none for a task run once). */
+  runs?: HistoryAttempt[];
 }
 
 /** A task's record, attempts and result. */

@@ -3,7 +3,8 @@ import { MATCHING_LIMIT } from '../contract.js';
 import type { HistoryStore } from '../history/history-store.js';
 import { QueryError } from '../history/query.js';
 import { withRecords } from '../history/record-fields.js';
-import { getTask, retryTasks, revokeTasks, submitTask } from '../tasks.js';
+import { taskPage } from '../task-page.js';
+import { retryTasks, revokeTasks, submitTask } from '../tasks.js';
 import type { Handlers } from './types.js';
 
 /** Runs a search, its language's errors said as the caller's mistake. */
@@ -26,7 +27,7 @@ export const taskHandlers: Handlers<'tasks:search' | 'tasks:get' | 'tasks:workfl
     const found = searching(() => s.history.search(i.query, { offset: i.offset, limit: i.limit, sort: i.sort }));
     return { total: found.total, all: s.history.count(), tasks: await withRecords(s.history, s.app.records, found.tasks) };
   },
-  'tasks:get': async (s, i) => ({ ...(await getTask(s.app, i.id)), history: s.history.get(i.id) }),
+  'tasks:get': (s, i) => taskPage(s.app, s.history, i.id),
   'tasks:workflow': async (s, i) => {
     const workflow = await readWorkflow(s.app.backend, i.id, s.app.records);
     // Group siblings: the history knows every task of a group it heard of (records, results).

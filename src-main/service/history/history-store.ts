@@ -14,6 +14,7 @@ import { pyRepr } from '../../core/protocol/pyrepr.js';
 import { AggregateDeltas, KEEP_S, SLOT_S, TASK_SLOTS, taskFigures, type Counted, type TaskFigures, type TaskSlot } from './aggregates.js';
 import { mergeRule, stateOfEvent } from './merge.js';
 import { foldAttempt, isRetried, type HistoryAttempt } from './attempts.js';
+import { foldAttempt, isRetried, type HistoryAttempt } from './attempts.js';
 import { MetricTotals, type MetricCounts } from './metric-totals.js';
 import { cutValue } from './field-cut.js';
 import { parseQuery } from './query.js';
@@ -87,6 +88,12 @@ CREATE TRIGGER IF NOT EXISTS tasks_deleted AFTER DELETE ON tasks BEGIN
 END;
 CREATE TABLE IF NOT EXISTS aggregates (kind TEXT NOT NULL, slot INTEGER NOT NULL, bin INTEGER NOT NULL, name TEXT NOT NULL, n INTEGER NOT NULL,
   PRIMARY KEY (kind, slot, bin, name)) WITHOUT ROWID;
+-- A retried task's runs (attempts.ts): only retried tasks have rows here.
+CREATE TABLE IF NOT EXISTS attempts (task_id TEXT NOT NULL, n INTEGER NOT NULL, state TEXT NOT NULL, worker TEXT,
+  received_at REAL, started_at REAL, ended_at REAL, exception TEXT, PRIMARY KEY (task_id, n)) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS tasks_attempts_deleted AFTER DELETE ON tasks WHEN old.retries > 0 OR old.state = 'RETRY' BEGIN
+  DELETE FROM attempts WHERE task_id = old.id;
+END;
 CREATE TABLE IF NOT EXISTS metric_totals (key TEXT PRIMARY KEY, n REAL NOT NULL) WITHOUT ROWID;
 -- The number of workers online, the most seen in each 15 s slot (the overview's workers over time).
 CREATE TABLE IF NOT EXISTS workers_online (slot INTEGER PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
@@ -177,7 +184,8 @@ function foldEvent(row: HistoryTask, e: CeleryEvent, now: number): void {
   }
   const at = timestamp ?? now;
   switch (type) {
-    case 'task-received': if (takes(k, 'received_at')) row.received_at = at; break;
+    // The first run's: a retried task is received again under its id (its runs: attempts.ts).
+    case 'task-received': if (takes(k, 'received_at') && (row.received_at === null || at < row.received_at)) row.received_at = at; break;
     case 'task-started': if (takes(k, 'started_at')) row.started_at = at; break;
     case 'task-succeeded': if (takes(k, 'succeeded_at')) row.succeeded_at = at; break;
     case 'task-failed': if (takes(k, 'failed_at')) row.failed_at = at; break;
@@ -327,7 +335,9 @@ export class HistoryStore {
     this.guarded(() => {
       for (const e of events) {
         if (!e.type.startsWith('task-') || typeof e.uuid !== 'string' || e.uuid === '' || e.uuid.length > 256) continue;
-        foldEvent(this.rowFor(rows, e.uuid, now), e, now);
+        const row = this.rowFor(rows, e.uuid, now);
+        if (isRetried(row, e)) this.foldRun(rows.get(e.uuid)!, e, now);
+        foldEvent(row, e, now);
       }
       for (const { id, state, fields } of reports) {
         if (id === '' || id.length > 256) continue;
@@ -360,18 +370,38 @@ export class HistoryStore {
       const stored = this.readRaw.get(id);
       if (stored) {
         const row = rowOf(stored);
-        f = { row, rowid: stored[COLUMNS.length] as number, stored, text: textOf(row) };
+        f = { row, rowid: stored[COLUMNS.length] as number, stored, text: textOf(row), runs: null, runsChanged: false };
       } else {
-        f = { row: blank(id, now), rowid: null, stored: null, text: null };
+        f = { row: blank(id, now), rowid: null, stored: null, text: null, runs: null, runsChanged: false };
       }
       rows.set(id, f);
     }
     return f.row;
   }
 
+  /** Folds an event of a retried task into its runs (read once per batch), before the row takes it. */
+  private foldRun(f: Folded, e: CeleryEvent, now: number): void {
+    f.runs ??= this.attempts(f.row.id);
+    const exception = e.exception !== undefined || e.traceback !== undefined ? exceptionOf(e.exception, e.traceback) : null;
+    if (foldAttempt(f.runs, f.row, e, num(e.timestamp) ?? now, exception)) f.runsChanged = true;
+  }
+
+  /** A retried task's runs, oldest first (none for a task run once). */
+  attempts(id: string): HistoryAttempt[] {
+    return this.db.prepare('SELECT n, state, worker, received_at, started_at, ended_at, exception FROM attempts WHERE task_id = ? ORDER BY n').all(id) as HistoryAttempt[];
+  }
+
+  /** Writes a task's runs as they are now (those cut from the middle are deleted). */
+  private writeRuns(id: string, runs: readonly HistoryAttempt[]): void {
+    this.db.prepare('DELETE FROM attempts WHERE task_id = ?').run(id);
+    const insert = this.db.prepare('INSERT INTO attempts (task_id, n, state, worker, received_at, started_at, ended_at, exception) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    for (const r of runs) insert.run(id, r.n, r.state, r.worker, r.received_at, r.started_at, r.ended_at, r.exception);
+  }
+
   /** Inserts the new rows and updates the known ones; indexes a task's text only when it changed. */
   private writeRows(rows: Iterable<Folded>): void {
-    for (const { row, rowid, stored, text: before } of rows) {
+    for (const { row, rowid, stored, text: before, runs, runsChanged } of rows) {
+      if (runsChanged && runs) this.writeRuns(row.id, runs);
       const after = textOf(row);
       const was = stored === null ? null : rowOf(stored);
       if (was === null || was.state !== row.state || was.name !== row.name || was.runtime !== row.runtime) {
@@ -582,6 +612,9 @@ interface Folded {
   /** The stored values (COLUMNS' order), to write back only the columns that changed. */
   stored: readonly unknown[] | null;
   text: Array<string | null> | null;
+  /** A retried task's runs, read when one of its events is folded (null: not read). */
+  runs: HistoryAttempt[] | null;
+  runsChanged: boolean;
 }
 
 /** The columns an update may write (all but the id and when the task was first seen), as indexes of COLUMNS. */

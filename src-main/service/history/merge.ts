@@ -5,13 +5,20 @@
  * adds only the fields its merge rule keeps. RETRY is never ordered.
  */
 
-/** celery.states.PRECEDENCE: lower is later (stronger); unknown states rank as `None`. */
-const PRECEDENCE = ['SUCCESS', 'FAILURE', null, 'REVOKED', 'STARTED', 'RECEIVED', 'REJECTED', 'RETRY', 'PENDING'] as const;
-const NONE_PRECEDENCE = PRECEDENCE.indexOf(null);
+/**
+ * celery.states.PRECEDENCE: lower is later (stronger). Celery ranks a state it does not know
+ * (a custom one, such as PROGRESS) as `None`, above REVOKED: harmless in Celery's own event
+ * stream, which carries no custom state, but the history also hears custom states from the
+ * result backend and the records, and there a PROGRESS stored before a `task-revoked` kept the
+ * task running for good. A custom state is a running one (Celery's READY_STATES are SUCCESS,
+ * FAILURE and REVOKED only): it ranks between REVOKED and STARTED.
+ */
+const PRECEDENCE = ['SUCCESS', 'FAILURE', 'REVOKED', null, 'STARTED', 'RECEIVED', 'REJECTED', 'RETRY', 'PENDING'] as const;
+const CUSTOM_PRECEDENCE = PRECEDENCE.indexOf(null);
 
 export function precedence(state: string): number {
   const i = (PRECEDENCE as readonly (string | null)[]).indexOf(state);
-  return i === -1 ? NONE_PRECEDENCE : i;
+  return i === -1 ? CUSTOM_PRECEDENCE : i;
 }
 
 /** celery.events.state TASK_EVENT_TO_STATE. */

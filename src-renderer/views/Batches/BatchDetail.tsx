@@ -1,4 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { Notice } from '../Notice.js';
+import { When } from '../../format/When.js';
 import { call, on } from '../../api/client.js';
 import { downloadUrl, replaceStaged } from '../../api/drop.js';
 import type { BatchItemView, BatchSummary, ItemBucket, Settings } from '../../../src-main/service/contract.js';
@@ -59,7 +61,7 @@ export function BatchDetail({ id, onOpenTask }: { id: string; onOpenTask: (taskI
   return (
     <section>
       <header className="view-header">
-        <h2><a href="#/batches">Batches</a> / {b.task} <span className="muted small">{b.total} items, {new Date(b.created).toLocaleString()}</span></h2>
+        <h2><a href="#/batches">Batches</a> / {b.task} <span className="muted small">{b.total} items, <When ms={b.created} relative /></span></h2>
         <div className="toolbar">
           <button
             className="primary"
@@ -82,7 +84,7 @@ export function BatchDetail({ id, onOpenTask }: { id: string; onOpenTask: (taskI
         </div>
       </header>
       <BatchBar batch={b} />
-      {notice && <p className="notice">{notice}</p>}
+      {notice && <Notice onDismiss={() => setNotice(null)}>{notice}</Notice>}
       {error && <p className="error">{error}</p>}
       <div className="segmented" role="group" aria-label="item state">
         {BUCKETS.map(([key, label]) => (

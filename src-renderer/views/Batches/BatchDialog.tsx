@@ -5,6 +5,7 @@ import { useCall } from '../../api/use-call.js';
 import type { DeclaredTask, PlannedItem, TaskParam } from '../../../src-main/service/contract.js';
 import { fieldValue, initialValue, ParamField } from '../Submit/ParamField.js';
 import { byName, suggestTask } from './suggest-task.js';
+import { unrunWarning } from '../Submit/task-note.js';
 
 /** What was dropped: files (one task each), or the rows of a CSV/JSONL file. */
 export type PendingDrop =
@@ -19,6 +20,9 @@ const FIXED = '';
  */
 export function BatchDialog({ drop, onClose, onStarted }: { drop: PendingDrop; onClose: () => void; onStarted: (id: string) => void }) {
   const declared = useCall('tasks:declared', {});
+  const known = useCall('tasks:known', {});
+  /** A candidate no live worker runs (a built-in with no hosted pool): marked, and warned of when chosen. */
+  const unrun = (name: string): boolean => Boolean(known.data) && !known.data!.tasks.some((t) => t.name === name && t.workers.length > 0);
   const candidates = useMemo(
     () => (declared.data ?? []).filter((t) => (drop.kind === 'rows' ? t.params.length > 0 : t.params.some((p) => p.type === 'file'))),
     [declared.data, drop.kind],
@@ -121,8 +125,9 @@ export function BatchDialog({ drop, onClose, onStarted }: { drop: PendingDrop; o
         {declared.data && candidates.length === 0 && <p className="error">No task here takes {drop.kind === 'files' ? 'a file' : 'parameters'}. The hosted pool's tasks are listed in Send.</p>}
         <label>Task
           <select aria-label="task" value={task?.name ?? ''} onChange={(e) => setTaskName(e.target.value)}>
-            {candidates.map((t) => <option key={t.name} value={t.name}>{t.name}</option>)}
+            {candidates.map((t) => <option key={t.name} value={t.name}>{t.name}{unrun(t.name) ? ' — no worker runs it' : ''}</option>)}
           </select>
+          {task && unrun(task.name) && <span className="hint" data-testid="batch-task-warning">{unrunWarning(task.name, known.data)}</span>}
         </label>
         {drop.kind === 'files' && extensions.length > 1 && (
           <fieldset className="exts" aria-label="extensions">

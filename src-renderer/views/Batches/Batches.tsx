@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { When } from '../../format/When.js';
 import { call, isDesktop } from '../../api/client.js';
 import { useBatches } from './use-batches.js';
 import { BatchBar } from './BatchBar.js';
@@ -35,7 +36,7 @@ export function Batches({ onChoose }: { onChoose: (files: FileList) => void }) {
       <div className="batches">
         {batches?.map((b) => (
           <a key={b.id} className="batch-card" href={`#/batches/${encodeURIComponent(b.id)}`} data-batch={b.id}>
-            <div className="batch-title"><strong>{b.task}</strong> <span className="muted">{new Date(b.created).toLocaleString()}</span>{b.finished && <span className={`badge ${b.counts.failed ? 'FAILURE' : 'SUCCESS'}`}>{b.counts.failed ? 'finished with failures' : 'finished'}</span>}</div>
+            <div className="batch-title"><strong>{b.task}</strong> <span className="muted"><When ms={b.created} relative /></span>{b.finished && <span className={`badge ${b.counts.failed ? 'FAILURE' : 'SUCCESS'}`}>{b.counts.failed ? 'finished with failures' : 'finished'}</span>}</div>
             <BatchBar batch={b} />
           </a>
         ))}

@@ -1,4 +1,6 @@
 import { useEffect, useState } from 'react';
+import { localTime } from '../../format/units.js';
+import { DismissButton } from '../Notice.js';
 import type { ConnectionStatus } from '../../../src-main/service/contract.js';
 
 /** The time now, once a second: for "since 12 s" and "next try in 3 s". */
@@ -19,23 +21,32 @@ function seconds(ms: number): string {
 /**
  * What is wrong with the connection right now, under the header on every view: Redis
  * unreachable (since when, the next try), or a message the back end keeps while its cause
- * lasts (a failed switch, a pool that did not start). Gone by itself once the cause is.
+ * lasts (a failed switch, a pool that did not start). Gone by itself once the cause is; the
+ * reader may dismiss it sooner, until it says something else (another message, a new outage).
  */
 export function StatusBanner({ status }: { status: ConnectionStatus }) {
   const now = useNow();
+  const [dismissed, setDismissed] = useState<string | null>(null);
   if (status.state === 'reconnecting') {
     const since = status.since ?? now;
+    if (dismissed === `outage:${since}`) return null;
     return (
-      <div className="banner error" role="alert" data-testid="outage">
-        <strong>Redis is unreachable</strong> since {new Date(since).toLocaleTimeString()} ({seconds(now - since)})
+      <div className="banner error dismissible" role="alert" data-testid="outage">
+        <DismissButton onClick={() => setDismissed(`outage:${since}`)} />
+        <strong>Redis is unreachable</strong> since {localTime(since, now)} ({seconds(now - since)})
         {status.nextTryAt !== undefined && <> · next try in {seconds(status.nextTryAt - now)}</>}
         {status.message && <span className="muted"> · {status.message}</span>}
         <div className="muted">Showing the last data. Actions are refused until it is back; this page recovers by itself.</div>
       </div>
     );
   }
-  if (status.state === 'connected' && status.message) {
-    return <div className="banner warn" role="status" data-testid="status-message">{status.message}</div>;
+  if (status.state === 'connected' && status.message && dismissed !== `message:${status.message}`) {
+    return (
+      <div className="banner warn dismissible" role="status" data-testid="status-message">
+        <DismissButton onClick={() => setDismissed(`message:${status.message}`)} />
+        {status.message}
+      </div>
+    );
   }
   return null;
 }

@@ -1,4 +1,6 @@
 import { Fragment, useState } from 'react';
+import { Notice } from '../Notice.js';
+import { When } from '../../format/When.js';
 import { call } from '../../api/client.js';
 import { useCall, useEvery } from '../../api/use-call.js';
 
@@ -27,7 +29,7 @@ export function DeadLetters() {
           <button className="danger" disabled={data.total === 0} onClick={() => window.confirm(`Drop all ${data.total}? They are gone for good.`) && act(call('dead:dropAll', {}), (v: { dropped: number }) => `Dropped ${v.dropped}.`)}>Drop all</button>
         </div>
       </header>
-      {notice && <p className="notice">{notice}</p>}
+      {notice && <Notice onDismiss={() => setNotice(null)}>{notice}</Notice>}
       {data.total === 0 ? (
         <p className="empty">No dead letters. A message a worker cannot run (not a Celery message, a task it does not know, a bad ETA) lands here with the reason, instead of being lost.</p>
       ) : (
@@ -37,7 +39,7 @@ export function DeadLetters() {
             {data.entries.map((e) => (
               <Fragment key={e.key}>
                 <tr data-dead={e.index}>
-                  <td>{e.time ? new Date(e.time * 1000).toLocaleString() : ''}</td>
+                  <td>{e.time ? <When ms={e.time * 1000} relative /> : ''}</td>
                   <td><span className="mono">{e.reason}</span><div className="small muted">{e.detail}</div></td>
                   <td className="mono">{e.task ?? '—'}{e.id && <div className="small muted">{e.id}</div>}</td>
                   <td className="mono">{e.queue || '—'}</td>

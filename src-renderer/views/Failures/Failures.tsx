@@ -1,4 +1,6 @@
 import { useState } from 'react';
+import { Notice } from '../Notice.js';
+import { When } from '../../format/When.js';
 import { call } from '../../api/client.js';
 import { useCall } from '../../api/use-call.js';
 
@@ -13,7 +15,6 @@ export function Failures() {
   const [notice, setNotice] = useState<string | null>(null);
   if (error && !data) return <p className="error">{error}</p>;
   if (!data) return <p className="muted">Grouping failures…</p>;
-  const when = (s: number): string => new Date(s * 1000).toLocaleString();
   return (
     <section>
       <header className="view-header">
@@ -23,7 +24,7 @@ export function Failures() {
           <button onClick={reload}>Refresh</button>
         </div>
       </header>
-      {notice && <p className="notice">{notice}</p>}
+      {notice && <Notice onDismiss={() => setNotice(null)}>{notice}</Notice>}
       {data.groups.length === 0 ? (
         <p className="empty">No failures in the history.</p>
       ) : (
@@ -43,7 +44,7 @@ export function Failures() {
                     </>
                   )}
                 </td>
-                <td className="small">{when(g.firstSeen)}<br />{when(g.lastSeen)}</td>
+                <td className="small"><When ms={g.firstSeen * 1000} relative /><br /><When ms={g.lastSeen * 1000} relative /></td>
                 <td className="actions">
                   <button onClick={() => setOpen(open === g.key ? null : g.key)}>{open === g.key ? 'Hide' : 'Traceback, tasks'}</button>
                   <button className="primary" disabled={g.count === g.retrying} onClick={() => window.confirm(`Send all ${g.count - g.retrying} failed tasks of this group again?`) && void call('failures:retryGroup', { key: g.key }).then((r) => { setNotice(`Retried ${r.retried.length}${r.errors.length ? `; ${r.errors.length} kept no message to send again` : ''}.`); reload(); }, (e: Error) => setNotice(e.message))}>Retry all</button>

@@ -5,6 +5,13 @@ import 'uplot/dist/uPlot.min.css';
 /** Tick steps for counts: 1, 2, 5, 10, 20, 50, … */
 const COUNT_STEPS = Array.from({ length: 27 }, (_, i) => [1, 2, 5][i % 3]! * 10 ** Math.floor(i / 3));
 
+/** A theme colour, read when the chart draws (the canvas does not follow CSS by itself). */
+const themed = (name: string, fallback: string) => (u: uPlot): string => getComputedStyle(u.root).getPropertyValue(name).trim() || fallback;
+
+function themedAxis(): uPlot.Axis {
+  return { stroke: themed('--muted', '#666'), grid: { stroke: themed('--line', '#ddd') }, ticks: { stroke: themed('--line', '#ddd') } };
+}
+
 /**
  * A time-series chart (uPlot: made for time series, ~50 KB, draws thousands of points on a
  * canvas without a frame drop, and needs no framework). Rebuilt when its series change shape.
@@ -19,8 +26,8 @@ export function Chart({ at, series, height = 220, label, testId = 'chart' }: { t
       width: box.current.clientWidth || 800,
       height,
       series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, fill: `${s.color}33`, width: 2 }))],
-      // Whole numbers on the y axis: these are counts.
-      axes: [{}, { size: 50, incrs: COUNT_STEPS }],
+      // Whole numbers on the y axis: these are counts. Axis text and grid in the theme's colours.
+      axes: [themedAxis(), { ...themedAxis(), size: 50, incrs: COUNT_STEPS }],
       // Counts: from 0, and at least to 1 (one worker, or a single task, is not a flat line at 0).
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max ?? 0) * 1.1] } },
     };

@@ -1,4 +1,5 @@
 import { useRef, useState } from 'react';
+import { duration } from '../../format/units.js';
 import { useCall, useEvery } from '../../api/use-call.js';
 import { Chart, Sparkline } from './Chart.js';
 
@@ -25,7 +26,7 @@ export function Overview() {
   if (error && !data) return <p className="error">{error}</p>;
   if (!data) return <p className="muted">Loading the overview…</p>;
   const total = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
-  const ms = (s: number | null): string => (s === null ? '—' : s < 0.001 ? `${Math.round(s * 1e6)} µs` : `${(s * 1000).toFixed(s < 0.01 ? 1 : 0)} ms`);
+  const ms = (s: number | null): string => (s === null ? '—' : duration(s));
   return (
     <section>
       <header className="view-header">
@@ -67,7 +68,7 @@ export function Overview() {
                   <td className="mono">{q.name}{q.paused && <span className="chip"> paused</span>}</td>
                   <td className="num">{q.depth.toLocaleString()}</td>
                   <td><Sparkline values={samples.current.get(`q:${q.name}`) ?? []} /></td>
-                  <td className="num">{q.oldestAgeS === null ? '—' : `${Math.round(q.oldestAgeS)} s`}</td>
+                  <td className="num">{q.oldestAgeS === null ? '—' : duration(q.oldestAgeS)}</td>
                 </tr>
               ))}
             </tbody>

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { Notice } from '../Notice.js';
 import { call } from '../../api/client.js';
 import { useCall, useEvery } from '../../api/use-call.js';
 
@@ -34,7 +35,7 @@ export function Queues() {
         <h2>Queues</h2>
         <button onClick={() => (reload(), workers.reload())}>Refresh</button>
       </header>
-      {message && <p className="notice">{message}</p>}
+      {message && <Notice onDismiss={() => setMessage(null)}>{message}</Notice>}
       <table className="table" aria-label="queues">
         <thead>
           <tr>

@@ -1,4 +1,6 @@
 import { useState } from 'react';
+import { Notice } from '../Notice.js';
+import { When } from '../../format/When.js';
 import { call } from '../../api/client.js';
 import { useCall, useEvery } from '../../api/use-call.js';
 
@@ -16,7 +18,7 @@ export function Scheduled() {
   return (
     <section>
       <header className="view-header"><h2>Scheduled</h2><span className="muted">{data.total} in Celeriac's schedule</span></header>
-      {notice && <p className="notice">{notice}</p>}
+      {notice && <Notice onDismiss={() => setNotice(null)}>{notice}</Notice>}
       {data.tasks.length === 0 ? (
         <p className="empty">No task waits for an ETA or a countdown.</p>
       ) : (
@@ -25,7 +27,7 @@ export function Scheduled() {
           <tbody>
             {data.tasks.map((t) => (
               <tr key={`${t.holder}:${t.tag ?? t.id}`} data-scheduled={t.id ?? ''}>
-                <td>{new Date(t.eta).toLocaleString()}</td>
+                <td><When ms={t.eta} relative /></td>
                 <td className="mono">{t.id ? <a href={`#/tasks/${encodeURIComponent(t.id)}`}>{t.name ?? t.id}</a> : t.name ?? '?'}</td>
                 <td className="mono small">{t.args}</td>
                 <td className="mono">{t.queue}</td>

@@ -1,4 +1,7 @@
 import { useState } from 'react';
+import { Notice } from '../Notice.js';
+import { When } from '../../format/When.js';
+import { fromNow, localTime } from '../../format/units.js';
 import { call } from '../../api/client.js';
 import { useCall, useEvery } from '../../api/use-call.js';
 import type { ScheduleView } from '../../../src-main/service/contract.js';
@@ -40,10 +43,10 @@ export function Schedules() {
         {leader === null
           ? 'No beat is running: nothing is sent. Start one with celeriac beat -A module (or tick "run a beat here").'
           : leader.name
-            ? `Leader: ${leader.name}${leader.here ? ' (this control room)' : ''}, pid ${leader.pid}, since ${new Date(leader.since!).toLocaleString()}`
+            ? `Leader: ${leader.name}${leader.here ? ' (this control room)' : ''}, pid ${leader.pid}, since ${localTime(leader.since!, Date.now())} (${fromNow(leader.since!, Date.now())})`
             : `Leader: a beat Celeriac does not know (a Python celery-redbeat?), lock ${leader.token.slice(0, 12)}…`}
       </p>
-      {notice && <p className="notice">{notice}</p>}
+      {notice && <Notice onDismiss={() => setNotice(null)}>{notice}</Notice>}
       {editing && <ScheduleForm entry={editing === 'new' ? null : editing} onDone={(saved) => { setEditing(null); if (saved) { setNotice(`Saved ${saved}.`); reload(); } }} />}
       {data.entries.length === 0 ? (
         <p className="empty">No periodic entries. Declare them in code with <code>app.periodic(...)</code>, or add one here.</p>
@@ -58,9 +61,9 @@ export function Schedules() {
                 <td className="mono">{e.name} {e.declared && <span className="chip" title="declared in code (app.periodic): change it there">code</span>}</td>
                 <td className="mono">{e.task}</td>
                 <td data-testid="schedule-words">{e.description}{e.enabled ? '' : ' (disabled)'}</td>
-                <td className="small">{e.next.map((t) => new Date(t).toLocaleString()).join(' · ') || '—'}</td>
+                <td className="small">{e.next.map((t) => localTime(t, Date.now())).join(' · ') || '—'}</td>
                 <td>
-                  {e.lastRunAt ? new Date(e.lastRunAt).toLocaleString() : 'never'}
+                  {e.lastRunAt ? <When ms={e.lastRunAt} relative /> : 'never'}
                   {e.lastTaskId && <> <a href={`#/tasks/${encodeURIComponent(e.lastTaskId)}`}><span className={`badge ${e.lastState ?? 'PENDING'}`} data-testid="schedule-last-state">{e.lastState ?? 'PENDING'}</span></a></>}
                   <span className="muted small"> ({e.totalRunCount} runs)</span>
                 </td>

@@ -2,6 +2,8 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { call, CallError } from '../../api/client.js';
 import { useCall } from '../../api/use-call.js';
 import { fieldValue, initialValue, ParamField } from './ParamField.js';
+import { taskNote, unrunWarning } from './task-note.js';
+import type { KnownTask } from '../../../src-main/service/contract.js';
 
 /**
  * Sends a task: a form built from the task's declared parameters, or JSON arguments for tasks
@@ -9,9 +11,10 @@ import { fieldValue, initialValue, ParamField } from './ParamField.js';
  */
 export function Submit({ onSent }: { onSent: (id: string) => void }) {
   const declared = useCall('tasks:declared', {});
-  // Tasks only a remote worker knows (Python's): the names the history has seen lately.
-  const recent = useCall('tasks:search', { query: '', limit: 200 });
-  const known = [...new Set([...(declared.data ?? []).map((t) => t.name), ...(recent.data?.tasks ?? []).flatMap((t) => (t.name ? [t.name] : []))])];
+  // What the live workers run (Python's too), the names the history saw, the declared ones:
+  // each marked with who runs it. The workers take a second to answer; the declared come first.
+  const suggested = useCall('tasks:known', {});
+  const known: KnownTask[] = suggested.data?.tasks ?? (declared.data ?? []).map((t) => ({ name: t.name, workers: [], declared: true, seen: false }));
   const [name, setName] = useState('');
   const task = declared.data?.find((t) => t.name === name);
   const params = task?.params ?? [];
@@ -63,8 +66,9 @@ export function Submit({ onSent }: { onSent: (id: string) => void }) {
       <form className="form" onSubmit={(e) => void submit(e)}>
         <label>
           Task name
-          <input name="name" required list="declared-tasks" value={name} onChange={(e) => setName(e.target.value)} placeholder={known[0] ?? 'no task known yet: type its name'} />
-          <datalist id="declared-tasks">{known.map((t) => <option key={t} value={t} />)}</datalist>
+          <input name="name" required list="declared-tasks" value={name} onChange={(e) => setName(e.target.value)} placeholder={known[0]?.name ?? 'no task known yet: type its name'} />
+          <datalist id="declared-tasks">{known.map((t) => <option key={t.name} value={t.name} label={suggested.data ? taskNote(t) : undefined} />)}</datalist>
+          {unrunWarning(name, suggested.data) && <span className="hint" data-testid="task-warning">{unrunWarning(name, suggested.data)}</span>}
         </label>
         {params.length > 0 && (
           <div className="segmented" role="group" aria-label="mode">

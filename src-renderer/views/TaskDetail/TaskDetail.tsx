@@ -16,18 +16,22 @@ export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
   }, [id]);
   if (!detail) return <p className="muted">Loading…</p>;
   const { record, meta, attempts } = detail;
+  // The task as the history merges it (the record and the stored result folded in): the list's state and fields.
   const h = detail.history ?? null;
-  const failed = meta.status === 'FAILURE' || meta.status === 'REVOKED';
+  const state = h?.state || meta.status;
+  const name = h ? h.name : record?.name ?? meta.name ?? null;
+  const runs = detail.runs ?? [];
+  const failed = state === 'FAILURE' || state === 'REVOKED';
   const copy = (text: string): void => void navigator.clipboard?.writeText(text);
   return (
     <section>
       <header className="view-header">
-        <h2><button className="link" onClick={onBack}>Tasks</button> / <span className="mono">{record?.name ?? 'task'}</span></h2>
+        <h2><button className="link" onClick={onBack}>Tasks</button> / <span className="mono">{name ?? 'task'}</span></h2>
         <div className="filters">
           {failed && record?.message && (
             <button className="primary" onClick={() => void call('tasks:retry', { ids: [id] }).then(() => setNotice('Sent again.'))}>Retry</button>
           )}
-          {!['SUCCESS', 'FAILURE', 'REVOKED'].includes(meta.status) && (
+          {!['SUCCESS', 'FAILURE', 'REVOKED'].includes(state) && (
             <>
               <label className="small" title="A task already running is stopped (its worker aborts it); without this only a task not started yet is dropped, as Celery's revoke">
                 <input type="checkbox" checked={terminate} onChange={(e) => setTerminate(e.target.checked)} /> terminate if running
@@ -42,15 +46,15 @@ export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
         <dt>Id</dt><dd className="mono">{id} <button className="link" onClick={() => copy(id)}>copy</button></dd>
         <dt>State</dt>
         <dd>
-          <span className={`badge ${meta.status}`} data-testid="detail-state">{meta.status}</span>
-          {meta.status === 'PROGRESS' && typeof meta.result === 'object' && meta.result !== null && (
+          <span className={`badge ${state}`} data-testid="detail-state">{state}</span>
+          {state === 'PROGRESS' && meta.status === 'PROGRESS' && typeof meta.result === 'object' && meta.result !== null && (
             <progress className="bar wide" value={Number((meta.result as { current?: number }).current ?? 0)} max={Number((meta.result as { total?: number }).total ?? 1)} />
           )}
         </dd>
-        <dt>Task</dt><dd className="mono">{record?.name || h?.name || meta.name || '—'}</dd>
+        <dt>Task</dt><dd className="mono">{name ?? '—'}</dd>
         <dt>Arguments</dt><dd className="mono">{record ? `${record.argsrepr} ${record.kwargsrepr !== '{}' ? record.kwargsrepr : ''}` : h?.args ?? (meta.args ? JSON.stringify(meta.args) : '')}</dd>
-        <dt>Queue</dt><dd className="mono">{record?.queue || h?.queue || meta.queue || '—'}</dd>
-        <dt>Worker</dt><dd className="mono">{record?.worker ?? h?.worker ?? meta.worker ?? '—'}</dd>
+        <dt>Queue</dt><dd className="mono">{(h ? h.queue : record?.queue || meta.queue) || 'unknown'}</dd>
+        <dt>Worker</dt><dd className="mono">{(h ? h.worker : record?.worker ?? meta.worker) ?? '—'}</dd>
         {record && <><dt>Priority</dt><dd>{record.priority}</dd></>}
         {(h?.received_at || h?.started_at || h?.succeeded_at || h?.failed_at) && (
           <>
@@ -67,7 +71,7 @@ export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
           <><dt>ETA, retries</dt><dd>{h?.eta ?? record?.eta ?? 'none'}, {h?.retries ?? record?.retries ?? 0}</dd></>
         )}
         {record?.group && <><dt>Batch</dt><dd><a href={`#/batches/${encodeURIComponent(record.group)}`} className="mono">{record.group}</a></dd></>}
-        {meta.status === 'FAILURE' && !meta.traceback && (
+        {state === 'FAILURE' && !meta.traceback && (
           <><dt>Why</dt><dd className="error-text">{failureReason(meta.result) ?? h?.exception ?? 'no reason was stored'}</dd></>
         )}
       </dl>
@@ -85,7 +89,24 @@ export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
       )}
       <WorkflowTree id={id} />
       <h3>Attempts</h3>
-      {attempts.length === 0 ? (
+      {runs.length > 0 ? (
+        <table className="table" aria-label="attempts" data-testid="runs">
+          <thead><tr><th>#</th><th>State</th><th>Worker</th><th>Received</th><th>Started</th><th>Ended</th><th>Error</th></tr></thead>
+          <tbody>
+            {runs.map((r) => (
+              <tr key={r.n}>
+                <td>{r.n + 1}</td>
+                <td><span className={`badge ${r.state}`}>{r.state}</span></td>
+                <td className="mono">{r.worker ?? '—'}</td>
+                <td>{r.received_at ? time(r.received_at) : '—'}</td>
+                <td>{r.started_at ? time(r.started_at) : '—'}</td>
+                <td>{r.ended_at ? time(r.ended_at) : '—'}</td>
+                <td className="mono">{r.exception ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : attempts.length === 0 ? (
         <p className="muted">One attempt{record?.runtime !== undefined ? `, ${record.runtime.toFixed(3)} s` : ''}.</p>
       ) : (
         <table className="table" aria-label="attempts">

@@ -1,4 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
+import { Notice } from '../Notice.js';
 import { useEffect, useRef, useState } from 'react';
 import { call, isDesktop, on } from '../../api/client.js';
 import { exportUrl } from '../../api/drop.js';
@@ -6,7 +7,13 @@ import type { HistoryTask } from '../../../src-main/service/contract.js';
 
 /** As the contract's MATCHING_LIMIT (the renderer imports types only from the contract). */
 const MATCHING_LIMIT = 100_000;
-import { outcomeOf, queryOf, when } from './task-row.js';
+import { outcomeOf, queryOf } from './task-row.js';
+import { When } from '../../format/When.js';
+import { duration } from '../../format/units.js';
+import { cutText, SHOWN_CHARS } from '../../format/cut-text.js';
+
+/** A row's cells show this much of a value (a row is one line; its page shows the rest). */
+const LIST_CHARS = 300;
 
 const PAGE = 200;
 type Sort = 'seen' | 'started' | 'runtime';
@@ -61,7 +68,15 @@ export function Tasks({ onOpen }: { onOpen: (id: string) => void }) {
       },
       (e: Error) => {
         loading.current.delete(page);
-        if (mine === generation.current) setError(e.message);
+        if (mine !== generation.current) return;
+        setError(e.message);
+        // A search the parser refused matches nothing: no rows stay, nothing is there to act on.
+        if (e.message.startsWith('search:')) {
+          setTotal(0);
+          setPages(new Map());
+          setSelected(new Set());
+          setAllMatching(false);
+        }
       },
     );
   };
@@ -198,10 +213,10 @@ export function Tasks({ onOpen }: { onOpen: (id: string) => void }) {
         </div>
       )}
       {error && <p className="error" role="alert">{error}</p>}
-      {notice && <p className="notice">{notice}</p>}
+      {notice && <Notice onDismiss={() => setNotice(null)}>{notice}</Notice>}
       {total === 0 && !error ? (
         <p className="empty">{query ? 'No task matches.' : 'No tasks yet: send one from the Send tab, or from any Celery producer. Tasks appear as workers run them, Python’s included.'}</p>
-      ) : (
+      ) : total === 0 ? null : (
         <div className="list tasks" ref={scroller} role="table" aria-label="tasks">
           <div className="list-head" role="row"><span /><span>Seen</span><span>State</span><span>Task</span><span>Arguments</span><span>Worker</span><span>Runtime</span><span>Result / exception</span></div>
           <div style={{ height: rows.getTotalSize(), position: 'relative' }}>
@@ -217,7 +232,7 @@ export function Tasks({ onOpen }: { onOpen: (id: string) => void }) {
                       <span onClick={(e) => e.stopPropagation()}>
                         <input type="checkbox" aria-label={`select ${t.id}`} checked={allMatching || selected.has(t.id)} onChange={() => toggle(t.id)} />
                       </span>
-                      <span>{when(t.seen_at)}</span>
+                      <span className="ellipsis"><When ms={t.seen_at * 1000} relative /></span>
                       <span>
                         <span className={`badge ${state}`}>{state}</span>
                         {state === 'PROGRESS' && t.progress_total ? (
@@ -225,10 +240,10 @@ export function Tasks({ onOpen }: { onOpen: (id: string) => void }) {
                         ) : null}
                       </span>
                       <span className="mono ellipsis">{t.name ?? ''}</span>
-                      <span className="mono ellipsis">{t.args}</span>
+                      <span className="mono ellipsis">{cutText(t.args ?? '', LIST_CHARS).shown}</span>
                       <span className="mono ellipsis">{t.worker ?? ''}</span>
-                      <span className="num">{t.runtime !== null ? `${(t.runtime * 1000).toFixed(1)} ms` : ''}</span>
-                      <span className={`mono ellipsis ${outcome?.failed ? 'error-text' : ''}`} title={outcome?.text ?? ''}>{outcome?.text ?? ''}</span>
+                      <span className="num">{duration(t.runtime)}</span>
+                      <span className={`mono ellipsis ${outcome?.failed ? 'error-text' : ''}`} title={cutText(outcome?.text ?? '', SHOWN_CHARS).shown}>{cutText(outcome?.text ?? '', LIST_CHARS).shown}</span>
                     </>
                   ) : (
                     <span className="muted">…</span>

@@ -1,8 +1,5 @@
 import type { HistoryTask } from '../../../src-main/service/contract.js';
 
-/** A history time (unix seconds) as the list shows it: date and time. */
-export const when = (s: number | null): string => (s ? new Date(s * 1000).toLocaleString() : '');
-
 /**
  * The query a link asks for: `q`, and the filters of links from before the search language
  * (`#/tasks?state=FAILURE&queue=images&q=words`, bookmarks) as qualifiers in front of it.

@@ -1,4 +1,5 @@
 import { useCall, useEvery } from '../../api/use-call.js';
+import { When } from '../../format/When.js';
 
 /** Every worker that sends heartbeats, Python's and Celeriac's; a name opens its page. */
 export function Workers() {
@@ -29,7 +30,7 @@ export function Workers() {
                 <td className="num">{w.active}</td>
                 <td className="num">{w.processed}</td>
                 <td className="mono">{w.loadavg?.map((n) => n.toFixed(2)).join(' ') ?? ''}</td>
-                <td>{new Date(w.lastHeartbeat).toLocaleTimeString()}</td>
+                <td><When ms={w.lastHeartbeat} relative /></td>
               </tr>
             ))}
           </tbody>

@@ -1,0 +1,117 @@
+/**
+ * What the control room says of a Python task, everywhere the same: a Python worker with
+ * Celery's defaults (prefork, started without -E, no result_extended; the control room's
+ * enable_events casts turn its events on), and the list, the task's page, the summary bar and
+ * /metrics asked about the same tasks: retries listed as attempts, a revoke that terminates ends
+ * the task as REVOKED everywhere.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ControlRoom } from '../../src-main/service/control-room.js';
+import type { HistoryTask } from '../../src-main/service/contract.js';
+import { ok } from '../helpers/contract.js';
+import { PY_DIR, PYTHON, pythonCeleryAvailable, runPython } from '../helpers/python.js';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { until } from '../helpers/until.js';
+
+/** A prefork worker of pytruth.py (a revoke's terminate needs a pool process to stop), no -E. */
+async function startTruthWorker(url: string, queues: string[], name: string): Promise<{ stop: () => Promise<void>; log: () => string }> {
+  const proc: ChildProcess = spawn(PYTHON, ['-m', 'celery', '-A', 'pytruth', 'worker', '-P', 'prefork', '-c', '1', '-Q', queues.join(','), '-n', `${name}@%h`,
+    '-l', 'info', '--without-gossip', '--without-mingle'], { cwd: PY_DIR, env: { ...process.env, CELERIAC_TEST_BROKER: url } });
+  let log = '';
+  proc.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  await until(() => log.includes(' ready.') || proc.exitCode !== null, 30_000);
+  if (proc.exitCode !== null) throw new Error(`the Python worker exited:\n${log}`);
+  return {
+    log: () => log,
+    async stop() {
+      if (proc.exitCode !== null) return;
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+describe.runIf(pythonCeleryAvailable())("a Python task's truth, the same in every view", () => {
+  let server: RedisServer;
+  let worker: Awaited<ReturnType<typeof startTruthWorker>>;
+  let room: ControlRoom;
+  const dataDir = mkdtempSync(join(tmpdir(), 'celeriac-truth-'));
+  const env = () => ({ CELERIAC_TEST_BROKER: server.url });
+  const py = async <T>(...args: string[]): Promise<T> => JSON.parse(await runPython('pytruth.py', args, env(), 60_000)) as T;
+  const open = async (): Promise<ControlRoom> => {
+    const r = new ControlRoom({ dataDir, local: false, initial: { url: server.url, hostPool: false } });
+    expect((await r.start()).state).toBe('connected');
+    return r;
+  };
+  const row = async (id: string): Promise<HistoryTask | undefined> => (await ok(room.call('tasks:search', { query: id }))).tasks.find((t) => t.id === id);
+  const metric = async (name: string, labels: Record<string, string>): Promise<number> => {
+    const m = parsePrometheusTextFormat((await room.metrics())!.body);
+    return (m.find((f) => f.name === name)?.metrics ?? []).filter((s) => Object.entries(labels).every(([k, v]) => s.labels?.[k] === v)).reduce((sum, s) => sum + Number(s.value), 0);
+  };
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+    worker = await startTruthWorker(server.url, ['celery'], 'truth');
+    room = await open();
+    // The control room's enable_events casts turn the worker's task events on: send until one is heard.
+    await until(async () => {
+      const { ids } = await py<{ ids: string[] }>('send-to', 'celery', '1');
+      await new Promise((r) => setTimeout(r, 300));
+      return (await row(ids[0]!))?.state === 'SUCCESS';
+    }, 40_000);
+  }, 90_000);
+  afterAll(async () => {
+    await room?.stop();
+    await worker?.stop();
+    await server?.stop();
+  });
+
+  for (const how of ['retry-self', 'retry-auto'] as const) {
+    it(`lists a task retried 3 times (${how}) as 4 attempts, its first received time kept`, async () => {
+      const { id, state } = await py<{ id: string; state: string }>(how);
+      expect(state).toBe('SUCCESS');
+      await until(async () => (await row(id))?.state === 'SUCCESS');
+      const page = await ok(room.call('tasks:get', { id }));
+      const runs = page.runs ?? [];
+      expect(runs.map((r) => [r.n, r.state])).toEqual([[0, 'RETRY'], [1, 'RETRY'], [2, 'RETRY'], [3, 'SUCCESS']]);
+      for (const r of runs) {
+        expect(r.worker).toMatch(/^truth@/);
+        expect(r.received_at).not.toBeNull();
+        expect(r.started_at!).toBeGreaterThanOrEqual(r.received_at!);
+        expect(r.ended_at!).toBeGreaterThanOrEqual(r.started_at!);
+      }
+      expect(runs.slice(0, 3).map((r) => r.exception)).toEqual(["KeyError('try 0')", "KeyError('try 1')", "KeyError('try 2')"]);
+      // Each run after the one before it; the task's received time is its first run's.
+      for (let i = 1; i < runs.length; i++) expect(runs[i]!.received_at!).toBeGreaterThanOrEqual(runs[i - 1]!.ended_at! - 0.05);
+      expect(page.history!.received_at).toBe(runs[0]!.received_at);
+      expect(page.history).toMatchObject({ state: 'SUCCESS', retries: 3, name: `truth.${how === 'retry-self' ? 'retry_self' : 'retry_auto'}` });
+    }, 60_000);
+  }
+
+  it('ends a task revoked with terminate as REVOKED in the list, on its page, in the bar and in /metrics', async () => {
+    const { id } = await py<{ id: string }>('long', '30');
+    await until(async () => (await row(id))?.state === 'STARTED', 20_000);
+    // The control room comes back while it runs: the stored PROGRESS is read back (as after any reconnect).
+    await room.stop();
+    room = await open();
+    await until(async () => (await row(id))?.state === 'PROGRESS', 20_000);
+    expect((await ok(room.call('summary:get', {}))).active).toBe(1);
+
+    await py('revoke-terminate', id);
+    expect((await py<{ state: string }>('wait', id)).state).toBe('REVOKED');
+    await until(async () => (await row(id))?.state === 'REVOKED', 20_000);
+    expect((await ok(room.call('tasks:get', { id }))).history?.state).toBe('REVOKED');
+    expect((await ok(room.call('tasks:search', { query: 'state:REVOKED' }))).tasks.map((t) => t.id)).toContain(id);
+    expect((await ok(room.call('summary:get', {}))).active).toBe(0);
+    expect(await metric('celery_task_revoked_total', { name: 'truth.long' })).toBe(1);
+  }, 90_000);
+});
