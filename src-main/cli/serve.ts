@@ -68,6 +68,8 @@ export function registerServe(program: Command): void {
       const staticDir = fileURLToPath(new URL('../../renderer/', import.meta.url));
       await pruneUploads(uploadDir);
       const server = await startServer({ service: room, host: flags.host, port: flags.port, token: flags.token ? undefined : null, staticDir, uploadDir, readOnly: flags.readOnly, metrics: () => room.metrics(), exportTasks: (q, format) => room.exportTasks(q, format) });
+      // A second serve on this data folder names this URL (without the token) when it refuses.
+      room.noteServedAt(server.url);
       await new Promise<void>((resolve) => {
         const stop = (): void => resolve();
         process.once('SIGINT', stop);
