@@ -12,6 +12,7 @@ export function printReport(r: ChaosReport): void {
     ['worker crashes', String(r.workerCrashes)],
     ['workers alive at the end', String(r.workersAlive)],
     ['serve alive after bad input', r.serveAlive ? 'yes' : 'NO'],
+    ['in the serve\'s history', Object.entries(r.history).map(([s, n]) => `${s} ${n}`).join(', ')],
     ['duration', `${r.seconds} s`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
@@ -29,6 +30,8 @@ export function verdict(r: ChaosReport): string[] {
   if (r.workerCrashes > 0) problems.push(`${r.workerCrashes} worker(s) crashed`);
   if (r.workersAlive === 0) problems.push('no worker alive at the end');
   if (!r.serveAlive) problems.push('celeriac serve did not survive its bad input');
+  const final = (r.history.SUCCESS ?? 0) + (r.history.FAILURE ?? 0) + (r.history.REVOKED ?? 0);
+  if (final < r.sent) problems.push(`${r.sent - final} task(s) not in a final state in the serve's history (${JSON.stringify(r.history)})`);
   if (r.deadLettered !== r.deadLettersExpected) problems.push(`${r.deadLettered} dead letters, ${r.deadLettersExpected} expected`);
   return problems;
 }

@@ -2,10 +2,15 @@
  * The chaos scenario: tasks sent through Redis Sentinel to several `celeriac worker -P process`
  * processes while, on a timeline, workers are killed with -9 at random, the master is stalled
  * (CLIENT PAUSE), restarted, and finally killed so that Sentinel promotes the replica; poison
- * messages and a `celeriac serve` fed bad input run alongside. Bounded in count and time, on
- * loopback only. The report says what became of every task sent.
+ * messages and a `celeriac serve` fed bad input run alongside; the serve's history meets its
+ * own faults (its event subscriber dropped, its file locked, its disk full). Bounded in count
+ * and time, on loopback only. The report says what became of every task sent, in Redis and in
+ * the serve's history.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
@@ -16,8 +21,13 @@ import { startSentinelSetup, type SentinelSetup } from '../test/helpers/sentinel
 import { startServe, stopServe } from '../test/helpers/serve.js';
 import { CLI } from '../test/helpers/cli.js';
 import { poisonMessages } from './poison.js';
+import { dropEventSubscribers, historyFileOf, historyStates, lockHistory, mountSmallDisk } from './history-faults.js';
 
 const TASKS = fileURLToPath(new URL('./tasks.ts', import.meta.url));
+/** How long the history's file stays locked, and its disk full. */
+const HISTORY_FAULT_MS = 3000;
+/** The serve's data folder's disk (a tmpfs): room for the history of the full run, and no more. */
+const SERVE_DISK_MB = 96;
 /**
  * Append-only on every write, so that a restart keeps every acknowledged write; the replica's
  * full resync after it starts at once (Redis 7 waits 5 s for more replicas by default).
@@ -49,6 +59,8 @@ export interface ChaosReport {
   workerCrashes: number;
   workersAlive: number;
   serveAlive: boolean;
+  /** The tasks sent, by their state in the serve's history (MISSING: not there). */
+  history: Record<string, number>;
   faults: string[];
   seconds: number;
 }
@@ -73,6 +85,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const app = createApp({ broker: setup.url });
   const workers: WorkerProc[] = [];
   let serve: Awaited<ReturnType<typeof startServe>> | null = null;
+  // The serve's data folder on a disk of its own, to fill (root only; else the fault is skipped).
+  const disk = mountSmallDisk(mkdtempSync(join(tmpdir(), 'celeriac-chaos-disk-')), SERVE_DISK_MB);
+  const serveDataDir = disk ? join(disk.dir, 'data') : mkdtempSync(join(tmpdir(), 'celeriac-chaos-serve-'));
+  /** Faults that end by themselves (a lock released, a disk freed), awaited before the verdict. */
+  const ending: Array<Promise<unknown>> = [];
   const spawnWorker = (): WorkerProc => {
     const proc = spawn(process.execPath, [CLI, 'worker', '-A', TASKS, '-b', setup.url, '-c', '2', '--visibility-timeout', '5', '--connect-retries', '30', '-l', 'warning'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const w: WorkerProc = { proc, killedByUs: false, log: '' };
@@ -83,7 +100,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   };
   try {
     for (let i = 0; i < options.workers; i++) spawnWorker();
-    serve = await startServe(['-b', setup.url, '--no-pool'], env);
+    serve = await startServe(['-b', setup.url, '--no-pool', '--data-dir', serveDataDir], env);
 
     const ids: string[] = [];
     let failedOver = false;
@@ -120,8 +137,25 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         fault('serve fed bad %-escapes, deep JSON, an oversize frame');
         if (serve) await feedBadInput(serve.url);
       },
+      dropSubscriber: async () => {
+        const n = await dropEventSubscribers(redisOf(setup));
+        fault(`Redis dropped the serve's event subscriber (CLIENT KILL of ${n} pattern subscriber(s), as its output buffer limit does)`);
+      },
+      lockHistory: async () => {
+        const file = historyFileOf(serveDataDir);
+        if (!file) return fault('history file locked: skipped, the serve has no history file yet');
+        fault(`the serve's history file locked by another program for ${HISTORY_FAULT_MS / 1000} s (BEGIN EXCLUSIVE)`);
+        ending.push(lockHistory(file, HISTORY_FAULT_MS).catch((err: Error) => log(`[chaos] the lock could not be taken: ${err.message}`)));
+      },
+      diskFull: async () => {
+        if (!disk) return fault('history disk full: skipped (a tmpfs cannot be mounted here: not root)');
+        const free = disk.fill();
+        fault(`the serve's disk full for ${HISTORY_FAULT_MS / 1000} s (its tmpfs filled to the last block)`);
+        ending.push(new Promise((r) => setTimeout(r, HISTORY_FAULT_MS)).then(free));
+      },
     });
     await Promise.all([sending, timeline]);
+    await Promise.all(ending);
     log(`[chaos] faults over; waiting for the last of ${ids.length} results`);
 
     // Every task sent must end; wait for the last results (bounded).
@@ -137,6 +171,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       log(`[chaos] queue celery holds ${await app.broker.llen('celery')}, unacked ${await app.broker.hlen('unacked')}`);
       for (const w of workers) if (w.proc.exitCode === null && w.proc.signalCode === null) log(`[chaos] worker ${w.proc.pid}:\n${w.log.slice(-3000)}`);
     }
+    // The serve's history: every task there, in its final state (events written late after the
+    // faults, gaps backfilled), within a bounded wait.
+    const historyFile = historyFileOf(serveDataDir);
+    let history: Record<string, number> = { MISSING: ids.length };
+    const historyDeadline = Date.now() + 30_000;
+    while (historyFile) {
+      history = historyStates(historyFile, ids);
+      if ((history.SUCCESS ?? 0) === ids.length || Date.now() > historyDeadline) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    log(`[chaos] in the serve's history: ${JSON.stringify(history)}`);
     const runs = await app.broker.hgetall('chaos:runs');
     const workerCrashes = workers.filter((w) => !w.killedByUs && (w.proc.exitCode !== null || w.proc.signalCode !== null)).length;
     const stateCounts = Object.fromEntries(states);
@@ -151,6 +196,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       workerCrashes,
       workersAlive: workers.filter((w) => w.proc.exitCode === null && w.proc.signalCode === null).length,
       serveAlive: serve !== null && serve.process.exitCode === null && (await serveAnswers(serve.url)),
+      history,
       faults,
       seconds: Math.round((Date.now() - started) / 1000),
     };
@@ -161,6 +207,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await stopServe(serve?.process);
     await app.close();
     await setup.stop();
+    disk?.unmount();
   }
 }
 
@@ -204,6 +251,9 @@ interface Faults {
   failover(): Promise<void>;
   poison(): Promise<void>;
   badInput(): Promise<void>;
+  dropSubscriber(): Promise<void>;
+  lockHistory(): Promise<void>;
+  diskFull(): Promise<void>;
 }
 
 /** The faults over `seconds`: kills all along, the Redis faults one after another. */
@@ -212,8 +262,11 @@ async function runTimeline(seconds: number, f: Faults): Promise<void> {
   const plan: Array<[number, () => Promise<void> | void]> = [
     [at(0.1), f.poison],
     [at(0.15), f.badInput],
+    [at(0.2), f.dropSubscriber],
     [at(0.25), f.stall],
+    [at(0.35), f.lockHistory],
     [at(0.45), f.restart],
+    [at(0.55), f.diskFull],
     [at(0.7), f.failover],
   ];
   const end = at(1);
