@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { contrast } from '../helpers/contrast.js';
 
 const CSS = readFileSync(new URL('../../src-renderer/styles.css', import.meta.url), 'utf8');
 
@@ -13,16 +14,6 @@ function varsOf(selector: string): Record<string, string> {
   if (at < 0) throw new Error(`no ${selector} block in styles.css`);
   const body = CSS.slice(at, CSS.indexOf('}', at));
   return Object.fromEntries([...body.matchAll(/(--[\w-]+):\s*(#[0-9a-fA-F]{6})\b/g)].map((m) => [m[1]!, m[2]!.toLowerCase()]));
-}
-
-/** WCAG 2.x relative luminance and contrast ratio. */
-function luminance(hex: string): number {
-  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
-  return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
-}
-export function contrast(a: string, b: string): number {
-  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
-  return (hi! + 0.05) / (lo! + 0.05);
 }
 
 /** Text colour -> the backgrounds it is drawn on. */
