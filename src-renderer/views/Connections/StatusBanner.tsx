@@ -51,18 +51,23 @@ export function StatusBanner({ status }: { status: ConnectionStatus }) {
   return null;
 }
 
-/** The page lost the control room's server itself (not Redis). */
+/** The page lost the control room's server itself (not Redis); dismissed until the problem changes. */
 export function ServerBanner({ problem }: { problem: 'unreachable' | 'stale-token' }) {
+  const [dismissed, setDismissed] = useState<string | null>(null);
+  if (dismissed === problem) return null;
+  const dismiss = <DismissButton onClick={() => setDismissed(problem)} />;
   if (problem === 'stale-token') {
     return (
-      <div className="banner error" role="alert" data-testid="stale-token">
+      <div className="banner error dismissible" role="alert" data-testid="stale-token">
+        {dismiss}
         <strong>This page's token is no longer valid</strong>: the control room was restarted and made a new one. Open the URL that
         <code> celeriac serve </code> printed last (<code>Celeriac control room: http://…/?token=…</code>).
       </div>
     );
   }
   return (
-    <div className="banner error" role="alert" data-testid="server-unreachable">
+    <div className="banner error dismissible" role="alert" data-testid="server-unreachable">
+      {dismiss}
       <strong>Cannot reach the control room's server</strong> (is <code>celeriac serve</code> still running?). Trying again every second.
     </div>
   );
