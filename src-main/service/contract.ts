@@ -22,10 +22,11 @@ import type { ScheduleListItem, ScheduleView } from './schedules.js';
 import type { DeadLetterView } from './dead-letters.js';
 import type { ScheduledTask } from './scheduled.js';
 import type { FailureGroup } from './failure-groups.js';
+import type { RetryOutcome, RetryPreview } from './task-retry.js';
 import type { Overview } from './overview.js';
 import type { Workflow, WorkflowNode } from '../core/canvas/workflow.js';
 
-export type { ScheduleListItem, ScheduleView, DeadLetterView, ScheduledTask, FailureGroup, Overview };
+export type { ScheduleListItem, ScheduleView, DeadLetterView, ScheduledTask, FailureGroup, Overview, RetryOutcome, RetryPreview };
 
 /** The summary bar's counts. */
 export interface Summary {
@@ -234,12 +235,17 @@ export const contract = {
   },
   'tasks:retry': {
     input: z.object({ ids: z.array(taskId).min(1).max(10_000) }).strict(),
-    output: undefined as unknown as { retried: string[]; errors: Array<{ id: string; message: string }> },
+    output: undefined as unknown as RetryOutcome,
+  },
+  'tasks:retryPreview': {
+    // What a retry of these tasks would send (a Python task's message rebuilt), and why the rest cannot be.
+    input: z.object({ ids: z.array(taskId).min(1).max(10_000) }).strict(),
+    output: undefined as unknown as RetryPreview,
   },
   'tasks:retryMatching': {
     // "Select all matching": every task a search finds (at most MATCHING_LIMIT), e.g. `state:FAILURE name:x`.
     input: z.object({ query: z.string().max(2000) }).strict(),
-    output: undefined as unknown as { retried: string[]; errors: Array<{ id: string; message: string }> },
+    output: undefined as unknown as RetryOutcome,
   },
   'tasks:revoke': {
     input: z.object({ ids: z.array(taskId).min(1).max(10_000), terminate: z.boolean().default(false) }).strict(),
@@ -310,7 +316,12 @@ export const contract = {
   },
   'failures:retryGroup': {
     input: z.object({ key: z.string().min(1).max(5000) }).strict(),
-    output: undefined as unknown as { retried: string[]; errors: Array<{ id: string; message: string }> },
+    output: undefined as unknown as RetryOutcome,
+  },
+  'failures:retryPreview': {
+    // "Retry all" asks first: how many of the group's failures can be sent again, and why the rest cannot.
+    input: z.object({ key: z.string().min(1).max(5000) }).strict(),
+    output: undefined as unknown as RetryPreview,
   },
   'failures:revokeGroup': {
     // "Revoke the rest": the group's tasks still retrying.
@@ -486,7 +497,7 @@ export function isRoomMethod(method: Method): method is RoomMethod {
  */
 export const READ_METHODS = [
   'connection:status', 'connections:list', 'settings:get', 'queues:list', 'queues:browse', 'tasks:search', 'tasks:get', 'tasks:workflow', 'schedules:list', 'dead:list', 'summary:get', 'scheduled:list', 'failures:groups', 'overview:get',
-  'tasks:declared', 'pool:status', 'workers:list', 'workers:inspect', 'batches:preview', 'batches:list', 'batches:get',
+  'tasks:retryPreview', 'failures:retryPreview', 'tasks:declared', 'pool:status', 'workers:list', 'workers:inspect', 'batches:preview', 'batches:list', 'batches:get',
   'tasks:known', 'workers:consuming',
 ] as const satisfies readonly Method[];
 

@@ -36,7 +36,7 @@ describe('service: tasks', () => {
     expect((await service().call('tasks:get', { id: first.id })).ok).toBe(true);
     const retried = await service().call('tasks:retry', { ids: [first.id, 'no-such-task'] });
     expect(retried.ok && retried.value.retried).toEqual([first.id]);
-    expect(retried.ok && retried.value.errors[0]).toMatchObject({ id: 'no-such-task', message: expect.stringMatching(/kept no message/) });
+    expect(retried.ok && retried.value.errors[0]).toMatchObject({ id: 'no-such-task', code: 'unknown_task', message: expect.stringMatching(/no record, stored result or event/) });
     expect(await first.get({ timeout: 10_000 })).toBe('ok on attempt 2');
     const detail = await service().call('tasks:get', { id: first.id });
     expect(detail.ok && detail.value.attempts.map((a) => [a.state, a.retries])).toEqual([['FAILURE', 0], ['SUCCESS', 1]]);

@@ -173,7 +173,12 @@ describe('parsePythonLiteral, saferepr dialect', () => {
     expect(JSON.stringify(tag(cut))).toContain('ellipsis');
     expect(tag(parsePythonLiteral(deep!, { dialect: 'saferepr' }))).toEqual(['tuple', [['list', [['list', [['list', [['ellipsis', null]]]]]]]]]);
     const s = parsePythonLiteral(longString!, { dialect: 'saferepr' });
-    expect(s.type === 'tuple' && s.items[0]!.type === 'str' && s.items[0].value.endsWith('...')).toBe(true);
+    // When the cut falls on a closing bracket, saferepr drops it (and every one after).
+    const [unclosed] = python("print(json.dumps(saferepr(('key', 'y' * 3000), 1024)))", null) as string[];
+    expect(unclosed!.endsWith("...', ...")).toBe(true);
+    expect(tag(parsePythonLiteral(unclosed!, { dialect: 'saferepr' }))[1]).toHaveLength(3);
+    expectError(unclosed!, 'syntax');
+    expect(s.type === 'tuple' && (s.items[0] as { value: string }).value.endsWith('...')).toBe(true);
   });
 });
 

@@ -190,6 +190,8 @@ class Reader {
       } else {
         items.push(item);
       }
+      // saferepr drops the closing brackets when its cut falls on one: `('a', 'b...', ...`.
+      if (this.pos >= this.text.length && item.type === 'ellipsis' && this.o.dialect === 'saferepr') break;
       trailingComma = this.text[this.pos] === ',';
       if (trailingComma) this.pos++;
       else if (this.text[this.pos] !== close) this.fail('syntax', `expected ',' or '${close}'`);

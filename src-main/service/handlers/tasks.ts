@@ -4,7 +4,7 @@ import type { HistoryStore } from '../history/history-store.js';
 import { QueryError } from '../history/query.js';
 import { withRecords } from '../history/record-fields.js';
 import { taskPage } from '../task-page.js';
-import { retryTasks, revokeTasks, submitTask } from '../tasks.js';
+import { previewRetries, retryTasks, revokeTasks, submitTask } from '../tasks.js';
 import type { Handlers } from './types.js';
 
 /** Runs a search, its language's errors said as the caller's mistake. */
@@ -22,7 +22,7 @@ function matching(history: HistoryStore, query: string): string[] {
   return searching(() => history.ids(query, MATCHING_LIMIT));
 }
 
-export const taskHandlers: Handlers<'tasks:search' | 'tasks:get' | 'tasks:workflow' | 'tasks:retry' | 'tasks:retryMatching' | 'tasks:revoke' | 'tasks:revokeMatching' | 'tasks:submit' | 'tasks:declared'> = {
+export const taskHandlers: Handlers<'tasks:search' | 'tasks:get' | 'tasks:workflow' | 'tasks:retry' | 'tasks:retryPreview' | 'tasks:retryMatching' | 'tasks:revoke' | 'tasks:revokeMatching' | 'tasks:submit' | 'tasks:declared'> = {
   'tasks:search': async (s, i) => {
     const found = searching(() => s.history.search(i.query, { offset: i.offset, limit: i.limit, sort: i.sort }));
     return { total: found.total, all: s.history.count(), tasks: await withRecords(s.history, s.app.records, found.tasks) };
@@ -34,10 +34,11 @@ export const taskHandlers: Handlers<'tasks:search' | 'tasks:get' | 'tasks:workfl
     const groupId = workflow.groupId ?? s.history.get(i.id)?.group_id ?? null;
     return { ...workflow, group: groupId ? { id: groupId, ...s.history.groupProgress(groupId) } : null };
   },
-  'tasks:retry': (s, i) => retryTasks(s.app, i.ids),
-  'tasks:retryMatching': (s, i) => retryTasks(s.app, matching(s.history, i.query)),
+  'tasks:retry': (s, i) => retryTasks(s.app, i.ids, { history: s.history }),
+  'tasks:retryPreview': (s, i) => previewRetries(s.app, i.ids, { history: s.history }),
+  'tasks:retryMatching': (s, i) => retryTasks(s.app, matching(s.history, i.query), { history: s.history }),
   'tasks:revoke': (s, i) => revokeTasks(s.app, i.ids, i.terminate),
   'tasks:revokeMatching': (s, i) => revokeTasks(s.app, matching(s.history, i.query), i.terminate),
-  'tasks:submit': (s, i) => submitTask(s.app, i.name, i.args, i.kwargs, { queue: i.queue, priority: i.priority, countdown: i.countdown }),
+  'tasks:submit': (s, i) => submitTask(s.app, i.name, i.args, i.kwargs, { queue: i.queue ?? s.pool.queueFor(i.name), priority: i.priority, countdown: i.countdown }),
   'tasks:declared': (s) => s.pool.tasks(),
 };

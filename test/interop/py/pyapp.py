@@ -1,4 +1,5 @@
 """The Python Celery app the interop tests run: a real Celery 5 worker and producer."""
+import json
 import os
 import time
 
@@ -8,7 +9,8 @@ BROKER = os.environ.get("CELERIAC_TEST_BROKER", "redis://127.0.0.1:6379/0")
 
 app = Celery("pyapp", broker=BROKER, backend=BROKER)
 app.conf.update(
-    result_extended=True,
+    # Celery's default is off; the tests of what a deployment without it shows turn it off.
+    result_extended=os.environ.get("CELERIAC_TEST_RESULT_EXTENDED", "1") == "1",
     worker_prefetch_multiplier=1,
     task_default_queue="celery",
     worker_hijack_root_logger=False,
@@ -81,3 +83,16 @@ def slow(list_key, tag, seconds):
     time.sleep(seconds)
     app.backend.client.rpush(list_key, tag)
     return tag
+
+
+@app.task(name="tasks.flaky", bind=True)
+def flaky(self, key, *rest, **kwargs):
+    """Fails until the Redis key is set, then returns what it was given; each run noted in <key>:runs."""
+    client = app.backend.client
+    client.rpush(f"{key}:runs", json.dumps({"worker": self.request.hostname, "retries": self.request.retries}))
+    value = client.get(key)
+    if value is None:
+        raise ValueError("the key is not set yet")
+    info = self.request.delivery_info or {}
+    return {"value": value.decode(), "rest": [len(str(r)) for r in rest], "kwargs": sorted(kwargs),
+            "retries": self.request.retries, "routing_key": info.get("routing_key")}
