@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { resolveBrokerUrl } from '../core/app.js';
 import { startServer } from '../server/http-server.js';
 import { pruneUploads } from '../server/uploads.js';
+import { normalizeUrlPrefix, parseBasicAuth } from '../server/access.js';
+import { keptToken, TOKEN_FILE } from '../server/token-file.js';
 import { ControlRoom } from '../service/control-room.js';
 import { LOCAL_PROFILE_ID } from '../service/connections/profile.js';
 import { numberIn } from './options.js';
@@ -26,6 +28,9 @@ interface ServeFlags {
   host: string;
   port: number;
   token: boolean;
+  rotateToken?: boolean;
+  basicAuth?: string[];
+  urlPrefix?: string;
   readOnly?: boolean;
 }
 
@@ -33,7 +38,8 @@ interface ServeFlags {
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('serve the control room on http://127.0.0.1:5555 (a token in the printed URL)')
+    .description('serve the control room on http://127.0.0.1:5555 (a token in the printed URL, kept in <data-dir>/token across restarts)')
+    .addHelpText('after', ACCESS_HELP)
     .option('-b, --broker <url>', 'Redis to show first (else $CELERIAC_BROKER_URL, $CELERY_BROKER_URL, else the private Local one)')
     .option('-A, --app <module>', 'also load this task module in the hosted worker pool (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
     .option('-c, --concurrency <n>', 'child processes of the hosted pool', numberIn(1, 64, true), 2)
@@ -43,8 +49,16 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'address to listen on; anything but loopback exposes the control room', '127.0.0.1')
     .option('--port <n>', 'port to listen on', numberIn(0, 65535, true), 5555)
     .option('--no-token', 'accept connections without the token (only behind your own authentication); the Host header must then be a loopback name or --host')
+    .option('--rotate-token', `make a new token (kept in <data-dir>/${TOKEN_FILE}); URLs and bookmarks with the old one stop working`)
+    .option('--basic-auth <user:password>', 'ask for HTTP Basic credentials on every page, route and the WebSocket, as Flower does (repeatable, or a comma-separated list); the token is still asked unless --no-token', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('--url-prefix <path>', 'serve everything under this path, e.g. /celeriac behind a reverse proxy that passes the path on as it is (Flower\'s --url_prefix)')
     .option('--read-only', 'refuse every action that changes anything (send, retry, revoke, purge, pool, connections): a screen to watch')
     .action(async (flags: ServeFlags) => {
+      // Checked first: a typo here must not start a room that nobody can sign in to.
+      const basicAuth = parseBasicAuth(flags.basicAuth ?? []);
+      const urlPrefix = normalizeUrlPrefix(flags.urlPrefix);
+      // Kept in the data folder: the URL printed below stays valid across restarts.
+      const token = flags.token ? keptToken(flags.dataDir, flags.rotateToken === true).token : null;
       // --broker (or the environment) names a Redis; else the private Local one is the default.
       const given = flags.local ? undefined : flags.broker || process.env.CELERIAC_BROKER_URL || process.env.CELERY_BROKER_URL;
       // Files dropped in the browser are uploaded next to the data, where the hosted pool reads them.
@@ -58,7 +72,7 @@ export function registerServe(program: Command): void {
       });
       const status = await room.start();
       if (status.state === 'connected' && status.profile?.id === LOCAL_PROFILE_ID) {
-        // Its password is fresh each start: workers on this machine need the whole URL (as Jupyter prints its token).
+        // Workers on this machine need the whole URL, password included; it is kept across restarts (the port too, while it is free).
         process.stdout.write(`Local Redis: ${room.localUrl} (data in ${join(flags.dataDir, 'redis')}; workers here: celeriac worker -b <that URL>)\n`);
       } else if (status.state === 'connected') process.stdout.write(`Connected to ${status.profile?.name} (${status.url})\n`);
       else process.stderr.write(`Not connected: ${status.message}\nThe control room will offer other connections.\n`);
@@ -67,7 +81,7 @@ export function registerServe(program: Command): void {
       // The renderer is built next to the compiled CLI (dist/renderer).
       const staticDir = fileURLToPath(new URL('../../renderer/', import.meta.url));
       await pruneUploads(uploadDir);
-      const server = await startServer({ service: room, host: flags.host, port: flags.port, token: flags.token ? undefined : null, staticDir, uploadDir, readOnly: flags.readOnly, metrics: () => room.metrics(), exportTasks: (q, format) => room.exportTasks(q, format) });
+      const server = await startServer({ service: room, host: flags.host, port: flags.port, token, basicAuth, urlPrefix, staticDir, uploadDir, readOnly: flags.readOnly, metrics: () => room.metrics(), exportTasks: (q, format) => room.exportTasks(q, format) });
       // A second serve on this data folder names this URL (without the token) when it refuses.
       room.noteServedAt(server.url);
       await new Promise<void>((resolve) => {
@@ -88,3 +102,14 @@ export function registerServe(program: Command): void {
       process.exit(0);
     });
 }
+
+/** `serve --help`'s notes on who can open the control room. */
+const ACCESS_HELP = `
+Access:
+  The printed URL carries a token, kept in <data-dir>/${TOKEN_FILE} (mode 0600) so the URL and
+  bookmarks stay valid across restarts; --rotate-token makes a new one.
+  --basic-auth user:password adds HTTP Basic on every path and on the WebSocket; the token is
+  asked as well (open the printed URL and sign in), unless --no-token. A Prometheus scrape of
+  /metrics then sends the credentials (basic_auth) and the token as ?token=.
+  --url-prefix /celeriac serves every route under /celeriac/ (the page, /ws, /metrics, /export,
+  /download, /upload, /auth): proxy /celeriac/ to the server without stripping the prefix.`;

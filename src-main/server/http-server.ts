@@ -7,6 +7,7 @@ import { isMethod, isReadMethod, type ContractError } from '../service/contract.
 import { writeChunks } from '../service/export.js';
 import type { ContractHandler } from '../service/handler.js';
 import { MAX_FRAME_BYTES, MAX_REQUEST_BYTES, requestSchema, subscribeSchema, type EventMessage, type Reply } from './protocol.js';
+import { BASIC_CHALLENGE, basicAuthOk, normalizeUrlPrefix, underPrefix, type BasicCredential } from './access.js';
 import { handleDownload, handleUpload } from './uploads.js';
 
 export interface ServerOptions {
@@ -18,6 +19,13 @@ export interface ServerOptions {
   port?: number;
   /** The token every WebSocket connection must present; null turns the check off. @default a random one */
   token?: string | null;
+  /**
+   * HTTP Basic credentials asked on every path and the WebSocket's upgrade (Flower's
+   * `--basic-auth`); the token is asked as well unless it is null. @default none asked
+   */
+  basicAuth?: readonly BasicCredential[];
+  /** The path every route is served under behind a reverse proxy (Flower's `--url_prefix`), e.g. '/celeriac'. @default '' */
+  urlPrefix?: string;
   /** The built renderer, served as static files. */
   staticDir?: string;
   /** Where files dropped in the browser are uploaded (staging folders); absent: no uploads. */
@@ -31,7 +39,7 @@ export interface ServerOptions {
 }
 
 export interface RunningServer {
-  /** The address to open, token included (as Jupyter prints it). */
+  /** The address to open, prefix and token included (as Jupyter prints it). */
   url: string;
   port: number;
   close(): Promise<void>;
@@ -44,8 +52,9 @@ const TYPES: Record<string, string> = {
 
 /**
  * `celeriac serve`: the contract over one WebSocket (`/ws?token=...`) and the built renderer
- * over HTTP. Loopback and a random token by default; a connection from another origin or
- * without the token is refused before it is upgraded.
+ * over HTTP, all under an optional path prefix. Loopback and a token by default, HTTP Basic
+ * when asked; a connection from another origin, without the token or without the credentials
+ * is refused before it is upgraded.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
@@ -57,8 +66,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // 127.0.0.1 (DNS rebinding): only requests that name this host by a loopback name, or by the
   // address we were told to listen on, are served.
   const hostAllowed = (req: IncomingMessage): boolean => token !== null || allowedHost(req.headers.host, host);
+  const prefix = normalizeUrlPrefix(options.urlPrefix);
+  const users = options.basicAuth ?? [];
+  const signedIn = (req: IncomingMessage): boolean => users.length === 0 || basicAuthOk(req.headers.authorization, users);
   const http = createServer((req, res) => {
     if (!hostAllowed(req)) return void reply(res, 421, `this control room answers to localhost, 127.0.0.1 or [::1] only (Host: ${String(req.headers.host ?? '')}); start it with --host <name> to allow another`);
+    if (!signedIn(req)) {
+      res.writeHead(401, { 'WWW-Authenticate': BASIC_CHALLENGE, 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+      return void res.end('this control room asks for a user name and password (serve --basic-auth)\n');
+    }
+    // Behind a reverse proxy every route lives under the prefix; the rest of this handler routes the path after it.
+    const routed = underPrefix(req.url ?? '/', prefix);
+    if (!routed) return void reply(res, 404, `this control room is served under ${prefix}/`);
+    if ('redirect' in routed) return void res.writeHead(301, { Location: routed.redirect }).end();
+    req.url = routed.path;
     if (req.method === 'GET' && (req.url === '/auth' || req.url?.startsWith('/auth?'))) {
       // A page whose WebSocket is refused asks here why: a stale token (the server restarted
       // with a new one) says so, instead of "connecting…" for ever.
@@ -114,11 +135,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   wss.on('error', () => undefined);
 
   http.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const refuse = (status: string): void => {
-      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+    const refuse = (status: string, headers = ''): void => {
+      socket.end(`HTTP/1.1 ${status}\r\n${headers}Connection: close\r\n\r\n`);
     };
     if (!hostAllowed(req)) return refuse('421 Misdirected Request');
+    if (!signedIn(req)) return refuse('401 Unauthorized', `WWW-Authenticate: ${BASIC_CHALLENGE}\r\n`);
+    const routed = underPrefix(req.url ?? '/', prefix);
+    if (!routed || 'redirect' in routed) return refuse('404 Not Found');
+    const url = new URL(routed.path, 'http://localhost');
     if (url.pathname !== '/ws') return refuse('404 Not Found');
     if (!tokenOk(url.searchParams.get('token') ?? '')) return refuse('401 Unauthorized');
     // A web page elsewhere must not drive the control room through the user's browser.
@@ -160,7 +184,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const port = (http.address() as { port: number }).port;
   const shown = host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://${shown}:${port}/${token === null ? '' : `?token=${token}`}`,
+    url: `http://${shown}:${port}${prefix}/${token === null ? '' : `?token=${token}`}`,
     port,
     async close() {
       unsubscribe();

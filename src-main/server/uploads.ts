@@ -5,7 +5,7 @@
  * structure is kept; nothing can be written outside the staging folder.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, realpath, rm, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -33,17 +33,38 @@ export function safeRelativePath(path: string): string[] | null {
   return parts;
 }
 
+/** Whether `path` lies inside `root` (both absolute), by their text. */
+function inside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+}
+
+const LINK_OUT = 'leads out of the staging folder through a symbolic link: refused';
+
+/** A staged file, its links resolved; or why not (404: nothing staged there; 403: a link out). */
+type Staged = { ok: true; file: string; size: number } | { ok: false; status: 403 | 404; error?: string };
+
 /**
  * A file inside a staging folder, by the full path the server gave for it (a batch item's
- * input or output), or null when the path is anywhere else.
+ * input or output). Checked twice: by its text, then with every symbolic link resolved
+ * (realpath), so a link placed in the staging folder cannot hand out or overwrite a file
+ * elsewhere.
  */
-export function stagedFile(uploadDir: string, path: string): string | null {
-  if (path.includes('\0')) return null;
+export async function stagedFile(uploadDir: string, path: string): Promise<Staged> {
+  if (path.includes('\0')) return { ok: false, status: 404 };
   const full = resolve(path);
-  const root = resolve(uploadDir);
-  const rel = relative(root, full);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return null;
-  return full;
+  if (!inside(resolve(uploadDir), full)) return { ok: false, status: 404 };
+  let real: string;
+  let root: string;
+  try {
+    root = await realpath(uploadDir);
+    real = await realpath(full);
+  } catch {
+    return { ok: false, status: 404 }; // nothing there (or a link to nothing)
+  }
+  if (!inside(root, real)) return { ok: false, status: 403, error: `${path} ${LINK_OUT}` };
+  const info = await stat(real).catch(() => null);
+  return info?.isFile() ? { ok: true, file: real, size: info.size } : { ok: false, status: 404 };
 }
 
 export async function handleUpload(req: IncomingMessage, res: ServerResponse, uploadDir: string): Promise<void> {
@@ -54,9 +75,9 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, up
   // read the fixed one, so it takes the staged copy's place.
   const replace = url.searchParams.get('replace');
   if (replace !== null) {
-    const target = stagedFile(uploadDir, replace);
-    if (!target || !(await stat(target).catch(() => null))?.isFile()) return reply(res, 404, { error: 'replace names no staged file of this control room' });
-    return receive(req, res, target);
+    const staged = await stagedFile(uploadDir, replace);
+    if (!staged.ok) return reply(res, staged.status, { error: staged.error ?? 'replace names no staged file of this control room' });
+    return receive(req, res, staged.file, resolve(replace));
   }
   const staging = url.searchParams.get('staging') ?? '';
   const parts = safeRelativePath(url.searchParams.get('path') ?? '');
@@ -70,11 +91,16 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, up
     // A folder where a file of the same name was uploaded already, or the other way round.
     return reply(res, 409, { error: `path collides with another upload of this drop (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
   }
+  // The folders on the way, and the file if it is there already, must not be links out.
+  const root = await realpath(uploadDir);
+  const folder = await realpath(dirname(target));
+  const existing = await lstat(target).catch(() => null);
+  if ((folder !== root && !inside(root, folder)) || existing?.isSymbolicLink()) return reply(res, 403, { error: `${join(staging, ...parts)} ${LINK_OUT}` });
   return receive(req, res, target);
 }
 
-/** Streams the request body into `target`, at most MAX_UPLOAD_BYTES. */
-async function receive(req: IncomingMessage, res: ServerResponse, target: string): Promise<void> {
+/** Streams the request body into `target`, at most MAX_UPLOAD_BYTES; the reply names it as `shown`. */
+async function receive(req: IncomingMessage, res: ServerResponse, target: string, shown = target): Promise<void> {
   let size = 0;
   const limit = new Transform({
     transform(chunk: Buffer, _enc, callback) {
@@ -90,7 +116,7 @@ async function receive(req: IncomingMessage, res: ServerResponse, target: string
     if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST') return reply(res, 409, { error: `path collides with another upload of this drop (${code})` });
     return reply(res, size > MAX_UPLOAD_BYTES ? 413 : 400, { error: `upload failed: ${(err as Error).message}` });
   }
-  reply(res, 200, { path: target, bytes: size });
+  reply(res, 200, { path: shown, bytes: size });
 }
 
 /**
@@ -99,11 +125,11 @@ async function receive(req: IncomingMessage, res: ServerResponse, target: string
  */
 export async function handleDownload(req: IncomingMessage, res: ServerResponse, uploadDir: string): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://localhost').searchParams.get('path') ?? '';
-  const file = stagedFile(uploadDir, path);
-  const info = file ? await stat(file).catch(() => null) : null;
-  if (!file || !info?.isFile()) return reply(res, 404, { error: 'only files in the staging folders can be downloaded' });
+  const staged = await stagedFile(uploadDir, path);
+  if (!staged.ok) return reply(res, staged.status, { error: staged.error ?? 'only files in the staging folders can be downloaded' });
+  const { file, size } = staged;
   const name = basename(file).replace(/[^\w.\- ]/g, '_');
-  res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': info.size, 'Content-Disposition': `attachment; filename="${name}"`, 'X-Content-Type-Options': 'nosniff' });
+  res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': size, 'Content-Disposition': `attachment; filename="${name}"`, 'X-Content-Type-Options': 'nosniff' });
   await pipeline(createReadStream(file), res).catch(() => res.destroy());
 }
 

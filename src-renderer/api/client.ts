@@ -45,7 +45,7 @@ class SocketBridge implements Bridge {
   private connect(): Promise<WebSocket> {
     if (this.opened) return this.opened;
     const token = new URLSearchParams(location.search).get('token') ?? '';
-    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws?token=${encodeURIComponent(token)}`);
+    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${serverPath('ws')}?token=${encodeURIComponent(token)}`);
     this.opened = new Promise((resolve, reject) => {
       ws.onopen = () => {
         this.connected = true;
@@ -83,7 +83,7 @@ class SocketBridge implements Bridge {
   private async diagnose(token: string): Promise<void> {
     let problem: SocketBridge['problem'];
     try {
-      const res = await fetch(`/auth?token=${encodeURIComponent(token)}`, { cache: 'no-store' });
+      const res = await fetch(`${serverPath('auth')}?token=${encodeURIComponent(token)}`, { cache: 'no-store' });
       problem = res.status === 401 ? 'stale-token' : 'unreachable';
     } catch {
       problem = 'unreachable';
@@ -135,6 +135,15 @@ export const isDesktop = Boolean(window.celeriac);
 /** The real path of a dropped file, in the desktop app; null in a browser (files are uploaded). */
 export function pathForFile(file: File): string | null {
   return bridge.pathForFile?.(file) || null;
+}
+
+/**
+ * A route of the headless server, as a path: under the page's own folder, so it works served
+ * at `/` and behind a reverse proxy's prefix (`serve --url-prefix /celeriac` serves the page at
+ * `/celeriac/` and its routes at `/celeriac/ws`, `/celeriac/upload`…).
+ */
+export function serverPath(route: string): string {
+  return `${location.pathname.replace(/[^/]*$/, '')}${route}`;
 }
 
 /** The headless server's token (from the page's URL), for uploads. */

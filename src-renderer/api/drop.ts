@@ -4,7 +4,7 @@
  * uploaded to the server's staging folder when the batch starts.
  */
 import Papa from 'papaparse';
-import { call, pathForFile, serverToken } from './client.js';
+import { call, pathForFile, serverPath, serverToken } from './client.js';
 
 export interface DroppedEntry {
   /** Relative path as dropped (folder/sub/file.jpg), for display and for the staging folder. */
@@ -109,7 +109,7 @@ export async function uploadEntries(entries: DroppedEntry[], onProgress: (done: 
         done++;
         continue;
       }
-      const res = await fetch(`/upload?staging=${staging}&path=${encodeURIComponent(e.rel)}`, { method: 'POST', headers: { 'X-Celeriac-Token': serverToken() }, body: e.file });
+      const res = await fetch(`${serverPath('upload')}?staging=${staging}&path=${encodeURIComponent(e.rel)}`, { method: 'POST', headers: { 'X-Celeriac-Token': serverToken() }, body: e.file });
       const body = (await res.json()) as { path?: string; error?: string };
       if (!res.ok || !body.path) throw new Error(`uploading ${e.rel} failed: ${body.error ?? res.status}`);
       out[i] = { ...e, path: body.path };
@@ -135,7 +135,7 @@ export async function replaceStaged(stagedInputs: string[], chosen: File[]): Pro
       unmatched.push(staged);
       continue;
     }
-    const res = await fetch(`/upload?replace=${encodeURIComponent(staged)}`, { method: 'POST', headers: { 'X-Celeriac-Token': serverToken() }, body: file });
+    const res = await fetch(`${serverPath('upload')}?replace=${encodeURIComponent(staged)}`, { method: 'POST', headers: { 'X-Celeriac-Token': serverToken() }, body: file });
     if (!res.ok) throw new Error(`uploading ${file.name} failed: ${((await res.json().catch(() => ({}))) as { error?: string }).error ?? res.status}`);
     replaced.push(staged);
   }
@@ -144,11 +144,11 @@ export async function replaceStaged(stagedInputs: string[], chosen: File[]): Pro
 
 /** A link that downloads the Tasks filter as CSV or JSON lines, streamed by `celeriac serve`. */
 export function exportUrl(query: string, format: 'csv' | 'jsonl'): string {
-  return `/export?format=${format}&q=${encodeURIComponent(query)}&token=${encodeURIComponent(serverToken())}`;
+  return `${serverPath('export')}?format=${format}&q=${encodeURIComponent(query)}&token=${encodeURIComponent(serverToken())}`;
 }
 
 /** A link that downloads a staged file (a batch's output written next to its uploaded input). */
 export function downloadUrl(path: string): string {
-  return `/download?path=${encodeURIComponent(path)}&token=${encodeURIComponent(serverToken())}`;
+  return `${serverPath('download')}?path=${encodeURIComponent(path)}&token=${encodeURIComponent(serverToken())}`;
 }
 
