@@ -1,7 +1,11 @@
 import { useEffect, useState } from 'react';
+import { Notice } from '../Notice.js';
 import { call, on } from '../../api/client.js';
 import type { TaskDetail as Detail } from '../../../src-main/service/contract.js';
 import { WorkflowTree } from './WorkflowTree.js';
+import { NoConsumer } from './NoConsumer.js';
+import { LongText } from '../../format/LongText.js';
+import { duration, fromNow, localTime, parseTime } from '../../format/units.js';
 
 /** One task: arguments, result or error with traceback, every attempt; retry and revoke. */
 export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
@@ -41,7 +45,8 @@ export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
           )}
         </div>
       </header>
-      {notice && <p className="notice">{notice}</p>}
+      {notice && <Notice onDismiss={() => setNotice(null)}>{notice}</Notice>}
+      {meta.status === 'PENDING' && !h?.received_at && !(record?.worker ?? h?.worker) && (record?.queue || h?.queue) && <NoConsumer queue={(record?.queue || h?.queue)!} />}
       <dl className="facts">
         <dt>Id</dt><dd className="mono">{id} <button className="link" onClick={() => copy(id)}>copy</button></dd>
         <dt>State</dt>
@@ -52,7 +57,7 @@ export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
           )}
         </dd>
         <dt>Task</dt><dd className="mono">{name ?? '—'}</dd>
-        <dt>Arguments</dt><dd className="mono">{record ? `${record.argsrepr} ${record.kwargsrepr !== '{}' ? record.kwargsrepr : ''}` : h?.args ?? (meta.args ? JSON.stringify(meta.args) : '')}</dd>
+        <dt>Arguments</dt><dd><LongText className="mono" testId="detail-args" text={record ? `${record.argsrepr} ${record.kwargsrepr !== '{}' ? record.kwargsrepr : ''}` : h?.args ?? (meta.args ? JSON.stringify(meta.args) : '')} /></dd>
         <dt>Queue</dt><dd className="mono">{(h ? h.queue : record?.queue || meta.queue) || 'unknown'}</dd>
         <dt>Worker</dt><dd className="mono">{(h ? h.worker : record?.worker ?? meta.worker) ?? '—'}</dd>
         {record && <><dt>Priority</dt><dd>{record.priority}</dd></>}
@@ -60,15 +65,15 @@ export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
           <>
             <dt>Times</dt>
             <dd data-testid="detail-times">
-              {h.received_at ? `received ${time(h.received_at)}` : ''}
+              {h.received_at ? `received ${time(h.received_at)} (${fromNow(h.received_at * 1000, Date.now())})` : ''}
               {h.started_at ? ` · started ${time(h.started_at)}` : ''}
               {h.succeeded_at || h.failed_at ? ` · finished ${time((h.succeeded_at ?? h.failed_at)!)}` : ''}
-              {h.runtime !== null ? ` · ran ${(h.runtime * 1000).toFixed(1)} ms` : ''}
+              {h.runtime !== null ? ` · ran ${duration(h.runtime)}` : ''}
             </dd>
           </>
         )}
         {(h?.eta || (h?.retries ?? 0) > 0 || record?.eta) && (
-          <><dt>ETA, retries</dt><dd>{h?.eta ?? record?.eta ?? 'none'}, {h?.retries ?? record?.retries ?? 0}</dd></>
+          <><dt>ETA, retries</dt><dd>{isoTime(h?.eta ?? record?.eta) ?? 'none'}, {h?.retries ?? record?.retries ?? 0}</dd></>
         )}
         {record?.group && <><dt>Batch</dt><dd><a href={`#/batches/${encodeURIComponent(record.group)}`} className="mono">{record.group}</a></dd></>}
         {state === 'FAILURE' && !meta.traceback && (
@@ -78,13 +83,13 @@ export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
       {meta.status === 'SUCCESS' && (
         <>
           <h3>Result</h3>
-          <pre className="code" data-testid="detail-result">{JSON.stringify(meta.result, null, 2)}</pre>
+          <LongText pre className="code" testId="detail-result" text={JSON.stringify(meta.result, null, 2) ?? ''} />
         </>
       )}
       {meta.traceback && (
         <>
           <h3>Error</h3>
-          <pre className="code error-text">{meta.traceback}</pre>
+          <LongText pre className="code error-text" text={meta.traceback} />
         </>
       )}
       <WorkflowTree id={id} />
@@ -107,7 +112,7 @@ export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
           </tbody>
         </table>
       ) : attempts.length === 0 ? (
-        <p className="muted">One attempt{record?.runtime !== undefined ? `, ${record.runtime.toFixed(3)} s` : ''}.</p>
+        <p className="muted">One attempt{record?.runtime !== undefined ? `, ${duration(record.runtime)}` : ''}.</p>
       ) : (
         <table className="table" aria-label="attempts">
           <thead><tr><th>#</th><th>State</th><th>Worker</th><th>Started</th><th className="num">Runtime</th><th>Error</th></tr></thead>
@@ -117,8 +122,8 @@ export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
                 <td>{a.retries + 1}</td>
                 <td><span className={`badge ${a.state}`}>{a.state}</span></td>
                 <td className="mono">{a.worker}</td>
-                <td>{new Date(a.started).toLocaleTimeString()}</td>
-                <td className="num">{a.runtime.toFixed(3)} s</td>
+                <td>{localTime(a.started, Date.now())}</td>
+                <td className="num">{duration(a.runtime)}</td>
                 <td className="mono">{a.error ? `${a.error.type}: ${a.error.message}` : ''}</td>
               </tr>
             ))}
@@ -130,7 +135,13 @@ export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
 }
 
 function time(unixSeconds: number): string {
-  return new Date(unixSeconds * 1000).toLocaleString();
+  return localTime(unixSeconds * 1000, Date.now());
+}
+
+/** An ISO time (an ETA) in local time, "in 5 min" beside it; text that is no time as it is. */
+function isoTime(text: string | null | undefined): string | null {
+  const ms = parseTime(text);
+  return ms === null ? text ?? null : `${localTime(ms, Date.now())} (${fromNow(ms, Date.now())})`;
 }
 
 /** A FAILURE's stored exception (NotRegistered, a dead letter's DecodeError, …) as one line. */
