@@ -4,7 +4,7 @@
  * and the age of its oldest waiting message, workers online.
  */
 import type { Redis } from 'ioredis';
-import { queueListKeys } from '../core/keys.js';
+import { queueListKeys, RECORDS_INDEX } from '../core/keys.js';
 import { peekTaskId } from '../core/protocol/decode.js';
 import type { TaskFigures } from './history/aggregates.js';
 import type { HistoryStore } from './history/history-store.js';
@@ -20,22 +20,37 @@ export interface Overview {
   throughput: { at: number[]; succeeded: number[]; failed: number[] };
   /** Per task name over the range (its first minute or hour counted whole); percentiles within 2 %. */
   tasks: TaskFigures[];
-  queues: Array<{ name: string; depth: number; paused: boolean; oldestAgeS: number | null }>;
+  /**
+   * `oldestAgeS`: how long the queue's next message has waited, null when nothing says (a
+   * message a Python producer sent while the control room was away carries no time of its own:
+   * `oldestFrom` is then `unknown`); `oldestFrom`: where the age was read (null: the queue is empty).
+   */
+  queues: Array<{ name: string; depth: number; paused: boolean; oldestAgeS: number | null; oldestFrom: OldestFrom | null }>;
   workersOnline: number;
   /** The most workers online in each bucket, null where none was noted (the control room was not running). */
   workersOverTime: Array<number | null>;
 }
 
-/** The age of a queue's next message (the consuming end), from when the history first saw it. */
-async function oldestAge(redis: Redis, history: HistoryStore, queue: string, now: number): Promise<number | null> {
+/**
+ * Where a waiting message's age comes from: `sent`, the time Celeriac noted when it sent it (its
+ * record's first write); `history`, when the history first heard of it (a task-sent event, an
+ * announcement); `unknown`: neither (kombu's message carries no time of its own).
+ */
+export type OldestFrom = 'sent' | 'history' | 'unknown';
+
+/** The age of a queue's next message (the consuming end), from what is known of that message. */
+async function oldestAge(redis: Redis, history: HistoryStore, queue: string, now: number): Promise<{ ageS: number | null; from: OldestFrom | null }> {
   for (const list of queueListKeys(queue)) {
     const raw = await redis.lindex(list, -1);
     if (raw === null) continue;
     const id = peekTaskId(raw);
-    const seen = id ? history.seenAt(id) : null;
-    return seen === null ? null : Math.max(0, now - seen);
+    if (id === null) return { ageS: null, from: 'unknown' };
+    const sentMs = await redis.zscore(RECORDS_INDEX, id);
+    if (sentMs !== null && Number.isFinite(Number(sentMs))) return { ageS: Math.max(0, now - Number(sentMs) / 1000), from: 'sent' };
+    const seen = history.seenAt(id);
+    return seen === null ? { ageS: null, from: 'unknown' } : { ageS: Math.max(0, now - seen), from: 'history' };
   }
-  return null;
+  return { ageS: null, from: null };
 }
 
 export async function overview(history: HistoryStore, redis: Redis, workers: readonly WorkerInfo[], range: OverviewRange, now = Date.now() / 1000): Promise<Overview> {
@@ -59,6 +74,9 @@ export async function overview(history: HistoryStore, redis: Redis, workers: rea
   }
   // The bucket now falls in shows now's count (the service notes one every 15 s: service.ts).
   workersOverTime[n - 1] = Math.max(workersOverTime[n - 1] ?? 0, online);
-  const queues = await Promise.all((await listQueues(redis)).map(async (q) => ({ name: q.name, depth: q.depth, paused: q.paused, oldestAgeS: q.depth > 0 ? await oldestAge(redis, history, q.name, now) : null })));
+  const queues = await Promise.all((await listQueues(redis)).map(async (q) => {
+    const oldest = q.depth > 0 ? await oldestAge(redis, history, q.name, now) : { ageS: null, from: null };
+    return { name: q.name, depth: q.depth, paused: q.paused, oldestAgeS: oldest.ageS, oldestFrom: oldest.from };
+  }));
   return { range, throughput: { at, succeeded, failed }, tasks, queues, workersOnline: online, workersOverTime };
 }

@@ -6,6 +6,7 @@
 import type { App } from '../core/app.js';
 import { listScheduledEntries, runScheduledNow as runNow } from '../core/broker/eta-schedule.js';
 import { ConfigurationError } from '../core/errors.js';
+import { SCHEDULE } from '../core/keys.js';
 
 export interface ScheduledTask {
   /** Where it waits: `celeriac` (the shared schedule) or a Python worker's name. */
@@ -41,6 +42,39 @@ export async function listScheduled(app: App, withPython = true): Promise<{ tota
   }
   tasks.sort((a, b) => a.eta - b.eta);
   return { total, tasks };
+}
+
+/** How long a count of what Python workers hold is used before they are asked again. */
+const HELD_FRESH_MS = 5000;
+/** The last count of ETA tasks workers hold in memory, per app (connection), and the ask under way. */
+const held = new WeakMap<App, { n: number; at: number; asking: Promise<number> | null }>();
+
+/** ETA tasks workers hold in memory now (`inspect scheduled`: Python's keep them there). */
+async function askHeld(app: App): Promise<number> {
+  const replies = (await app.control.broadcast('scheduled', {}, { timeout: 500 }).catch(() => ({}))) as Record<string, unknown>;
+  return Object.values(replies).reduce<number>((sum, list) => sum + (Array.isArray(list) ? list.length : 0), 0);
+}
+
+/**
+ * The summary bar's "scheduled": Celeriac's schedule and what Python workers hold, as the
+ * Scheduled view lists them. Workers are asked at most every HELD_FRESH_MS (the bar is read
+ * by every view); a count already known is answered at once while a fresher one is asked for.
+ */
+export async function scheduledCount(app: App): Promise<number> {
+  let h = held.get(app);
+  if (!h) held.set(app, (h = { n: 0, at: 0, asking: null }));
+  const entry = h;
+  if (!entry.asking && Date.now() - entry.at > HELD_FRESH_MS) {
+    entry.asking = askHeld(app).then((n) => {
+      entry.n = n;
+      entry.at = Date.now();
+      return n;
+    }).finally(() => {
+      entry.asking = null;
+    });
+  }
+  const pythonHeld = entry.at === 0 && entry.asking ? await entry.asking : entry.n;
+  return (await app.broker.zcard(SCHEDULE)) + pythonHeld;
 }
 
 /** Moves a task from Celeriac's schedule to its queue now. */

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src-main/core/app.js';
 import { ControlRoom } from '../../src-main/service/control-room.js';
 import type { HistoryTask } from '../../src-main/service/contract.js';
 import { ok } from '../helpers/contract.js';
@@ -114,4 +115,33 @@ describe.runIf(pythonCeleryAvailable())("a Python task's truth, the same in ever
     expect((await ok(room.call('summary:get', {}))).active).toBe(0);
     expect(await metric('celery_task_revoked_total', { name: 'truth.long' })).toBe(1);
   }, 90_000);
+
+  it("counts the ETA tasks a Python worker holds in the bar's scheduled, as the Scheduled view lists them", async () => {
+    const { id } = await py<{ id: string }>('eta', '120');
+    await until(async () => (await ok(room.call('scheduled:list', {}))).tasks.some((t) => t.id === id), 20_000);
+    const listed = (await ok(room.call('scheduled:list', {}))).tasks.length;
+    // The bar asks the workers at most every few seconds: it catches up with the view.
+    await until(async () => (await ok(room.call('summary:get', {}))).scheduled === listed, 20_000);
+    expect(listed).toBeGreaterThanOrEqual(1);
+    await py('revoke-terminate', id);
+  }, 60_000);
+
+  it("reads a queue's oldest age from the message when the history never saw it, and says when nothing tells", async () => {
+    await room.stop();
+    // Sent while nothing watched: Celeriac notes when it sent (its record); Python's message carries no time.
+    const app = createApp({ broker: server.url, taskRecords: true });
+    try {
+      await app.sendTask('truth.add', [1, 2], {}, { queue: 'gamma' });
+      await py('send-to', 'beta', '2');
+    } finally {
+      await app.close();
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+    room = await open();
+    const queues = (await ok(room.call('overview:get', { range: '15m' }))).queues;
+    const gamma = queues.find((q) => q.name === 'gamma')!;
+    expect(gamma).toMatchObject({ depth: 1, oldestFrom: 'sent' });
+    expect(gamma.oldestAgeS!).toBeGreaterThanOrEqual(2);
+    expect(queues.find((q) => q.name === 'beta')).toMatchObject({ depth: 2, oldestAgeS: null, oldestFrom: 'unknown' });
+  }, 60_000);
 });

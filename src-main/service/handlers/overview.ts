@@ -15,7 +15,7 @@ export const overviewHandlers: Handlers<'overview:get' | 'summary:get' | 'schedu
   'summary:get': async (s) => {
     const states = s.history.stateCounts();
     const n = (state: string): number => states[state] ?? 0;
-    const [queues, scheduled, dead] = await Promise.all([listQueues(s.app.broker), s.app.broker.zcard('celeriac:schedule'), s.app.broker.llen(DEAD_LETTERS)]);
+    const [queues, scheduled, dead] = await Promise.all([listQueues(s.app.broker), scheduledCount(s.app), s.app.broker.llen(DEAD_LETTERS)]);
     return {
       processed: n('SUCCESS') + n('FAILURE'),
       failed: n('FAILURE'),

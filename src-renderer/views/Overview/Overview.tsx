@@ -68,7 +68,7 @@ export function Overview() {
                   <td className="mono">{q.name}{q.paused && <span className="chip"> paused</span>}</td>
                   <td className="num">{q.depth.toLocaleString()}</td>
                   <td><Sparkline values={samples.current.get(`q:${q.name}`) ?? []} /></td>
-                  <td className="num">{q.oldestAgeS === null ? '—' : duration(q.oldestAgeS)}</td>
+                  <td className="num" title={q.oldestFrom === 'unknown' ? 'sent while nothing watched, by a producer that puts no time in its messages' : undefined}>{q.oldestAgeS !== null ? duration(q.oldestAgeS) : q.oldestFrom === 'unknown' ? 'unknown' : '—'}</td>
                 </tr>
               ))}
             </tbody>
