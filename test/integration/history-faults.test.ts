@@ -250,6 +250,37 @@ describe('the history feed', () => {
   }, 30_000);
 });
 
+describe('writes failing for long', () => {
+  it('hold at most the cap: what comes over it is counted, said, and backfilled once the file is free', async () => {
+    const path = join(tmp(), 'h.sqlite');
+    const app = createApp({ broker: redis.url });
+    const log: string[] = [];
+    const feed = new HistoryFeed(path, app.broker, app.records, () => undefined, { log: (l) => log.push(l) });
+    feed.start();
+    const other = new Database(path);
+    try {
+      await until(() => feed.problem === null);
+      other.exec('BEGIN EXCLUSIVE');
+      const held = Array.from({ length: 1000 }, (_, i) => `heldtask-${i}`);
+      feed.push(held.flatMap((id, i) => succeeded(id, i)));
+      await until(() => /^history not writing: the file is locked by another program \(SQLITE_BUSY\); retrying \(3000 events held\)/.test(feed.problem ?? ''), 5000);
+      const over = Array.from({ length: 500 }, (_, i) => `overtask-${i}`);
+      for (const [i, id] of over.entries()) await client.set(`celery-task-meta-${id}`, meta(id, i));
+      const filler = { type: 'worker-heartbeat', hostname: 'celery@py1', timestamp: T0 } as unknown as CeleryEvent;
+      feed.push(Array.from({ length: MAX_PENDING_EVENTS - 3000 }, () => filler));
+      feed.push(over.flatMap((id, i) => succeeded(id, i)));
+      expect(feed.problem).toMatch(/history missed 1500 events \(the pending-events cap was full while the history could not be written\)/);
+      other.exec('COMMIT');
+      await until(() => [...held, ...over].every((id) => feed.store.get(id)?.state === 'SUCCESS'), 30_000);
+      await until(() => !/not writing/.test(feed.problem ?? '') && /the gap was backfilled/.test(feed.problem ?? ''), 10_000);
+    } finally {
+      other.close();
+      await feed.stop();
+      await app.close();
+    }
+  }, 60_000);
+});
+
 describe('the event subscription dropped by Redis', () => {
   it('its output buffer limit: the status says events were lost, and every task with a result ends final in the history', async () => {
     const admin = redis.client();

@@ -164,7 +164,7 @@ export class HistoryFeed {
     if (taken < events.length) {
       let tasks = 0;
       for (let i = taken; i < events.length; i++) if (events[i]!.type.startsWith('task-')) tasks++;
-      if (tasks > 0) this.lose(tasks, 'the pending-events cap was full');
+      if (tasks > 0) this.lose(tasks, this.overflowCause());
     }
   }
 
@@ -174,7 +174,7 @@ export class HistoryFeed {
     const room = Math.max(0, MAX_PENDING_EVENTS - this.reports.length - this.chunkReports);
     const taken = Math.min(room, reports.length);
     for (let i = 0; i < taken; i++) this.reports.push(reports[i]!);
-    if (taken < reports.length) this.lose(reports.length - taken, 'the pending-events cap was full');
+    if (taken < reports.length) this.lose(reports.length - taken, this.overflowCause());
   }
 
   /** Takes the records' announcements (tasks sent, and Celeriac's states); written with the next flush. */
@@ -424,6 +424,11 @@ export class HistoryFeed {
     this.retryAt.delete(activity);
     this.attempts.delete(activity);
     this.onProblem();
+  }
+
+  /** Why what came over the cap was dropped: a flood, or writes failing for long. */
+  private overflowCause(): string {
+    return this.failing.has('write') ? 'the pending-events cap was full while the history could not be written' : 'the pending-events cap was full';
   }
 
   /** Events and reports waiting to be written. */
