@@ -6,6 +6,8 @@
 
 /** Characters shown at first. */
 export const SHOWN_CHARS = 2000;
+/** Characters a list's cell shows (one line; the task's page shows more). */
+export const LIST_CHARS = 300;
 /** Characters "show all" shows at most. */
 export const MAX_SHOWN_CHARS = 200_000;
 

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { cutText, LIST_CHARS } from '../../format/cut-text.js';
 import { Notice } from '../Notice.js';
 import { When } from '../../format/When.js';
 import { call } from '../../api/client.js';
@@ -29,7 +30,7 @@ export function Scheduled() {
               <tr key={`${t.holder}:${t.tag ?? t.id}`} data-scheduled={t.id ?? ''}>
                 <td><When ms={t.eta} relative /></td>
                 <td className="mono">{t.id ? <a href={`#/tasks/${encodeURIComponent(t.id)}`}>{t.name ?? t.id}</a> : t.name ?? '?'}</td>
-                <td className="mono small">{t.args}</td>
+                <td className="mono small">{cutText(t.args, LIST_CHARS).shown}</td>
                 <td className="mono">{t.queue}</td>
                 <td className="mono">{t.holder}</td>
                 <td className="actions">

@@ -10,10 +10,7 @@ const MATCHING_LIMIT = 100_000;
 import { outcomeOf, queryOf } from './task-row.js';
 import { When } from '../../format/When.js';
 import { duration } from '../../format/units.js';
-import { cutText, SHOWN_CHARS } from '../../format/cut-text.js';
-
-/** A row's cells show this much of a value (a row is one line; its page shows the rest). */
-const LIST_CHARS = 300;
+import { cutText, LIST_CHARS, SHOWN_CHARS } from '../../format/cut-text.js';
 
 const PAGE = 200;
 type Sort = 'seen' | 'started' | 'runtime';

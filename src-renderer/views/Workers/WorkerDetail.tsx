@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { cutText, LIST_CHARS } from '../../format/cut-text.js';
 import { When } from '../../format/When.js';
 import { call } from '../../api/client.js';
 import { useCall } from '../../api/use-call.js';
@@ -33,7 +34,7 @@ function Requests({ label, rows }: { label: string; rows: Request[] }) {
           <tr key={t.id}>
             <td className="mono"><a href={`#/tasks/${encodeURIComponent(t.id ?? '')}`}>{t.id}</a></td>
             <td className="mono">{t.name}</td>
-            <td className="mono ellipsis">{JSON.stringify(t.args)} {t.kwargs && Object.keys(t.kwargs).length ? JSON.stringify(t.kwargs) : ''}</td>
+            <td className="mono ellipsis">{cutText(`${JSON.stringify(t.args)} ${t.kwargs && Object.keys(t.kwargs).length ? JSON.stringify(t.kwargs) : ''}`, LIST_CHARS).shown}</td>
             <td>{t.time_start ? <When ms={t.time_start * 1000} relative /> : ''}</td>
           </tr>
         ))}
