@@ -588,6 +588,10 @@ export class HistoryStore {
       }
       this.db.prepare('DELETE FROM aggregates WHERE n = 0').run();
       this.db.prepare('DELETE FROM workers_online WHERE slot < ?').run(Math.floor((now - KEEP_S[SLOT_S]!) / SLOT_S));
+      // /metrics' label sets not counted within the retention's age go with it.
+      const dropTotal = this.db.prepare('DELETE FROM metric_totals WHERE key = ?');
+      for (const key of this.totals.prune(now - retention.maxAgeDays * 86_400)) dropTotal.run(key);
+      this.db.prepare('DELETE FROM metric_totals WHERE n = 0').run();
       dropped = old.length + over.length;
     });
     return dropped;
