@@ -325,8 +325,10 @@ test('failures are grouped by cause, and a group is retried', async ({ page }) =
   await expect(row.getByTestId('group-count')).toHaveText('3', { timeout: 15_000 });
   await expect(row).toContainText('first attempt fails');
   await page.screenshot({ path: `${SHOTS}/failure-groups.png`, fullPage: true });
-  page.once('dialog', (d) => void d.accept());
   await row.getByRole('button', { name: 'Retry all' }).click();
+  // It says first what it can send: all three kept their message.
+  await expect(row.getByRole('dialog', { name: 'retry all' })).toContainText('3 can be sent again (3 from their kept message)');
+  await row.getByRole('button', { name: 'Send 3 again' }).click();
   await expect(page.getByText('Retried 3.')).toBeVisible();
   for (const r of runs) expect(await r.get({ timeout: 15_000 })).toBe('ok on attempt 2');
   await app.close();

@@ -59,7 +59,9 @@ export function foldAttempt(runs: HistoryAttempt[], row: RunSoFar, e: CeleryEven
   const ending = ENDINGS[e.type];
   if (e.type !== 'task-received' && e.type !== 'task-started' && !ending) return false;
   if (runs.length === 0 && (row.received_at !== null || row.started_at !== null)) {
-    runs.push({ n: 0, state: row.state || 'RECEIVED', worker: row.worker, received_at: row.received_at, started_at: row.started_at, ended_at: null, exception: null });
+    // A run that already ended (a failure the control room sends again) keeps its ending: the new run's events are not its.
+    const ended = Object.values(ENDINGS).includes(row.state) ? row.started_at ?? row.received_at : null;
+    runs.push({ n: 0, state: row.state || 'RECEIVED', worker: row.worker, received_at: row.received_at, started_at: row.started_at, ended_at: ended, exception: null });
   }
   const worker = typeof e.hostname === 'string' && e.hostname !== '' ? e.hostname.slice(0, 256) : null;
   let run: HistoryAttempt | undefined;

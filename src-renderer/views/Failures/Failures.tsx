@@ -3,11 +3,12 @@ import { Notice } from '../Notice.js';
 import { When } from '../../format/When.js';
 import { call } from '../../api/client.js';
 import { useCall } from '../../api/use-call.js';
+import { RetryAll } from './RetryAll.js';
 
 /**
  * Failures grouped by cause (task, exception type, the message with ids, numbers and paths
- * normalised): how many, first and last seen, one traceback, the tasks; retry them all, or
- * revoke those still retrying (both ask first).
+ * normalised): how many, first and last seen, one traceback, the tasks; retry them all (it says
+ * first how many can be sent and why not the rest), or revoke those still retrying (it asks first).
  */
 export function Failures() {
   const { data, error, reload } = useCall('failures:groups', {});
@@ -47,7 +48,7 @@ export function Failures() {
                 <td className="small"><When ms={g.firstSeen * 1000} relative /><br /><When ms={g.lastSeen * 1000} relative /></td>
                 <td className="actions">
                   <button onClick={() => setOpen(open === g.key ? null : g.key)}>{open === g.key ? 'Hide' : 'Traceback, tasks'}</button>
-                  <button className="primary" disabled={g.count === g.retrying} onClick={() => window.confirm(`Send all ${g.count - g.retrying} failed tasks of this group again?`) && void call('failures:retryGroup', { key: g.key }).then((r) => { setNotice(`Retried ${r.retried.length}${r.errors.length ? `; ${r.errors.length} kept no message to send again` : ''}.`); reload(); }, (e: Error) => setNotice(e.message))}>Retry all</button>
+                  <RetryAll groupKey={g.key} disabled={g.count === g.retrying} onDone={(text) => { setNotice(text); reload(); }} />
                   <button className="danger" disabled={g.retrying === 0} onClick={() => window.confirm(`Revoke the ${g.retrying} still retrying?`) && void call('failures:revokeGroup', { key: g.key }).then((r) => { setNotice(`Revoked ${r.revoked.length}.`); reload(); }, (e: Error) => setNotice(e.message))}>Revoke the rest</button>
                 </td>
               </tr>

@@ -4,6 +4,7 @@ import { call, on } from '../../api/client.js';
 import type { TaskDetail as Detail } from '../../../src-main/service/contract.js';
 import { WorkflowTree } from './WorkflowTree.js';
 import { NoConsumer } from './NoConsumer.js';
+import { RetryButton } from './RetryButton.js';
 import { LongText } from '../../format/LongText.js';
 import { duration, fromNow, localTime, parseTime } from '../../format/units.js';
 
@@ -32,9 +33,7 @@ export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
       <header className="view-header">
         <h2><button className="link" onClick={onBack}>Tasks</button> / <span className="mono">{name ?? 'task'}</span></h2>
         <div className="filters">
-          {failed && record?.message && (
-            <button className="primary" onClick={() => void call('tasks:retry', { ids: [id] }).then(() => setNotice('Sent again.'))}>Retry</button>
-          )}
+          {failed && <RetryButton id={id} state={state} onNotice={setNotice} />}
           {!['SUCCESS', 'FAILURE', 'REVOKED'].includes(state) && (
             <>
               <label className="small" title="A task already running is stopped (its worker aborts it); without this only a task not started yet is dropped, as Celery's revoke">
