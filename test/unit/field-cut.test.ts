@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { encodeEvent, type CeleryEvent } from '../../src-main/core/events/envelope.js';
-import { EventReceiver, MAX_EVENT_MESSAGE_BYTES } from '../../src-main/service/cluster/event-receiver.js';
+import { EventReceiver, MAX_EVENT_MESSAGE_LENGTH } from '../../src-main/service/cluster/event-receiver.js';
 import { MAX_EVENT_FIELDS } from '../../src-main/service/cluster/event-limits.js';
 import { metaFields } from '../../src-main/service/history/backfill.js';
 import { cutTraceback, FIELD_LIMIT, wasCut } from '../../src-main/service/history/field-cut.js';
@@ -66,7 +66,7 @@ describe('the field-cut rule', () => {
 
   it('drops only a message over the hard cap, counted and logged once', () => {
     const { r, got, logged } = receiver();
-    const over = 'x'.repeat(MAX_EVENT_MESSAGE_BYTES + 1);
+    const over = 'x'.repeat(MAX_EVENT_MESSAGE_LENGTH + 1);
     r.receive('/0.celeryev/task.failed', over);
     r.receive('/0.celeryev/task.failed', over);
     expect(got).toEqual([]);

@@ -63,6 +63,11 @@ export class Cluster {
     this.receiver.stop();
   }
 
+  /** Event messages dropped and events cut on arrival (over a bound), by reason, since it started. */
+  eventDrops(): Record<string, number> {
+    return this.receiver.drops.totals();
+  }
+
   /** What `inspect stats` and `inspect active_queues` said of every worker that answered. */
   private async refreshInspected(): Promise<void> {
     try {

@@ -68,7 +68,10 @@ function limitEvent(e: CeleryEvent, cut: Limited['cut']): void {
     }
     const v = ev[key];
     if (typeof v === 'string') {
-      const c = (LARGE[key] ?? ((s: string) => cutText(s, SHORT_LIMIT)))(v);
+      // Most fields are short: nothing to cut, nothing allocated.
+      if (v.length <= SHORT_LIMIT) continue;
+      const large = LARGE[key];
+      const c = large ? large(v) : cutText(v, SHORT_LIMIT);
       if (c !== v) {
         ev[key] = c;
         textCut = true;

@@ -2,7 +2,7 @@
  * Celery's event stream, read as Flower reads it: `PSUBSCRIBE /<db>.celeryev/*` on a
  * connection of its own, each message decoded to its events (a `task.multi` list included).
  *
- * An event message of any size up to MAX_EVENT_MESSAGE_BYTES is read, and its events held to
+ * An event message of any size up to MAX_EVENT_MESSAGE_LENGTH is read, and its events held to
  * the bounds of event-limits.ts (large fields cut and marked), so a task whose failure carried
  * megabytes of message still ends FAILURE. Above it (Redis's own pub/sub output buffer limit
  * is of that order) the message is dropped, counted and logged once.
@@ -13,8 +13,8 @@ import { eventPattern } from '../../core/keys.js';
 import { DropCounter, type Log } from '../drop-counter.js';
 import { limitEvents, MAX_EVENT_DEPTH, MAX_EVENT_FIELDS, MAX_EVENTS_PER_MESSAGE } from './event-limits.js';
 
-/** An event message larger than this (characters of its envelope) is dropped unread. */
-export const MAX_EVENT_MESSAGE_BYTES = 64 * 1024 * 1024;
+/** An event message longer than this (characters of its envelope, base64: about its bytes) is dropped unread. */
+export const MAX_EVENT_MESSAGE_LENGTH = 64 * 1024 * 1024;
 
 export class EventReceiver {
   private sub: Redis | null = null;
@@ -64,8 +64,8 @@ export class EventReceiver {
 
   /** One message of the event channel, decoded, bounded and handed over. */
   receive(channel: string, message: string): void {
-    if (message.length > MAX_EVENT_MESSAGE_BYTES) {
-      this.drops.count('too-large', `an event message on ${channel.slice(0, 200)} of ${message.length} bytes is over ${MAX_EVENT_MESSAGE_BYTES} and was dropped`);
+    if (message.length > MAX_EVENT_MESSAGE_LENGTH) {
+      this.drops.count('too-large', `an event message on ${channel.slice(0, 200)} of ${message.length} characters is over ${MAX_EVENT_MESSAGE_LENGTH} and was dropped`);
       return;
     }
     const limited = limitEvents(decodeEvents(message));
