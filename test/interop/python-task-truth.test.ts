@@ -13,7 +13,7 @@ import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src-main/core/app.js';
 import { ControlRoom } from '../../src-main/service/control-room.js';
-import type { HistoryTask } from '../../src-main/service/contract.js';
+import type { HistoryTask, TaskWorkflowNode } from '../../src-main/service/contract.js';
 import { ok } from '../helpers/contract.js';
 import { PY_DIR, PYTHON, pythonCeleryAvailable, runPython } from '../helpers/python.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
@@ -40,6 +40,8 @@ async function startTruthWorker(url: string, queues: string[], name: string): Pr
     },
   };
 }
+
+const flatten = (n: TaskWorkflowNode): TaskWorkflowNode[] => [n, ...n.children.flatMap(flatten)];
 
 describe.runIf(pythonCeleryAvailable())("a Python task's truth, the same in every view", () => {
   let server: RedisServer;
@@ -115,6 +117,23 @@ describe.runIf(pythonCeleryAvailable())("a Python task's truth, the same in ever
     expect((await ok(room.call('summary:get', {}))).active).toBe(0);
     expect(await metric('celery_task_revoked_total', { name: 'truth.long' })).toBe(1);
   }, 90_000);
+
+  it("shows every member of a Python chord's header and every chain step, with their names", async () => {
+    const { body, header } = await py<{ body: string; header: string[] }>('chord', '5');
+    await until(async () => (await row(body))?.state === 'SUCCESS', 20_000);
+    const w = await ok(room.call('tasks:workflow', { id: body }));
+    const all = flatten(w.root);
+    const group = all.find((n) => n.kind === 'group')!;
+    expect(group.children.map((c) => c.id).sort()).toEqual([...header].sort());
+    expect(group.children.map((c) => [c.name, c.state])).toEqual(header.map(() => ['truth.add', 'SUCCESS']));
+    expect(group.state).toBe('5/5');
+    expect(all.find((n) => n.id === body)).toMatchObject({ name: 'truth.tsum', state: 'SUCCESS' });
+
+    const chain = await py<{ ids: string[] }>('chain-fail');
+    await until(async () => (await row(chain.ids[1]!))?.state === 'FAILURE', 20_000);
+    const steps = flatten((await ok(room.call('tasks:workflow', { id: chain.ids[1]! }))).root);
+    expect(steps.map((n) => [n.id, n.name, n.state])).toEqual([[chain.ids[0], 'truth.add', 'SUCCESS'], [chain.ids[1], 'truth.fail', 'FAILURE']]);
+  }, 60_000);
 
   it("counts the ETA tasks a Python worker holds in the bar's scheduled, as the Scheduled view lists them", async () => {
     const { id } = await py<{ id: string }>('eta', '120');

@@ -1,9 +1,9 @@
-import { readWorkflow } from '../../core/canvas/workflow.js';
 import { MATCHING_LIMIT } from '../contract.js';
 import type { HistoryStore } from '../history/history-store.js';
 import { QueryError } from '../history/query.js';
 import { withRecords } from '../history/record-fields.js';
 import { taskPage } from '../task-page.js';
+import { taskWorkflow } from '../workflow.js';
 import { previewRetries, retryTasks, revokeTasks, submitTask } from '../tasks.js';
 import type { Handlers } from './types.js';
 
@@ -28,12 +28,7 @@ export const taskHandlers: Handlers<'tasks:search' | 'tasks:get' | 'tasks:workfl
     return { total: found.total, all: s.history.count(), tasks: await withRecords(s.history, s.app.records, found.tasks) };
   },
   'tasks:get': (s, i) => taskPage(s.app, s.history, i.id),
-  'tasks:workflow': async (s, i) => {
-    const workflow = await readWorkflow(s.app.backend, i.id, s.app.records);
-    // Group siblings: the history knows every task of a group it heard of (records, results).
-    const groupId = workflow.groupId ?? s.history.get(i.id)?.group_id ?? null;
-    return { ...workflow, group: groupId ? { id: groupId, ...s.history.groupProgress(groupId) } : null };
-  },
+  'tasks:workflow': (s, i) => taskWorkflow(s.app, s.history, i.id),
   'tasks:retry': (s, i) => retryTasks(s.app, i.ids, { history: s.history }),
   'tasks:retryPreview': (s, i) => previewRetries(s.app, i.ids, { history: s.history }),
   'tasks:retryMatching': (s, i) => retryTasks(s.app, matching(s.history, i.query), { history: s.history }),

@@ -511,6 +511,15 @@ export class HistoryStore {
     return (this.db.prepare('SELECT seen_at FROM tasks WHERE id = ?').pluck().get(id) as number | undefined) ?? null;
   }
 
+  /**
+   * Tasks first seen within `windowS` of `at` (unix s) whose group the history does not know,
+   * newest first, at most `limit`: the candidates for a group met through one member (a
+   * Python chord's header: its events do not say the group; each member's result does).
+   */
+  ungroupedNear(at: number, windowS: number, limit: number): string[] {
+    return this.db.prepare('SELECT id FROM tasks WHERE seen_at BETWEEN ? AND ? AND group_id IS NULL ORDER BY seen_at DESC LIMIT ?').pluck().all(at - windowS, at + windowS, limit) as string[];
+  }
+
   /** How many tasks are in each state (the summary bar), from the aggregates. */
   stateCounts(): Record<string, number> {
     const rows = this.db.prepare("SELECT name AS state, n FROM aggregates WHERE kind = 'state' AND n != 0").all() as Array<{ state: string; n: number }>;

@@ -1,0 +1,100 @@
+/**
+ * A task's workflow as the task page shows it: the results' tree (core/canvas/workflow.ts) with
+ * what the history knows added. A Python worker without `result_extended` stores no task names:
+ * the history's (from the events) name the nodes. A chord's header is met through one member
+ * only (the body's parent): its result names the group, and the other members are found among
+ * the tasks seen around it whose results name the same group (read once, then kept in the
+ * history). Each task's state is the history's, merged by its one rule, where it knows the task.
+ */
+import type { App } from '../core/app.js';
+import type { ResultMeta } from '../core/backend/result-meta.js';
+import { readWorkflow, type WorkflowNode } from '../core/canvas/workflow.js';
+import type { TaskWorkflow } from './contract.js';
+import { metaFields } from './history/backfill.js';
+import type { HistoryStore, Report } from './history/history-store.js';
+
+/** A group's members read at most, and how far around a member (s) the others are looked for. */
+export const GROUP_LIMITS = { members: 1000, windowS: 600 } as const;
+
+export async function taskWorkflow(app: App, history: HistoryStore, id: string): Promise<TaskWorkflow> {
+  const workflow = await readWorkflow(app.backend, id, app.records);
+  const tasks = flatten(workflow.root).filter((n) => n.kind === 'task');
+  const metas = await readMetas(app, tasks.map((n) => n.id));
+  const grouped = new Map<string, string>();
+  tasks.forEach((n, i) => {
+    const g = metas[i]?.group_id;
+    if (typeof g === 'string' && g !== '') grouped.set(n.id, g);
+  });
+  workflow.root = await withGroups(app, history, workflow.root, null, grouped);
+  for (const n of flatten(workflow.root)) {
+    if (n.kind !== 'task') continue;
+    const h = history.get(n.id);
+    if (!h) continue;
+    n.name ??= h.name ?? undefined;
+    if (h.state) n.state = h.state;
+  }
+  for (const n of flatten(workflow.root)) if (n.kind === 'group') n.state = groupState(n);
+  const groupId = workflow.groupId ?? history.get(id)?.group_id ?? null;
+  return { ...workflow, group: groupId ? { id: groupId, ...history.groupProgress(groupId) } : null };
+}
+
+/**
+ * The tree with each task that is in a group, and not under that group's node already, put
+ * under a group node with all the members found.
+ */
+async function withGroups(app: App, history: HistoryStore, node: WorkflowNode, parent: WorkflowNode | null, grouped: ReadonlyMap<string, string>): Promise<WorkflowNode> {
+  const children: WorkflowNode[] = [];
+  for (const c of node.children) children.push(await withGroups(app, history, c, node, grouped));
+  node.children = children;
+  const groupId = node.kind === 'task' ? grouped.get(node.id) : undefined;
+  if (!groupId || (parent?.kind === 'group' && parent.id === groupId)) return node;
+  const members = await groupMembers(app, history, groupId, node.id);
+  if (members.length <= 1) return node;
+  const others = members.filter((m) => m !== node.id).map((m): WorkflowNode => ({ id: m, kind: 'task', state: 'PENDING', children: [] }));
+  return { id: groupId, kind: 'group', state: '', children: [node, ...others] };
+}
+
+/** A group's members as the history knows them, after reading the results of the tasks seen around one of them. */
+async function groupMembers(app: App, history: HistoryStore, groupId: string, memberId: string): Promise<string[]> {
+  const seen = history.seenAt(memberId);
+  if (seen !== null) {
+    const candidates = history.ungroupedNear(seen, GROUP_LIMITS.windowS, GROUP_LIMITS.members);
+    const metas = await readMetas(app, candidates);
+    const reports: Report[] = [];
+    metas.forEach((meta, i) => {
+      if (meta && typeof meta.group_id === 'string' && meta.group_id !== '') reports.push({ id: candidates[i]!, state: meta.status, fields: metaFields(meta) });
+    });
+    try {
+      if (reports.length > 0) history.applyMany(reports);
+    } catch {
+      // The history cannot write now (its status says why): the members it holds are shown.
+    }
+  }
+  const members = history.ids(`group:"${groupId.replace(/"/g, '')}"`, GROUP_LIMITS.members);
+  return members.includes(memberId) ? members.reverse() : [memberId, ...members.reverse()];
+}
+
+/** Results of these tasks (null: none, or one that cannot be read), in MGETs of a few hundred. */
+async function readMetas(app: App, ids: readonly string[]): Promise<Array<ResultMeta | null>> {
+  const out: Array<ResultMeta | null> = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    const part = ids.slice(i, i + 500);
+    try {
+      out.push(...(await app.backend.getMany(part)));
+    } catch {
+      // One unreadable result fails the MGET's parse: read them one by one.
+      for (const id of part) out.push(await app.backend.get(id).catch(() => null));
+    }
+  }
+  return out;
+}
+
+/** A group's state: "done/total". */
+function groupState(g: WorkflowNode): string {
+  const done = g.children.filter((c) => c.state === 'SUCCESS' || c.state === 'FAILURE' || c.state === 'REVOKED').length;
+  return `${done}/${g.children.length}`;
+}
+
+function flatten(n: WorkflowNode): WorkflowNode[] {
+  return [n, ...n.children.flatMap(flatten)];
+}
