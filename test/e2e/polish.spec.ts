@@ -49,6 +49,7 @@ test('Send suggests the Python worker’s tasks and says a built-in runs nowhere
   await expect(page.locator('#declared-tasks option[value="resize_image"]')).toHaveAttribute('label', 'built-in — no worker runs it');
   await page.getByLabel('Task name').fill('resize_image');
   await expect(page.getByTestId('task-warning')).toContainText('resize_image — no worker runs it');
+  await page.screenshot({ path: `${SHOTS}/send-unrun-task.png` });
   await page.getByLabel('Task name').fill('tasks.add');
   await expect(page.getByTestId('task-warning')).toBeHidden();
 });
@@ -61,6 +62,7 @@ test('a task sent to a queue nobody consumes says so on its page', async ({ page
   await page.getByLabel('Queue', { exact: true }).fill(queue);
   await page.getByRole('button', { name: 'Send' }).click();
   await expect(page.getByTestId('no-consumer')).toContainText(`No worker consumes queue ${queue}`, { timeout: 20_000 });
+  await page.screenshot({ path: `${SHOTS}/no-consumer.png` });
 });
 
 test('an invalid search clears the rows and leaves nothing to act on; runtimes and times in human units', async ({ page }) => {
