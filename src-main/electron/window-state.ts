@@ -1,5 +1,6 @@
 /** The window's size, position and maximised state, kept across restarts in the data folder. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../service/atomic-file.js';
 
 export interface WindowState {
   x?: number;
@@ -24,7 +25,7 @@ export function readWindowState(file: string): WindowState {
 
 export function writeWindowState(file: string, state: WindowState): void {
   try {
-    writeFileSync(file, JSON.stringify(state));
+    writeFileAtomic(file, JSON.stringify(state));
   } catch {
     // A window state that cannot be saved is not worth an error.
   }

@@ -4,10 +4,11 @@
  * and the URL it serves once it listens); a second refuses at start, naming the first, while
  * that one lives. A file left by one that died (its pid gone) is taken over.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { CeleriacError } from '../core/errors.js';
+import { writeFileAtomic } from './atomic-file.js';
 
 export const LOCK_FILE = 'room.json';
 
@@ -90,9 +91,7 @@ export class DataFolderLock {
   /** Through a temporary file and a rename: a reader never sees half of it. */
   private write(): void {
     if (this.released) return;
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.owner), { mode: 0o600 });
-    renameSync(tmp, this.file);
+    writeFileAtomic(this.file, JSON.stringify(this.owner));
   }
 }
 
