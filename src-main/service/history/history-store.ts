@@ -14,7 +14,6 @@ import { pyRepr } from '../../core/protocol/pyrepr.js';
 import { AggregateDeltas, KEEP_S, SLOT_S, TASK_SLOTS, taskFigures, type Counted, type TaskFigures, type TaskSlot } from './aggregates.js';
 import { mergeRule, stateOfEvent } from './merge.js';
 import { foldAttempt, isRetried, type HistoryAttempt } from './attempts.js';
-import { foldAttempt, isRetried, type HistoryAttempt } from './attempts.js';
 import { MetricTotals, type MetricCounts } from './metric-totals.js';
 import { cutValue } from './field-cut.js';
 import { parseQuery } from './query.js';
