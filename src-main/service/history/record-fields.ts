@@ -9,11 +9,11 @@ import type { TaskRecords } from '../../core/records/record-store.js';
 import type { TaskRecord } from '../../core/records/task-record.js';
 import type { RecordChange } from '../record-feed.js';
 import type { Changed, HistoryStore, HistoryTask, Report } from './history-store.js';
-import { cutFields, cutMessage } from './field-cut.js';
+import { cutFields, cutMessage, cutText, SHORT_LIMIT } from './field-cut.js';
 
 /** An announcement as a report: its state, and its batch (a Celery group id). */
 export function announcedReport(c: RecordChange): Report {
-  return { id: c.id, state: c.state, fields: c.group ? cutFields({ group_id: c.group }) : {} };
+  return { id: c.id, state: cutText(c.state, SHORT_LIMIT), fields: c.group ? cutFields({ group_id: c.group }) : {} };
 }
 
 /** A record as a report, every field it has in the history's columns. */
@@ -41,7 +41,7 @@ export function recordReport(r: TaskRecord): Report {
     fields.progress_total = r.progress.total;
   }
   // Records are written by any producer on this Redis: their text is cut as events' is.
-  return { id: r.id, state: r.state, fields: cutFields(fields) };
+  return { id: r.id, state: cutText(r.state, SHORT_LIMIT), fields: cutFields(fields) };
 }
 
 /**
