@@ -90,6 +90,17 @@ describe.runIf(pythonCeleryAvailable())('retrying Python failures from the contr
     expect(after.runs?.map((r) => [r.n, r.state])).toEqual([[0, 'FAILURE'], [1, 'SUCCESS']]);
   });
 
+  it('sends again from its kept message a task the room sent that failed on the Python worker, and it runs there', async () => {
+    const key = `retry-sent-by-room-${Date.now()}`;
+    const { id } = await ok(room.call('tasks:submit', { name: 'tasks.flaky', args: [key, 'z'], kwargs: {}, queue: 'pyretry' }));
+    await until(async () => (await heardState(id)) === 'FAILURE');
+    expect(await ok(room.call('tasks:retryPreview', { ids: [id] }))).toMatchObject({ sendable: 1, from: { message: 1 } });
+    await redis.set(key, 'sent by the room');
+    expect((await ok(room.call('tasks:retry', { ids: [id] }))).retried).toEqual([id]);
+    expect(await resultOf(id)).toMatchObject({ state: 'SUCCESS', result: { value: 'sent by the room', rest: [1], retries: 1, routing_key: 'pyretry' } });
+    expect((await runsOf(key)).map((r) => [r.worker.split('@')[0], r.retries])).toEqual([['pyplain', 0], ['pyplain', 1]]);
+  });
+
   it('"Retry all" on a failure group says first what it can send and why not the rest, then sends those', async () => {
     const key = `retry-group-${Date.now()}`;
     const sendable = [await send(key, 'plain', 'pyretry'), await send(key, 'plain', 'pyretry')];
