@@ -60,7 +60,7 @@ export function ServerBanner({ problem }: { problem: 'unreachable' | 'stale-toke
     return (
       <div className="banner error dismissible" role="alert" data-testid="stale-token">
         {dismiss}
-        <strong>This page's token is no longer valid</strong>: the control room was restarted and made a new one. Open the URL that
+        <strong>This page's token is no longer valid</strong>: the control room now has a new one (started with <code>--rotate-token</code>, or on another data folder). Open the URL that
         <code> celeriac serve </code> printed last (<code>Celeriac control room: http://…/?token=…</code>).
       </div>
     );
