@@ -186,6 +186,8 @@ export class ControlRoomService implements ContractHandler {
       if (!handler) throw new Error(`${method} is not served on one connection`);
       return { ok: true, value: (await handler(this.parts, input as never)) as Output<M> };
     } catch (err) {
+      // A read that found the history file damaged: the file is replaced, and the view says so.
+      if (this.historyFeed.readFailed(err)) return { ok: false, error: { code: 'E_FAILED', message: 'the history file was damaged: it was moved aside and a fresh one is being filled from the result backend; try again' } };
       return failure(err);
     }
   }

@@ -146,6 +146,44 @@ describe('the history file failing under a running control room', () => {
   }, 60_000);
 });
 
+describe('a history damaged where only a read finds it', () => {
+  it('the view that found it says so, the file is moved aside, and the views work again on a fresh one', async () => {
+    const dir = tmp();
+    const options = { dataDir: dir, local: false as const, initial: { url: redis.url, hostPool: false } };
+    const ids = Array.from({ length: 300 }, (_, i) => `damagedtask-${i}`);
+    const first = new ControlRoom(options);
+    await first.start();
+    await publish(client, ids.flatMap((id, i) => succeeded(id, i)));
+    await until(() => allSucceeded(first, ids));
+    await first.stop();
+    // The tasks table's root page overwritten: the header, the schema and the open are fine.
+    const file = historyFile(dir);
+    const probe = new Database(file, { readonly: true });
+    const root = probe.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'tasks'").pluck().get() as number;
+    const pageSize = probe.pragma('page_size', { simple: true }) as number;
+    probe.close();
+    const fd = openSync(file, 'r+');
+    writeSync(fd, Buffer.alloc(pageSize, 0xab), 0, pageSize, (root - 1) * pageSize);
+    closeSync(fd);
+
+    const room = new ControlRoom(options);
+    try {
+      expect((await room.start()).state).toBe('connected');
+      let said = '';
+      await until(async () => {
+        const r = await room.call('tasks:search', { query: 'state:SUCCESS damagedtask' });
+        if (!r.ok) said = r.error.message;
+        return r.ok;
+      });
+      if (said) expect(said).toMatch(/the history file was damaged: it was moved aside/);
+      expect(readdirSync(join(file, '..')).some((f) => f.includes('.sqlite.corrupt-'))).toBe(true);
+      expect(await statusMessage(room)).toMatch(/history file was damaged: moved aside to .*\.corrupt-/);
+    } finally {
+      await room.stop();
+    }
+  }, 60_000);
+});
+
 describe('the history feed', () => {
   const feedOn = (path: string, app: App, log: string[]): HistoryFeed => new HistoryFeed(path, app.broker, app.records, () => undefined, { log: (l) => log.push(l) });
 

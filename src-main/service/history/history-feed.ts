@@ -110,6 +110,8 @@ export class HistoryFeed {
   private pruneDue = false;
   /** A gap in the events to backfill once the flood is over. */
   private gapDue = false;
+  /** A store just swapped in (a fresh file, or the file opened at last): filled from the result backend once no backfill runs. */
+  private refillDue = false;
   private loss: Loss | null = null;
   private movedAside: { to: string; at: number } | null = null;
   private noteTimer: NodeJS.Timeout | null = null;
@@ -191,6 +193,15 @@ export class HistoryFeed {
     this.lose(null, why);
   }
 
+  /**
+   * A view's read failed: when it found the file damaged, the file is moved aside and a fresh
+   * one backfilled (a closed store's error is not damage: an old store's read is never mistaken
+   * for the new one's). @returns whether the file was replaced
+   */
+  readFailed(err: unknown): boolean {
+    return !this.stopped && isDamaged(err) && this.replaceDamaged(err);
+  }
+
   start(): void {
     this.pruneDue = true;
     this.schedule(FLUSH_MS);
@@ -224,8 +235,9 @@ export class HistoryFeed {
       (err: unknown) => {
         // Redis away: the records' reconnect runs it again. The history failing: retried here.
         if (!isSqliteError(err)) return;
-        this.failed('backfill', err);
         if (coversGap) this.gapDue = true;
+        if (isDamaged(err) && this.replaceDamaged(err)) return;
+        this.failed('backfill', err);
       },
     ).finally(() => {
       this.backfillRunning = false;
@@ -260,6 +272,10 @@ export class HistoryFeed {
     if (this.failing.has('open') && this.due('open')) this.openFile();
     if (this.pruneDue && this.due('prune')) this.prune();
     if (this.failing.has('backfill') && this.due('backfill') && !this.gapDue) this.catchUp();
+    if (this.refillDue && !this.backfillRunning) {
+      this.refillDue = false;
+      this.catchUp();
+    }
     this.cycleRows += this.flush();
     if (this.stopped) return;
     if (this.failing.size > 0) this.onProblem(); // the count of events held moved
@@ -350,7 +366,7 @@ export class HistoryFeed {
     this.current = opened.store;
     memory.close();
     this.recovered('open');
-    this.catchUp();
+    this.refillDue = true;
   }
 
   /**
@@ -373,13 +389,13 @@ export class HistoryFeed {
       this.current = new HistoryStore(':memory:');
       return true;
     }
-    this.catchUp();
+    this.refillDue = true;
     return true;
   }
 
   private notedMovedAside(to: string, cause: string): void {
     this.movedAside = { to, at: Date.now() };
-    this.log(`history: ${this.path} is damaged (${cause}); moved aside to ${to}; a fresh one is filled from the result backend`);
+    this.log(`history: ${this.path} is damaged ${cause.replace(/^the file is damaged /, '')}; moved aside to ${to}; a fresh one is filled from the result backend`);
     this.clearNoteLater();
     this.onProblem();
   }
