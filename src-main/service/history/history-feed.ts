@@ -149,7 +149,7 @@ export class HistoryFeed {
       else parts.push(`${FAILING_AT[activity]}: ${cause}; retrying`);
     }
     const now = Date.now();
-    if (this.movedAside && now - this.movedAside.at < NOTE_MS) parts.push(`history file was damaged: moved aside to ${this.movedAside.to}; a fresh one was filled from the result backend`);
+    if (this.movedAside && now - this.movedAside.at < NOTE_MS) parts.push(`history file was damaged: moved aside to ${this.movedAside.to}; a fresh one is filled from the result backend`);
     const loss = this.loss;
     if (loss && (loss.backfilled === null || now - loss.doneAt < NOTE_MS)) {
       parts.push(`history missed ${lostCount(loss)} events (${[...loss.why].join(', ')}); ${loss.backfilled === null ? 'backfilling the gap from the result backend' : `the gap was backfilled from the result backend (${loss.backfilled} results read)`}`);
