@@ -81,8 +81,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if ('redirect' in routed) return void res.writeHead(301, { Location: routed.redirect }).end();
     req.url = routed.path;
     if (req.method === 'GET' && (req.url === '/auth' || req.url?.startsWith('/auth?'))) {
-      // A page whose WebSocket is refused asks here why: a stale token (the server restarted
-      // with a new one) says so, instead of "connecting…" for ever.
+      // A page whose WebSocket is refused asks here why: a stale token (rotated since the page
+      // was opened) says so, instead of "connecting…" for ever.
       res.writeHead(tokenOk(queryToken(req.url)) ? 204 : 401, { 'Cache-Control': 'no-store' }).end();
       return;
     }
@@ -142,7 +142,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (!signedIn(req)) return refuse('401 Unauthorized', `WWW-Authenticate: ${BASIC_CHALLENGE}\r\n`);
     const routed = underPrefix(req.url ?? '/', prefix);
     if (!routed || 'redirect' in routed) return refuse('404 Not Found');
-    const url = new URL(routed.path, 'http://localhost');
+    // Joined, not resolved: '//host/ws' is a path here, not another host's URL.
+    const url = new URL(`http://localhost${routed.path}`);
     if (url.pathname !== '/ws') return refuse('404 Not Found');
     if (!tokenOk(url.searchParams.get('token') ?? '')) return refuse('401 Unauthorized');
     // A web page elsewhere must not drive the control room through the user's browser.
