@@ -23,7 +23,10 @@ interface ServeFlags {
   local?: boolean;
   dataDir: string;
   app: string[];
-  pool: boolean;
+  /** undefined: the default (Local hosts a pool; any other Redis does not). */
+  pool?: boolean;
+  beat?: boolean;
+  queues?: string;
   concurrency: number;
   host: string;
   port: number;
@@ -43,7 +46,10 @@ export function registerServe(program: Command): void {
     .option('-b, --broker <url>', 'Redis to show first (else $CELERIAC_BROKER_URL, $CELERY_BROKER_URL, else the private Local one)')
     .option('-A, --app <module>', 'also load this task module in the hosted worker pool (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
     .option('-c, --concurrency <n>', 'child processes of the hosted pool', numberIn(1, 64, true), 2)
-    .option('--no-pool', 'host no worker pool (the built-in tasks then run only where a worker loads them)')
+    .option('--pool', 'with --broker: host a worker pool there too, on a queue of its own (celeriac.room.<host>); it takes no other queue\'s task')
+    .option('--no-pool', 'host no worker pool, not even on the Local Redis (the built-in tasks then run only where a worker loads them)')
+    .option('-Q, --queues <list>', 'the queues the hosted pool consumes, comma-separated (default: celery on Local; celeriac.room.<host> elsewhere)')
+    .option('--beat', 'with --broker: run a beat there (it leads, or stands by for another beat); off by default')
     .option('--local', 'start on the private Local redis-server even when $CELERIAC_BROKER_URL is set')
     .option('--data-dir <dir>', 'where connection profiles and the Local Redis data are kept', defaultDataDir())
     .option('--host <host>', 'address to listen on; anything but loopback exposes the control room', '127.0.0.1')
@@ -66,9 +72,11 @@ export function registerServe(program: Command): void {
       const room = new ControlRoom({
         dataDir: flags.dataDir,
         stagingDir: uploadDir,
-        initial: given ? { url: resolveBrokerUrl(given), hostPool: flags.pool } : undefined,
-        // The control room hosts a worker pool: the built-in tasks, plus any -A modules.
-        pool: flags.pool ? { modules: flags.app, concurrency: flags.concurrency } : undefined,
+        // Watching takes nothing: another's Redis gets a pool or a beat only when asked for.
+        initial: given ? { url: resolveBrokerUrl(given), hostPool: flags.pool === true, beat: flags.beat === true } : undefined,
+        readOnly: flags.readOnly === true,
+        // What a hosted pool loads: the built-in tasks, plus any -A modules.
+        pool: flags.pool !== false ? { modules: flags.app, concurrency: flags.concurrency, queues: flags.queues?.split(',').map((q) => q.trim()).filter(Boolean) } : undefined,
       });
       const status = await room.start();
       if (status.state === 'connected' && status.profile?.id === LOCAL_PROFILE_ID) {
@@ -76,6 +84,7 @@ export function registerServe(program: Command): void {
         process.stdout.write(`Local Redis: ${room.localUrl} (data in ${join(flags.dataDir, 'redis')}; workers here: celeriac worker -b <that URL>)\n`);
       } else if (status.state === 'connected') process.stdout.write(`Connected to ${status.profile?.name} (${status.url})\n`);
       else process.stderr.write(`Not connected: ${status.message}\nThe control room will offer other connections.\n`);
+      if (status.state === 'connected') process.stdout.write(`${describeHosting(room.hosting(), flags.readOnly === true)}\n`);
       // Connected, but something to act on (the hosted pool's module did not load, say).
       if (status.state === 'connected' && status.message) process.stderr.write(`Note: ${status.message}\n`);
       // The renderer is built next to the compiled CLI (dist/renderer).
@@ -101,6 +110,14 @@ export function registerServe(program: Command): void {
       await room.stop();
       process.exit(0);
     });
+}
+
+/** What `serve` does to the Redis it shows, in one line: a shop's operator reads it first. */
+function describeHosting(hosting: ReturnType<ControlRoom['hosting']>, readOnly: boolean): string {
+  const pool = hosting.pool ? `a worker pool consuming ${hosting.pool.queues.join(', ')}` : 'no worker pool (it consumes no queue)';
+  const beat = hosting.beat ? 'a beat' : 'no beat';
+  const writes = readOnly ? '; read-only: it writes nothing to Redis but its broadcasts (enable_events, heartbeat, inspect) and their reply queue' : '';
+  return `Hosting: ${pool}, ${beat}${writes}.`;
 }
 
 /** `serve --help`'s notes on who can open the control room. */
