@@ -7,6 +7,7 @@ import { EventHub, failure, parseCall, type CallResult, type ContractHandler, ty
 import { Cluster } from './cluster/cluster.js';
 import { SLOT_S } from './history/aggregates.js';
 import { HistoryFeed } from './history/history-feed.js';
+import { withReceivedQueues } from './history/event-queue.js';
 import { RecordFeed } from './record-feed.js';
 import { LocalPool } from './local-pool.js';
 import { BatchTracker } from './batches/batch-tracker.js';
@@ -74,7 +75,7 @@ export class ControlRoomService implements ContractHandler {
     this.historyFeed = feed;
     this.records.onChange((changes) => feed.pushRecords(changes));
     this.records.onReconnect(() => feed.catchUp());
-    this.cluster = new Cluster(app, (events) => feed.push(events), (why) => feed.eventsLost(why));
+    this.cluster = new Cluster(app, (events) => feed.push(withReceivedQueues(events, (worker) => this.cluster.onlyQueueOf(worker))), (why) => feed.eventsLost(why));
     const service = this;
     this.parts = {
       app, pool: this.pool, poolQueues: options.poolQueues ?? ['celery'], batches: this.batches, cluster: this.cluster, declaredParams: (task) => this.declaredParams(task),

@@ -135,6 +135,32 @@ describe.runIf(pythonCeleryAvailable())("a Python task's truth, the same in ever
     expect(steps.map((n) => [n.id, n.name, n.state])).toEqual([[chain.ids[0], 'truth.add', 'SUCCESS'], [chain.ids[1], 'truth.fail', 'FAILURE']]);
   }, 60_000);
 
+  it("takes the queue of a Python worker's tasks from the one queue it consumes: queue:alpha finds all 10, /metrics one queue_name", async () => {
+    const alpha = await startTruthWorker(server.url, ['alpha'], 'alpha');
+    try {
+      await until(async () => (await ok(room.call('workers:list', {}))).some((w) => w.name.startsWith('alpha@') && w.queues.join() === 'alpha'), 30_000);
+      // The control room's enable_events casts turn its events on: send until one is heard.
+      await until(async () => {
+        const { ids } = await py<{ ids: string[] }>('send-to', 'alpha', '1');
+        await new Promise((r) => setTimeout(r, 300));
+        return (await row(ids[0]!))?.state === 'SUCCESS';
+      }, 40_000);
+      const { ids } = await py<{ ids: string[] }>('send-to', 'alpha', '10');
+      await until(async () => (await Promise.all(ids.map(row))).every((t) => t?.state === 'SUCCESS'), 30_000);
+      const found = (await ok(room.call('tasks:search', { query: 'queue:alpha', limit: 100 }))).tasks.map((t) => t.id);
+      expect(ids.filter((id) => found.includes(id))).toEqual(ids);
+      expect((await ok(room.call('tasks:get', { id: ids[0]! }))).history?.queue).toBe('alpha');
+      // Every counter of the alpha worker's tasks under one queue_name.
+      const m = parsePrometheusTextFormat((await room.metrics())!.body);
+      for (const name of ['celery_task_sent_total', 'celery_task_received_total', 'celery_task_succeeded_total']) {
+        const series = (m.find((f) => f.name === name)?.metrics ?? []).filter((x) => x.labels?.name === 'truth.add' && x.labels?.hostname?.startsWith('alpha@'));
+        expect(series.map((x) => x.labels?.queue_name), name).toEqual(['alpha']);
+      }
+    } finally {
+      await alpha.stop();
+    }
+  }, 120_000);
+
   it("counts the ETA tasks a Python worker holds in the bar's scheduled, as the Scheduled view lists them", async () => {
     const { id } = await py<{ id: string }>('eta', '120');
     await until(async () => (await ok(room.call('scheduled:list', {}))).tasks.some((t) => t.id === id), 20_000);

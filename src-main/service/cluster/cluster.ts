@@ -68,6 +68,12 @@ export class Cluster {
     return this.receiver.drops.totals();
   }
 
+  /** The one queue a worker consumes, as `inspect active_queues` said last; null when several or not known. */
+  onlyQueueOf(worker: string): string | null {
+    const queues = this.inspected.get(worker)?.queues ?? [];
+    return queues.length === 1 ? queues[0]! : null;
+  }
+
   /** What `inspect stats` and `inspect active_queues` said of every worker that answered. */
   private async refreshInspected(): Promise<void> {
     try {
