@@ -407,7 +407,9 @@ export class HistoryStore {
         if (was !== null) this.deltas.count(was, -1);
         this.deltas.count(row, 1);
       }
-      this.totals.count(was, row);
+      // A task known only by its announcement (no name, no queue yet) is counted once it is
+      // named, with all it did by then: its counters under one set of labels, not '' then its own.
+      if (row.name !== null) this.totals.count(was?.name == null ? null : was, row);
       if (rowid === null || stored === null) {
         const id = Number(this.insert.run(COLUMNS.map((c) => row[c])).lastInsertRowid);
         this.indexText.run([id, ...after]);
