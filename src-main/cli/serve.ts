@@ -63,8 +63,6 @@ export function registerServe(program: Command): void {
       // Checked first: a typo here must not start a room that nobody can sign in to.
       const basicAuth = parseBasicAuth(flags.basicAuth ?? []);
       const urlPrefix = normalizeUrlPrefix(flags.urlPrefix);
-      // Kept in the data folder: the URL printed below stays valid across restarts.
-      const token = flags.token ? keptToken(flags.dataDir, flags.rotateToken === true).token : null;
       // --broker (or the environment) names a Redis; else the private Local one is the default.
       const given = flags.local ? undefined : flags.broker || process.env.CELERIAC_BROKER_URL || process.env.CELERY_BROKER_URL;
       // Files dropped in the browser are uploaded next to the data, where the hosted pool reads them.
@@ -78,6 +76,9 @@ export function registerServe(program: Command): void {
         // What a hosted pool loads: the built-in tasks, plus any -A modules.
         pool: flags.pool !== false ? { modules: flags.app, concurrency: flags.concurrency, queues: flags.queues?.split(',').map((q) => q.trim()).filter(Boolean) } : undefined,
       });
+      // Kept in the data folder: the URL printed below stays valid across restarts. Read once the
+      // room holds the folder, so a refused second serve --rotate-token rotates nobody's token.
+      const token = flags.token ? keptToken(flags.dataDir, flags.rotateToken === true).token : null;
       const status = await room.start();
       if (status.state === 'connected' && status.profile?.id === LOCAL_PROFILE_ID) {
         // Workers on this machine need the whole URL, password included; it is kept across restarts (the port too, while it is free).

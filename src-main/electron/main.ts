@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BrowserWindow, Menu, Notification, app, dialog, ipcMain, protocol, safeStorage, session, shell, utilityProcess, type MenuItemConstructorOptions } from 'electron';
 import { ControlRoom } from '../service/control-room.js';
+import { DataFolderInUseError } from '../service/data-folder-lock.js';
 import type { ContractEvents } from '../service/contract.js';
 import { serveAppRequest } from './app-protocol.js';
 import { serveContractOverIpc, trustedUrlCheck } from './ipc.js';
@@ -61,10 +62,10 @@ function harden(): void {
   });
 }
 
-async function start(): Promise<void> {
-  harden();
+/** The control room on the app's data folder. @throws DataFolderInUseError while a `celeriac serve` uses it */
+function openControlRoom(): ControlRoom {
   const redisExe = process.platform === 'win32' ? 'redis-server.exe' : 'redis-server';
-  room = new ControlRoom({
+  return new ControlRoom({
     dataDir: app.getPath('userData'),
     cipher: safeStorageCipher(safeStorage) ?? undefined,
     local: { bundled: app.isPackaged ? join(process.resourcesPath, 'redis', redisExe) : undefined },
@@ -83,6 +84,19 @@ async function start(): Promise<void> {
       return r.canceled || !r.filePath ? null : r.filePath;
     },
   });
+}
+
+async function start(): Promise<void> {
+  harden();
+  try {
+    room = openControlRoom();
+  } catch (err) {
+    // A `celeriac serve` on the app's data folder: say whose it is and quit, rather than fight over the history.
+    if (!(err instanceof DataFolderInUseError)) throw err;
+    dialog.showErrorBox('Celeriac is already running on this data folder', err.message);
+    app.exit(1);
+    return;
+  }
   showBatchActivity(room);
   serveContractOverIpc(ipcMain, room, { isTrustedUrl: isTrusted, targets: () => (win ? [win.webContents] : []) });
   Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate()));

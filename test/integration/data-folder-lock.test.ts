@@ -22,8 +22,8 @@ afterAll(async () => {
 });
 
 /** A serve that should refuse: its exit code and what it printed. */
-function refusedServe(dataDir: string): Promise<{ code: number | null; stderr: string }> {
-  const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dataDir, '-b', redis.url], { stdio: ['ignore', 'pipe', 'pipe'] });
+function refusedServe(dataDir: string, flags: string[] = []): Promise<{ code: number | null; stderr: string }> {
+  const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dataDir, '-b', redis.url, ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   proc.stdout!.resume();
@@ -48,6 +48,10 @@ describe('one control room per data folder', () => {
       expect(second.stderr).toContain(servedAt.toString());
       expect(second.stderr).toContain(dataDir);
       expect(first.process.exitCode).toBeNull(); // the first goes on
+      // Refused before it touches anything of the first's: its token stays as it was.
+      const token = readFileSync(join(dataDir, 'token'), 'utf8');
+      expect((await refusedServe(dataDir, ['--rotate-token'])).code).toBe(1);
+      expect(readFileSync(join(dataDir, 'token'), 'utf8')).toBe(token);
 
       // Killed outright: its lock stays behind, naming a pid that is gone.
       const exited = new Promise((r) => first.process.once('exit', r));
