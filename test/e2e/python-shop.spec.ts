@@ -1,7 +1,9 @@
 /**
  * The control room on a Python shop's Redis, in Chromium: a Python Celery worker (no -E) is
  * listed with its software, its page shows what inspect says of it, a control sent from there
- * gets the worker's own reply, and the Queues view names it as its queue's consumer.
+ * gets the worker's own reply, and the Queues view names it as its queue's consumer; a Python
+ * failure is retried with a click (Celery's defaults: no -E, no result_extended) and runs again on
+ * the Python worker, its attempts listed; an invalid search leaves nothing to act on.
  */
 import type { ChildProcess } from 'node:child_process';
 import { expect, test } from '@playwright/test';
@@ -23,7 +25,8 @@ test.skip(pythonMissing !== null, `these scenarios drive a real Python Celery wo
 test.beforeAll(async () => {
   if (pythonMissing !== null) return;
   redis = await startRedisServer();
-  py = await startPythonWorker(redis.url, [queue], 'shop', { heartbeat: true });
+  // Celery's defaults: no result_extended (the retry is rebuilt from the task events).
+  py = await startPythonWorker(redis.url, [queue], 'shop', { heartbeat: true, env: { CELERIAC_TEST_RESULT_EXTENDED: '0' } });
   node = /shop@[^\s:]+/.exec(py.log())?.[0] ?? '';
   ({ process: serve, url } = await startServe(['-b', redis.url, '--no-pool']));
 });
@@ -90,3 +93,40 @@ test("the Tasks view finds what the Python worker ran, by the search language wi
   await page.screenshot({ path: 'test-results/screenshots/tasks-search.png' });
 });
 
+
+test('a Python failure retried with a click runs again on the Python worker; its attempts are listed', async ({ page }) => {
+  const env = { CELERIAC_TEST_BROKER: redis.url };
+  const key = uniqueName('flaky');
+  // tasks.flaky fails until its key is set. Sent until its failure is heard (events on by the room's cast).
+  let id = '';
+  await expect(async () => {
+    id = (JSON.parse(await runPython('pyclient.py', ['enqueue', 'tasks.flaky', JSON.stringify([key]), queue], env)) as { id: string }).id;
+    await page.goto(`${url}#/tasks/${id}`);
+    await expect(page.getByTestId('detail-state')).toHaveText('FAILURE', { timeout: 5000 });
+  }).toPass({ timeout: 30_000 });
+  await expect(page.getByRole('button', { name: 'Retry', exact: true })).toBeVisible();
+  await redis.client().set(key, 'now it works');
+  await page.getByRole('button', { name: 'Retry', exact: true }).click();
+  await expect(page.getByText('Sent again.')).toBeVisible();
+  await expect(page.getByTestId('detail-state')).toHaveText('SUCCESS', { timeout: 20_000 });
+  const runs = page.getByTestId('runs').locator('tbody tr');
+  await expect(runs).toHaveCount(2);
+  await expect(runs.nth(0)).toContainText('FAILURE');
+  await expect(runs.nth(0)).toContainText(node);
+  await expect(runs.nth(1)).toContainText('SUCCESS');
+  // It ran on the Python worker, as a retry does: the same id, retries 1.
+  const result = JSON.parse(await runPython('pyclient.py', ['get', id], env)) as { state: string; result: { value: string; retries: number } };
+  expect(result).toMatchObject({ state: 'SUCCESS', result: { value: 'now it works', retries: 1 } });
+  await page.screenshot({ path: 'test-results/screenshots/python-retried.png', fullPage: true });
+});
+
+test('an invalid search clears the rows and leaves nothing to act on', async ({ page }) => {
+  await page.goto(`${url}#/tasks`);
+  await page.getByLabel('search', { exact: true }).fill('name:tasks.*');
+  await expect(page.locator('.list-row').first()).toBeVisible({ timeout: 15_000 });
+  await page.getByLabel('search', { exact: true }).fill('state:FAILURE colour:red');
+  await expect(page.getByRole('alert')).toContainText('unknown qualifier colour');
+  await expect(page.locator('.list-row')).toHaveCount(0);
+  await expect(page.getByLabel('select all matching')).toBeHidden();
+  await expect(page.getByRole('button', { name: /^Retry|^Revoke/ })).toHaveCount(0);
+});
