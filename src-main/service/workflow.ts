@@ -8,7 +8,8 @@
  */
 import type { App } from '../core/app.js';
 import type { ResultMeta } from '../core/backend/result-meta.js';
-import { readWorkflow, type WorkflowNode } from '../core/canvas/workflow.js';
+import { readWorkflow, WORKFLOW_LIMITS, type WorkflowNode } from '../core/canvas/workflow.js';
+import { decodeTaskMessage } from '../core/protocol/decode.js';
 import type { TaskWorkflow } from './contract.js';
 import { metaFields } from './history/backfill.js';
 import type { HistoryStore, Report } from './history/history-store.js';
@@ -26,6 +27,7 @@ export async function taskWorkflow(app: App, history: HistoryStore, id: string):
     if (typeof g === 'string' && g !== '') grouped.set(n.id, g);
   });
   workflow.root = await withGroups(app, history, workflow.root, null, grouped);
+  await addChainSteps(app, workflow.root);
   for (const n of flatten(workflow.root)) {
     if (n.kind !== 'task') continue;
     const h = history.get(n.id);
@@ -52,6 +54,39 @@ async function withGroups(app: App, history: HistoryStore, node: WorkflowNode, p
   if (members.length <= 1) return node;
   const others = members.filter((m) => m !== node.id).map((m): WorkflowNode => ({ id: m, kind: 'task', state: 'PENDING', children: [] }));
   return { id: groupId, kind: 'group', state: '', children: [node, ...others] };
+}
+
+/**
+ * The chain steps a kept message carries that the tree lacks, in line after the steps it has:
+ * a chain Celeriac sent and a Python worker ran keeps only its first message (the next ones
+ * were sent by the Python worker), and the steps after a failed one never ran, Celery marking
+ * them FAILURE. Their states are their results'.
+ */
+async function addChainSteps(app: App, root: WorkflowNode): Promise<void> {
+  const nodes = new Map(flatten(root).map((n) => [n.id, n]));
+  const tasks = [...nodes.values()].filter((n) => n.kind === 'task').slice(0, WORKFLOW_LIMITS.tails);
+  const added: WorkflowNode[] = [];
+  for (const rec of await app.records.readMany(tasks.map((n) => n.id)).catch(() => [])) {
+    const decoded = rec.message ? decodeTaskMessage(rec.message) : null;
+    const steps = decoded?.ok ? decoded.message.embed.chain ?? [] : [];
+    let at = nodes.get(rec.id)!;
+    // The next step is the last element.
+    for (let i = steps.length - 1; i >= 0 && nodes.size < WORKFLOW_LIMITS.nodes; i--) {
+      const step = steps[i] as { task?: unknown; options?: { task_id?: unknown } } | null;
+      const stepId = step?.options?.task_id;
+      if (typeof stepId !== 'string') break;
+      let next = nodes.get(stepId);
+      if (!next) {
+        next = { id: stepId, kind: 'task', name: typeof step?.task === 'string' ? step.task : undefined, state: 'PENDING', children: [] };
+        nodes.set(stepId, next);
+        at.children.push(next);
+        added.push(next);
+      }
+      at = next;
+    }
+  }
+  const metas = await readMetas(app, added.map((n) => n.id));
+  added.forEach((n, i) => (n.state = metas[i]?.status ?? 'PENDING'));
 }
 
 /** A group's members as the history knows them, after reading the results of the tasks seen around one of them. */

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src-main/core/app.js';
+import { chain as chainOf } from '../../src-main/core/canvas/signature.js';
 import { ControlRoom } from '../../src-main/service/control-room.js';
 import type { HistoryTask, TaskWorkflowNode } from '../../src-main/service/contract.js';
 import { ok } from '../helpers/contract.js';
@@ -133,6 +134,19 @@ describe.runIf(pythonCeleryAvailable())("a Python task's truth, the same in ever
     await until(async () => (await row(chain.ids[1]!))?.state === 'FAILURE', 20_000);
     const steps = flatten((await ok(room.call('tasks:workflow', { id: chain.ids[1]! }))).root);
     expect(steps.map((n) => [n.id, n.name, n.state])).toEqual([[chain.ids[0], 'truth.add', 'SUCCESS'], [chain.ids[1], 'truth.fail', 'FAILURE']]);
+
+    // A chain Celeriac sent (its messages kept): the steps after the failed one, which Celery
+    // marks FAILURE without running them, are shown with their names and that state.
+    const app = createApp({ broker: server.url, taskRecords: true });
+    try {
+      const last = await chainOf(app.signature('truth.add', [1, 2]), app.signature('truth.fail'), app.signature('truth.add', [3]), app.signature('truth.tsum')).applyAsync();
+      const failed = last.parent!.parent!;
+      await until(async () => (await row(failed.id))?.state === 'FAILURE', 20_000);
+      const tail = flatten((await ok(room.call('tasks:workflow', { id: failed.id }))).root);
+      expect(tail.map((n) => [n.name, n.state])).toEqual([['truth.add', 'SUCCESS'], ['truth.fail', 'FAILURE'], ['truth.add', 'FAILURE'], ['truth.tsum', 'FAILURE']]);
+    } finally {
+      await app.close();
+    }
   }, 60_000);
 
   it("takes the queue of a Python worker's tasks from the one queue it consumes: queue:alpha finds all 10, /metrics one queue_name", async () => {
