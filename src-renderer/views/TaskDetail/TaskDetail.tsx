@@ -45,7 +45,7 @@ export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
         </div>
       </header>
       {notice && <Notice onDismiss={() => setNotice(null)}>{notice}</Notice>}
-      {meta.status === 'PENDING' && !h?.received_at && !(record?.worker ?? h?.worker) && (record?.queue || h?.queue) && <NoConsumer queue={(record?.queue || h?.queue)!} />}
+      {state === 'PENDING' && !h?.received_at && !(record?.worker ?? h?.worker) && (record?.queue || h?.queue) && <NoConsumer queue={(record?.queue || h?.queue)!} />}
       <dl className="facts">
         <dt>Id</dt><dd className="mono">{id} <button className="link" onClick={() => copy(id)}>copy</button></dd>
         <dt>State</dt>
@@ -56,7 +56,7 @@ export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
           )}
         </dd>
         <dt>Task</dt><dd className="mono">{name ?? '—'}</dd>
-        <dt>Arguments</dt><dd><LongText className="mono" testId="detail-args" text={record ? `${record.argsrepr} ${record.kwargsrepr !== '{}' ? record.kwargsrepr : ''}` : h?.args ?? (meta.args ? JSON.stringify(meta.args) : '')} /></dd>
+        <dt>Arguments</dt><dd><LongText className="mono" testId="detail-args" text={h ? `${h.args ?? ''} ${h.kwargs && h.kwargs !== '{}' ? h.kwargs : ''}` : record ? `${record.argsrepr} ${record.kwargsrepr !== '{}' ? record.kwargsrepr : ''}` : meta.args ? JSON.stringify(meta.args) : ''} /></dd>
         <dt>Queue</dt><dd className="mono">{(h ? h.queue : record?.queue || meta.queue) || 'unknown'}</dd>
         <dt>Worker</dt><dd className="mono">{(h ? h.worker : record?.worker ?? meta.worker) ?? '—'}</dd>
         {record && <><dt>Priority</dt><dd>{record.priority}</dd></>}
