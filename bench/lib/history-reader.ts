@@ -10,6 +10,7 @@ const ready = performance.now() - started;
 // What the dashboard's figures need besides the history (not part of being ready).
 const { renderMetrics } = await import('../../dist/src-main/service/metrics.js');
 const { overview } = await import('../../dist/src-main/service/overview.js');
+const { failureGroups } = await import('../../dist/src-main/service/failure-groups.js');
 const { Redis } = await import('ioredis');
 const time = (fn: () => unknown): number => {
   const t = performance.now();
@@ -24,7 +25,7 @@ const metricsStarted = performance.now();
 await renderMetrics({ history, workers: () => [], queues: async () => [] });
 const metrics = performance.now() - metricsStarted;
 const summary = time(() => history.stateCounts());
-const failures = time(() => history.failures(50_000));
+const failures = time(() => failureGroups(history));
 // The overview refreshed over the 7 d range, at an hour after the last task (every task in it),
 // with three queues waiting in Redis (their depth, and the oldest message's age from the history).
 const redis = new Redis(process.argv[3]!);

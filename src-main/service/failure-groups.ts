@@ -1,9 +1,14 @@
 /**
  * Failures grouped by cause: task name + exception type + its message with ids, numbers, paths
  * and addresses normalised, so "KeyError('user 1234')" and "KeyError('user 99')" are one group.
- * Read from the history (Python's failures too), the newest FAILURE and RETRY tasks, bounded.
+ * Read from the history (Python's failures too), the newest FAILURE and RETRY tasks, bounded:
+ * a cause is read from the exception's beginning (CAUSE_CHARS), and a traceback only for the
+ * newest task of the largest groups (TRACEBACK_GROUPS), each cut to GROUP_TRACEBACK_CHARS, so
+ * grouping tens of thousands of failures with large tracebacks reads a few megabytes, not all
+ * of them.
  */
 import type { HistoryStore } from './history/history-store.js';
+import { cutTraceback } from './history/field-cut.js';
 
 export interface FailureGroup {
   /** The group's identity: name, type and pattern. */
@@ -18,8 +23,10 @@ export interface FailureGroup {
   /** unix seconds */
   firstSeen: number;
   lastSeen: number;
-  /** The newest one's traceback. */
+  /** The newest one's traceback (cut to GROUP_TRACEBACK_CHARS); null past the first TRACEBACK_GROUPS groups. */
   traceback: string | null;
+  /** Why the traceback is not here when the group has one (past the groups whose tracebacks are read). */
+  tracebackOmitted?: string;
   /** Its tasks, newest first (at most GROUP_TASKS). */
   tasks: Array<{ id: string; state: string }>;
 }
@@ -27,6 +34,18 @@ export interface FailureGroup {
 /** Failures read at most per call, newest first. */
 export const FAILURES_SCANNED = 50_000;
 const GROUP_TASKS = 200;
+/** Of an exception, the characters its cause is read from: the rest of a long one is never read. */
+export const CAUSE_CHARS = 2048;
+/**
+ * Characters of a normalised message kept as its pattern: two that differ only past them are one
+ * group (its pattern ends with '…'). Well within CAUSE_CHARS, so where the read stopped (which
+ * moves with the length of the numbers and ids before it) is not part of the pattern.
+ */
+export const PATTERN_CHARS = 1000;
+/** Groups (the largest first) whose newest task's traceback is read. */
+export const TRACEBACK_GROUPS = 100;
+/** Characters kept of a group's traceback (its beginning and last line, as the field cut keeps them). */
+export const GROUP_TRACEBACK_CHARS = 16 * 1024;
 
 /** A message's variable parts replaced, in an order where the longer forms go first. */
 export function normaliseMessage(message: string): string {
@@ -41,9 +60,18 @@ export function normaliseMessage(message: string): string {
     .replace(/-?\b\d+(?:\.\d+)?\b/g, '<n>');
 }
 
-/** `ValueError('boom')` as its type and message. */
+/**
+ * `ValueError('boom')` as its type and message. An exception longer than CAUSE_CHARS arrives
+ * cut (one character more than CAUSE_CHARS says so): its message is what was read.
+ */
 function splitException(exception: string | null): [string, string] {
   if (!exception) return ['(no exception)', ''];
+  if (exception.length > CAUSE_CHARS) {
+    const read = exception.slice(0, CAUSE_CHARS).trimStart();
+    const m = /^([\w.]+)\(([\s\S]*)$/.exec(read);
+    if (!m) return [read.split(/[:(\s]/)[0] || read, read];
+    return [m[1]!, m[2]!.replace(/^['"]/, '')];
+  }
   const m = /^([\w.]+)\(([\s\S]*)\)$/.exec(exception.trim());
   if (!m) return [exception.split(/[:(\s]/)[0] || exception, exception];
   // A repr's quotes around a single message are not part of it.
@@ -53,32 +81,44 @@ function splitException(exception: string | null): [string, string] {
 /** A failure's cause: its task name, exception type and normalised message, and the group key they make. */
 function causeOf(r: { name: string | null; exception: string | null }): { key: string; name: string; type: string; pattern: string } {
   const [type, message] = splitException(r.exception);
-  const pattern = normaliseMessage(message);
+  const normalised = normaliseMessage(message);
+  const cut = (r.exception?.length ?? 0) > CAUSE_CHARS || normalised.length > PATTERN_CHARS;
+  const pattern = cut ? `${normalised.slice(0, PATTERN_CHARS)}…` : normalised;
   const name = r.name ?? '(unnamed)';
   return { key: `${name}\u001f${type}\u001f${pattern}`, name, type, pattern };
 }
 
 export function failureGroups(history: HistoryStore): { groups: FailureGroup[]; scanned: number; truncated: boolean } {
-  const rows = history.failures(FAILURES_SCANNED + 1);
-  const truncated = rows.length > FAILURES_SCANNED;
-  const groups = new Map<string, FailureGroup>();
-  for (const r of rows.slice(0, FAILURES_SCANNED)) {
+  const groups = new Map<string, FailureGroup & { newest: string }>();
+  let scanned = 0;
+  let truncated = false;
+  for (const r of history.failures(FAILURES_SCANNED + 1, CAUSE_CHARS)) {
+    // The iterator is read to its end (the database stays busy until it is).
+    if (scanned === FAILURES_SCANNED) { truncated = true; continue; }
+    scanned++;
     const { key, name, type, pattern } = causeOf(r);
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { key, name, exceptionType: type, pattern, count: 0, retrying: 0, firstSeen: r.seen_at, lastSeen: r.seen_at, traceback: r.traceback, tasks: [] }));
+    // Rows come newest first: a group's first row is its newest, whose traceback it shows.
+    if (!g) groups.set(key, (g = { key, name, exceptionType: type, pattern, count: 0, retrying: 0, firstSeen: r.seen_at, lastSeen: r.seen_at, traceback: null, tasks: [], newest: r.id }));
     g.count++;
     if (r.state === 'RETRY') g.retrying++;
     g.firstSeen = Math.min(g.firstSeen, r.seen_at);
     g.lastSeen = Math.max(g.lastSeen, r.seen_at);
     if (g.tasks.length < GROUP_TASKS) g.tasks.push({ id: r.id, state: r.state });
   }
-  return { groups: [...groups.values()].sort((a, b) => b.count - a.count || b.lastSeen - a.lastSeen), scanned: Math.min(rows.length, FAILURES_SCANNED), truncated };
+  const sorted = [...groups.values()].sort((a, b) => b.count - a.count || b.lastSeen - a.lastSeen);
+  const out = sorted.map(({ newest, ...g }, i): FailureGroup => {
+    if (i >= TRACEBACK_GROUPS) return { ...g, tracebackOmitted: `Tracebacks are read for the ${TRACEBACK_GROUPS} largest groups only: a task's page shows its own.` };
+    const traceback = history.traceback(newest);
+    return { ...g, traceback: traceback === null ? null : cutTraceback(traceback, GROUP_TRACEBACK_CHARS) };
+  });
+  return { groups: out, scanned, truncated };
 }
 
 /** Every id of a group's tasks in a given state (for retry all / revoke the rest), at most FAILURES_SCANNED. */
 export function groupIds(history: HistoryStore, key: string, state: 'FAILURE' | 'RETRY'): string[] {
   const ids: string[] = [];
-  for (const r of history.failures(FAILURES_SCANNED)) {
+  for (const r of history.failures(FAILURES_SCANNED, CAUSE_CHARS)) {
     if (r.state === state && causeOf(r).key === key) ids.push(r.id);
   }
   return ids;

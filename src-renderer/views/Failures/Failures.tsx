@@ -41,6 +41,7 @@ export function Failures() {
                   {open === g.key && (
                     <>
                       {g.traceback && <pre className="code error-text">{g.traceback}</pre>}
+                      {g.tracebackOmitted && <p className="small muted">{g.tracebackOmitted}</p>}
                       <p className="small">{g.tasks.map((t) => <a key={t.id} className="mono" href={`#/tasks/${encodeURIComponent(t.id)}`}>{t.id.slice(0, 8)} </a>)}{g.count > g.tasks.length ? `… and ${g.count - g.tasks.length} more` : ''}</p>
                     </>
                   )}
