@@ -59,6 +59,15 @@ describe("a retried task's runs", () => {
     store.close();
   });
 
+  it('keeps a failed run ended, with its error, when the task is sent again under its id and runs', () => {
+    const store = new HistoryStore(':memory:');
+    store.applyEvents([ev('task-received', 10, { retries: 0 }), ev('task-started', 11), ev('task-failed', 12, { exception: "ValueError('x')" })], 100);
+    store.applyEvents([ev('task-received', 20, { retries: 1 }), ev('task-started', 21), ev('task-succeeded', 22)], 100);
+    expect(store.attempts('r1').map((r) => [r.n, r.state, r.ended_at, r.exception])).toEqual([[0, 'FAILURE', 12, "ValueError('x')"], [1, 'SUCCESS', 22, null]]);
+    expect(store.get('r1')!.state).toBe('SUCCESS');
+    store.close();
+  });
+
   it('keeps nothing for a task run once', () => {
     const store = new HistoryStore(':memory:');
     store.applyEvents([ev('task-received', 10, { retries: 0 }), ev('task-started', 11), ev('task-succeeded', 12)], 100);

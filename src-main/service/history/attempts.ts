@@ -40,6 +40,9 @@ export interface RunSoFar {
   worker: string | null;
   received_at: number | null;
   started_at: number | null;
+  succeeded_at: number | null;
+  failed_at: number | null;
+  exception: string | null;
 }
 
 /** Whether this event makes (or finds) the task a retried one, so its runs are kept. */
@@ -60,8 +63,8 @@ export function foldAttempt(runs: HistoryAttempt[], row: RunSoFar, e: CeleryEven
   if (e.type !== 'task-received' && e.type !== 'task-started' && !ending) return false;
   if (runs.length === 0 && (row.received_at !== null || row.started_at !== null)) {
     // A run that already ended (a failure the control room sends again) keeps its ending: the new run's events are not its.
-    const ended = Object.values(ENDINGS).includes(row.state) ? row.started_at ?? row.received_at : null;
-    runs.push({ n: 0, state: row.state || 'RECEIVED', worker: row.worker, received_at: row.received_at, started_at: row.started_at, ended_at: ended, exception: null });
+    const ended = Object.values(ENDINGS).includes(row.state) ? row.failed_at ?? row.succeeded_at ?? row.started_at ?? row.received_at : null;
+    runs.push({ n: 0, state: row.state || 'RECEIVED', worker: row.worker, received_at: row.received_at, started_at: row.started_at, ended_at: ended, exception: ended !== null ? cut(row.exception) : null });
   }
   const worker = typeof e.hostname === 'string' && e.hostname !== '' ? e.hostname.slice(0, 256) : null;
   let run: HistoryAttempt | undefined;
@@ -78,13 +81,16 @@ export function foldAttempt(runs: HistoryAttempt[], row: RunSoFar, e: CeleryEven
     run = runs.find((r) => r.ended_at === null) ?? add(runs, nextN(runs));
     run.ended_at = at;
     run.state = ending!;
-    if (exception !== null) run.exception = exception.length > MAX_ATTEMPT_EXCEPTION ? `${exception.slice(0, MAX_ATTEMPT_EXCEPTION)}…` : exception;
+    if (exception !== null) run.exception = cut(exception);
   }
   if (worker !== null) run.worker = worker;
   // The first run and the latest: a run dropped from the middle is one nobody scrolls to.
   if (runs.length > MAX_ATTEMPTS) runs.splice(1, runs.length - MAX_ATTEMPTS);
   return true;
 }
+
+const cut = (exception: string | null): string | null =>
+  exception !== null && exception.length > MAX_ATTEMPT_EXCEPTION ? `${exception.slice(0, MAX_ATTEMPT_EXCEPTION)}…` : exception;
 
 const nextN = (runs: readonly HistoryAttempt[]): number => runs.reduce((max, r) => Math.max(max, r.n + 1), 0);
 
