@@ -14,6 +14,9 @@ import type { TaskWorkflow } from './contract.js';
 import { metaFields } from './history/backfill.js';
 import type { HistoryStore, Report } from './history/history-store.js';
 
+/** A group id looked up (Celery's are uuids): searched as a plain value, never as a pattern. */
+const GROUP_ID = /^[\w.:-]{1,256}$/;
+
 /** A group's members read at most, and how far around a member (s) the others are looked for. */
 export const GROUP_LIMITS = { members: 1000, windowS: 600 } as const;
 
@@ -49,7 +52,7 @@ async function withGroups(app: App, history: HistoryStore, node: WorkflowNode, p
   for (const c of node.children) children.push(await withGroups(app, history, c, node, grouped));
   node.children = children;
   const groupId = node.kind === 'task' ? grouped.get(node.id) : undefined;
-  if (!groupId || (parent?.kind === 'group' && parent.id === groupId)) return node;
+  if (!groupId || !GROUP_ID.test(groupId) || (parent?.kind === 'group' && parent.id === groupId)) return node;
   const members = await groupMembers(app, history, groupId, node.id);
   if (members.length <= 1) return node;
   const others = members.filter((m) => m !== node.id).map((m): WorkflowNode => ({ id: m, kind: 'task', state: 'PENDING', children: [] }));
@@ -105,7 +108,7 @@ async function groupMembers(app: App, history: HistoryStore, groupId: string, me
       // The history cannot write now (its status says why): the members it holds are shown.
     }
   }
-  const members = history.ids(`group:"${groupId.replace(/"/g, '')}"`, GROUP_LIMITS.members);
+  const members = history.ids(`group:${groupId}`, GROUP_LIMITS.members);
   return members.includes(memberId) ? members.reverse() : [memberId, ...members.reverse()];
 }
 
