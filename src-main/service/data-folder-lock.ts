@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { CeleriacError } from '../core/errors.js';
 import { writeFileAtomic } from './atomic-file.js';
+import { pidAlive } from './pid-alive.js';
 
 export const LOCK_FILE = 'room.json';
 
@@ -59,7 +60,7 @@ export class DataFolderLock {
         lock.write();
         return lock;
       }
-      if (holder && (holder.host !== owner.host || alive(holder.pid))) throw new DataFolderInUseError(holder, dataDir);
+      if (holder && (holder.host !== owner.host || pidAlive(holder.pid))) throw new DataFolderInUseError(holder, dataDir);
       // Unreadable: maybe one starting this instant, between creating it and writing it.
       if (!holder && attempt === 0) {
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
@@ -109,14 +110,5 @@ function readOwner(file: string): FolderOwner | null {
     };
   } catch {
     return null; // gone meanwhile, or not ours
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

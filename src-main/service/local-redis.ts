@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { CeleriacError } from '../core/errors.js';
 import { writeFileAtomic } from './atomic-file.js';
+import { pidAlive } from './pid-alive.js';
 
 /** Where a redis-server is looked for after the bundled one and PATH. */
 const USUAL_PLACES = ['/usr/bin', '/usr/local/bin', '/usr/sbin', '/opt/homebrew/bin', '/opt/local/bin', '/snap/bin'];
@@ -146,12 +147,12 @@ export class LocalRedis {
     } catch {
       return; // none, or unreadable: nobody we can name
     }
-    if (owner.ownerPid !== process.pid && alive(owner.ownerPid)) throw new LocalRedisInUseError(owner.ownerPid, this.options.dataDir);
-    if (owner.redisPid && alive(owner.redisPid) && isRedisServer(owner.redisPid)) {
+    if (owner.ownerPid !== process.pid && pidAlive(owner.ownerPid)) throw new LocalRedisInUseError(owner.ownerPid, this.options.dataDir);
+    if (owner.redisPid && pidAlive(owner.redisPid) && isRedisServer(owner.redisPid)) {
       process.kill(owner.redisPid, 'SIGTERM');
       const until = Date.now() + 15_000;
-      while (alive(owner.redisPid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-      if (alive(owner.redisPid)) process.kill(owner.redisPid, 'SIGKILL');
+      while (pidAlive(owner.redisPid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      if (pidAlive(owner.redisPid)) process.kill(owner.redisPid, 'SIGKILL');
     }
     rmSync(this.ownerFile, { force: true });
   }
@@ -223,15 +224,6 @@ export class LocalRedis {
       await exited;
     }
     rmSync(this.ownerFile, { force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
