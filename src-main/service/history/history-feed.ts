@@ -9,8 +9,8 @@
  * a file locked by another program) is logged once with its cause, said in `problem` (the
  * connection's status) and retried with backoff, the events it could not write kept (bounded)
  * meanwhile; a damaged file is moved aside and a fresh one filled from the result backend.
- * Events lost on the way (the pending cap, a dropped subscription) are counted and said, and
- * the gap is backfilled. Nothing here throws out to the connection.
+ * Events lost on the way (the pending caps, by count and by size; a dropped subscription) are
+ * counted and said, and the gap is backfilled. Nothing here throws out to the connection.
  */
 import type { Redis } from 'ioredis';
 import type { CeleryEvent } from '../../core/events/envelope.js';
@@ -24,6 +24,29 @@ import { moveAside, openHistoryStore } from './history-open.js';
 
 /** Events held at most between two writes (and while writes fail): a flood must not grow memory without bound. */
 export const MAX_PENDING_EVENTS = 100_000;
+/**
+ * Characters held at most between two writes, events and reports together, as `heldChars`
+ * estimates them: an event's fields are cut on arrival to tens of kilobytes each, so events
+ * under the count's cap could still hold gigabytes.
+ */
+export const MAX_PENDING_CHARS = 128 * 1024 * 1024;
+/** What a field costs besides its text (its name, the value's slot), and a nested value's guess. */
+const FIELD_CHARS = 16;
+const NESTED_CHARS = 1024;
+
+/**
+ * An event's or a report's size, estimated cheaply: the length of its text fields, and a little
+ * for each field (a nested value, rare in task events and bounded on arrival, by a fixed guess).
+ */
+export function heldChars(fields: object): number {
+  let n = 0;
+  const f = fields as Record<string, unknown>;
+  for (const key in f) {
+    const v = f[key];
+    n += FIELD_CHARS + (typeof v === 'string' ? v.length : typeof v === 'object' && v !== null ? NESTED_CHARS : 0);
+  }
+  return n;
+}
 /**
  * Written every 50 ms; under load (a flush of more than BUSY_ROWS tasks) every 500 ms: a
  * task's reports of one flush are one write, and a running batch's tasks written once rather
@@ -90,10 +113,13 @@ export class HistoryFeed {
   private readonly timers: NodeJS.Timeout[] = [];
   private flushTimer: NodeJS.Timeout | null = null;
   /** A flush's tasks not written yet: each chunk's events and reports, by task. */
-  private chunks: Array<{ events: CeleryEvent[]; reports: Report[]; rows: number }> = [];
+  private chunks: Chunk[] = [];
   /** Events and reports in `chunks`, for the bound on what is held. */
   private chunkEvents = 0;
   private chunkReports = 0;
+  /** Characters held (@see heldChars): in `pending` and `reports`, and in `chunks`. */
+  private pendingChars = 0;
+  private chunkChars = 0;
   /** Tasks written since the last pause: more than BUSY_ROWS, and the next pause is longer. */
   private cycleRows = 0;
   private stopped = false;
@@ -160,23 +186,42 @@ export class HistoryFeed {
   /** Takes events as the receiver hands them over; they are written with the next flush. */
   push(events: readonly CeleryEvent[]): void {
     if (this.stopped) return;
-    const room = Math.max(0, MAX_PENDING_EVENTS - this.pending.length - this.chunkEvents);
-    const taken = Math.min(room, events.length);
-    for (let i = 0; i < taken; i++) this.pending.push(events[i]!);
+    const room = Math.min(events.length, Math.max(0, MAX_PENDING_EVENTS - this.pending.length - this.chunkEvents));
+    let taken = 0;
+    let full = false;
+    for (; taken < room; taken++) {
+      const chars = heldChars(events[taken]!);
+      if (this.pendingChars + this.chunkChars + chars > MAX_PENDING_CHARS) {
+        full = true;
+        break;
+      }
+      this.pendingChars += chars;
+      this.pending.push(events[taken]!);
+    }
     if (taken < events.length) {
       let tasks = 0;
       for (let i = taken; i < events.length; i++) if (events[i]!.type.startsWith('task-')) tasks++;
-      if (tasks > 0) this.lose(tasks, this.overflowCause());
+      if (tasks > 0) this.lose(tasks, this.overflowCause(full));
     }
   }
 
   /** What this control room itself knows of tasks it sent (a batch: names, queue); written with the next flush. */
   pushReports(reports: readonly Report[]): void {
     if (this.stopped) return;
-    const room = Math.max(0, MAX_PENDING_EVENTS - this.reports.length - this.chunkReports);
-    const taken = Math.min(room, reports.length);
-    for (let i = 0; i < taken; i++) this.reports.push(reports[i]!);
-    if (taken < reports.length) this.lose(reports.length - taken, this.overflowCause());
+    const room = Math.min(reports.length, Math.max(0, MAX_PENDING_EVENTS - this.reports.length - this.chunkReports));
+    let taken = 0;
+    let full = false;
+    for (; taken < room; taken++) {
+      const r = reports[taken]!;
+      const chars = r.id.length + heldChars(r.fields);
+      if (this.pendingChars + this.chunkChars + chars > MAX_PENDING_CHARS) {
+        full = true;
+        break;
+      }
+      this.pendingChars += chars;
+      this.reports.push(r);
+    }
+    if (taken < reports.length) this.lose(reports.length - taken, this.overflowCause(full));
   }
 
   /** Takes the records' announcements (tasks sent, and Celeriac's states); written with the next flush. */
@@ -284,7 +329,7 @@ export class HistoryFeed {
       return this.schedule(Math.max(FLUSH_MS, Math.min(...this.retryAt.values()) - Date.now()));
     }
     // The gap is read once the flood that made it is written.
-    if (this.gapDue && this.pending.length < MAX_PENDING_EVENTS / 2) this.catchUp();
+    if (this.gapDue && this.pending.length < MAX_PENDING_EVENTS / 2 && this.pendingChars < MAX_PENDING_CHARS / 2) this.catchUp();
     if (this.chunks.length > 0) return this.schedule(0);
     this.schedule(this.cycleRows > BUSY_ROWS ? BUSY_FLUSH_MS : FLUSH_MS);
     this.cycleRows = 0;
@@ -301,11 +346,13 @@ export class HistoryFeed {
         this.readRecords();
         return 0;
       }
-      this.chunks = chunksByTask(this.pending, this.reports);
+      this.chunks = chunksByTask(this.pending, this.reports, this.pendingChars);
       this.chunkEvents = this.pending.length;
       this.chunkReports = this.reports.length;
+      this.chunkChars = this.pendingChars;
       this.pending = [];
       this.reports = [];
+      this.pendingChars = 0;
     }
     const chunk = this.chunks[0]!;
     let changed: Changed[];
@@ -319,6 +366,7 @@ export class HistoryFeed {
     this.chunks.shift();
     this.chunkEvents -= chunk.events.length;
     this.chunkReports -= chunk.reports.length;
+    this.chunkChars = this.chunks.length === 0 ? 0 : this.chunkChars - chunk.chars;
     this.recovered('write');
     if (changed.length === 0) return 0;
     this.onChanged(changed.map((c) => ({ id: c.id, state: c.state })));
@@ -442,9 +490,10 @@ export class HistoryFeed {
     this.onProblem();
   }
 
-  /** Why what came over the cap was dropped: a flood, or writes failing for long. */
-  private overflowCause(): string {
-    return this.failing.has('write') ? 'the pending-events cap was full while the history could not be written' : 'the pending-events cap was full';
+  /** Why what came over a cap was dropped (the count's, or the size's when `bySize`): a flood, or writes failing for long. */
+  private overflowCause(bySize = false): string {
+    const cap = bySize ? `the pending events' size cap (${MAX_PENDING_CHARS / 1024 / 1024} MiB) was full` : 'the pending-events cap was full';
+    return this.failing.has('write') ? `${cap} while the history could not be written` : cap;
   }
 
   /** Events and reports waiting to be written. */
@@ -493,27 +542,43 @@ const isSqliteError = (err: unknown): boolean => {
   return typeof code === 'string' && code.startsWith('SQLITE');
 };
 
+/** A flush's part written in one transaction, and the characters it holds (@see heldChars). */
+interface Chunk {
+  events: CeleryEvent[];
+  reports: Report[];
+  rows: number;
+  chars: number;
+}
+
 /**
  * A flush's events and reports in chunks of at most MAX_TASKS_PER_WRITE tasks, each task's in
- * one chunk, in the order they came.
+ * one chunk, in the order they came. @param chars what they hold together
  */
-function chunksByTask(events: readonly CeleryEvent[], reports: readonly Report[]): Array<{ events: CeleryEvent[]; reports: Report[]; rows: number }> {
-  if (events.length + reports.length <= MAX_TASKS_PER_WRITE) return [{ events: [...events], reports: [...reports], rows: 0 }];
-  const chunks: Array<{ events: CeleryEvent[]; reports: Report[]; rows: number }> = [];
-  const chunkOf = new Map<string, { events: CeleryEvent[]; reports: Report[]; rows: number }>();
-  const place = (id: unknown): { events: CeleryEvent[]; reports: Report[]; rows: number } => {
+function chunksByTask(events: readonly CeleryEvent[], reports: readonly Report[], chars: number): Chunk[] {
+  if (events.length + reports.length <= MAX_TASKS_PER_WRITE) return [{ events: [...events], reports: [...reports], rows: 0, chars }];
+  const chunks: Chunk[] = [];
+  const chunkOf = new Map<string, Chunk>();
+  const place = (id: unknown): Chunk => {
     const key = typeof id === 'string' ? id : '';
     let chunk = chunkOf.get(key);
     if (!chunk) {
       chunk = chunks[chunks.length - 1];
-      if (!chunk || chunk.rows >= MAX_TASKS_PER_WRITE) chunks.push((chunk = { events: [], reports: [], rows: 0 }));
+      if (!chunk || chunk.rows >= MAX_TASKS_PER_WRITE) chunks.push((chunk = { events: [], reports: [], rows: 0, chars: 0 }));
       chunk.rows++;
       chunkOf.set(key, chunk);
     }
     return chunk;
   };
-  for (const e of events) place(e.uuid).events.push(e);
-  for (const r of reports) place(r.id).reports.push(r);
+  for (const e of events) {
+    const chunk = place(e.uuid);
+    chunk.events.push(e);
+    chunk.chars += heldChars(e);
+  }
+  for (const r of reports) {
+    const chunk = place(r.id);
+    chunk.reports.push(r);
+    chunk.chars += r.id.length + heldChars(r.fields);
+  }
   return chunks;
 }
 
