@@ -173,9 +173,9 @@ export class ControlRoom implements ContractHandler {
    * Follows the session's connection: when it drops, the status says so (since when, the next
    * try) until it is back; then connected again, by itself.
    */
-  /** A connected session's note: a failed switch or the pool's problem, then the history's (not writing, events lost). */
+  /** A connected session's note: a failed switch or the pool's problem, then the history's (not writing, events lost), then events dropped or cut on arrival. */
   private noteOf(session: Session): string | undefined {
-    const notes = [this.switchFailure?.message ?? session.service.pool.problem, session.service.historyProblem].filter((n): n is string => Boolean(n));
+    const notes = [this.switchFailure?.message ?? session.service.pool.problem, session.service.historyProblem, session.service.eventDropsNote].filter((n): n is string => Boolean(n));
     return notes.length > 0 ? notes.join('; ') : undefined;
   }
 

@@ -8,6 +8,7 @@ import { Cluster } from './cluster/cluster.js';
 import { SLOT_S } from './history/aggregates.js';
 import { HistoryFeed } from './history/history-feed.js';
 import { withReceivedQueues } from './history/event-queue.js';
+import { eventDropsNote } from './event-drops-note.js';
 import { RecordFeed } from './record-feed.js';
 import { LocalPool } from './local-pool.js';
 import { BatchTracker } from './batches/batch-tracker.js';
@@ -25,6 +26,9 @@ import type { Handler, Handlers, ServiceParts, SessionMethod } from './handlers/
 import { workerHandlers } from './handlers/workers.js';
 
 export type { CallResult };
+
+/** How often the receiver's drop counts are looked at for the status note. */
+const DROPS_CHECK_MS = 1000;
 
 /** Every method one connection serves, by domain: the compiler holds it to the contract's list. */
 const HANDLERS: Handlers<SessionMethod> = { ...queueHandlers, ...taskHandlers, ...workerHandlers, ...batchHandlers, ...scheduleHandlers, ...deadHandlers, ...overviewHandlers };
@@ -50,6 +54,9 @@ export class ControlRoomService implements ContractHandler {
   /** The task history (SQLite) and what keeps it current. */
   private readonly historyFeed: HistoryFeed;
   private sampler: NodeJS.Timeout | null = null;
+  /** Looks for new drops on arrival (the receiver counts them without telling anyone). */
+  private dropsWatch: NodeJS.Timeout | null = null;
+  private lastDropsNote: string | null = null;
   /** What the handlers work with. */
   private readonly parts: ServiceParts;
 
@@ -106,7 +113,12 @@ export class ControlRoomService implements ContractHandler {
     return this.historyFeed.problem;
   }
 
-  /** Told when historyProblem may have changed. */
+  /** Events dropped or cut on arrival (over a bound), by reason, for the connection's status; null when none. */
+  get eventDropsNote(): string | null {
+    return eventDropsNote(this.cluster.eventDrops());
+  }
+
+  /** Told when historyProblem or eventDropsNote may have changed. */
   onHistoryProblem(listener: () => void): () => void {
     this.historyListeners.add(listener);
     return () => this.historyListeners.delete(listener);
@@ -142,6 +154,13 @@ export class ControlRoomService implements ContractHandler {
     // The overview's workers over time: noted every slot while the control room runs.
     this.sampler = setInterval(() => void this.noteWorkers(), SLOT_S * 1000);
     this.sampler.unref();
+    this.dropsWatch = setInterval(() => {
+      const note = this.eventDropsNote;
+      if (note === this.lastDropsNote) return;
+      this.lastDropsNote = note;
+      for (const listener of this.historyListeners) listener();
+    }, DROPS_CHECK_MS);
+    this.dropsWatch.unref();
   }
 
   private async noteWorkers(): Promise<void> {
@@ -155,6 +174,8 @@ export class ControlRoomService implements ContractHandler {
   async stop(): Promise<void> {
     if (this.sampler) clearInterval(this.sampler);
     this.sampler = null;
+    if (this.dropsWatch) clearInterval(this.dropsWatch);
+    this.dropsWatch = null;
     await this.setBeat(false);
     this.cluster.stop();
     this.records.stop();
