@@ -22,6 +22,7 @@ import { ProfileStore } from './connections/profile-store.js';
 import { plainCipher, type SecretCipher } from './connections/secret-cipher.js';
 import { LOCAL_PROFILE_ID, resolveConnection, splitUrlSecrets, viewOf, type Profile, type ProfileSecrets, type ProfileView, type ResolvedConnection } from './connections/profile.js';
 import type { Method, Output } from './contract.js';
+import { outageCause } from './outage-cause.js';
 
 export type { Settings, ConnectionStatus };
 
@@ -189,7 +190,8 @@ export class ControlRoom implements ContractHandler {
     const onReconnecting = (delay: number): void => {
       if (this.session !== session) return;
       since ??= Date.now();
-      const why = this.localTrouble ?? (lastError || 'the connection was lost');
+      // The banner and refused calls say "Redis is unreachable" already: this says why, in a user's words.
+      const why = this.localTrouble ?? outageCause(lastError);
       this.setStatus({ ...this.status, state: 'reconnecting', since, nextTryAt: Date.now() + delay, message: why });
     };
     const onReady = (): void => {
