@@ -43,6 +43,7 @@ describe('the pending events\' size cap', () => {
   it('estimates an event by its text fields', () => {
     expect(heldChars({ type: 'task-failed', traceback: 'x'.repeat(60_000) })).toBeGreaterThanOrEqual(60_011);
     expect(heldChars({ type: 'task-started' })).toBeLessThan(100);
+    expect(heldChars({ type: 'worker-heartbeat', loadavg: [0.5, 0.25, 0.125], nested: { text: 'y'.repeat(10_000) } })).toBeGreaterThan(10_000);
   });
 
   it('drops what comes over it, counted and said, and backfills the gap', async () => {

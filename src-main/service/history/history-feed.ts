@@ -30,22 +30,30 @@ export const MAX_PENDING_EVENTS = 100_000;
  * under the count's cap could still hold gigabytes.
  */
 export const MAX_PENDING_CHARS = 128 * 1024 * 1024;
-/** What a field costs besides its text (its name, the value's slot), and a nested value's guess. */
+/** What a field costs besides its text (its name, the value's slot). */
 const FIELD_CHARS = 16;
-const NESTED_CHARS = 1024;
 
 /**
  * An event's or a report's size, estimated cheaply: the length of its text fields, and a little
- * for each field (a nested value, rare in task events and bounded on arrival, by a fixed guess).
+ * for each field. A nested value (rare: a heartbeat's load averages; bounded in nodes on
+ * arrival) is measured as its JSON.
  */
 export function heldChars(fields: object): number {
   let n = 0;
   const f = fields as Record<string, unknown>;
   for (const key in f) {
     const v = f[key];
-    n += FIELD_CHARS + (typeof v === 'string' ? v.length : typeof v === 'object' && v !== null ? NESTED_CHARS : 0);
+    n += FIELD_CHARS + (typeof v === 'string' ? v.length : typeof v === 'object' && v !== null ? jsonLength(v) : 0);
   }
   return n;
+}
+
+function jsonLength(v: object): number {
+  try {
+    return JSON.stringify(v)?.length ?? 0;
+  } catch {
+    return FIELD_CHARS; // not JSON (a cycle, a bigint): not from the wire either
+  }
 }
 /**
  * Written every 50 ms; under load (a flush of more than BUSY_ROWS tasks) every 500 ms: a
