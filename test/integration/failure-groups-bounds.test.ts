@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CeleryEvent } from '../../src-main/core/events/envelope.js';
 import { HistoryStore } from '../../src-main/service/history/history-store.js';
-import { CAUSE_CHARS, PATTERN_CHARS, GROUP_TRACEBACK_CHARS, failureGroups, groupIds } from '../../src-main/service/failure-groups.js';
+import { CAUSE_CHARS, PATTERN_CHARS, GROUP_TRACEBACK_CHARS, TRACEBACK_GROUPS, failureGroups, groupIds } from '../../src-main/service/failure-groups.js';
 
 const T0 = 1_795_000_000;
 const FAILURES = 5000;
@@ -88,4 +88,31 @@ describe('failure groups, bounded', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('reads the tracebacks of the largest groups only, and says so of the others', () => {
+    const store = new HistoryStore(':memory:');
+    try {
+      const events: CeleryEvent[] = [];
+      // Group g has g + 1 tasks: the largest come first.
+      for (let g = 0; g < TRACEBACK_GROUPS + 20; g++) {
+        for (let k = 0; k <= g; k++) {
+          const id = `c-${g}-${k}`;
+          events.push({ type: 'task-received', uuid: id, name: `tasks.cause_${g}`, hostname: 'celery@py1', timestamp: T0 } as unknown as CeleryEvent);
+          events.push({ type: 'task-failed', uuid: id, hostname: 'celery@py1', timestamp: T0 + 1, exception: "ValueError('x')", traceback: `Traceback (most recent call last):\nValueError: cause ${g}` } as unknown as CeleryEvent);
+        }
+      }
+      store.applyEvents(events, T0);
+      let reads = 0;
+      const traceback = store.traceback.bind(store);
+      store.traceback = (id: string) => (reads++, traceback(id));
+      const { groups } = failureGroups(store);
+      expect(groups).toHaveLength(TRACEBACK_GROUPS + 20);
+      expect(reads).toBe(TRACEBACK_GROUPS);
+      expect(groups[0]).toMatchObject({ name: `tasks.cause_${TRACEBACK_GROUPS + 19}`, traceback: expect.stringContaining(`cause ${TRACEBACK_GROUPS + 19}`) });
+      expect(groups[0]!.tracebackOmitted).toBeUndefined();
+      expect(groups[TRACEBACK_GROUPS]).toMatchObject({ traceback: null, tracebackOmitted: expect.stringContaining("a task's page shows its own") });
+    } finally {
+      store.close();
+    }
+  });
 });
