@@ -72,7 +72,8 @@ export class LocalPool {
   constructor(private readonly app: App, private readonly spawner: Spawner = forkSpawner) {}
 
   /** Starts a pool on the built-in tasks and these task modules (stopping the one that runs). */
-  async start(modules: string[], concurrency: number, queues: string[] = ['celery']): Promise<PoolStatus> {
+  /** @param queues what it consumes: Local's `celery`, elsewhere the room's own queue (the caller says which) */
+  async start(modules: string[], concurrency: number, queues: string[]): Promise<PoolStatus> {
     try {
       const status = await this.startWorker(modules, concurrency, queues);
       this.problem = null;
@@ -116,7 +117,7 @@ export class LocalPool {
     void hosted.exited.then((detail) => {
       if (this.hosted !== hosted) return;
       this.hosted = null;
-      this.problem = `the hosted worker pool stopped on its own (${detail}); start it again from Send`;
+      this.problem = `the hosted worker pool stopped on its own (${detail}); use the connection again (Connections, Use) or restart the control room to start it again`;
     });
     return this.status();
   }

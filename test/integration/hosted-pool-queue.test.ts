@@ -46,4 +46,11 @@ describe('a pool hosted on another Redis', () => {
     expect(await server.client().llen('celery')).toBe(1);
     expect(await server.client().hlen('unacked')).toBe(0);
   });
+
+  it('started again over the contract with no queues named, it still consumes its own queue', async () => {
+    expect((await ok(room.call('pool:stop', {}))).running).toBe(false);
+    expect((await ok(room.call('pool:start', { modules: [], concurrency: 1 }))).queues).toEqual([roomQueueName()]);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await server.client().llen('celery')).toBe(1);
+  });
 });

@@ -17,6 +17,6 @@ export const workerHandlers: Handlers<'workers:list' | 'workers:inspect' | 'work
     return knownTasks(s.app, declared, [...new Set(seen)]);
   },
   'pool:status': (s) => s.pool.status(),
-  'pool:start': (s, i) => s.pool.start(i.modules, i.concurrency, i.queues),
+  'pool:start': (s, i) => s.pool.start(i.modules, i.concurrency, i.queues ?? s.poolQueues),
   'pool:stop': (s) => s.pool.stop(),
 };
