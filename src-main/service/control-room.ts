@@ -66,6 +66,8 @@ export interface ControlRoomOptions {
 
 interface Session {
   profileId: string;
+  /** Its history's file: one per Redis, so two profiles on one Redis share it. */
+  historyPath: string;
   app: App;
   service: ControlRoomService;
   unsubscribe: () => void;
@@ -415,9 +417,17 @@ export class ControlRoom implements ContractHandler {
     const verdict = await testConnection(conn);
     if (verdict.verdict !== 'ok') return this.fail(previous, { state: 'failed', profile: view, url: redactUrl(conn.url), message: `${profile.name}: ${verdict.message}` });
 
+    // A history has one writer: a switch between two profiles on one Redis (or to the same one
+    // again) closes the old session first, so its last writes land before the new one reads.
+    const historyPath = this.historyPathOf(id, conn);
+    if (this.session?.historyPath === historyPath) {
+      const old = this.session;
+      this.session = null;
+      await this.closeSession(old);
+    }
     let session: Session;
     try {
-      session = await this.openSession(id, profile, conn);
+      session = await this.openSession(id, profile, conn, historyPath);
     } catch (err) {
       return this.fail(previous, { state: 'failed', profile: view, url: redactUrl(conn.url), message: `${profile.name}: ${(err as Error).message}` });
     }
@@ -428,13 +438,16 @@ export class ControlRoom implements ContractHandler {
     return this.setStatus({ state: 'connected', profile: view, url: redactUrl(conn.url), message: this.noteOf(session) });
   }
 
-  private async openSession(profileId: string, profile: Profile, conn: ResolvedConnection): Promise<Session> {
+  /** One history per Redis, not per profile: what one Redis did never shows in another's views. */
+  private historyPathOf(profileId: string, conn: ResolvedConnection): string {
+    return join(this.options.dataDir, 'history', historyFileName(profileId === LOCAL_PROFILE_ID ? 'local' : redisIdentity(conn.url)));
+  }
+
+  private async openSession(profileId: string, profile: Profile, conn: ResolvedConnection, historyPath: string): Promise<Session> {
     const app = createApp({ broker: conn.url, taskRecords: true, redisOptions: conn.redisOptions });
     let service: ControlRoomService | null = null;
     try {
       await connectOrExplain(app.broker, conn.url);
-      // One history per Redis, not per profile: what one Redis did never shows in another's views.
-      const historyPath = join(this.options.dataDir, 'history', historyFileName(profileId === LOCAL_PROFILE_ID ? 'local' : redisIdentity(conn.url)));
       // On the private Local Redis the pool is the cluster's worker; anywhere else it consumes
       // a queue of its own, so a shop's workers and this pool never take each other's tasks.
       const poolQueues = this.options.pool?.queues?.length ? this.options.pool.queues : profileId === LOCAL_PROFILE_ID ? ['celery'] : [roomQueueName()];
@@ -451,7 +464,7 @@ export class ControlRoom implements ContractHandler {
         if (event === 'batches:notice' && !this.settings.get().notifications) return;
         this.events.emit(event, data);
       });
-      const session: Session = { profileId, app, service, unsubscribe: () => undefined };
+      const session: Session = { profileId, historyPath, app, service, unsubscribe: () => undefined };
       const offHealth = this.watchHealth(session);
       session.unsubscribe = () => {
         offEvents();

@@ -70,6 +70,35 @@ describe('one history per Redis', () => {
     }
   });
 
+  it('two profiles on one Redis share its history, one writer at a time: what the first heard is counted by the next', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'celeriac-per-redis-shared-'));
+    const name = uniqueName('tasks.shared');
+    const room = new ControlRoom({ dataDir, local: false, initial: { url: second.url } });
+    const producer = createApp({ broker: first.url, taskRecords: true });
+    try {
+      expect((await room.start()).state).toBe('connected');
+      const a = await ok(room.call('connections:save', { name: 'a', url: first.url, color: 'red' }));
+      const b = await ok(room.call('connections:save', { name: 'b', url: first.url, color: 'blue' }));
+      expect((await ok(room.call('connections:use', { id: a.id }))).state).toBe('connected');
+      await Promise.all(Array.from({ length: 300 }, (_, n) => producer.sendTask(name, [n])));
+      await until(async () => (await searchTotal(room, `name:${name}`)) === 300);
+      // More, and the switch at once: the first session may still hold some it has not written.
+      await Promise.all(Array.from({ length: 300 }, (_, n) => producer.sendTask(name, [n])));
+      await new Promise((r) => setTimeout(r, 30));
+      expect((await ok(room.call('connections:use', { id: b.id }))).state).toBe('connected');
+      await new Promise((r) => setTimeout(r, 500));
+      const listed = await searchTotal(room, `name:${name}`);
+      expect(listed).toBeGreaterThanOrEqual(300);
+      // What the first session wrote as it closed is counted by the next one's /metrics too.
+      const sent = [...(await room.metrics())!.body.matchAll(new RegExp(`^celery_task_sent_total\\{name="${name}"[^}]*\\} (\\d+)`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+      expect(sent).toBe(listed);
+      expect((await ok(room.call('connection:status', {}))).message ?? '').not.toMatch(/history/);
+    } finally {
+      await producer.close();
+      await room.stop();
+    }
+  });
+
   it('a saved profile pointed at another Redis switches history; the beat stays with its connection', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'celeriac-per-redis-profile-'));
     const name = uniqueName('tasks.via_profile');
