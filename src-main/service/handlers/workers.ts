@@ -13,8 +13,7 @@ export const workerHandlers: Handlers<'workers:list' | 'workers:inspect' | 'work
   'workers:consuming': async (s, i) => queueConsumers(await s.cluster.workers(), i.queue),
   'tasks:known': async (s) => {
     const declared = (await s.pool.tasks()).map((t) => t.name);
-    const seen = s.history.search('', { limit: SEEN_TASKS_READ }).tasks.flatMap((t) => (t.name ? [t.name] : []));
-    return knownTasks(s.app, declared, [...new Set(seen)]);
+    return knownTasks(s.app, declared, s.history.recentNames(SEEN_TASKS_READ));
   },
   'pool:status': (s) => s.pool.status(),
   'pool:start': (s, i) => s.pool.start(i.modules, i.concurrency, i.queues ?? s.poolQueues),

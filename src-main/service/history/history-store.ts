@@ -63,8 +63,11 @@ const TEXT_COLUMNS = ['id', 'name', 'args', 'kwargs', 'result', 'exception', 'tr
  *
  * Version 3: the dashboard's aggregates and /metrics' totals, kept as rows are written
  * (aggregates.ts, metric-totals.ts); counted from the rows once when a version 2 opens.
+ *
+ * Version 4: a deleted task's attempts go with it whatever its row says last (the trigger ran
+ * only for a row still marked retried); the attempts left behind before are deleted once.
  */
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS tasks (
   rowid INTEGER PRIMARY KEY,
@@ -90,7 +93,8 @@ CREATE TABLE IF NOT EXISTS aggregates (kind TEXT NOT NULL, slot INTEGER NOT NULL
 -- A retried task's runs (attempts.ts): only retried tasks have rows here.
 CREATE TABLE IF NOT EXISTS attempts (task_id TEXT NOT NULL, n INTEGER NOT NULL, state TEXT NOT NULL, worker TEXT,
   received_at REAL, started_at REAL, ended_at REAL, exception TEXT, PRIMARY KEY (task_id, n)) WITHOUT ROWID;
-CREATE TRIGGER IF NOT EXISTS tasks_attempts_deleted AFTER DELETE ON tasks WHEN old.retries > 0 OR old.state = 'RETRY' BEGIN
+-- Whatever the row says now: a task's later reports may reset its retries and state.
+CREATE TRIGGER IF NOT EXISTS tasks_attempts_deleted AFTER DELETE ON tasks BEGIN
   DELETE FROM attempts WHERE task_id = old.id;
 END;
 CREATE TABLE IF NOT EXISTS metric_totals (key TEXT PRIMARY KEY, n REAL NOT NULL) WITHOUT ROWID;
@@ -106,6 +110,10 @@ const MIGRATE_2 = `
 DROP TRIGGER IF EXISTS tasks_deleted;
 DROP TABLE IF EXISTS counts;
 `;
+
+/** Version 3 to 4: the attempts trigger made again (by SCHEMA) without its condition; the orphans it left deleted after. */
+const MIGRATE_3 = 'DROP TRIGGER IF EXISTS tasks_attempts_deleted';
+const ORPHAN_ATTEMPTS = 'DELETE FROM attempts WHERE task_id NOT IN (SELECT id FROM tasks)';
 
 /** Version 1 (external-content index kept by triggers) to 2: its index is rebuilt from the rows. */
 const MIGRATE_1 = `
@@ -251,30 +259,43 @@ export class HistoryStore {
     // A file another program holds locked fails a write at once, to be retried by the feed,
     // instead of holding the event loop for better-sqlite3's default 5 s on every attempt.
     this.db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    const version = this.db.pragma('user_version', { simple: true }) as number;
-    const fresh = !this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'tasks'").get();
-    if (!fresh && version < 2) this.db.exec(MIGRATE_1);
-    if (!fresh && version < 3) this.db.exec(MIGRATE_2);
-    this.db.exec(SCHEMA);
-    if (!fresh && version < 2) {
-      this.db.exec(`INSERT INTO tasks_text(rowid, ${TEXT_COLUMNS.join(', ')}) SELECT rowid, ${TEXT_COLUMNS.join(', ')} FROM tasks`);
+    // A file that cannot be made a history (locked, damaged) is closed before the error goes
+    // up: the feed tries again every few seconds for as long as the fault lasts.
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      const version = this.db.pragma('user_version', { simple: true }) as number;
+      const fresh = !this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'tasks'").get();
+      if (!fresh && version < 2) this.db.exec(MIGRATE_1);
+      if (!fresh && version < 3) this.db.exec(MIGRATE_2);
+      if (!fresh && version < 4) this.db.exec(MIGRATE_3);
+      this.db.exec(SCHEMA);
+      if (!fresh && version < 4) this.db.exec(ORPHAN_ATTEMPTS);
+      if (!fresh && version < 2) {
+        this.db.exec(`INSERT INTO tasks_text(rowid, ${TEXT_COLUMNS.join(', ')}) SELECT rowid, ${TEXT_COLUMNS.join(', ')} FROM tasks`);
+      }
+      this.upsertAggregate = this.db.prepare('INSERT INTO aggregates (kind, slot, bin, name, n) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n');
+      this.lowerAggregate = this.db.prepare('UPDATE aggregates SET n = n + ? WHERE kind = ? AND slot = ? AND bin = ? AND name = ?');
+      this.upsertTotal = this.db.prepare('INSERT INTO metric_totals (key, n) VALUES (?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n');
+      this.inTransaction = this.db.transaction((fn: () => void) => fn());
+      if (!fresh && version < 3) this.countStoredRows();
+      this.totals.load(this.db.prepare('SELECT key, n FROM metric_totals').all() as Array<{ key: string; n: number }>);
+      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      this.read = this.db.prepare('SELECT * FROM tasks WHERE id = ?');
+      this.readRaw = this.db.prepare<[string], unknown[]>(`SELECT ${COLUMNS.join(', ')}, rowid FROM tasks WHERE id = ?`).raw(true);
+      // Positional parameters: binding 23 named ones cost a tenth of a write.
+      this.insert = this.db.prepare(`INSERT INTO tasks (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
+      this.indexText = this.db.prepare(`INSERT INTO tasks_text(rowid, ${TEXT_COLUMNS.join(', ')}) VALUES (?, ${TEXT_COLUMNS.map(() => '?').join(', ')})`);
+      this.dropText = this.db.prepare(`INSERT INTO tasks_text(tasks_text, rowid, ${TEXT_COLUMNS.join(', ')}) VALUES ('delete', ?, ${TEXT_COLUMNS.map(() => '?').join(', ')})`);
+      this.nameOf = this.db.prepare<[string], string | null>('SELECT name FROM tasks WHERE id = ?').pluck();
+    } catch (err) {
+      try {
+        this.db.close();
+      } catch {
+        // closing is all that is left to do; the first error is the one said
+      }
+      throw err;
     }
-    this.upsertAggregate = this.db.prepare('INSERT INTO aggregates (kind, slot, bin, name, n) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n');
-    this.lowerAggregate = this.db.prepare('UPDATE aggregates SET n = n + ? WHERE kind = ? AND slot = ? AND bin = ? AND name = ?');
-    this.upsertTotal = this.db.prepare('INSERT INTO metric_totals (key, n) VALUES (?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n');
-    this.inTransaction = this.db.transaction((fn: () => void) => fn());
-    if (!fresh && version < 3) this.countStoredRows();
-    this.totals.load(this.db.prepare('SELECT key, n FROM metric_totals').all() as Array<{ key: string; n: number }>);
-    this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    this.read = this.db.prepare('SELECT * FROM tasks WHERE id = ?');
-    this.readRaw = this.db.prepare<[string], unknown[]>(`SELECT ${COLUMNS.join(', ')}, rowid FROM tasks WHERE id = ?`).raw(true);
-    // Positional parameters: binding 23 named ones cost a tenth of a write.
-    this.insert = this.db.prepare(`INSERT INTO tasks (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
-    this.indexText = this.db.prepare(`INSERT INTO tasks_text(rowid, ${TEXT_COLUMNS.join(', ')}) VALUES (?, ${TEXT_COLUMNS.map(() => '?').join(', ')})`);
-    this.dropText = this.db.prepare(`INSERT INTO tasks_text(tasks_text, rowid, ${TEXT_COLUMNS.join(', ')}) VALUES ('delete', ?, ${TEXT_COLUMNS.map(() => '?').join(', ')})`);
-    this.nameOf = this.db.prepare<[string], string | null>('SELECT name FROM tasks WHERE id = ?').pluck();
   }
 
   /** Counts the rows a version 2 history holds into the aggregates and the totals (once; 1M rows ~ seconds). */
@@ -518,6 +539,11 @@ export class HistoryStore {
   }
 
   /** When the history first saw a task (unix s), or null. */
+  /** The task names among the newest `limit` tasks, without reading their rows' other fields. */
+  recentNames(limit: number): string[] {
+    return this.db.prepare('SELECT DISTINCT name FROM (SELECT name FROM tasks ORDER BY seen_at DESC LIMIT ?) WHERE name IS NOT NULL').pluck().all(limit) as string[];
+  }
+
   seenAt(id: string): number | null {
     return (this.db.prepare('SELECT seen_at FROM tasks WHERE id = ?').pluck().get(id) as number | undefined) ?? null;
   }
