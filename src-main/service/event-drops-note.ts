@@ -18,7 +18,7 @@ const REASONS: Record<string, { lost: boolean; say: (n: number) => string }> = {
 };
 
 /**
- * "events dropped on arrival: 3 messages over 64 MiB; events cut on arrival: 12 with a large
+ * "events dropped on arrival: 3 messages over 16 MiB; events cut on arrival: 12 with a large
  * field cut (marked in it)", or null when nothing was. A reason not known here is said by its name.
  */
 export function eventDropsNote(totals: Readonly<Record<string, number>>): string | null {

@@ -4,8 +4,9 @@
  *
  * An event message of any size up to MAX_EVENT_MESSAGE_LENGTH is read, and its events held to
  * the bounds of event-limits.ts (large fields cut and marked), so a task whose failure carried
- * megabytes of message still ends FAILURE. Above it (Redis's own pub/sub output buffer limit
- * is of that order) the message is dropped, counted and logged once.
+ * megabytes of message still ends FAILURE. Above it the message is dropped, counted and logged
+ * once: Redis's default pub/sub output buffer limit (32 MB) would drop the subscriber before a
+ * much larger one arrived, and decoding one blocks the event loop for as long as it is long.
  */
 import type { Redis } from 'ioredis';
 import { decodeEvents, type CeleryEvent } from '../../core/events/envelope.js';
@@ -14,7 +15,7 @@ import { DropCounter, type Log } from '../drop-counter.js';
 import { limitEvents, MAX_EVENT_DEPTH, MAX_EVENT_FIELDS, MAX_EVENTS_PER_MESSAGE } from './event-limits.js';
 
 /** An event message longer than this (characters of its envelope, base64: about its bytes) is dropped unread. */
-export const MAX_EVENT_MESSAGE_LENGTH = 64 * 1024 * 1024;
+export const MAX_EVENT_MESSAGE_LENGTH = 16 * 1024 * 1024;
 
 export class EventReceiver {
   private sub: Redis | null = null;
