@@ -165,23 +165,23 @@ export class ControlRoom implements ContractHandler {
     return result;
   }
 
-  /** The connected status's note: a failed switch, else the pool's problem, else none. */
+  /** Sets the connected status's note (noteOf) when it changed. */
   private refreshNote(): void {
     if (this.status.state !== 'connected' || !this.session) return;
     const message = this.noteOf(this.session);
     if (message !== this.status.message) this.setStatus({ ...this.status, message });
   }
 
-  /**
-   * Follows the session's connection: when it drops, the status says so (since when, the next
-   * try) until it is back; then connected again, by itself.
-   */
   /** A connected session's note: a failed switch or the pool's problem, then the history's (not writing, events lost), then events dropped or cut on arrival. */
   private noteOf(session: Session): string | undefined {
     const notes = [this.switchFailure?.message ?? session.service.pool.problem, session.service.historyProblem, session.service.eventDropsNote].filter((n): n is string => Boolean(n));
     return notes.length > 0 ? notes.join('; ') : undefined;
   }
 
+  /**
+   * Follows the session's connection: when it drops, the status says so (since when, the next
+   * try) until it is back; then connected again, by itself.
+   */
   private watchHealth(session: Session): () => void {
     const redis = session.app.broker;
     let lastError = '';

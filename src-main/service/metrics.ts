@@ -10,7 +10,7 @@
  * several at once, costs one rendering.
  */
 import type { HistoryStore } from './history/history-store.js';
-import { MAX_LABEL_CHARS, OTHER, RUNTIME_BUCKETS, type MetricCounts } from './history/metric-totals.js';
+import { cutLabel, OTHER, RUNTIME_BUCKETS, type MetricCounts } from './history/metric-totals.js';
 import type { QueueInfo } from './queues.js';
 import type { WorkerInfo } from './workers.js';
 
@@ -84,8 +84,6 @@ async function writeTasks(out: string[], counts: MetricCounts): Promise<void> {
   })());
 }
 
-/** A label value from outside (a worker's or a queue's name) within MAX_LABEL_CHARS. */
-const cut = (v: string): string => (v.length <= MAX_LABEL_CHARS ? v : `${v.slice(0, MAX_LABEL_CHARS - 1)}…`);
 
 /**
  * Worker and queue gauges, MAX_GAUGE_SERIES at most each: the online workers by newest
@@ -96,7 +94,7 @@ async function writeGauges(out: string[], workers: WorkerInfo[], queues: QueueIn
   const up = new Map<string, number>();
   const active = new Map<string, number>();
   ws.forEach((w, i) => {
-    const name = i < MAX_GAUGE_SERIES ? cut(w.name) : OTHER;
+    const name = i < MAX_GAUGE_SERIES ? cutLabel(w.name) : OTHER;
     up.set(name, (up.get(name) ?? 0) + (w.online ? 1 : 0));
     active.set(name, (active.get(name) ?? 0) + (w.online ? w.active : 0));
   });
@@ -105,7 +103,7 @@ async function writeGauges(out: string[], workers: WorkerInfo[], queues: QueueIn
   const qs = [...queues].sort((a, b) => b.depth - a.depth);
   const length = new Map<string, number>();
   qs.forEach((q, i) => {
-    const name = i < MAX_GAUGE_SERIES ? cut(q.name) : OTHER;
+    const name = i < MAX_GAUGE_SERIES ? cutLabel(q.name) : OTHER;
     length.set(name, (length.get(name) ?? 0) + q.depth);
   });
   await write(out, 'celery_queue_length', 'Messages waiting in a queue.', 'gauge', [...length].map(([q, v]) => `celery_queue_length${labelText({ queue_name: q })} ${num(v)}\n`));

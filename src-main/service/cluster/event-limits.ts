@@ -7,7 +7,7 @@
  * events beyond a count are dropped.
  */
 import type { CeleryEvent } from '../../core/events/envelope.js';
-import { cutException, cutText, cutTraceback, SHORT_LIMIT } from '../history/field-cut.js';
+import { cutText, LARGE_FIELD_CUTS, SHORT_LIMIT } from '../history/field-cut.js';
 
 /** Events of one message kept at most (Celery groups task events by a couple of dozen). */
 export const MAX_EVENTS_PER_MESSAGE = 1000;
@@ -26,15 +26,6 @@ export interface Limited {
   /** Events kept with something cut, by what: `fields`, `depth`, `text`. */
   cut: { fields: number; depth: number; text: number };
 }
-
-/** The large text fields and how each is cut (the others are cut to SHORT_LIMIT). */
-const LARGE: Record<string, (s: string) => string> = {
-  result: (s) => cutText(s),
-  exception: (s) => cutException(s),
-  traceback: (s) => cutTraceback(s),
-  args: (s) => cutText(s),
-  kwargs: (s) => cutText(s),
-};
 
 /** What stands for a value nested too deep or too big. */
 const DEPTH_MARK = `[cut: nested deeper than ${MAX_EVENT_DEPTH} levels or over ${MAX_VALUE_NODES} values]`;
@@ -70,7 +61,7 @@ function limitEvent(e: CeleryEvent, cut: Limited['cut']): void {
     if (typeof v === 'string') {
       // Most fields are short: nothing to cut, nothing allocated.
       if (v.length <= SHORT_LIMIT) continue;
-      const large = LARGE[key];
+      const large = LARGE_FIELD_CUTS[key];
       const c = large ? large(v) : cutText(v, SHORT_LIMIT);
       if (c !== v) {
         ev[key] = c;
@@ -80,11 +71,11 @@ function limitEvent(e: CeleryEvent, cut: Limited['cut']): void {
       if (!withinBounds(v)) {
         ev[key] = DEPTH_MARK;
         depthCut = true;
-      } else if (key in LARGE) {
+      } else if (key in LARGE_FIELD_CUTS) {
         // Kept as the history writes it (JSON), cut now: a pending event holds no more than the row will.
         const json = JSON.stringify(v);
         if (json.length > SHORT_LIMIT) {
-          const c = LARGE[key]!(json);
+          const c = LARGE_FIELD_CUTS[key]!(json);
           if (c !== json) {
             ev[key] = c;
             textCut = true;

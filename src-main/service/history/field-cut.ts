@@ -80,8 +80,8 @@ export function cutValue(v: unknown, limit = FIELD_LIMIT): string | null {
  */
 export const cutMessage = (m: string): string => cutText(m, FIELD_LIMIT - SHORT_LIMIT - 16);
 
-/** The history's text columns and how each is cut. */
-const CUTS: Record<string, (s: string) => string> = {
+/** The large text fields (the history's columns, an event's fields) and how each is cut. */
+export const LARGE_FIELD_CUTS: Readonly<Record<string, (s: string) => string>> = {
   result: (s) => cutText(s),
   exception: (s) => cutException(s),
   traceback: (s) => cutTraceback(s),
@@ -98,7 +98,7 @@ export function cutFields<T extends Record<string, unknown>>(fields: T): T {
   for (const key of Object.keys(f)) {
     const v = f[key];
     if (typeof v !== 'string') continue;
-    const cut = CUTS[key];
+    const cut = LARGE_FIELD_CUTS[key];
     f[key] = cut ? cut(v) : cutText(v, SHORT_LIMIT);
   }
   return fields;
