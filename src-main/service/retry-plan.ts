@@ -9,6 +9,12 @@
  * The queue comes from the meta or the history, else from the worker that ran it when that
  * worker consumes one queue only.
  *
+ * A rebuilt message carries the call only: a task that is part of a workflow (a chain step, a
+ * group or chord member) had its links in its message, and a retry without them would not
+ * continue the workflow, so it is refused. A revoked task is refused whatever it kept: Celery's
+ * workers (and Celeriac's) drop a message whose id they hold revoked, for hours, so the same id
+ * would answer "sent" and never run.
+ *
  * A repr is refused, never guessed: Celery cuts it at 1,024 characters (and below 3 levels of
  * nesting), leaves backslashes unescaped, prints bytes raw, and prints any other object by its
  * own repr (`<object object at 0x...>`, `datetime.datetime(...)`).
@@ -16,11 +22,15 @@
 import type { ResultMeta } from '../core/backend/result-meta.js';
 import { literalToJson, parsePythonLiteral, PythonLiteralError, type JsonValue, type PyLiteral } from '../core/protocol/python-literal.js';
 import type { TaskRecord } from '../core/records/task-record.js';
+import { MAX_META_BYTES } from './history/backfill.js';
 import type { HistoryTask } from './history/history-store.js';
 
 /** Why a task cannot be sent again; stable values. */
 export type CannotRetryCode =
   | 'not_failed'
+  | 'revoked'
+  | 'workflow'
+  | 'result_too_large'
   | 'unknown_task'
   | 'no_name'
   | 'no_arguments'
@@ -33,7 +43,10 @@ export type CannotRetryCode =
 
 /** Each code said for a group of tasks. */
 export const CANNOT_RETRY_LABELS: Record<CannotRetryCode, string> = {
-  not_failed: 'did not fail (only failed and revoked tasks are sent again)',
+  not_failed: 'did not fail (only failed tasks are sent again)',
+  revoked: 'revoked: workers drop its id; send it as a new task',
+  workflow: 'part of a workflow: its links were not kept, so a retry would not continue it',
+  result_too_large: 'stored result too large to rebuild from',
   unknown_task: 'unknown here: no record, stored result or event of it',
   no_name: 'no task name known',
   no_arguments: 'its arguments were not kept (no extended result, no event with them)',
@@ -51,7 +64,7 @@ export type RetryPlan =
   | {
       ok: true; id: string; from: 'result meta' | 'events';
       name: string; args: JsonValue[]; kwargs: Record<string, JsonValue>; queue: string;
-      retries: number; parentId: string | null; rootId: string | null; group: string | null;
+      retries: number;
     }
   | { ok: false; id: string; code: CannotRetryCode; message: string };
 
@@ -59,14 +72,16 @@ export type RetryPlan =
 export interface RetryFacts {
   id: string;
   record: TaskRecord | null;
-  /** The stored result; null when there is none (PENDING). */
+  /** The stored result; null when there is none (PENDING) or it was too large to read. */
   meta: ResultMeta | null;
+  /** The stored result's size in bytes when it was too large to read (not read); else null. */
+  unreadMetaBytes?: number | null;
   history: HistoryTask | null;
   /** The queues the worker that ran it consumes, when it was asked (null: not asked, or no answer). */
   workerQueues: string[] | null;
 }
 
-const RETRYABLE = new Set(['FAILURE', 'REVOKED', 'REJECTED']);
+const RETRYABLE = new Set(['FAILURE', 'REJECTED']);
 /** Celery's saferepr keeps this many characters of the arguments. */
 const CELERY_REPR_MAX = 1024;
 
@@ -75,10 +90,17 @@ const no = (id: string, code: CannotRetryCode, message: string): RetryPlan => ({
 /** The plan for one task. */
 export function planRetry(f: RetryFacts): RetryPlan {
   const { id, record, meta, history } = f;
-  if (record?.message) return { ok: true, id, from: 'message', message: record.message };
   const state = history?.state ?? meta?.status ?? record?.state ?? null;
-  if (state === null) return no(id, 'unknown_task', 'no record, stored result or event of this task is known here');
-  if (!RETRYABLE.has(state)) return no(id, 'not_failed', `it is ${state}: only failed and revoked tasks are sent again`);
+  const tooLarge = f.unreadMetaBytes ? no(id, 'result_too_large', `its stored result is ${mib(f.unreadMetaBytes)}, over the ${mib(MAX_META_BYTES)} read at most: too large to rebuild from`) : null;
+  if (state === null) return tooLarge ?? no(id, 'unknown_task', 'no record, stored result or event of this task is known here');
+  if (state === 'REVOKED') {
+    return no(id, 'revoked', "it was revoked: workers drop its id (for hours, Celery's with --statedb across restarts), so sent under it again it would not run; send it as a new task");
+  }
+  if (!RETRYABLE.has(state)) return no(id, 'not_failed', `it is ${state}: only failed tasks are sent again`);
+  if (record?.message) return { ok: true, id, from: 'message', message: record.message };
+  if (tooLarge) return tooLarge;
+  const workflow = workflowOf(f);
+  if (workflow) return no(id, 'workflow', `it is part of a workflow (${workflow}): its links were not kept, so a retry would not continue it`);
   const name = str(meta?.name) ?? history?.name ?? record?.name ?? null;
   if (!name) return no(id, 'no_name', 'no event named the task and its result is not extended (result_extended)');
 
@@ -106,12 +128,22 @@ export function planRetry(f: RetryFacts): RetryPlan {
     return no(id, 'no_queue', `no event or result says which queue it came from, and ${why}`);
   }
   const retries = (typeof meta?.retries === 'number' ? meta.retries : history?.retries ?? 0) + 1;
-  return {
-    ok: true, id, from, name, args, kwargs, queue, retries,
-    parentId: str(meta?.parent_id) ?? history?.parent_id ?? null,
-    rootId: history?.root_id ?? null,
-    group: str(meta?.group_id) ?? history?.group_id ?? null,
-  };
+  return { ok: true, id, from, name, args, kwargs, queue, retries };
+}
+
+/**
+ * What says a task is part of a workflow, when something does: a parent (a chain step, or a
+ * task another task sent), a root other than itself, a group (a group or chord member).
+ * A chain's first step says none of these: its links are in its message alone.
+ */
+function workflowOf({ id, meta, history }: RetryFacts): string | null {
+  const parent = str(meta?.parent_id) ?? str(history?.parent_id);
+  if (parent) return `sent after ${parent}`;
+  const group = str(meta?.group_id) ?? str(history?.group_id);
+  if (group) return `a member of group ${group}`;
+  const root = str(meta?.root_id) ?? str(history?.root_id);
+  if (root && root !== id) return `under ${root}`;
+  return null;
 }
 
 /**
@@ -181,6 +213,7 @@ function cutIn(v: PyLiteral): 'ellipsis' | 'string' | null {
   }
 }
 
+const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(bytes % (1024 * 1024) ? 1 : 0)} MiB`;
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const onlyQueue = (queues: string[] | null): string | null => (queues?.length === 1 ? queues[0]! : null);

@@ -3,15 +3,19 @@
  * queue it came from, a protocol 2 message as core builds it. A task that kept its message is
  * sent from it; a Python task's is rebuilt (retry-plan.ts). The preview says beforehand how many
  * can be sent and why the rest cannot, grouped by reason; the send says the same afterwards.
+ * Both read and send a bounded group at a time: a group of failures is up to tens of thousands
+ * of tasks, each stored result possibly megabytes of traceback.
  */
 import { randomUUID } from 'node:crypto';
 import type { App } from '../core/app.js';
 import type { ResultMeta } from '../core/backend/result-meta.js';
+import { CeleriacError } from '../core/errors.js';
 import { decodeTaskMessage } from '../core/protocol/decode.js';
+import { sizeGroups } from './history/backfill.js';
 import type { HistoryStore } from './history/history-store.js';
 import { CANNOT_RETRY_LABELS, planRetry, type CannotRetryCode, type RetryFacts, type RetryPlan } from './retry-plan.js';
 
-/** Tasks read and sent at a time. */
+/** Tasks read and sent at a time, at most (fewer when their stored results are large). */
 const CHUNK = 100;
 /** Per-task reasons listed at most in an answer (the groups count them all). */
 export const MAX_LISTED = 1000;
@@ -54,28 +58,62 @@ export interface RetrySources {
   history?: HistoryStore | null;
 }
 
-/** The plans for some tasks, from their records, stored results, history and (for an unknown queue) their workers. */
-export async function planRetries(app: App, ids: readonly string[], sources: RetrySources = {}): Promise<RetryPlan[]> {
-  const facts: RetryFacts[] = [];
+/**
+ * The plans for some tasks, a bounded group at a time: up to CHUNK tasks whose stored results
+ * come to at most the backfill's read size (a larger one alone; one over its hard limit is not
+ * read and said too large), so a group of tracebacks megabytes long is never all in memory.
+ * Each group is planned from the records, stored results, history and (for an unknown queue)
+ * the workers that ran them, asked once each.
+ */
+export async function* planRetries(app: App, ids: readonly string[], sources: RetrySources = {}): AsyncGenerator<RetryPlan[]> {
+  const queuesOf = new Map<string, string[] | null>();
   for (let i = 0; i < ids.length; i += CHUNK) {
-    facts.push(...await Promise.all(ids.slice(i, i + CHUNK).map(async (id): Promise<RetryFacts> => {
-      const [record, meta] = await Promise.all([app.records.read(id), app.asyncResult(id).info()]);
-      return { id, record, meta: meta.status === 'PENDING' ? null : meta, history: sources.history?.get(id) ?? null, workerQueues: null };
-    })));
+    const chunk = ids.slice(i, i + CHUNK);
+    const [records, sizes] = await Promise.all([Promise.all(chunk.map((id) => app.records.read(id))), app.backend.sizes(chunk)]);
+    const recordOf = new Map(chunk.map((id, n) => [id, records[n] ?? null]));
+    const unread: Array<[string, number]> = [];
+    const groups = sizeGroups(chunk, sizes, (id, bytes) => unread.push([id, bytes]));
+    const factsOf = (id: string, meta: ResultMeta | null, unreadMetaBytes: number | null): RetryFacts => ({
+      id, record: recordOf.get(id) ?? null, meta: meta?.status === 'PENDING' ? null : meta, unreadMetaBytes, history: sources.history?.get(id) ?? null, workerQueues: null,
+    });
+    for (const group of groups) {
+      const metas = await readMetas(app, group);
+      yield await planned(app, group.map((id, n) => factsOf(id, metas[n] ?? null, null)), queuesOf);
+    }
+    if (unread.length > 0) yield await planned(app, unread.map(([id, bytes]) => factsOf(id, null, bytes)), queuesOf);
   }
-  const queuesOf = await workerQueues(app, facts);
+}
+
+/** Plans from facts, asking the workers not asked yet which queues they consume where nothing else says. */
+async function planned(app: App, facts: readonly RetryFacts[], queuesOf: Map<string, string[] | null>): Promise<RetryPlan[]> {
+  const ask = new Set<string>();
+  for (const f of facts) {
+    if (f.record?.message || !f.history?.worker || f.history.queue || hasQueue(f.meta) || queuesOf.has(f.history.worker)) continue;
+    ask.add(f.history.worker);
+  }
+  if (ask.size > 0) {
+    const replies = await workerQueues(app, ask);
+    for (const worker of ask) queuesOf.set(worker, replies.get(worker) ?? null);
+  }
   return facts.map((f) => planRetry({ ...f, workerQueues: f.history?.worker ? queuesOf.get(f.history.worker) ?? null : null }));
 }
 
-/** The queues of the workers that ran tasks whose queue nothing else says (one broadcast). */
-async function workerQueues(app: App, facts: readonly RetryFacts[]): Promise<Map<string, string[]>> {
-  const workers = new Set<string>();
-  for (const f of facts) {
-    if (f.record?.message || !f.history?.worker || f.history.queue || hasQueue(f.meta)) continue;
-    workers.add(f.history.worker);
+/** Stored metas of a group in one read; one a meta that cannot be parsed (another app's key) reads as none. */
+async function readMetas(app: App, ids: readonly string[]): Promise<Array<ResultMeta | null>> {
+  try {
+    return await app.backend.getMany(ids);
+  } catch (err) {
+    if (!(err instanceof CeleriacError)) throw err;
+    return Promise.all(ids.map((id) => app.backend.get(id).catch((e: unknown) => {
+      if (e instanceof CeleriacError) return null;
+      throw e;
+    })));
   }
+}
+
+/** The queues of some workers (one broadcast); those that do not answer are left out. */
+async function workerQueues(app: App, workers: ReadonlySet<string>): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
-  if (workers.size === 0) return out;
   try {
     const replies = await app.control.broadcast('active_queues', {}, { destination: [...workers], timeout: QUEUES_TIMEOUT_MS, limit: workers.size });
     for (const [name, reply] of Object.entries(replies)) {
@@ -92,27 +130,28 @@ const hasQueue = (meta: ResultMeta | null): boolean => typeof meta?.queue === 's
 
 /** Says beforehand what a retry of these tasks would send, and why the rest cannot be. */
 export async function previewRetries(app: App, ids: readonly string[], sources: RetrySources = {}): Promise<RetryPreview> {
-  const plans = await planRetries(app, ids, sources);
   const from = { message: 0, resultMeta: 0, events: 0 };
   const failed: Array<{ id: string; code: RetryErrorCode; message: string }> = [];
-  for (const p of plans) {
-    if (!p.ok) failed.push({ id: p.id, code: p.code, message: p.message });
-    else if (p.from === 'message') from.message++;
-    else if (p.from === 'result meta') from.resultMeta++;
-    else from.events++;
+  let sendable = 0;
+  for await (const plans of planRetries(app, ids, sources)) {
+    for (const p of plans) {
+      if (!p.ok) failed.push({ id: p.id, code: p.code, message: p.message });
+      else if (p.from === 'message') from.message++;
+      else if (p.from === 'result meta') from.resultMeta++;
+      else from.events++;
+      if (p.ok) sendable++;
+    }
   }
-  return { sendable: plans.length - failed.length, from, notSendable: failed.length, reasons: grouped(failed), errors: failed.slice(0, MAX_LISTED) };
+  return { sendable, from, notSendable: failed.length, reasons: grouped(failed), errors: failed.slice(0, MAX_LISTED) };
 }
 
-/** Sends each task again (100 at a time); the ones that cannot be are reported with why. */
+/** Sends each task again, a group at a time as it is planned; the ones that cannot be are reported with why. */
 export async function retryTasks(app: App, ids: readonly string[], sources: RetrySources = {}): Promise<RetryOutcome> {
-  const plans = await planRetries(app, ids, sources);
   const retried: string[] = [];
   const failed: Array<{ id: string; code: RetryErrorCode; message: string }> = [];
-  for (const p of plans) if (!p.ok) failed.push({ id: p.id, code: p.code, message: p.message });
-  const sendable = plans.filter((p) => p.ok);
-  for (let i = 0; i < sendable.length; i += CHUNK) {
-    await Promise.all(sendable.slice(i, i + CHUNK).map((p) => send(app, p).then(
+  for await (const plans of planRetries(app, ids, sources)) {
+    for (const p of plans) if (!p.ok) failed.push({ id: p.id, code: p.code, message: p.message });
+    await Promise.all(plans.filter((p) => p.ok).map((p) => send(app, p).then(
       () => retried.push(p.id),
       (err: unknown) => failed.push({ id: p.id, code: 'send_failed', message: (err as Error).message }),
     )));
@@ -134,10 +173,8 @@ async function send(app: App, plan: Extract<RetryPlan, { ok: true }>): Promise<v
     return;
   }
   await app.backend.forget(plan.id);
-  await app.sendTask(plan.name, plan.args, plan.kwargs, {
-    taskId: plan.id, queue: plan.queue, retries: plan.retries,
-    ...(plan.parentId ? { parentId: plan.parentId } : {}), ...(plan.rootId ? { rootId: plan.rootId } : {}), ...(plan.group ? { group: plan.group } : {}),
-  });
+  // Not part of a workflow (planRetry refuses those): no parent, group or links to carry.
+  await app.sendTask(plan.name, plan.args, plan.kwargs, { taskId: plan.id, queue: plan.queue, retries: plan.retries });
 }
 
 function grouped(failed: ReadonlyArray<{ id: string; code: RetryErrorCode }>): RetryReasonGroup[] {

@@ -20,7 +20,7 @@ describe('planRetry', () => {
   it('rebuilds from the events: the arguments read back, retries + 1, the queue of the only one its worker consumes', () => {
     expect(planRetry(facts({ history: history({ retries: 2 }), workerQueues: ['images'] }))).toEqual({
       ok: true, id: ID, from: 'events', name: 'proj.resize', args: ['a.png', 2], kwargs: { fast: true }, queue: 'images',
-      retries: 3, parentId: null, rootId: ID, group: null,
+      retries: 3,
     });
   });
 
@@ -39,6 +39,47 @@ describe('planRetry', () => {
     expect(planRetry(facts({ history: history({}), workerQueues: ['a', 'b'] }))).toMatchObject({ ok: false, code: 'no_queue', message: expect.stringMatching(/celery@py1 consumes 2 queues \(a, b\)/) });
     expect(planRetry(facts({ history: history({}) }))).toMatchObject({ ok: false, code: 'no_queue', message: expect.stringMatching(/did not say which queues/) });
     expect(planRetry(facts({ history: history({ queue: 'known' }) }))).toMatchObject({ ok: true, queue: 'known' });
+  });
+});
+
+describe('planRetry refuses what a retry under the same id would not run, or not continue', () => {
+  const record = { id: ID, name: 'n', queue: 'q', state: 'FAILURE', argsrepr: '()', kwargsrepr: '{}', priority: 0, eta: null, retries: 0, group: null, message: '{"body":"..."}' };
+
+  it('a revoked task, rebuilt or kept: workers drop its id, so it must be sent as a new task', () => {
+    expect(planRetry(facts({ history: history({ state: 'REVOKED', queue: 'q' }) }))).toMatchObject({
+      ok: false, code: 'revoked', message: expect.stringMatching(/workers drop its id .*send it as a new task/),
+    });
+    expect(planRetry(facts({ record: { ...record, state: 'REVOKED' }, meta: meta({ status: 'REVOKED' }) }))).toMatchObject({ ok: false, code: 'revoked' });
+    expect(planRetry(facts({ record, meta: meta({ status: 'REVOKED' }) }))).toMatchObject({ ok: false, code: 'revoked' });
+  });
+
+  it('a kept message of a task that did not fail is not sent a second time', () => {
+    expect(planRetry(facts({ record: { ...record, state: 'PENDING' } }))).toMatchObject({ ok: false, code: 'not_failed', message: expect.stringMatching(/it is PENDING/) });
+    expect(planRetry(facts({ record: { ...record, state: 'PENDING' }, history: history({ queue: 'q' }) }))).toMatchObject({ ok: true, from: 'message' });
+  });
+
+  it('a chain step, a group or chord member, a task under another root: refused when rebuilt, its links not kept', () => {
+    const parent = 'a0a0a0a0-0000-4000-8000-000000000001';
+    expect(planRetry(facts({ history: history({ queue: 'q', parent_id: parent, root_id: parent }) }))).toMatchObject({
+      ok: false, code: 'workflow', message: expect.stringMatching(new RegExp(`part of a workflow \\(sent after ${parent}\\): its links were not kept`)),
+    });
+    expect(planRetry(facts({ history: history({ queue: 'q', group_id: 'g-1' }) }))).toMatchObject({ ok: false, code: 'workflow', message: expect.stringMatching(/member of group g-1/) });
+    expect(planRetry(facts({ history: history({ queue: 'q', root_id: parent }) }))).toMatchObject({ ok: false, code: 'workflow', message: expect.stringMatching(/under a0a0/) });
+    const extended = meta({ name: 'proj.resize', args: [], kwargs: {}, queue: 'imgs', parent_id: parent });
+    expect(planRetry(facts({ meta: extended }))).toMatchObject({ ok: false, code: 'workflow' });
+    expect(planRetry(facts({ meta: { ...extended, parent_id: undefined, group_id: 'g-2' } }))).toMatchObject({ ok: false, code: 'workflow' });
+    // Its kept message carries its links: sent from it.
+    expect(planRetry(facts({ record, history: history({ parent_id: parent, group_id: 'g-1' }) }))).toMatchObject({ ok: true, from: 'message' });
+  });
+
+  it('a stored result too large to read: said so, not rebuilt from the events instead', () => {
+    const bytes = 70 * 1024 * 1024;
+    expect(planRetry(facts({ history: history({ queue: 'q' }), unreadMetaBytes: bytes }))).toMatchObject({
+      ok: false, code: 'result_too_large', message: expect.stringMatching(/its stored result is 70 MiB, over the 64 MiB read at most: too large to rebuild from/),
+    });
+    expect(planRetry(facts({ unreadMetaBytes: bytes }))).toMatchObject({ ok: false, code: 'result_too_large' });
+    expect(planRetry(facts({ history: history({ state: 'SUCCESS' }), unreadMetaBytes: bytes }))).toMatchObject({ ok: false, code: 'not_failed' });
+    expect(planRetry(facts({ record, unreadMetaBytes: bytes }))).toMatchObject({ ok: true, from: 'message' });
   });
 });
 

@@ -45,6 +45,17 @@ export class RedisBackend {
   }
 
   /**
+   * The stored metas' sizes in bytes (STRLEN, one round trip; 0 where there is none), so a
+   * reader can read large ones alone, or not at all, before any is in memory.
+   */
+  async sizes(taskIds: readonly string[]): Promise<number[]> {
+    if (taskIds.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of taskIds) pipeline.strlen(taskMetaKey(id));
+    return ((await pipeline.exec()) ?? []).map(([err, n]) => (err ? 0 : Number(n)));
+  }
+
+  /**
    * Stores a meta and publishes it, unless the task already succeeded (Celery's guard).
    * @returns false when an existing SUCCESS kept the write from happening
    */

@@ -19,7 +19,7 @@ const BATCH = 500;
  * groups within it (a result larger than it is read alone), so 500 results of 40 MB each are
  * never one reply in memory.
  */
-const MAX_READ_BYTES = 8 * 1024 * 1024;
+export const MAX_READ_BYTES = 8 * 1024 * 1024;
 /** A stored result larger than this is not read (counted, logged once): no meta Celery writes comes near it. */
 export const MAX_META_BYTES = 64 * 1024 * 1024;
 
@@ -105,13 +105,22 @@ async function readGroups(redis: Redis, keys: readonly string[], drops: DropCoun
   const pipeline = redis.pipeline();
   for (const key of keys) pipeline.strlen(key);
   const lengths = ((await pipeline.exec()) ?? []).map(([err, n]) => (err ? 0 : Number(n)));
-  const groups: string[][] = [];
-  let group: string[] = [];
+  return sizeGroups(keys, lengths, (key, n) => drops.count('too-large', `the stored result ${key.slice(0, 300)} of ${n} bytes is over ${MAX_META_BYTES} and was not read`));
+}
+
+/**
+ * Stored results in groups of at most MAX_READ_BYTES by their sizes (one larger result is a
+ * group of its own), so no one read holds more; those over MAX_META_BYTES are left out and
+ * passed to `tooLarge`.
+ */
+export function sizeGroups<T>(items: readonly T[], sizes: readonly number[], tooLarge: (item: T, bytes: number) => void): T[][] {
+  const groups: T[][] = [];
+  let group: T[] = [];
   let bytes = 0;
-  keys.forEach((key, i) => {
-    const n = lengths[i] ?? 0;
+  items.forEach((item, i) => {
+    const n = sizes[i] ?? 0;
     if (n > MAX_META_BYTES) {
-      drops.count('too-large', `the stored result ${key.slice(0, 300)} of ${n} bytes is over ${MAX_META_BYTES} and was not read`);
+      tooLarge(item, n);
       return;
     }
     if (group.length > 0 && bytes + n > MAX_READ_BYTES) {
@@ -119,7 +128,7 @@ async function readGroups(redis: Redis, keys: readonly string[], drops: DropCoun
       group = [];
       bytes = 0;
     }
-    group.push(key);
+    group.push(item);
     bytes += n;
   });
   if (group.length > 0) groups.push(group);
