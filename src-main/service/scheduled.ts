@@ -24,16 +24,19 @@ export interface ScheduledTask {
 /** Listed at most. */
 export const SCHEDULED_LIMIT = 1000;
 
+/** What each worker holds in memory waiting for its ETA (`inspect scheduled`: Python's keep them there). */
+async function heldByWorkers(app: App): Promise<Record<string, unknown[]>> {
+  const replies = (await app.control.broadcast('scheduled', {}, { timeout: 500 }).catch(() => ({}))) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(replies).filter((e): e is [string, unknown[]] => Array.isArray(e[1])));
+}
+
 export async function listScheduled(app: App, withPython = true): Promise<{ total: number; tasks: ScheduledTask[] }> {
   const { total, entries } = await listScheduledEntries(app.broker, SCHEDULED_LIMIT);
   const tasks: ScheduledTask[] = entries.map(({ tag, queue, message: m, eta }) => ({
     holder: 'celeriac', tag, id: m?.id ?? null, name: m?.task ?? null, args: m ? `${m.argsrepr}${m.kwargsrepr !== '{}' ? ` ${m.kwargsrepr}` : ''}` : '', queue, eta,
   }));
   if (withPython) {
-    // What workers hold themselves (Python's keep ETA tasks in memory): `inspect scheduled`.
-    const replies = (await app.control.broadcast('scheduled', {}, { timeout: 500 }).catch(() => ({}))) as Record<string, unknown>;
-    for (const [worker, list] of Object.entries(replies)) {
-      if (!Array.isArray(list)) continue;
+    for (const [worker, list] of Object.entries(await heldByWorkers(app))) {
       for (const item of list.slice(0, SCHEDULED_LIMIT) as Array<{ eta?: string; request?: { id?: string; name?: string; args?: unknown; delivery_info?: { routing_key?: string } } }>) {
         const eta = Date.parse(item.eta ?? '');
         tasks.push({ holder: worker, tag: null, id: item.request?.id ?? null, name: item.request?.name ?? null, args: JSON.stringify(item.request?.args ?? []), queue: item.request?.delivery_info?.routing_key ?? '', eta: Number.isNaN(eta) ? 0 : eta });
@@ -49,10 +52,9 @@ const HELD_FRESH_MS = 5000;
 /** The last count of ETA tasks workers hold in memory, per app (connection), and the ask under way. */
 const held = new WeakMap<App, { n: number; at: number; asking: Promise<number> | null }>();
 
-/** ETA tasks workers hold in memory now (`inspect scheduled`: Python's keep them there). */
+/** How many ETA tasks workers hold in memory now. */
 async function askHeld(app: App): Promise<number> {
-  const replies = (await app.control.broadcast('scheduled', {}, { timeout: 500 }).catch(() => ({}))) as Record<string, unknown>;
-  return Object.values(replies).reduce<number>((sum, list) => sum + (Array.isArray(list) ? list.length : 0), 0);
+  return Object.values(await heldByWorkers(app)).reduce((sum, list) => sum + list.length, 0);
 }
 
 /**
