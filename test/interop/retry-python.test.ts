@@ -6,13 +6,16 @@
  *
  * With Celery's defaults (no result_extended) the message is rebuilt from the task events'
  * argsrepr; with result_extended from the stored result. The tasks whose arguments cannot be
- * known (a repr Celery cut, an argument that is not a literal) are refused with their reasons.
+ * known (a repr Celery cut, an argument that is not a literal) are refused with their reasons,
+ * and so are those a retry under the same id would not run (revoked: the worker drops the id)
+ * or would run without continuing their workflow (a chain step rebuilt without its links).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src-main/core/app.js';
 import { ControlRoom } from '../../src-main/service/control-room.js';
 import { ok } from '../helpers/contract.js';
 import { pythonCeleryAvailable, runPython, startPythonWorker, type PythonWorker } from '../helpers/python.js';
@@ -26,7 +29,7 @@ describe.runIf(pythonCeleryAvailable())('retrying Python failures from the contr
   let room: ControlRoom;
   let redis: Redis;
   const env = () => ({ CELERIAC_TEST_BROKER: server.url });
-  const send = async (key: string, variant: 'plain' | 'long' | 'object', queue: string): Promise<string> =>
+  const send = async (key: string, variant: 'plain' | 'long' | 'object' | 'later' | 'chained', queue: string): Promise<string> =>
     (JSON.parse(await runPython('pyretry.py', ['send', key, variant, queue], env())) as { id: string }).id;
   const stateOf = async (id: string): Promise<string | undefined> => (await ok(room.call('tasks:get', { id }))).history?.state;
   /** Its state once the worker's events about it were heard (a stored result alone says no name, no worker). */
@@ -141,5 +144,44 @@ describe.runIf(pythonCeleryAvailable())('retrying Python failures from the contr
     expect((await ok(room.call('tasks:retry', { ids: [id] }))).retried).toEqual([id]);
     expect(await resultOf(id)).toMatchObject({ state: 'SUCCESS', result: { value: 'extended set', rest: [3000], retries: 1, routing_key: 'pyext' } });
     expect((await runsOf(key)).map((r) => [r.worker.split('@')[0], r.retries])).toEqual([['pyext', 0], ['pyext', 1]]);
+  });
+
+  it('refuses a revoked task, whose id the Python worker drops: sent under it again it would never run', async () => {
+    const key = `retry-revoked-${Date.now()}`;
+    const id = await send(key, 'later', 'pyretry');
+    await until(async () => (await heardState(id)) !== undefined);
+    await ok(room.call('tasks:revoke', { ids: [id] }));
+    // Its countdown ends on the worker, which finds it revoked.
+    await until(async () => (await heardState(id)) === 'REVOKED', 20_000);
+
+    const preview = await ok(room.call('tasks:retryPreview', { ids: [id] }));
+    expect(preview).toMatchObject({ sendable: 0, notSendable: 1, reasons: [{ code: 'revoked', label: 'revoked: workers drop its id; send it as a new task' }] });
+    await redis.set(key, 'set, yet revoked');
+    expect(await ok(room.call('tasks:retry', { ids: [id] }))).toMatchObject({ retried: [], notSent: 1, errors: [{ id, code: 'revoked' }] });
+
+    // Why: the same message under its id, sent anyway, is dropped by the worker, not run.
+    await redis.del(`celery-task-meta-${id}`);
+    const producer = createApp({ broker: server.url });
+    try {
+      await producer.sendTask('tasks.flaky', [key, 'x', 1], { n: null }, { taskId: id, queue: 'pyretry', retries: 1 });
+    } finally {
+      await producer.close();
+    }
+    expect(await resultOf(id)).toMatchObject({ state: 'REVOKED' });
+    expect(await runsOf(key)).toEqual([]);
+  });
+
+  it('refuses a chain step rebuilt from its events: its links were not kept, so a retry would not continue the chain', async () => {
+    const key = `retry-chained-${Date.now()}`;
+    const id = await send(key, 'chained', 'pyretry');
+    await until(async () => (await heardState(id)) === 'FAILURE');
+    const parent = (await ok(room.call('tasks:get', { id }))).history?.parent_id;
+    expect(parent).toBeTruthy();
+
+    const preview = await ok(room.call('tasks:retryPreview', { ids: [id] }));
+    expect(preview).toMatchObject({ sendable: 0, notSendable: 1, reasons: [{ code: 'workflow', label: 'part of a workflow: its links were not kept, so a retry would not continue it' }] });
+    expect(preview.errors[0]?.message).toMatch(new RegExp(`part of a workflow \\(sent after ${parent}\\)`));
+    expect(await ok(room.call('tasks:retry', { ids: [id] }))).toMatchObject({ retried: [], notSent: 1, errors: [{ id, code: 'workflow' }] });
+    expect((await runsOf(key)).length).toBe(1);
   });
 });

@@ -4,12 +4,16 @@ usage: pyretry.py send KEY VARIANT QUEUE   (prints {"id"})
   plain   (KEY, 'x', 1) and kwargs {'n': None}: a repr read back whole
   long    (KEY, 'y' * 3000): Celery cuts its argsrepr at 1,024 characters
   object  (KEY, datetime): its argsrepr holds datetime.datetime(...), not a literal
+  later   plain, with a countdown of 3 s (time to revoke it before it runs)
+  chained plain, as the second step of a chain after tasks.add (prints the flaky step's id)
 """
 import datetime
 import json
 import sys
 
-from pyapp import flaky
+from celery import chain
+
+from pyapp import add, flaky
 
 VARIANTS = {
     "plain": lambda key: ((key, "x", 1), {"n": None}),
@@ -19,5 +23,12 @@ VARIANTS = {
 
 if __name__ == "__main__":
     _, key, variant, queue = sys.argv[1:5]
-    args, kwargs = VARIANTS[variant](key)
-    print(json.dumps({"id": flaky.apply_async(args, kwargs, queue=queue).id}))
+    if variant == "later":
+        result = flaky.apply_async(*VARIANTS["plain"](key), queue=queue, countdown=3)
+    elif variant == "chained":
+        args, kwargs = VARIANTS["plain"](key)
+        result = chain(add.si(1, 2).set(queue=queue), flaky.signature(args, kwargs, immutable=True).set(queue=queue)).apply_async()
+    else:
+        args, kwargs = VARIANTS[variant](key)
+        result = flaky.apply_async(args, kwargs, queue=queue)
+    print(json.dumps({"id": result.id}))
