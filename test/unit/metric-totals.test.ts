@@ -77,6 +77,20 @@ describe('metric totals', () => {
     expect(keys.some((k) => k.includes('old.task'))).toBe(false);
   });
 
+  it('keeps the totals of a label set counted back to back for longer than the retention', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = Date.parse('2026-11-01T00:00:00Z');
+    const store = new HistoryStore(':memory:');
+    // One task a day, always the same labels, each day's in a write of its own.
+    for (let day = 0; day <= 40; day++) {
+      vi.setSystemTime(t0 + day * 86_400_000);
+      store.applyEvents([ev('task-received', `steady-${day}`, { name: 'steady.task', queue: 'celery' }), ev('task-succeeded', `steady-${day}`, { runtime: 0.01 })]);
+    }
+    store.prune({ maxTasks: 1_000_000, maxAgeDays: 30 }, t0 / 1000 + 40 * 86_400);
+    expect(sentBy(store).get('steady.task')).toBe(41);
+    store.close();
+  });
+
   it('brings totals counted before the bounds under them when the history opens', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'celeriac-totals-')), 'history.sqlite');
     new HistoryStore(path).close();

@@ -59,6 +59,8 @@ export const MAX_EXCEPTION_CHARS = 80;
 /** What a value beyond the bounds is counted as. */
 export const OTHER = 'other';
 const OTHER_LABELS = JSON.stringify([OTHER, OTHER, OTHER]);
+/** No row counted yet in this transaction. */
+const NO_LABELS = Object.freeze({ name: null, worker: null, queue: null, json: '' });
 /** A label set's last count is written again at most this often (seconds): the retention counts in days. */
 const SEEN_EVERY_S = 3600;
 
@@ -75,7 +77,7 @@ export interface MetricCounts {
 const exceptionType = (e: string | null): string => cutLabel((e ?? '').split('(')[0]!, MAX_EXCEPTION_CHARS);
 
 /** A label value within `max` characters (its beginning, marked). */
-const cutLabel = (v: string, max = MAX_LABEL_CHARS): string => (v.length <= max ? v : `${v.slice(0, max - 1)}…`);
+export const cutLabel = (v: string, max = MAX_LABEL_CHARS): string => (v.length <= max ? v : `${v.slice(0, max - 1)}…`);
 
 /** The bucket a runtime is counted in (RUNTIME_BUCKETS.length for +Inf only). */
 function bucketOf(runtime: number): number {
@@ -96,7 +98,7 @@ export class MetricTotals {
   /** Writes since the last `takeChanges`, by what they moved and their labels: how many, and their runtimes' sum. */
   private readonly writes = new Map<string, { n: number; sum: number }>();
   /** The labels of the row before, raw, and as counted (JSON): a burst's rows mostly share them. */
-  private last: { name: string | null; worker: string | null; queue: string | null; json: string } = { name: null, worker: null, queue: null, json: '' };
+  private last: Readonly<{ name: string | null; worker: string | null; queue: string | null; json: string }> = NO_LABELS;
   /** The values each label keeps, and the label sets (JSON) counted. */
   private readonly values = { name: new Set<string>(), worker: new Set<string>(), queue: new Set<string>(), exception: new Set<string>() };
   private readonly series = new Set<string>();
@@ -127,7 +129,7 @@ export class MetricTotals {
     this.series.clear();
     this.failures.clear();
     for (const v of Object.values(this.values)) v.clear();
-    this.last = { name: null, worker: null, queue: null, json: '' };
+    this.last = NO_LABELS;
     this.version++;
     const stored = [...rows].filter((r) => r.n !== 0);
     const seen = new Set<string>();
@@ -278,6 +280,9 @@ export class MetricTotals {
       if (now - was >= SEEN_EVERY_S) add('seen', labels, now - was);
     }
     this.touched.clear();
+    // The next transaction's first row notes its label set again, even when it is the one
+    // counted last: a label set counted back to back for days is still seen.
+    this.last = NO_LABELS;
     const out = [...changes].filter(([, n]) => n !== 0).map(([key, n]) => ({ key, n }));
     for (const { key, n } of out) this.totals.set(key, (this.totals.get(key) ?? 0) + n);
     if (out.length > 0) this.version++;
