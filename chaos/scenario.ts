@@ -81,7 +81,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   };
   // A down master is declared after 3 s, so that a restart (well under that) is not a failover.
   const setup: SentinelSetup = await startSentinelSetup({ downAfterMs: 3000, args: REDIS_ARGS });
-  const env = { ...process.env, CELERIAC_BROKER_URL: setup.url };
+  // The serve backfills a gap in its events at most every 10 s, not 2 min: the run's faults
+  // make several gaps within its minute, and its history is checked soon after.
+  const env = { ...process.env, CELERIAC_BROKER_URL: setup.url, CELERIAC_HISTORY_GAP_BACKFILL_MS: '10000' };
   const app = createApp({ broker: setup.url });
   const workers: WorkerProc[] = [];
   let serve: Awaited<ReturnType<typeof startServe>> | null = null;

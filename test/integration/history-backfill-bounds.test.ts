@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backfill } from '../../src-main/service/history/backfill.js';
+import { DropCounter } from '../../src-main/service/drop-counter.js';
 import { FIELD_LIMIT, wasCut } from '../../src-main/service/history/field-cut.js';
 import { HistoryStore } from '../../src-main/service/history/history-store.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
@@ -32,7 +33,7 @@ describe('the backfill of large stored results', () => {
     }
     const dir = mkdtempSync(join(tmpdir(), 'celeriac-backfill-bounds-'));
     const store = new HistoryStore(join(dir, 'history.sqlite'));
-    expect(await backfill(client, store)).toBe(8);
+    expect(await backfill(client, store, () => false, new DropCounter('Backfill'))).toBe(8);
 
     const started = performance.now();
     const page = store.search('', { limit: 100 });

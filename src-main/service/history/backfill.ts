@@ -10,17 +10,17 @@ import { EXCEPTION_STATES } from '../../core/backend/states.js';
 import { TASK_META_PREFIX } from '../../core/keys.js';
 import { pyRepr } from '../../core/protocol/pyrepr.js';
 import type { HistoryStore, HistoryTask } from './history-store.js';
-import { DropCounter } from '../drop-counter.js';
+import type { DropCounter } from '../drop-counter.js';
 import { cutException, cutFields, cutMessage, cutText, SHORT_LIMIT } from './field-cut.js';
 
 const BATCH = 500;
 /**
  * Bytes of stored results read in one MGET at most: the keys of a SCAN batch are read in
- * groups within it (a result larger than it is read alone), so 500 results of 40 MB each are
- * never one reply in memory.
+ * groups within it (a result larger than it is read alone), so a reply holds this much, or one
+ * result, never a whole batch of large ones.
  */
 export const MAX_READ_BYTES = 8 * 1024 * 1024;
-/** A stored result larger than this is not read (counted, logged once): no meta Celery writes comes near it. */
+/** A stored result larger than this is not read (counted under 'too-large', logged once): no meta Celery writes comes near it. */
 export const MAX_META_BYTES = 64 * 1024 * 1024;
 
 /** Celery's naive UTC `date_done` as unix seconds. */
@@ -39,7 +39,7 @@ export function metaFields(meta: ResultMeta): Partial<HistoryTask> {
   const done = doneAt(meta.date_done);
   const fields: Partial<HistoryTask> = {
     result: failed ? null : repr(meta.result),
-    // The message cut before its repr: a 40 MB message is not copied twice to keep 64 kB of it.
+    // The message cut before its repr: one over the field cut is not copied whole to keep its beginning.
     exception: info ? cutException(`${cutText(String(info.excType), SHORT_LIMIT)}(${info.excMessage.map((m) => pyRepr(typeof m === 'string' ? cutMessage(m) : m)).join(', ')})`) : null,
     traceback: meta.traceback ?? null,
   };
@@ -60,9 +60,10 @@ export function metaFields(meta: ResultMeta): Partial<HistoryTask> {
 /**
  * Reads every stored result into the history. @returns how many were read
  * @param shouldStop checked between batches (the connection is closing)
- * @param drops where results too large to read are counted
+ * @param drops where results too large to read are counted: the feed's, kept across its runs,
+ *   so each reason is logged once and its count said in the feed's status
  */
-export async function backfill(redis: Redis, history: HistoryStore, shouldStop: () => boolean = () => false, drops = new DropCounter('Backfill')): Promise<number> {
+export async function backfill(redis: Redis, history: HistoryStore, shouldStop: () => boolean, drops: DropCounter): Promise<number> {
   let cursor = '0';
   let read = 0;
   do {

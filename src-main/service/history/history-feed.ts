@@ -9,17 +9,21 @@
  * a file locked by another program) is logged once with its cause, said in `problem` (the
  * connection's status) and retried with backoff, the events it could not write kept (bounded)
  * meanwhile; a damaged file is moved aside and a fresh one filled from the result backend.
- * Events lost on the way (the pending caps, by count and by size; a dropped subscription) are
- * counted and said, and the gap is backfilled. Nothing here throws out to the connection.
+ * Events lost on the way (the pending caps, by count and by size; a dropped subscription; a
+ * write the history refuses for what it holds, not for the file) are counted and said, and the
+ * gap is backfilled, at most once every few minutes: each backfill reads every stored result
+ * from the production Redis. Nothing here throws out to the connection.
  */
 import type { Redis } from 'ioredis';
 import type { CeleryEvent } from '../../core/events/envelope.js';
-import { backfill } from './backfill.js';
+import { backfill, MAX_META_BYTES } from './backfill.js';
+import { DropCounter } from '../drop-counter.js';
+import { inUserWords } from '../user-words.js';
 import type { RecordChange } from '../record-feed.js';
 import type { TaskRecords } from '../../core/records/record-store.js';
 import { HistoryStore, type Changed, type Report } from './history-store.js';
 import { announcedReport, mergeRecords } from './record-fields.js';
-import { describeHistoryError, isDamaged } from './history-errors.js';
+import { describeHistoryError, isDamaged, isSqliteError, isTransient } from './history-errors.js';
 import { moveAside, openHistoryStore } from './history-open.js';
 
 /** Events held at most between two writes (and while writes fail): a flood must not grow memory without bound. */
@@ -78,6 +82,23 @@ const MAX_RECORD_READS = 1000;
 const RETRY_MS = [1000, 2000, 5000, 10_000, 15_000];
 /** How long a loss of events, or a file moved aside, stays in the status after it was dealt with. */
 const NOTE_MS = 10 * 60_000;
+/**
+ * A gap's backfill runs at most this often (the first at once): each one scans every stored
+ * result on the Redis watched, and losses come back to back under a sustained overload.
+ * `CELERIAC_HISTORY_GAP_BACKFILL_MS` sets another.
+ */
+export const GAP_BACKFILL_MS = gapBackfillFromEnv(2 * 60_000);
+
+function gapBackfillFromEnv(fallback: number): number {
+  const n = Number(process.env.CELERIAC_HISTORY_GAP_BACKFILL_MS);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+/**
+ * A task's write refused for what it holds (not for the file) is tried this many times, then
+ * its events are dropped: kept, they would block every later write.
+ */
+const MAX_REFUSED_TRIES = 5;
+const MIB = 1024 * 1024;
 
 /** What the history is failing at now (the first is said first). */
 type Activity = 'open' | 'write' | 'prune' | 'backfill';
@@ -112,6 +133,8 @@ export interface HistoryFeedOptions {
   log?: (line: string) => void;
   /** Told when `problem` may have changed. */
   onProblem?: () => void;
+  /** The least time between two backfills of a gap in the events, ms. @default GAP_BACKFILL_MS */
+  gapBackfillEveryMs?: number;
 }
 
 export class HistoryFeed {
@@ -149,6 +172,16 @@ export class HistoryFeed {
   private loss: Loss | null = null;
   private movedAside: { to: string; at: number } | null = null;
   private noteTimer: NodeJS.Timeout | null = null;
+  /** When the last backfill of a gap started (ms), and why the last one failed (null: it did not). */
+  private gapRunAt = -Infinity;
+  private gapError: string | null = null;
+  private readonly gapEveryMs: number;
+  /** The stored results the backfills left out (too large), across runs: each reason logged once. */
+  private readonly backfillDrops: DropCounter;
+  /** How many the last backfill that finished left out. */
+  private leftOut = 0;
+  /** The cause of the last write refused (logged when it changes). */
+  private refusedCause: string | null = null;
   private readonly log: (line: string) => void;
   private readonly onProblem: () => void;
 
@@ -161,6 +194,8 @@ export class HistoryFeed {
   ) {
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.onProblem = options.onProblem ?? (() => undefined);
+    this.gapEveryMs = options.gapBackfillEveryMs ?? GAP_BACKFILL_MS;
+    this.backfillDrops = new DropCounter('History', (line) => this.log(line));
     this.current = this.openOrMemory();
   }
 
@@ -186,9 +221,18 @@ export class HistoryFeed {
     if (this.movedAside && now - this.movedAside.at < NOTE_MS) parts.push(`history file was damaged: moved aside to ${this.movedAside.to}; a fresh one is filled from the result backend`);
     const loss = this.loss;
     if (loss && (loss.backfilled === null || now - loss.doneAt < NOTE_MS)) {
-      parts.push(`history missed ${lostCount(loss)} events (${[...loss.why].join(', ')}); ${loss.backfilled === null ? 'backfilling the gap from the result backend' : `the gap was backfilled from the result backend (${loss.backfilled} results read)`}`);
+      parts.push(`history missed ${lostCount(loss)} events (${[...loss.why].join(', ')}); ${loss.backfilled === null ? this.gapNote(now) : `the gap was backfilled from the result backend (${loss.backfilled} results read)`}`);
     }
+    if (this.leftOut > 0) parts.push(`the history's backfill left out ${this.leftOut} stored ${this.leftOut === 1 ? 'result' : 'results'} over ${MAX_META_BYTES / MIB} MiB (not read)`);
     return parts.length > 0 ? parts.join('; ') : null;
+  }
+
+  /** A gap not backfilled yet: being read, or when it will be (and why the last try failed). */
+  private gapNote(now: number): string {
+    const next = this.gapRunAt + this.gapEveryMs;
+    if (!this.gapDue || next <= now) return 'backfilling the gap from the result backend';
+    const at = `at ${new Date(next).toTimeString().slice(0, 8)} (one backfill every ${inUnits(this.gapEveryMs)} at most)`;
+    return this.gapError === null ? `the gap is backfilled from the result backend ${at}` : `the gap's backfill failed (${this.gapError}); tried again ${at}`;
   }
 
   /** Takes events as the receiver hands them over; they are written with the next flush. */
@@ -273,10 +317,21 @@ export class HistoryFeed {
     // A gap noted from now on needs a run that starts after it.
     const coversGap = this.gapDue;
     this.gapDue = false;
+    if (coversGap) {
+      this.gapRunAt = Date.now();
+      this.onProblem(); // no longer waiting: backfilling
+    }
     const store = this.current;
-    this.backfilling = backfill(this.redis, store, () => this.stopped || this.current !== store).then(
+    const leftOutBefore = this.leftOutSoFar();
+    this.backfilling = backfill(this.redis, store, () => this.stopped || this.current !== store, this.backfillDrops).then(
       (read) => {
         this.recovered('backfill');
+        const leftOut = this.leftOutSoFar() - leftOutBefore;
+        if (leftOut !== this.leftOut) {
+          this.leftOut = leftOut;
+          this.onProblem();
+        }
+        if (coversGap) this.gapError = null;
         if (coversGap && this.loss && this.loss.backfilled === null && !this.gapDue) {
           this.loss.backfilled = read;
           this.loss.doneAt = Date.now();
@@ -286,9 +341,14 @@ export class HistoryFeed {
         }
       },
       (err: unknown) => {
+        // The gap is read at its next turn, whatever failed (Redis or the history).
+        if (coversGap) {
+          this.gapDue = true;
+          this.gapError = isSqliteError(err) ? null : inUserWords(err instanceof Error ? err.message : String(err)).message;
+          this.onProblem();
+        }
         // Redis away: the records' reconnect runs it again. The history failing: retried here.
         if (!isSqliteError(err)) return;
-        if (coversGap) this.gapDue = true;
         if (isDamaged(err) && this.replaceDamaged(err)) return;
         this.failed('backfill', err);
       },
@@ -336,16 +396,18 @@ export class HistoryFeed {
       // Woken for the first retry due; the others are tried on the way.
       return this.schedule(Math.max(FLUSH_MS, Math.min(...this.retryAt.values()) - Date.now()));
     }
-    // The gap is read once the flood that made it is written.
-    if (this.gapDue && this.pending.length < MAX_PENDING_EVENTS / 2 && this.pendingChars < MAX_PENDING_CHARS / 2) this.catchUp();
+    // The gap is read once the flood that made it is written, and not sooner than its turn.
+    if (this.gapDue && Date.now() >= this.gapRunAt + this.gapEveryMs && this.pending.length < MAX_PENDING_EVENTS / 2 && this.pendingChars < MAX_PENDING_CHARS / 2) this.catchUp();
     if (this.chunks.length > 0) return this.schedule(0);
     this.schedule(this.cycleRows > BUSY_ROWS ? BUSY_FLUSH_MS : FLUSH_MS);
     this.cycleRows = 0;
   }
 
   /**
-   * Writes what is pending. A write that fails keeps its chunk for the next try (after a
-   * backoff, unless `now`). @returns how many tasks it wrote
+   * Writes what is pending. A write that fails for the file (locked, full: @see isTransient)
+   * keeps its chunk for the next try (after a backoff, unless `now`); one refused for what it
+   * holds is split by task, and a task's refused again is dropped (@see refused).
+   * @returns how many tasks it wrote
    */
   private flush(now = false): number {
     if (!now && !this.due('write')) return 0;
@@ -368,19 +430,56 @@ export class HistoryFeed {
       changed = this.current.apply(chunk.events, chunk.reports);
     } catch (err) {
       if (isDamaged(err) && this.replaceDamaged(err)) return 0;
-      this.failed('write', err);
+      if (isTransient(err)) this.failed('write', err);
+      else this.refused(chunk, err);
       return 0;
     }
-    this.chunks.shift();
-    this.chunkEvents -= chunk.events.length;
-    this.chunkReports -= chunk.reports.length;
-    this.chunkChars = this.chunks.length === 0 ? 0 : this.chunkChars - chunk.chars;
+    this.takeChunk();
     this.recovered('write');
     if (changed.length === 0) return 0;
     this.onChanged(changed.map((c) => ({ id: c.id, state: c.state })));
     for (const c of changed) if (!c.named && this.unnamed.length < MAX_PENDING_EVENTS) this.unnamed.push(c.id);
     this.readRecords();
     return changed.length;
+  }
+
+  /** The first chunk is done with (written, or dropped). */
+  private takeChunk(): void {
+    const chunk = this.chunks.shift()!;
+    this.chunkEvents -= chunk.events.length;
+    this.chunkReports -= chunk.reports.length;
+    this.chunkChars = this.chunks.length === 0 ? 0 : this.chunkChars - chunk.chars;
+  }
+
+  /**
+   * The first chunk's write failed for what it holds, not for the file (a value SQLite or the
+   * binding refuses): the same rows would fail again, and every later event wait behind them.
+   * A chunk of several tasks is split into one per task, so the others are written; a task's
+   * chunk refused MAX_REFUSED_TRIES times is dropped, its events counted as lost (the gap is
+   * backfilled), the cause logged when it changes.
+   */
+  private refused(chunk: Chunk, err: unknown): void {
+    if (!chunk.single) {
+      const pieces = chunksByTask(chunk.events, chunk.reports, chunk.chars, 1);
+      for (const piece of pieces) piece.single = true;
+      this.chunks.splice(0, 1, ...pieces);
+      this.chunkChars += pieces.reduce((n, p) => n + p.chars, 0) - chunk.chars;
+      return;
+    }
+    if (++chunk.tries < MAX_REFUSED_TRIES) return;
+    this.takeChunk();
+    const cause = describeHistoryError(err);
+    const n = chunk.events.length + chunk.reports.length;
+    this.lose(n, 'writes the history refused');
+    if (cause !== this.refusedCause) {
+      this.refusedCause = cause;
+      this.log(`history: a write to ${this.path} was refused ${MAX_REFUSED_TRIES} times (${cause}); the task's ${n} events were dropped (further refusals are counted, not logged)`);
+    }
+  }
+
+  /** Stored results the backfills left out so far (over MAX_META_BYTES). */
+  private leftOutSoFar(): number {
+    return this.backfillDrops.totals()['too-large'] ?? 0;
   }
 
   /** Applies the retention; a failure is said and retried. */
@@ -545,10 +644,10 @@ function lostCount(loss: Loss): string {
   return loss.counted > 0 ? `at least ${loss.counted}` : 'an unknown number of';
 }
 
-const isSqliteError = (err: unknown): boolean => {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('SQLITE');
-};
+/** "2 min", "90 s", "1.5 s". */
+function inUnits(ms: number): string {
+  return ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Number((ms / 1000).toFixed(1))} s`;
+}
 
 /** A flush's part written in one transaction, and the characters it holds (@see heldChars). */
 interface Chunk {
@@ -556,14 +655,17 @@ interface Chunk {
   reports: Report[];
   rows: number;
   chars: number;
+  /** One task's only (split off a refused chunk), and how many times its write was refused. */
+  single: boolean;
+  tries: number;
 }
 
 /**
- * A flush's events and reports in chunks of at most MAX_TASKS_PER_WRITE tasks, each task's in
- * one chunk, in the order they came. @param chars what they hold together
+ * A flush's events and reports in chunks of at most `perChunk` tasks, each task's in one
+ * chunk, in the order they came. @param chars what they hold together
  */
-function chunksByTask(events: readonly CeleryEvent[], reports: readonly Report[], chars: number): Chunk[] {
-  if (events.length + reports.length <= MAX_TASKS_PER_WRITE) return [{ events: [...events], reports: [...reports], rows: 0, chars }];
+function chunksByTask(events: readonly CeleryEvent[], reports: readonly Report[], chars: number, perChunk = MAX_TASKS_PER_WRITE): Chunk[] {
+  if (events.length + reports.length <= perChunk) return [{ events: [...events], reports: [...reports], rows: 0, chars, single: false, tries: 0 }];
   const chunks: Chunk[] = [];
   const chunkOf = new Map<string, Chunk>();
   const place = (id: unknown): Chunk => {
@@ -571,7 +673,7 @@ function chunksByTask(events: readonly CeleryEvent[], reports: readonly Report[]
     let chunk = chunkOf.get(key);
     if (!chunk) {
       chunk = chunks[chunks.length - 1];
-      if (!chunk || chunk.rows >= MAX_TASKS_PER_WRITE) chunks.push((chunk = { events: [], reports: [], rows: 0, chars: 0 }));
+      if (!chunk || chunk.rows >= perChunk) chunks.push((chunk = { events: [], reports: [], rows: 0, chars: 0, single: false, tries: 0 }));
       chunk.rows++;
       chunkOf.set(key, chunk);
     }
