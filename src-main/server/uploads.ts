@@ -4,12 +4,13 @@
  * into a staging folder the hosted pool (and any worker on this machine) can read. Folder
  * structure is kept; nothing can be written outside the staging folder.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { lstat, mkdir, readdir, realpath, rm, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
+import { writeStreamAtomic } from '../service/atomic-file.js';
 
 /** A staged file's whole path, at most (Linux's PATH_MAX, less room for the pool to add to it). */
 export const MAX_PATH_BYTES = 3800;
@@ -85,21 +86,47 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, up
   if (!parts) return reply(res, 400, { error: 'path must be a relative path without . or .. segments' });
   const target = join(uploadDir, staging, ...parts);
   if (Buffer.byteLength(target) > MAX_PATH_BYTES) return reply(res, 400, { error: `path is too long: the staged file's path would pass ${MAX_PATH_BYTES} bytes` });
+  const refused = (): void => reply(res, 403, { error: `${join(staging, ...parts)} ${LINK_OUT}` });
+  // Checked before any folder is made: mkdir follows a link on the way and would create folders
+  // wherever it points.
+  let root: string;
   try {
+    await mkdir(uploadDir, { recursive: true });
+    root = await realpath(uploadDir);
+    if (!(await leadsInside(root, resolve(uploadDir), dirname(target)))) return refused();
     await mkdir(dirname(target), { recursive: true });
   } catch (err) {
     // A folder where a file of the same name was uploaded already, or the other way round.
     return reply(res, 409, { error: `path collides with another upload of this drop (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
   }
-  // The folders on the way, and the file if it is there already, must not be links out.
-  const root = await realpath(uploadDir);
+  // Again once made, and the file if it is there already: a link may have been put there meanwhile.
   const folder = await realpath(dirname(target));
   const existing = await lstat(target).catch(() => null);
-  if ((folder !== root && !inside(root, folder)) || existing?.isSymbolicLink()) return reply(res, 403, { error: `${join(staging, ...parts)} ${LINK_OUT}` });
+  if ((folder !== root && !inside(root, folder)) || existing?.isSymbolicLink()) return refused();
   return receive(req, res, target);
 }
 
-/** Streams the request body into `target`, at most MAX_UPLOAD_BYTES; the reply names it as `shown`. */
+/**
+ * Whether `folder` (under `top`, the staging folder as given, whose real path is `root`) stays
+ * inside `root`: its deepest part that exists, every link resolved, must. The parts below it
+ * do not exist yet, so making them cannot lead anywhere else.
+ */
+async function leadsInside(root: string, top: string, folder: string): Promise<boolean> {
+  let existing = resolve(folder);
+  while (existing !== top && (await lstat(existing).catch(() => null)) === null) {
+    const up = dirname(existing);
+    if (up === existing) return false; // past the file system's root: not under the staging folder at all
+    existing = up;
+  }
+  const real = await realpath(existing).catch(() => null); // null: a link to nothing
+  return real !== null && (real === root || inside(root, real));
+}
+
+/**
+ * Streams the request body into `target`, at most MAX_UPLOAD_BYTES, through a temporary file
+ * beside it and a rename: an upload cut short or over the limit leaves what was there (the
+ * staged input a replace was fixing) as it was. The reply names it as `shown`.
+ */
 async function receive(req: IncomingMessage, res: ServerResponse, target: string, shown = target): Promise<void> {
   let size = 0;
   const limit = new Transform({
@@ -109,9 +136,9 @@ async function receive(req: IncomingMessage, res: ServerResponse, target: string
     },
   });
   try {
-    await pipeline(req, limit, createWriteStream(target));
+    // 0666 less the umask, as a plain write makes it: the pool and workers under other users read it.
+    await writeStreamAtomic(target, (out) => pipeline(req, limit, out), 0o666);
   } catch (err) {
-    await rm(target, { force: true }).catch(() => undefined);
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST') return reply(res, 409, { error: `path collides with another upload of this drop (${code})` });
     return reply(res, size > MAX_UPLOAD_BYTES ? 413 : 400, { error: `upload failed: ${(err as Error).message}` });

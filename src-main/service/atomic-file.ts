@@ -4,8 +4,12 @@
  * then renamed over it. A crash or a full disk mid-write leaves the old file whole; a reader
  * sees the old content or the new, never half of one.
  */
-import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { close, closeSync, createWriteStream, fchmodSync, fsync, fsyncSync, mkdirSync, open, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import type { Writable } from 'node:stream';
 
 /**
  * Writes `text` to `path` through `<path>.<pid>.tmp` and a rename; the file is created with
@@ -34,6 +38,46 @@ export function writeFileAtomic(path: string, text: string, mode = 0o600): void 
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** A file name's longest part kept in a temporary name beside it: the rest of NAME_MAX holds the random part and the suffix. */
+const MAX_KEPT_NAME_BYTES = 200;
+
+/**
+ * `<path>.<random>.<suffix>`, in the same folder (so a rename moves it into place in one step);
+ * a long name is cut so the temporary one still fits the file system's name limit.
+ */
+export function tempPathBeside(path: string, suffix: string): string {
+  let name = basename(path);
+  while (Buffer.byteLength(name) > MAX_KEPT_NAME_BYTES) name = name.slice(0, -1);
+  return join(dirname(path), `${name}.${randomBytes(6).toString('hex')}.${suffix}`);
+}
+
+/**
+ * Streams into `path` through a temporary file beside it (created new, with `mode`) and a
+ * rename: `write` fills the stream and ends it. A failure part way (a full disk, a client gone,
+ * a size limit) removes only the temporary file; whatever was at `path` stays as it was.
+ * @returns what `write` returned @throws what `write`, the disk or the rename threw
+ */
+export async function writeStreamAtomic<T>(path: string, write: (out: Writable) => Promise<T>, mode = 0o600, suffix = 'part'): Promise<T> {
+  const tmp = tempPathBeside(path, suffix);
+  const fd = await promisify(open)(tmp, 'wx', mode);
+  // The descriptor is closed here, not by the stream: it is flushed to disk before the rename.
+  const out = createWriteStream('', { fd, autoClose: false });
+  let closed = false;
+  try {
+    const result = await write(out);
+    await promisify(fsync)(fd);
+    closed = true;
+    await promisify(close)(fd);
+    await rename(tmp, path);
+    return result;
+  } catch (err) {
+    out.destroy();
+    if (!closed) await promisify(close)(fd).catch(() => undefined);
+    await rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }
 }

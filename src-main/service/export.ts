@@ -2,9 +2,9 @@
  * The Tasks view's filter exported as CSV or JSON lines, streamed a chunk at a time (keyset
  * pages of the history), so a million rows never sit in memory or in the page.
  */
-import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
+import { writeStreamAtomic } from './atomic-file.js';
 import type { HistoryStore, HistoryTask } from './history/history-store.js';
 
 export type ExportFormat = 'csv' | 'jsonl';
@@ -81,13 +81,11 @@ export async function writeChunks(out: Writable, first: IteratorResult<string>, 
   return bytes;
 }
 
-/** Writes an export to a new file (mode 0600); a failed one is not left half open. */
+/**
+ * Writes an export to the file the user chose (mode 0600), through a temporary file beside it
+ * and a rename: a failed export (a full disk, a history gone mid-way) leaves no half file, and
+ * a file the user chose to overwrite stays whole until the new one is.
+ */
 export async function writeExportFile(path: string, first: IteratorResult<string>, rest: Iterator<string>): Promise<number> {
-  const out = createWriteStream(path, { mode: 0o600 });
-  try {
-    return await writeChunks(out, first, rest);
-  } catch (err) {
-    out.destroy();
-    throw err;
-  }
+  return writeStreamAtomic(path, (out) => writeChunks(out, first, rest), 0o600);
 }
