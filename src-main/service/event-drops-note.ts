@@ -1,7 +1,9 @@
 /**
  * What the event receiver dropped or cut on arrival (Cluster.eventDrops, by reason), in the
  * words of the connection's status note: a user who wonders why a task is missing or its
- * traceback ends in a mark reads that the room received it over a bound, and which.
+ * traceback ends in a mark reads that the room received it over a bound, and which. The note
+ * goes some minutes after the last drop, as the history's notes do: a shop whose tracebacks are
+ * always over the bound is told while they come, not for as long as the room runs.
  */
 import { MAX_EVENT_MESSAGE_LENGTH } from './cluster/event-receiver.js';
 import { MAX_EVENT_DEPTH, MAX_EVENT_FIELDS, MAX_EVENTS_PER_MESSAGE } from './cluster/event-limits.js';
@@ -34,4 +36,37 @@ export function eventDropsNote(totals: Readonly<Record<string, number>>): string
   if (lost.length > 0) parts.push(`events dropped on arrival: ${lost.join(', ')}`);
   if (cut.length > 0) parts.push(`events cut on arrival: ${cut.join(', ')}`);
   return parts.length > 0 ? parts.join('; ') : null;
+}
+
+/** How long the note stays after the last event dropped or cut (the history's notes stay as long). */
+export const DROPS_NOTE_MS = 10 * 60_000;
+
+/**
+ * The note for the receiver's totals (counts since it started, looked at every second or so):
+ * it counts the drops of the current spell, since the first after a quiet DROPS_NOTE_MS, and is
+ * null once the last drop is DROPS_NOTE_MS old. A drop is timed when a look first sees it.
+ */
+export class EventDropsNote {
+  /** The totals when the current spell began: the note counts past them. */
+  private baseline: Record<string, number> = {};
+  private seen: Record<string, number> = {};
+  private lastDropAt = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  note(totals: Readonly<Record<string, number>>): string | null {
+    const at = this.now();
+    if (Object.entries(totals).some(([reason, n]) => n < (this.seen[reason] ?? 0))) {
+      // Counted afresh (a new receiver): its totals are all this spell's.
+      this.baseline = {};
+      this.seen = {};
+    }
+    if (Object.entries(totals).some(([reason, n]) => n > (this.seen[reason] ?? 0))) {
+      if (at - this.lastDropAt >= DROPS_NOTE_MS) this.baseline = { ...this.seen };
+      this.lastDropAt = at;
+    }
+    this.seen = { ...totals };
+    if (at - this.lastDropAt >= DROPS_NOTE_MS) return null;
+    return eventDropsNote(Object.fromEntries(Object.entries(totals).map(([reason, n]) => [reason, n - (this.baseline[reason] ?? 0)])));
+  }
 }

@@ -8,7 +8,7 @@ import { Cluster } from './cluster/cluster.js';
 import { SLOT_S } from './history/aggregates.js';
 import { HistoryFeed } from './history/history-feed.js';
 import { withReceivedQueues } from './history/event-queue.js';
-import { eventDropsNote } from './event-drops-note.js';
+import { EventDropsNote } from './event-drops-note.js';
 import { RecordFeed } from './record-feed.js';
 import { LocalPool } from './local-pool.js';
 import { BatchTracker } from './batches/batch-tracker.js';
@@ -57,6 +57,7 @@ export class ControlRoomService implements ContractHandler {
   /** Looks for new drops on arrival (the receiver counts them without telling anyone). */
   private dropsWatch: NodeJS.Timeout | null = null;
   private lastDropsNote: string | null = null;
+  private readonly dropsNote = new EventDropsNote();
   /** What the handlers work with. */
   private readonly parts: ServiceParts;
 
@@ -113,9 +114,9 @@ export class ControlRoomService implements ContractHandler {
     return this.historyFeed.problem;
   }
 
-  /** Events dropped or cut on arrival (over a bound), by reason, for the connection's status; null when none. */
+  /** Events dropped or cut on arrival (over a bound), by reason, for the connection's status; null when none came for some minutes. */
   get eventDropsNote(): string | null {
-    return eventDropsNote(this.cluster.eventDrops());
+    return this.dropsNote.note(this.cluster.eventDrops());
   }
 
   /** Told when historyProblem or eventDropsNote may have changed. */

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { localTime } from '../../format/units.js';
 import { DismissButton } from '../Notice.js';
+import { dismissalKey } from './banner-dismissal.js';
 import type { ConnectionStatus } from '../../../src-main/service/contract.js';
 
 /** The time now, once a second: for "since 12 s" and "next try in 3 s". */
@@ -22,7 +23,8 @@ function seconds(ms: number): string {
  * What is wrong with the connection right now, under the header on every view: Redis
  * unreachable (since when, the next try), or a message the back end keeps while its cause
  * lasts (a failed switch, a pool that did not start). Gone by itself once the cause is; the
- * reader may dismiss it sooner, until it says something else (another message, a new outage).
+ * reader may dismiss it sooner, until it says something else (another kind of problem, a new
+ * outage): only its counts changing does not bring it back.
  */
 export function StatusBanner({ status }: { status: ConnectionStatus }) {
   const now = useNow();
@@ -40,10 +42,11 @@ export function StatusBanner({ status }: { status: ConnectionStatus }) {
       </div>
     );
   }
-  if (status.state === 'connected' && status.message && dismissed !== `message:${status.message}`) {
+  const messageKey = status.message ? `message:${dismissalKey(status.message)}` : null;
+  if (status.state === 'connected' && status.message && dismissed !== messageKey) {
     return (
       <div className="banner warn dismissible" role="status" data-testid="status-message">
-        <DismissButton onClick={() => setDismissed(`message:${status.message}`)} />
+        <DismissButton onClick={() => setDismissed(messageKey)} />
         {status.message}
       </div>
     );
