@@ -136,8 +136,9 @@ async function receive(req: IncomingMessage, res: ServerResponse, target: string
     },
   });
   try {
-    // 0666 less the umask, as a plain write makes it: the pool and workers under other users read it.
-    await writeStreamAtomic(target, (out) => pipeline(req, limit, out), 0o666);
+    // 0666 less the umask, as a plain write makes it: the pool and workers under other users read
+    // it. Hidden while it fills: a batch expanding this folder meanwhile does not take it as an input.
+    await writeStreamAtomic(target, (out) => pipeline(req, limit, out), { mode: 0o666, hidden: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST') return reply(res, 409, { error: `path collides with another upload of this drop (${code})` });

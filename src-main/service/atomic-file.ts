@@ -47,12 +47,14 @@ const MAX_KEPT_NAME_BYTES = 200;
 
 /**
  * `<path>.<random>.<suffix>`, in the same folder (so a rename moves it into place in one step);
- * a long name is cut so the temporary one still fits the file system's name limit.
+ * a long name is cut so the temporary one still fits the file system's name limit. `hidden`
+ * starts it with a dot, for folders something lists meanwhile (a batch expanding a staging
+ * folder skips hidden files).
  */
-export function tempPathBeside(path: string, suffix: string): string {
+export function tempPathBeside(path: string, suffix: string, hidden = false): string {
   let name = basename(path);
   while (Buffer.byteLength(name) > MAX_KEPT_NAME_BYTES) name = name.slice(0, -1);
-  return join(dirname(path), `${name}.${randomBytes(6).toString('hex')}.${suffix}`);
+  return join(dirname(path), `${hidden ? '.' : ''}${name}.${randomBytes(6).toString('hex')}.${suffix}`);
 }
 
 /**
@@ -61,8 +63,9 @@ export function tempPathBeside(path: string, suffix: string): string {
  * a size limit) removes only the temporary file; whatever was at `path` stays as it was.
  * @returns what `write` returned @throws what `write`, the disk or the rename threw
  */
-export async function writeStreamAtomic<T>(path: string, write: (out: Writable) => Promise<T>, mode = 0o600, suffix = 'part'): Promise<T> {
-  const tmp = tempPathBeside(path, suffix);
+export async function writeStreamAtomic<T>(path: string, write: (out: Writable) => Promise<T>, options: { mode?: number; hidden?: boolean } = {}): Promise<T> {
+  const mode = options.mode ?? 0o600;
+  const tmp = tempPathBeside(path, 'part', options.hidden);
   const fd = await promisify(open)(tmp, 'wx', mode);
   // The descriptor is closed here, not by the stream: it is flushed to disk before the rename.
   const out = createWriteStream('', { fd, autoClose: false });

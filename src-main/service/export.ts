@@ -87,5 +87,5 @@ export async function writeChunks(out: Writable, first: IteratorResult<string>, 
  * a file the user chose to overwrite stays whole until the new one is.
  */
 export async function writeExportFile(path: string, first: IteratorResult<string>, rest: Iterator<string>): Promise<number> {
-  return writeStreamAtomic(path, (out) => writeChunks(out, first, rest), 0o600);
+  return writeStreamAtomic(path, (out) => writeChunks(out, first, rest), { mode: 0o600 });
 }

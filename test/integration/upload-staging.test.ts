@@ -42,12 +42,13 @@ function upload(query: string, body: string): Promise<{ status: number; body: st
 }
 
 /** Starts an upload, sends part of the body, and goes away: the handler sees the request aborted. */
-async function abortedUpload(query: string, part: string): Promise<void> {
+async function abortedUpload(query: string, part: string, meanwhile = (): void => undefined): Promise<void> {
   const before = handled;
   const req = request({ host: '127.0.0.1', port, method: 'POST', path: `/upload?${query}`, headers: { 'Content-Length': 1_000_000 } });
   req.on('error', () => undefined);
   req.write(part);
   await new Promise((r) => setTimeout(r, 200)); // the handler has opened its file and written the part
+  meanwhile();
   req.destroy();
   await until(async () => handled > before);
 }
@@ -58,7 +59,12 @@ describe('an upload cut short', () => {
     expect(first.status).toBe(200);
     const staged = JSON.parse(first.body).path as string;
 
-    await abortedUpload(`replace=${encodeURIComponent(staged)}`, 'half of the fix');
+    await abortedUpload(`replace=${encodeURIComponent(staged)}`, 'half of the fix', () => {
+      // Filling beside it, hidden: a batch expanding the folder meanwhile takes only the input.
+      const names = readdirSync(join(UPLOADS, 's1'));
+      expect(names.filter((n) => !n.startsWith('.'))).toEqual(['in.txt']);
+      expect(names.filter((n) => /^\.in\.txt\.[0-9a-f]+\.part$/.test(n))).toHaveLength(1);
+    });
     expect(readFileSync(staged, 'utf8')).toBe('the original input');
     expect(readdirSync(join(UPLOADS, 's1'))).toEqual(['in.txt']);
 
