@@ -171,6 +171,11 @@ export function chordKeys(groupId: string): [members: string, added: string, siz
   return [`${base}.j`, `${base}.t`, `${base}.s`];
 }
 
+/** The task ids a chord has counted, so a redelivered member is not counted twice (Celeriac's own). */
+export function chordCountedKey(groupId: string): string {
+  return `${CELERIAC_PREFIX}chord:${groupId}:counted`;
+}
+
 /** celery-redbeat's layout (CANVAS.md §2.3), so a Python redbeat and a Celeriac beat share schedules. */
 export const REDBEAT_PREFIX = 'redbeat:';
 export const REDBEAT_SCHEDULE = `${REDBEAT_PREFIX}:schedule`;

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { execValues } from '../broker/exec-results.js';
-import { chordKeys, taskMetaKey, tasksetMetaKey } from '../keys.js';
+import { chordCountedKey, chordKeys, taskMetaKey, tasksetMetaKey } from '../keys.js';
 import { callScript, registerScripts } from '../scripts.js';
 import { parseResultMeta, type ResultMeta } from './result-meta.js';
 import { ResultWaiter } from './result-waiter.js';
@@ -65,12 +65,16 @@ export class RedisBackend {
   }
 
   /**
-   * A chord header member finished (any final state): adds it to the chord's members.
-   * @returns whether the chord is complete now, with its members in group_index order
+   * A chord header member finished (any final state): adds it to the chord's members, once per
+   * task id (a redelivered member that runs again is not counted again, see chordPart-4.lua).
+   * Call it before the member's message is acked.
+   * @param member JSON [1, task_id, state, encoded result]
+   * @returns the members in group_index order when the chord is complete (also on a rerun of a
+   *   counted member, so a body its killed first run did not send goes out), else null
    */
-  async chordPart(groupId: string, groupIndex: number | null, member: string): Promise<string[] | null> {
+  async chordPart(groupId: string, groupIndex: number | null, taskId: string, member: string): Promise<string[] | null> {
     const keys = chordKeys(groupId);
-    const [count, added, size] = await callScript<[number, string | null, string | null]>(this.redis, 'chordPart', keys, [groupIndex ?? '+inf', member, this.resultExpires]);
+    const [count, added, size] = await callScript<[number, string | null, string | null, number]>(this.redis, 'chordPart', [...keys, chordCountedKey(groupId)], [groupIndex ?? '+inf', member, this.resultExpires, taskId]);
     // Without a size the body is never sent, as in Python (the sender writes it first).
     if (!size || Number(count) !== Number(size) + Number(added ?? 0)) return null;
     return this.redis.zrange(keys[0], 0, -1);
@@ -84,7 +88,7 @@ export class RedisBackend {
 
   /** Deletes a completed chord's keys (Python does it after sending the body). */
   async forgetChord(groupId: string): Promise<void> {
-    await this.redis.del(...chordKeys(groupId));
+    await this.redis.del(...chordKeys(groupId), chordCountedKey(groupId));
   }
 
   /** GroupResult.save(): `celery-taskset-meta-<gid>` = {"result": <the group's tuple>}, as Celery writes it. */

@@ -2,9 +2,11 @@
  * What a worker does after a task, for the canvas its message carries (CANVAS.md §1.7, the
  * order Python's `trace_task` and `mark_as_failure` follow):
  *   success: callbacks, then the chain's next step (before the result is stored, so that it
- *            lists them as `children`); after it is stored, the chord part.
- *   failure: after it is stored, the chord part, then FAILURE stored under every chain step
- *            left (and their chord parts), then the errbacks, as messages with [task_id].
+ *            lists them as `children`); then the chord part, before the result is stored
+ *            and the message acked (Python counts after storing; a kill in between must not
+ *            lose the count, and a rerun is counted once per id).
+ *   failure: the chord part before the ack; after it is stored, FAILURE stored under every
+ *            chain step left (and their chord parts), then the errbacks, as messages with [task_id].
  *   revoked: the chord part only. Retry: nothing (the retried message carries the canvas on).
  * Every message goes out once per task id (publishOnce): a redelivered task sends none twice.
  */
@@ -65,7 +67,10 @@ export class AfterTask {
     return children;
   }
 
-  /** After a final state was stored: this task's part of its chord, if it is in one. */
+  /**
+   * This task's part of its chord, if it is in one: before its message is acked, so that a
+   * worker killed in between counts it on the redelivery (once per id) instead of never.
+   */
   async chordPart(msg: TaskMessage, state: string, result: unknown): Promise<void> {
     if (msg.embed.chord === null || msg.group === null) return;
     await this.part(msg.group, msg.groupIndex, msg.id, state, result, toSignatureDict(msg.embed.chord, 'embed.chord'), msg.rootId);
@@ -95,7 +100,7 @@ export class AfterTask {
 
   /** One member done; the body applied (or ChordError stored) when it was the last. */
   private async part(groupId: string, index: number | null, taskId: string, state: string, result: unknown, body: SignatureDict, rootId: string): Promise<void> {
-    const members = await this.backend.chordPart(groupId, index, JSON.stringify([1, taskId, state, result]));
+    const members = await this.backend.chordPart(groupId, index, taskId, JSON.stringify([1, taskId, state, result]));
     if (!members) return;
     const decoded = members.map((m) => JSON.parse(m) as [number, string, string, unknown]);
     const frozenBody = freeze(body, followUpId(groupId, 'body'));

@@ -18,7 +18,7 @@ import type { ResolvedWorkerOptions } from './options.js';
 import type { Job, TaskInfo } from './pool/messages.js';
 import type { TaskPool } from './pool/task-pool.js';
 import type { Revocations } from '../control/revocations.js';
-import { TaskFailure } from '../errors.js';
+import { CeleriacError, TaskFailure } from '../errors.js';
 import { serializeError } from './executor.js';
 import { throttledProgress, type ProgressWriter } from './progress-writer.js';
 import { RunningTasks, type RequestInfo } from './running-tasks.js';
@@ -231,8 +231,8 @@ export class RequestHandler {
         if (this.logTasks) log.info(`[Worker] Task ${label()} succeeded in ${outcome.runtime.toFixed(6)}s: ${preview(outcome.value)}`);
         // Callbacks and the chain's next step go out before the result is stored, which lists them.
         const children = hasCanvas(msg) ? await this.canvas(msg, () => this.deps.afterTask.succeeded(msg, outcome.value)) : [];
+        await this.chordPart(msg, SUCCESS, outcome.value);
         await this.outcomes.end(claim, msg, info, this.outcomes.meta(msg, SUCCESS, outcome.value, null, children ?? []), run);
-        if (hasCanvas(msg)) await this.canvas(msg, () => this.deps.afterTask.chordPart(msg, SUCCESS, outcome.value));
         return;
       }
       case 'retry': {
@@ -256,13 +256,9 @@ export class RequestHandler {
         events.sendTaskEvent('task-failed', msg.id, { exception: excRepr(outcome.error), traceback: outcome.error.traceback });
         log.error(`[Worker] Task ${label()} raised unexpected: ${outcome.error.excType}('${String(outcome.error.excMessage[0] ?? '')}')`);
         const exc = infoToResult(outcome.error) as unknown as ExcInfo;
+        await this.chordPart(msg, FAILURE, exc);
         await this.outcomes.end(claim, msg, info, this.outcomes.meta(msg, FAILURE, exc, outcome.error.traceback), run);
-        if (hasCanvas(msg)) {
-          await this.canvas(msg, async () => {
-            await this.deps.afterTask.chordPart(msg, FAILURE, exc);
-            await this.deps.afterTask.failed(msg, exc, outcome.error.traceback);
-          });
-        }
+        if (hasCanvas(msg)) await this.canvas(msg, () => this.deps.afterTask.failed(msg, exc, outcome.error.traceback));
         return;
       }
     }
@@ -271,8 +267,25 @@ export class RequestHandler {
   /** Stores REVOKED (revoked, expired or terminated); a chord it is part of counts it, nothing else runs. */
   private async revoked(claim: Claim, msg: TaskMessage, info: TaskInfo, why: string, run: EndedRun | null): Promise<void> {
     const exc = { exc_type: 'TaskRevokedError', exc_message: [why], exc_module: 'celery.exceptions' };
+    await this.chordPart(msg, REVOKED, exc);
     await this.outcomes.end(claim, msg, info, this.outcomes.meta(msg, REVOKED, exc), run);
-    if (hasCanvas(msg)) await this.canvas(msg, () => this.deps.afterTask.chordPart(msg, REVOKED, exc));
+  }
+
+  /**
+   * Counts the task in its chord, if it is in one, before its message is acked: a worker
+   * killed after the ack and before the count would leave the chord one short for ever, while
+   * one killed before the ack gets the message back and counts it then (once per id). A
+   * malformed chord from another producer is logged and dropped; a Redis error is thrown, so
+   * the message is not acked and its claim comes back.
+   */
+  private async chordPart(msg: TaskMessage, state: string, result: unknown): Promise<void> {
+    if (msg.embed.chord === null || msg.group === null) return;
+    try {
+      await this.deps.afterTask.chordPart(msg, state, result);
+    } catch (err) {
+      if (!(err instanceof CeleriacError)) throw err;
+      this.deps.log.error(`[Worker] Task ${msg.task}[${msg.id}]: its chord could not be continued: ${err.message}`);
+    }
   }
 
   /**
