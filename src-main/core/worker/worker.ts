@@ -23,6 +23,13 @@ import { RequestHandler } from './request.js';
 import { AfterTask } from '../canvas/after-task.js';
 import { RateLimiter } from './rate-limit.js';
 import { PausedQueues } from '../broker/paused-queues.js';
+import { RedisWatch } from './redis-watch.js';
+
+/**
+ * How long a second signal lets the hand-back of claims take while Redis answers; with Redis
+ * gone it does not wait at all. The claims left behind come back by the visibility timeout.
+ */
+const FORCED_STOP_MS = 3000;
 
 /**
  * `celeriac worker`: consumes the queues, runs tasks in the pool, stores results, and keeps
@@ -61,6 +68,11 @@ export class Worker extends EventEmitter {
   private stopping: Promise<void> | null = null;
   /** Ends the warm-shutdown wait early (a second signal). */
   private cutGrace: (() => void) | null = null;
+  /** A second signal's stop: bounded, whether or not Redis answers. */
+  private forced: Promise<void> | null = null;
+  /** The stop ended (cleanly, or by leaving the claims): the other way must do nothing more. */
+  private stopped = false;
+  private redisWatch: RedisWatch | null = null;
 
   constructor(options: WorkerOptions, log?: Logger) {
     super();
@@ -95,6 +107,7 @@ export class Worker extends EventEmitter {
         await new Promise((r) => setTimeout(r, 2000));
       }
     }
+    this.redisWatch = new RedisWatch(this.app.broker, this.log, o.visibilityTimeout);
     this.pool =
       o.pool === 'async'
         ? new AsyncPool(modulePaths, o.concurrency)
@@ -192,12 +205,39 @@ export class Worker extends EventEmitter {
 
   /**
    * Stops consuming, lets running tasks finish for up to `shutdownGrace` seconds (or not at
-   * all with `immediate`), then hands every claim still held back to its queue.
+   * all with `immediate`), then hands every claim still held back to its queue. `immediate`
+   * (a second signal) always ends: when Redis is gone, or the hand-back takes longer than
+   * FORCED_STOP_MS, the claims are left to the visibility timeout and the log says so.
    */
   stop(immediate = false): Promise<void> {
     this.stopping ??= this.shutdown(immediate);
-    if (immediate) this.cutGrace?.(); // a second signal: stop waiting, give everything back now
-    return this.stopping;
+    if (!immediate) return this.stopping;
+    this.cutGrace?.(); // stop waiting for running tasks, give everything back now
+    this.forced ??= Promise.race([this.stopping, this.leaveClaims()]);
+    return this.forced;
+  }
+
+  /**
+   * Ends a stop that waits on a Redis that is gone (every command waits for a reconnect): the
+   * pool's children are stopped, the connections cut, and the claims still held stay in
+   * `unacked` for the visibility timeout to restore.
+   */
+  private async leaveClaims(): Promise<void> {
+    const redisDown = this.redisWatch?.down ?? true;
+    if (!redisDown) {
+      await new Promise((r) => setTimeout(r, FORCED_STOP_MS).unref());
+    }
+    if (this.stopped) return;
+    this.stopped = true;
+    const held = this.handler?.held.size ?? 0;
+    const why = redisDown ? 'Redis is unreachable' : `handing the claims back took over ${FORCED_STOP_MS / 1000}s`;
+    this.log.warn(`[Worker] ${why}: stopping now without handing back ${held} claim(s); the visibility timeout (${this.options.visibilityTimeout}s) restores them to their queues`);
+    this.handler?.abandon();
+    this.redisWatch?.stop();
+    const bounded = <T>(p: Promise<T> | undefined): Promise<unknown> => Promise.race([p?.catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
+    await bounded(this.pool?.stop(true));
+    await bounded(this.app?.close());
+    this.emit('stopped');
   }
 
   /** Counters for the heartbeat and `inspect stats`. */
@@ -226,12 +266,16 @@ export class Worker extends EventEmitter {
       clearTimeout(timer);
     }
     this.handler?.abandon();
+    if (this.stopped) return; // a second signal left the claims to the visibility timeout
     await this.handBack();
     // What a last wait moved into the inbox as the consumer stopped goes back too.
     await this.inbox?.handBack().catch(() => 0);
     this.events?.flush();
     await this.heartbeat?.stop();
     await this.pool?.stop(true);
+    if (this.stopped) return;
+    this.stopped = true;
+    this.redisWatch?.stop();
     await this.app?.close();
     this.emit('stopped');
   }
