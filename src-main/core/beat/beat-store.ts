@@ -59,6 +59,23 @@ export class BeatStore {
     if (declared.size) await this.redis.sadd(BEAT_STATICS, ...declared.keys());
   }
 
+  /**
+   * The names of declared entries that are not stored whole (no definition, or not in the
+   * schedule): Redis restarted empty, or was flushed, since they were declared.
+   */
+  async missingDeclared(names: Iterable<string>): Promise<string[]> {
+    const all = [...names];
+    if (all.length === 0) return [];
+    const p = this.redis.pipeline();
+    for (const name of all) p.hexists(redbeatKey(name), 'definition').zscore(REDBEAT_SCHEDULE, redbeatKey(name));
+    const read = (await p.exec()) ?? [];
+    return all.filter((_, i) => {
+      const [[e1, defined], [e2, score]] = [read[i * 2]!, read[i * 2 + 1]!];
+      if (e1 || e2) throw e1 ?? e2;
+      return defined !== 1 || score === null;
+    });
+  }
+
   /** Adds or edits a dynamic entry. @throws ConfigurationError for a bad entry, or a declared one */
   async save(name: string, o: PeriodicOptions, now = Date.now()): Promise<void> {
     if (!/^[\w.:@-]{1,200}$/.test(name)) throw new ConfigurationError('an entry name is 1-200 letters, digits and . _ : @ -');

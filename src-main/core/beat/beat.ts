@@ -41,6 +41,14 @@ export interface BeatOptions {
 const DUE_PER_TICK = 5000;
 /** A disabled entry is looked at again this often (redbeat's 5 s). */
 const DISABLED_RECHECK_S = 5;
+/**
+ * How often a leader checks that the entries its app declares are still stored (also each time
+ * it takes the lead): a Redis restarted empty or flushed loses them, and nothing else brings
+ * them back.
+ */
+const DECLARED_CHECK_MS = 10_000;
+/** Names listed at most in the log line that says which entries were declared again. */
+const NAMES_LOGGED = 10;
 
 export interface BeatStats {
   sent: number;
@@ -61,6 +69,8 @@ export class Beat {
   private stopped = false;
   private running: Promise<void> | null = null;
   private since = 0;
+  /** When this beat last checked its declared entries are stored (unix ms). */
+  private declaredCheckedAt = 0;
 
   constructor(private readonly app: App, private readonly options: BeatOptions = {}) {
     this.name = options.name ?? `celeriac-beat@${hostname()}`;
@@ -107,12 +117,27 @@ export class Beat {
       await redis.set(BEAT_LEADER, JSON.stringify({ token: this.token, name: this.name, pid: process.pid, since: this.since }), 'PX', this.lockMs);
       this.stats.leading = true;
       this.options.log?.info(`[Beat] ${this.name} leads (lock ${REDBEAT_LOCK})`);
+      this.declaredCheckedAt = 0;
     } else if ((await callScript<number>(redis, 'extendLock', [REDBEAT_LOCK, BEAT_LEADER], [this.token, this.lockMs])) !== 1) {
       this.stats.leading = false;
-      this.options.log?.warn('[Beat] the lock was lost to another beat: standing by');
-      return this.standbyMs;
+      const gone = (await redis.exists(REDBEAT_LOCK)) === 0;
+      this.options.log?.warn(gone ? '[Beat] the lock is gone (Redis restarted empty, or was flushed): taking it again' : '[Beat] the lock was lost to another beat: standing by');
+      return gone ? 0 : this.standbyMs;
     }
+    if (this.options.declare !== false && Date.now() - this.declaredCheckedAt >= DECLARED_CHECK_MS) await this.declareMissing();
     return this.tick();
+  }
+
+  /** Declares the app's entries again when any is no longer stored, and says which. */
+  private async declareMissing(): Promise<void> {
+    const declared = this.app.periodicEntries;
+    const missing = await this.store.missingDeclared(declared.keys());
+    if (missing.length > 0) {
+      await this.store.syncDeclared(declared);
+      const names = missing.slice(0, NAMES_LOGGED).join(', ') + (missing.length > NAMES_LOGGED ? ` and ${missing.length - NAMES_LOGGED} more` : '');
+      this.options.log?.warn(`[Beat] ${missing.length} periodic entr${missing.length === 1 ? 'y' : 'ies'} declared in code ${missing.length === 1 ? 'was' : 'were'} missing from Redis (${names}: was it restarted empty, or flushed?); declared again, due as when first declared`);
+    }
+    this.declaredCheckedAt = Date.now();
   }
 
   /** Sends the due runs. @returns ms until the next one is due (at most maxInterval, a third of the lock) */
