@@ -17,6 +17,8 @@ import { TaskRecords } from './records/record-store.js';
 import { DEFAULT_QUEUE } from './keys.js';
 import { buildTaskMessage, checkArguments, type ProducerIdentity, type SendOptions } from './protocol/build.js';
 import type { TaskMessage } from './protocol/types.js';
+import { Router, type Destination } from './routing/router.js';
+import type { Route, TaskRoutes } from './routing/routes.js';
 import { Task, type TaskCall, type TaskFn, type TaskOptions, type TaskSender } from './task.js';
 
 export interface AppOptions {
@@ -26,8 +28,24 @@ export interface AppOptions {
   backend?: string;
   /** Seconds results are kept; null keeps them forever. @default 86400 */
   resultExpires?: number | null;
-  /** Queue of tasks that name none. @default "celery" */
+  /** Queue of tasks that name none and no route sends elsewhere (Celery's task_default_queue). @default "celery" */
   defaultQueue?: string;
+  /**
+   * Celery's `task_routes`: `{ 'tasks.add': { queue: 'math' }, 'media.*': 'media' }` (a name, a
+   * glob, or in a Map or pair list a RegExp → a route or a queue name), a router function
+   * `(name, args, kwargs, options) => route | undefined`, or an ordered list of both; the first
+   * answer wins. A route: `{ queue, exchange, routingKey, exchangeType, priority }`. Used for
+   * everything this app sends, and by a worker of this app for everything it sends next
+   * (chain steps, callbacks, errbacks, chord bodies). Below the call's options and the task's
+   * declared queue, as in Celery.
+   */
+  taskRoutes?: TaskRoutes;
+  /** Exchange of a topic or fanout route that names none (Celery's task_default_exchange). @default the queue's name */
+  defaultExchange?: string;
+  /** Routing key of a topic or fanout route that names none (Celery's task_default_routing_key). @default the queue's name */
+  defaultRoutingKey?: string;
+  /** Priority of a message nothing gives one (Celery's task_default_priority). @default none (0 on the wire) */
+  defaultPriority?: number;
   /** Extra ioredis options for every connection (TLS certificates, timeouts, retry strategy). */
   redisOptions?: RedisOptions;
   /**
@@ -56,6 +74,8 @@ export class App implements TaskSender {
   readonly brokerUrl: string;
   readonly backendUrl: string;
   readonly defaultQueue: string;
+  /** Where each message of this app goes (taskRoutes, declared queues, defaults). */
+  readonly router: Router;
   /** Registered tasks by name. */
   readonly tasks = new Map<string, Task<any[], any>>();
   /** Who we are on the wire (`origin`, `reply_to`). */
@@ -80,6 +100,27 @@ export class App implements TaskSender {
     parseRedisUrl(this.brokerUrl);
     parseRedisUrl(this.backendUrl);
     this.defaultQueue = options.defaultQueue ?? DEFAULT_QUEUE;
+    this.router = new Router({
+      taskRoutes: options.taskRoutes,
+      defaultQueue: this.defaultQueue,
+      defaultExchange: options.defaultExchange,
+      defaultRoutingKey: options.defaultRoutingKey,
+      defaultPriority: options.defaultPriority,
+      declared: (name) => {
+        const o = this.tasks.get(name)?.options;
+        return o && { queue: o.queue, priority: o.priority };
+      },
+    });
+  }
+
+  /**
+   * Where a message of this task goes (Celery's Router.route, then send_task_message).
+   * @param given the call's options over the signature's
+   * @param declared whether the task's declared queue and priority apply (not for sendTask by name, as in Celery)
+   * @throws ConfigurationError for a bad route
+   */
+  route(name: string, args: readonly unknown[], kwargs: Record<string, unknown>, given: Route = {}, declared = true): Destination {
+    return this.router.route(name, args, kwargs, given, declared);
   }
 
   /**
@@ -100,7 +141,8 @@ export class App implements TaskSender {
         throw new ConfigurationError(`task ${name}: rateLimit ${JSON.stringify(options.rateLimit)} is not N/s, N/m or N/h (${(err as Error).message})`);
       }
     }
-    const task = new Task<A, R>(name, { queue: this.defaultQueue, ...options }, fn, this);
+    // No queue filled in: a task that declares none is routed (taskRoutes, then defaultQueue).
+    const task = new Task<A, R>(name, options, fn, this);
     this.tasks.set(name, task);
     return task;
   }
@@ -115,7 +157,7 @@ export class App implements TaskSender {
     kwargs: Record<string, unknown> = {},
     options: SendOptions = {},
   ): Promise<AsyncResult<R>> {
-    const msg = buildTaskMessage(name, args, kwargs, { queue: this.defaultQueue, ...options }, this.identity);
+    const msg = buildTaskMessage(name, args, kwargs, this.routed(name, args, kwargs, options), this.identity);
     await this.publisher.publish(msg);
     return new AsyncResult<R>(msg.id, this.backend);
   }
@@ -146,6 +188,12 @@ export class App implements TaskSender {
     return signature<R>(this, name, args, kwargs, options, immutable);
   }
 
+  /** Send options with their destination resolved: queue, exchange, routing key and priority. */
+  private routed(name: string, args: readonly unknown[], kwargs: Record<string, unknown>, options: SendOptions): SendOptions {
+    const d = this.router.route(name, args, kwargs, { queue: options.queue, exchange: options.exchange, routingKey: options.routingKey, exchangeType: options.exchangeType, priority: options.priority }, false);
+    return { ...options, queue: d.queue, exchange: d.exchange, routingKey: d.routingKey, exchangeType: d.exchangeType, priority: d.priority };
+  }
+
   /** The queue a task registered here declared; undefined for a task this app does not know. */
   queueOfTask(name: string): string | undefined {
     return this.tasks.get(name)?.options.queue;
@@ -170,32 +218,46 @@ export class App implements TaskSender {
    * @throws NotSerializableError, ConfigurationError (and nothing was sent)
    */
   async sendMany(calls: readonly TaskCall[]): Promise<AsyncResult[]> {
-    // Calls from delayMany share one options object: merge and check it once.
-    const merged = new Map<SendOptions | undefined, SendOptions>();
+    // Calls from delayMany share one options object: route and check it once per task name
+    // (a router function may look at the arguments: then each call is routed).
+    const merged = new Map<SendOptions | undefined, Map<string, SendOptions>>();
     const optionsOf = (c: TaskCall): SendOptions => {
-      let options = merged.get(c.options);
+      if (this.router.hasFunctions) {
+        const options = this.routed(c.name, c.args ?? [], c.kwargs ?? {}, c.options ?? {});
+        buildTaskMessage('check', [], {}, options, this.identity);
+        return options;
+      }
+      let byName = merged.get(c.options);
+      if (!byName) merged.set(c.options, (byName = new Map()));
+      let options = byName.get(c.name);
       if (!options) {
-        merged.set(c.options, (options = { queue: this.defaultQueue, ...c.options }));
+        byName.set(c.name, (options = this.routed(c.name, c.args ?? [], c.kwargs ?? {}, c.options ?? {})));
         buildTaskMessage('check', [], {}, options, this.identity); // throws on bad options
       }
       return options;
     };
-    for (const c of calls) {
-      optionsOf(c);
+    const routedOptions: SendOptions[] = new Array(calls.length);
+    for (let i = 0; i < calls.length; i++) {
+      const c = calls[i]!;
+      routedOptions[i] = optionsOf(c);
       checkArguments(c.name, c.args ?? [], c.kwargs ?? {});
     }
     const publisher = this.publisher;
     const ids: string[] = new Array(calls.length);
     const identity = this.identity;
+    // Messages for a named exchange need their bindings read: sent one by one after the bulk.
+    const viaExchange: TaskMessage[] = [];
     function* prepared() {
       for (let i = 0; i < calls.length; i++) {
         const c = calls[i]!;
-        const msg = buildTaskMessage(c.name, c.args ?? [], c.kwargs ?? {}, optionsOf(c), identity, Date.now(), true);
+        const msg = buildTaskMessage(c.name, c.args ?? [], c.kwargs ?? {}, routedOptions[i]!, identity, Date.now(), true);
         ids[i] = msg.id;
-        yield publisher.prepare(msg);
+        if (msg.exchange !== '') viaExchange.push(msg);
+        else yield publisher.prepare(msg);
       }
     }
     await publisher.publishMany(prepared());
+    for (const msg of viaExchange) await publisher.publish(msg);
     const backend = this.backend;
     return ids.map((id) => new AsyncResult(id, backend));
   }
@@ -262,7 +324,8 @@ export class App implements TaskSender {
   }
 
   private get publisher(): Publisher {
-    return (this.publisherInstance ??= new Publisher(this.broker, this.options.taskRecords ? this.records : null));
+    const routing = { db: parseRedisUrl(this.brokerUrl).db, exchangeTypeOf: (exchange: string) => this.router.exchangeTypeOf(exchange) };
+    return (this.publisherInstance ??= new Publisher(this.broker, this.options.taskRecords ? this.records : null, routing));
   }
 }
 

@@ -10,6 +10,9 @@ export { buildMeta, exceptionToInfo, type ResultMeta } from './backend/result-me
 export * as states from './backend/states.js';
 export { openRedis, redactUrl, connectOrExplain, DEFAULT_BROKER_URL } from './broker/connection.js';
 export { Publisher, priorityListKey } from './broker/publisher.js';
+export { UnroutableError } from './routing/exchange.js';
+export type { Destination } from './routing/router.js';
+export type { ExchangeType, Route, RouteMap, RouterFn, TaskRoutes } from './routing/routes.js';
 export {
   CeleriacError,
   ConfigurationError,

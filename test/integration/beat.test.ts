@@ -90,7 +90,7 @@ describe('beat', () => {
     const app = createApp({ broker: server.url });
     const queue = uniqueName('now');
     const store = new BeatStore(redis);
-    await store.save('nightly', { task: 'tasks.add', cron: { minute: '0', hour: '3' }, args: [1, 2], options: { routing_key: queue, priority: 3, time_limit: 30, soft_time_limit: 20, expires: 60 } });
+    await store.save('nightly', { task: 'tasks.add', cron: { minute: '0', hour: '3' }, args: [1, 2], options: { queue, priority: 3, time_limit: 30, soft_time_limit: 20, expires: 60 } });
     const due = await redis.zscore('redbeat::schedule', 'redbeat:nightly');
     const { id } = await runEntryNow(app, 'nightly');
     const [raw] = await redis.lrange(`${queue}\x06\x163`, 0, -1);

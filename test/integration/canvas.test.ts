@@ -112,7 +112,7 @@ describe('canvas', () => {
     await redis.zadd(j, 0, JSON.stringify([1, first, 'SUCCESS', 2]));
     const again = { task: 'tasks.add', args: [2, 2], kwargs: {}, subtask_type: null, immutable: false,
       options: { task_id: last, group_id: done.group_id, group_index: 1, chord: { ...body.toJSON(), options: { ...body.toJSON().options, task_id: r.id } } } };
-    await app.publishMessage(messageOf(again, {}, { identity: app.identity, queueOf: () => 'celery', publish: async () => undefined, setChordSize: async () => undefined }));
+    await app.publishMessage(messageOf(again, {}, { identity: app.identity, route: (task, args, kwargs, given) => app.route(task, args, kwargs, given), publish: async () => undefined, setChordSize: async () => undefined }));
     // Its SUCCESS stands (Celery's guard); its chord part runs again and the keys go.
     await until(async () => (await redis.exists(size)) === 0);
     await new Promise((res) => setTimeout(res, 500));
@@ -129,7 +129,7 @@ describe('canvas', () => {
     const again = { task: 'tasks.add', args: [1, 1], kwargs: {}, subtask_type: null, immutable: false,
       options: { task_id: first, chain: [{ ...next.toJSON(), options: { ...next.toJSON().options, task_id: r.id } }] } };
     const before = (await app.asyncResult(first).info()).date_done;
-    await app.publishMessage(messageOf(again, {}, { identity: app.identity, queueOf: () => 'celery', publish: async () => undefined, setChordSize: async () => undefined }));
+    await app.publishMessage(messageOf(again, {}, { identity: app.identity, route: (task, args, kwargs, given) => app.route(task, args, kwargs, given), publish: async () => undefined, setChordSize: async () => undefined }));
     // It runs again (its SUCCESS stands, Celery's guard), then nothing more is sent.
     await until(async () => (await app.queueLength('celery')) === 0 && (await redis.hlen('unacked')) === 0);
     await new Promise((res) => setTimeout(res, 500));

@@ -13,7 +13,7 @@ import { BeatStore, type BeatEntry } from './beat-store.js';
 export function entryMessage(app: App, entry: BeatEntry): TaskMessage {
   return messageOf({ task: entry.task, args: entry.args, kwargs: entry.kwargs, options: entry.options, subtask_type: null, immutable: true }, {}, {
     identity: app.identity,
-    queueOf: (task) => app.queueOfTask(task) ?? app.defaultQueue,
+    route: (task, args, kwargs, given) => app.route(task, args, kwargs, given),
     // An entry's own links are sent by the worker that runs it; nothing is published here.
     publish: async () => undefined,
     setChordSize: async () => undefined,

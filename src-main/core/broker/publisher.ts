@@ -7,6 +7,8 @@ import { TemplateEncoder } from '../protocol/template-encoder.js';
 import { callScript, registerScripts } from '../scripts.js';
 import { execValues } from './exec-results.js';
 import type { TaskMessage } from '../protocol/types.js';
+import { exchangeQueues, fanoutChannel } from '../routing/exchange.js';
+import type { ExchangeType } from '../routing/routes.js';
 
 /** How many messages go into one LPUSH of the bulk path: big enough to amortise, small enough not to stall Redis. */
 const BULK_CHUNK = 1000;
@@ -16,6 +18,12 @@ export function priorityListKey(queue: string, priority: number): string {
   let step = 0;
   for (const s of PRIORITY_STEPS) if (priority >= s) step = s;
   return queueListKey(queue, step);
+}
+
+/** What publishing to a named exchange needs: kombu's fanout channel names the db; an exchange's type is the sender's to know. */
+export interface ExchangeRouting {
+  db: number;
+  exchangeTypeOf(exchange: string): ExchangeType;
 }
 
 /**
@@ -30,12 +38,26 @@ export class Publisher {
    * @param records where to also write each task's record (`celeriac:records`), in the same
    *   round trip; null: none are written
    */
-  constructor(private readonly redis: Redis, private readonly records: TaskRecords | null = null) {
+  constructor(
+    private readonly redis: Redis,
+    private readonly records: TaskRecords | null = null,
+    private readonly routing: ExchangeRouting = { db: 0, exchangeTypeOf: () => 'direct' },
+  ) {
     registerScripts(redis, new URL('./lua/', import.meta.url));
+  }
+
+  /**
+   * Where a message for a named exchange goes: the queues its bindings give, or null for a
+   * fanout (one PUBLISH). @throws UnroutableError when no queue is bound with its routing key
+   */
+  private async exchangeTargets(msg: TaskMessage): Promise<string[] | null> {
+    const type = this.routing.exchangeTypeOf(msg.exchange);
+    return type === 'fanout' ? null : exchangeQueues(this.redis, msg.exchange, type, msg.routingKey);
   }
 
   /** Publishes one message (and its record); one round trip; resolves once it is in Redis. */
   async publish(msg: TaskMessage): Promise<void> {
+    if (msg.exchange !== '') return this.publishToExchange(msg);
     const queue = msg.routingKey;
     const declare = !this.declared.has(queue);
     const list = priorityListKey(queue, msg.priority);
@@ -54,10 +76,45 @@ export class Publisher {
   }
 
   /**
+   * A message for a named exchange, as kombu's deliver: pushed onto every bound queue's list
+   * (its record written with the first), or PUBLISHed on a fanout's channel. Its delivery_info
+   * keeps the exchange and routing key, so a restore finds the queue through the same bindings.
+   */
+  private async publishToExchange(msg: TaskMessage): Promise<void> {
+    const payload = encodeTaskMessage(msg);
+    const queues = await this.exchangeTargets(msg);
+    if (queues === null) {
+      await this.redis.publish(fanoutChannel(this.routing.db, msg.exchange, msg.routingKey), payload);
+      return;
+    }
+    const [first, ...rest] = queues as [string, ...string[]];
+    const tx = this.redis.multi();
+    for (const q of rest) tx.lpush(priorityListKey(q, msg.priority), payload);
+    if (this.records) {
+      const args = [payload, '', msg.id, Date.now(), RECORDS_CHANGED, announcement(msg.id, 'PENDING', msg.group)];
+      await callScript(this.redis, 'publishTask', [bindingKey(first), priorityListKey(first, msg.priority), ...RECORD_KEYS], args);
+      if (rest.length) execValues(await tx.exec());
+    } else {
+      execValues(await tx.lpush(priorityListKey(first, msg.priority), payload).exec());
+    }
+  }
+
+  /**
    * Publishes a canvas step's message unless one of its task id was published by a canvas
-   * step before (publishOnce-3.lua). @returns false when it had been
+   * step before (publishOnce-3.lua; publishOnceTo-n.lua through a named exchange). @returns false when it had been
    */
   async publishOnce(msg: TaskMessage, guardSeconds = 86_400): Promise<boolean> {
+    if (msg.exchange !== '') {
+      const queues = await this.exchangeTargets(msg);
+      if (queues === null) {
+        // A fanout reaches whoever listens now: the guard is taken first, so a rerun sends none again.
+        if ((await this.redis.set(canvasSentKey(msg.id), '1', 'EX', guardSeconds, 'NX')) === null) return false;
+        await this.redis.publish(fanoutChannel(this.routing.db, msg.exchange, msg.routingKey), encodeTaskMessage(msg));
+        return true;
+      }
+      const lists = queues.map((q) => priorityListKey(q, msg.priority));
+      return (await callScript<number>(this.redis, 'publishOnceTo', [canvasSentKey(msg.id), ...lists], [encodeTaskMessage(msg), guardSeconds])) === 1;
+    }
     const queue = msg.routingKey;
     const declare = !this.declared.has(queue);
     const keys = [canvasSentKey(msg.id), bindingKey(queue), priorityListKey(queue, msg.priority)];

@@ -9,14 +9,20 @@ import { randomUUID } from 'node:crypto';
 import { CanvasError } from '../errors.js';
 import { buildTaskMessage, type ProducerIdentity, type SendOptions } from '../protocol/build.js';
 import type { TaskMessage } from '../protocol/types.js';
+import type { Destination } from '../routing/router.js';
+import type { ExchangeType, Route } from '../routing/routes.js';
 import { groupTuple, taskTuple, type ResultTuple } from './result-tuple.js';
 import { checkDepth, frozenId, kindOf, tasksOf, toSignatureDict, toSignatureList, withOptions, type SignatureDict } from './signature-dict.js';
 
 /** How messages leave: the app's publisher for a producer, a once-only one for a worker. */
 export interface CanvasSender {
   identity: ProducerIdentity;
-  /** The queue of a task whose signature names none. */
-  queueOf(task: string): string;
+  /**
+   * Where a task's message goes, given what its signature and the call say: the sender's app
+   * routes the rest (the task's declared queue, taskRoutes, defaultQueue). For a worker that
+   * is the worker's app, as Celery routes follow-ups by the worker's configuration.
+   */
+  route(task: string, args: readonly unknown[], kwargs: Record<string, unknown>, given: Route): Destination;
   publish(msg: TaskMessage): Promise<void>;
   /** Writes a chord's size (`celery-taskset-meta-<gid>.s`). */
   setChordSize(groupId: string, size: number): Promise<void>;
@@ -76,10 +82,20 @@ export function messageOf(sig: SignatureDict, call: ApplyCall, sender: CanvasSen
   const o = mergeOptions(sig.options, call.options);
   const args = sig.immutable ? sig.args : [...(call.args ?? []), ...sig.args];
   const expires = o.expires;
+  const dest = sender.route(sig.task, args, sig.kwargs, {
+    queue: str(o.queue),
+    exchange: str(o.exchange),
+    routingKey: str(o.routing_key),
+    exchangeType: str(o.exchange_type) as ExchangeType | undefined,
+    priority: num(o.priority),
+  });
   const send: SendOptions = {
     taskId: str(o.task_id),
-    queue: str(o.queue) ?? str(o.routing_key) ?? sender.queueOf(sig.task),
-    priority: num(o.priority),
+    queue: dest.queue,
+    exchange: dest.exchange,
+    routingKey: dest.routingKey,
+    exchangeType: dest.exchangeType,
+    priority: dest.priority,
     countdown: num(o.countdown),
     eta: str(o.eta),
     expires: typeof expires === 'number' || typeof expires === 'string' ? expires : undefined,

@@ -11,6 +11,8 @@ import { ConfigurationError } from '../errors.js';
 import { checkArguments, type ProducerIdentity, type SendOptions } from '../protocol/build.js';
 import { toCeleryIso } from '../protocol/time.js';
 import type { TaskMessage } from '../protocol/types.js';
+import type { Destination } from '../routing/router.js';
+import type { Route } from '../routing/routes.js';
 import { applySignature, chainSignature, chordSignature, freeze, groupSignature, type CanvasSender } from './apply-signature.js';
 import type { ResultTuple } from './result-tuple.js';
 import { tasksOf, toSignatureList, withOptions, type SignatureDict } from './signature-dict.js';
@@ -18,18 +20,17 @@ import { tasksOf, toSignatureList, withOptions, type SignatureDict } from './sig
 /** What a signature needs of its app (kept apart from app.ts, which builds signatures). */
 export interface CanvasApp {
   readonly identity: ProducerIdentity;
-  readonly defaultQueue: string;
   readonly backend: RedisBackend;
   readonly control: { revoke(ids: string[], options?: { terminate?: boolean }): Promise<unknown> };
-  queueOfTask(name: string): string | undefined;
+  route(name: string, args: readonly unknown[], kwargs: Record<string, unknown>, given: Route): Destination;
   publishMessage(msg: TaskMessage): Promise<void>;
 }
 
 /** Options a signature carries, as apply_async's (camelCase); sent under Celery's names. */
-export type SignatureOptions = Pick<SendOptions, 'taskId' | 'queue' | 'priority' | 'countdown' | 'eta' | 'expires' | 'timeLimit' | 'softTimeLimit' | 'ignoreResult' | 'shadow'>;
+export type SignatureOptions = Pick<SendOptions, 'taskId' | 'queue' | 'exchange' | 'routingKey' | 'exchangeType' | 'priority' | 'countdown' | 'eta' | 'expires' | 'timeLimit' | 'softTimeLimit' | 'ignoreResult' | 'shadow'>;
 
 const OPTION_NAMES: Record<keyof SignatureOptions, string> = {
-  taskId: 'task_id', queue: 'queue', priority: 'priority', countdown: 'countdown', eta: 'eta', expires: 'expires',
+  taskId: 'task_id', queue: 'queue', exchange: 'exchange', routingKey: 'routing_key', exchangeType: 'exchange_type', priority: 'priority', countdown: 'countdown', eta: 'eta', expires: 'expires',
   timeLimit: 'time_limit', softTimeLimit: 'soft_time_limit', ignoreResult: 'ignore_result', shadow: 'shadow',
 };
 
@@ -49,7 +50,7 @@ export function celeryOptions(options: SignatureOptions): Record<string, unknown
 function senderOf(app: CanvasApp): CanvasSender {
   return {
     identity: app.identity,
-    queueOf: (task) => app.queueOfTask(task) ?? app.defaultQueue,
+    route: (task, args, kwargs, given) => app.route(task, args, kwargs, given),
     publish: (msg) => app.publishMessage(msg),
     setChordSize: (groupId, size) => app.backend.setChordSize(groupId, size),
   };

@@ -10,10 +10,19 @@ import { DEFAULT_QUEUE } from '../keys.js';
 export interface SendOptions {
   /** Use this id instead of a fresh uuid4. */
   taskId?: string;
-  /** Queue (routing key on the anonymous exchange). @default the task's queue, else "celery" */
+  /** Queue (routing key on the anonymous exchange). @default the task's queue, then taskRoutes, else the app's defaultQueue */
   queue?: string;
   /** 0-9; on Redis 0 is served first, 9 last (kombu's steps 0, 3, 6, 9). @default 0 */
   priority?: number;
+  /**
+   * A named exchange (Celery's `exchange`); with `routingKey` the message is delivered to the
+   * queues bound to it with that key (`_kombu.binding.<exchange>`). @default '' (the anonymous exchange)
+   */
+  exchange?: string;
+  /** Routing key on `exchange` (Celery's `routing_key`). @default the queue's name */
+  routingKey?: string;
+  /** The exchange's type, as kombu declares it. @default 'direct' */
+  exchangeType?: 'direct' | 'topic' | 'fanout';
   /** Run no earlier than this many seconds from now (becomes `eta`). */
   countdown?: number;
   /** Run no earlier than this time. */
@@ -83,8 +92,8 @@ export function buildTaskMessage(
     args: args as unknown[],
     kwargs,
     embed: EMPTY_EMBED, // frozen: shared by every message that has no workflow
-    exchange: '',
-    routingKey: options.queue ?? DEFAULT_QUEUE,
+    exchange: options.exchange ?? '',
+    routingKey: options.exchange ? (options.routingKey ?? options.queue ?? DEFAULT_QUEUE) : (options.queue ?? DEFAULT_QUEUE),
     priority: checkPriority(options.priority),
     eta: resolveEta(options, now),
     expires,

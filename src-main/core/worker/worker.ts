@@ -12,7 +12,8 @@ import { Revocations } from '../control/revocations.js';
 import { controlHandlers } from './control-handlers.js';
 import { bindingKey, bindingMember, consumptionOrder } from '../keys.js';
 import { Consumer } from './consumer.js';
-import { resolveTaskModule } from './loader.js';
+import { loadApp, resolveTaskModule } from './loader.js';
+import { workerRouting } from '../routing/worker-routing.js';
 import { withDefaults, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
 import { AsyncPool } from './pool/async-pool.js';
 import type { TaskInfo } from './pool/messages.js';
@@ -132,12 +133,14 @@ export class Worker extends EventEmitter {
     this.events = new EventDispatcher(this.app.broker, broker.db, o.name, o.events);
     this.revocations = new Revocations(this.app.broker);
     await this.revocations.load();
-    const publisher = new Publisher(this.app.broker);
+    // Follow-ups and retries go where the task module's app routes them, not to Celeriac's defaults.
+    const routing = workerRouting(await Promise.all(modulePaths.map((m) => loadApp(m))));
+    const publisher = new Publisher(this.app.broker, null, { db: broker.db, exchangeTypeOf: routing.exchangeTypeOf });
     const backend = this.app.backend;
     // A worker continuing a canvas sends each follow-up once per task id (a redelivery sends none again).
     const afterTask = new AfterTask({
       identity: { origin: o.name, replyTo: this.app.identity.replyTo },
-      queueOf: (task) => this.app.tasks.get(task)?.options.queue ?? this.app.defaultQueue,
+      route: routing.route,
       publish: async (msg) => void (await publisher.publishOnce(msg)),
       setChordSize: (groupId, size) => backend.setChordSize(groupId, size),
     }, backend);
