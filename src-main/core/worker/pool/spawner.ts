@@ -27,12 +27,40 @@ export interface Spawner {
   spawn<Out = ParentMessage, In = ChildMessage>(entry: string, args: string[]): ChildHandle<Out, In>;
 }
 
+/**
+ * tsx's loader as this package resolves it. A bare `--import tsx` is resolved from the working
+ * folder, so a worker started where there is no node_modules/tsx (a task file in a folder of its
+ * own) had children that could not start.
+ */
+export function tsxLoader(): string {
+  try {
+    return import.meta.resolve('tsx');
+  } catch {
+    return 'tsx'; // no resolver here (a bundle): the working folder's, as before
+  }
+}
+
+/** The parent's Node options with tsx's loader once, whatever form the parent was given it in. */
+export function withTsx(execArgv: readonly string[], loader = tsxLoader()): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i]!;
+    if (a === '--import' && (execArgv[i + 1] === 'tsx' || execArgv[i + 1] === loader)) {
+      i++;
+      continue;
+    }
+    if (a === '--import=tsx' || a === `--import=${loader}`) continue;
+    out.push(a);
+  }
+  return [...out, '--import', loader];
+}
+
 /** The default spawner: `child_process.fork`, with tsx when the entry or the tasks are TypeScript. */
 export const forkSpawner: Spawner = {
   spawn<Out, In>(entry: string, args: string[]): ChildHandle<Out, In> {
     const needsTsx = [entry, ...args].some((a) => /\.(c|m)?tsx?$/.test(a));
     const child = fork(entry, args, {
-      execArgv: needsTsx ? [...process.execArgv.filter((a) => a !== '--import' && a !== 'tsx'), '--import', 'tsx'] : process.execArgv,
+      execArgv: needsTsx ? withTsx(process.execArgv) : process.execArgv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'json',
       // Inside Electron (the desktop app's hosted worker, a utility process) the executable is
