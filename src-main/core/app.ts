@@ -21,6 +21,7 @@ import { Router, type Destination } from './routing/router.js';
 import type { Route, TaskRoutes } from './routing/routes.js';
 import { Task, type TaskCall, type TaskFn, type TaskOptions, type TaskSender } from './task.js';
 
+import { declareQueues, type QueueDeclaration } from './routing/queues.js';
 export interface AppOptions {
   /** Broker URL. @default $CELERIAC_BROKER_URL, else $CELERY_BROKER_URL, else redis://127.0.0.1:6379/0 */
   broker?: string;
@@ -40,9 +41,16 @@ export interface AppOptions {
    * declared queue, as in Celery.
    */
   taskRoutes?: TaskRoutes;
-  /** Exchange of a topic or fanout route that names none (Celery's task_default_exchange). @default the queue's name */
+  /**
+   * Celery's `task_queues`: queues bound to an exchange or under a routing key other than their
+   * name, e.g. `[{ name: 'rq', exchange: 'rex', routingKey: 'rk' }]`. A worker of this app
+   * consuming one declares its binding (`_kombu.binding.rex`), as a Celery worker does; a route
+   * to one of a topic or fanout exchange is sent through that exchange.
+   */
+  taskQueues?: ReadonlyArray<string | QueueDeclaration>;
+  /** Exchange of a topic or fanout route that names none, and of the default queue's binding (Celery's task_default_exchange). @default the queue's name */
   defaultExchange?: string;
-  /** Routing key of a topic or fanout route that names none (Celery's task_default_routing_key). @default the queue's name */
+  /** Routing key of a topic or fanout route that names none, and of the default queue's binding (Celery's task_default_routing_key). @default the queue's name */
   defaultRoutingKey?: string;
   /** Priority of a message nothing gives one (Celery's task_default_priority). @default none (0 on the wire) */
   defaultPriority?: number;
@@ -134,6 +142,7 @@ export class App implements TaskSender {
     const [options, fn] = typeof a === 'function' ? [{}, a] : [a, b];
     if (typeof fn !== 'function') throw new ConfigurationError(`task ${name}: the last argument must be the task function`);
     if (this.tasks.has(name)) throw new ConfigurationError(`a task named ${name} is already registered; task names must be unique`);
+      queues: declareQueues(options.taskQueues),
     if (options.rateLimit !== undefined) {
       try {
         parseRate(options.rateLimit);
