@@ -19,9 +19,9 @@ import { buildTaskMessage, checkArguments, type ProducerIdentity, type SendOptio
 import type { TaskMessage } from './protocol/types.js';
 import { Router, type Destination } from './routing/router.js';
 import type { Route, TaskRoutes } from './routing/routes.js';
+import { declareQueues, type QueueDeclaration } from './routing/queues.js';
 import { Task, type TaskCall, type TaskFn, type TaskOptions, type TaskSender } from './task.js';
 
-import { declareQueues, type QueueDeclaration } from './routing/queues.js';
 export interface AppOptions {
   /** Broker URL. @default $CELERIAC_BROKER_URL, else $CELERY_BROKER_URL, else redis://127.0.0.1:6379/0 */
   broker?: string;
@@ -114,6 +114,7 @@ export class App implements TaskSender {
       defaultExchange: options.defaultExchange,
       defaultRoutingKey: options.defaultRoutingKey,
       defaultPriority: options.defaultPriority,
+      queues: declareQueues(options.taskQueues),
       declared: (name) => {
         const o = this.tasks.get(name)?.options;
         return o && { queue: o.queue, priority: o.priority };
@@ -142,7 +143,6 @@ export class App implements TaskSender {
     const [options, fn] = typeof a === 'function' ? [{}, a] : [a, b];
     if (typeof fn !== 'function') throw new ConfigurationError(`task ${name}: the last argument must be the task function`);
     if (this.tasks.has(name)) throw new ConfigurationError(`a task named ${name} is already registered; task names must be unique`);
-      queues: declareQueues(options.taskQueues),
     if (options.rateLimit !== undefined) {
       try {
         parseRate(options.rateLimit);

@@ -176,13 +176,13 @@ export class Worker extends EventEmitter {
         void this.changeQueues((qs) => qs).catch(() => undefined);
       }
     });
+    await this.declareBindings(this.queues);
     await this.startConsumer();
     this.startMaintenance();
     this.heartbeat = new Heartbeat(this.app.broker, this.events, () => ({
       active: this.handler.held.size,
       processed: this.handler.stats.processed,
       info: { pool: o.pool, concurrency: this.pool.size, queues: this.queues, events: this.events.taskEvents },
-    await this.declareBindings(this.queues);
     }));
     await this.heartbeat.start();
     this.control = new ControlServer(this.app.broker, () => this.app.open(this.app.brokerUrl), broker.db, o.name, controlHandlers({
@@ -286,12 +286,6 @@ export class Worker extends EventEmitter {
     this.emit('stopped');
   }
 
-  /** Consumes `this.queues`, in kombu's order, each with its inbox. */
-  private async startConsumer(): Promise<void> {
-    // A paused queue (the control room's) is not consumed: its messages wait where they are.
-    const lists = consumptionOrder(this.queues.filter((q) => !this.paused.has(q)));
-    this.inbox = new Inbox(this.app.broker, lists);
-    await this.inbox.refresh();
   /**
    * As kombu's consumer declares its queues: each queue's binding (its own name, and the
    * exchange and routing key its app's taskQueues give it), so producers' routing finds it.
@@ -302,6 +296,12 @@ export class Worker extends EventEmitter {
     await pipeline.exec();
   }
 
+  /** Consumes `this.queues`, in kombu's order, each with its inbox. */
+  private async startConsumer(): Promise<void> {
+    // A paused queue (the control room's) is not consumed: its messages wait where they are.
+    const lists = consumptionOrder(this.queues.filter((q) => !this.paused.has(q)));
+    this.inbox = new Inbox(this.app.broker, lists);
+    await this.inbox.refresh();
     this.consumer = new Consumer(
       this.qos,
       lists,
