@@ -17,9 +17,10 @@ import { TaskRecords } from './records/record-store.js';
 import { DEFAULT_QUEUE } from './keys.js';
 import { buildTaskMessage, checkArguments, type ProducerIdentity, type SendOptions } from './protocol/build.js';
 import type { TaskMessage } from './protocol/types.js';
+import { resolveCompression } from './protocol/compression.js';
+import { acceptedContentTypes, resolveSerializer, type SerializerName } from './protocol/serializers.js';
 import { Router, type Destination } from './routing/router.js';
 import type { Route, TaskRoutes } from './routing/routes.js';
-import { declareQueues, type QueueDeclaration } from './routing/queues.js';
 import { Task, type TaskCall, type TaskFn, type TaskOptions, type TaskSender } from './task.js';
 
 export interface AppOptions {
@@ -41,16 +42,9 @@ export interface AppOptions {
    * declared queue, as in Celery.
    */
   taskRoutes?: TaskRoutes;
-  /**
-   * Celery's `task_queues`: queues bound to an exchange or under a routing key other than their
-   * name, e.g. `[{ name: 'rq', exchange: 'rex', routingKey: 'rk' }]`. A worker of this app
-   * consuming one declares its binding (`_kombu.binding.rex`), as a Celery worker does; a route
-   * to one of a topic or fanout exchange is sent through that exchange.
-   */
-  taskQueues?: ReadonlyArray<string | QueueDeclaration>;
-  /** Exchange of a topic or fanout route that names none, and of the default queue's binding (Celery's task_default_exchange). @default the queue's name */
+  /** Exchange of a topic or fanout route that names none (Celery's task_default_exchange). @default the queue's name */
   defaultExchange?: string;
-  /** Routing key of a topic or fanout route that names none, and of the default queue's binding (Celery's task_default_routing_key). @default the queue's name */
+  /** Routing key of a topic or fanout route that names none (Celery's task_default_routing_key). @default the queue's name */
   defaultRoutingKey?: string;
   /** Priority of a message nothing gives one (Celery's task_default_priority). @default none (0 on the wire) */
   defaultPriority?: number;
@@ -63,6 +57,24 @@ export interface AppOptions {
    * @default false
    */
   taskRecords?: boolean;
+  /** Serializer of the tasks this app sends (Celery's task_serializer): json, msgpack or yaml. @default json */
+  taskSerializer?: string;
+  /**
+   * Serializer of the results its workers store (result_serializer). Reading detects JSON and
+   * msgpack whatever it says; yaml results are read only with it set. @default json
+   */
+  resultSerializer?: string;
+  /**
+   * Content types (or serializer names) its workers take (accept_content); others are
+   * dead-lettered with Celery's ContentDisallowed reason. Pickle is never taken.
+   * @default json and the taskSerializer
+   */
+  accept?: readonly string[];
+  /**
+   * Compression of the tasks this app sends (task_compression): gzip (= zlib) or brotli;
+   * bzip2, lzma and zstd need native modules and are refused. @default none
+   */
+  taskCompression?: string;
 }
 
 /** Resolves the broker URL the way the CLI and createApp() do. */
@@ -82,6 +94,10 @@ export class App implements TaskSender {
   readonly brokerUrl: string;
   readonly backendUrl: string;
   readonly defaultQueue: string;
+  /** How this app's messages are written when a send names no serializer or compression. */
+  readonly wireFormat: { serializer: SerializerName; compression: string | null };
+  /** The content types its workers take (accept_content). */
+  readonly accept: ReadonlySet<string>;
   /** Where each message of this app goes (taskRoutes, declared queues, defaults). */
   readonly router: Router;
   /** Registered tasks by name. */
@@ -108,13 +124,16 @@ export class App implements TaskSender {
     parseRedisUrl(this.brokerUrl);
     parseRedisUrl(this.backendUrl);
     this.defaultQueue = options.defaultQueue ?? DEFAULT_QUEUE;
+    const serializer = resolveSerializer(options.taskSerializer ?? 'json', 'taskSerializer').name;
+    this.wireFormat = { serializer, compression: options.taskCompression ? resolveCompression(options.taskCompression) : null };
+    this.accept = acceptedContentTypes(options.accept ?? ['json', serializer]);
+    if (options.resultSerializer !== undefined) resolveSerializer(options.resultSerializer, 'resultSerializer');
     this.router = new Router({
       taskRoutes: options.taskRoutes,
       defaultQueue: this.defaultQueue,
       defaultExchange: options.defaultExchange,
       defaultRoutingKey: options.defaultRoutingKey,
       defaultPriority: options.defaultPriority,
-      queues: declareQueues(options.taskQueues),
       declared: (name) => {
         const o = this.tasks.get(name)?.options;
         return o && { queue: o.queue, priority: o.priority };
@@ -200,7 +219,7 @@ export class App implements TaskSender {
   /** Send options with their destination resolved: queue, exchange, routing key and priority. */
   private routed(name: string, args: readonly unknown[], kwargs: Record<string, unknown>, options: SendOptions): SendOptions {
     const d = this.router.route(name, args, kwargs, { queue: options.queue, exchange: options.exchange, routingKey: options.routingKey, exchangeType: options.exchangeType, priority: options.priority }, false);
-    return { ...options, queue: d.queue, exchange: d.exchange, routingKey: d.routingKey, exchangeType: d.exchangeType, priority: d.priority };
+    return { serializer: this.wireFormat.serializer, compression: this.wireFormat.compression ?? undefined, ...options, queue: d.queue, exchange: d.exchange, routingKey: d.routingKey, exchangeType: d.exchangeType, priority: d.priority };
   }
 
   /** The queue a task registered here declared; undefined for a task this app does not know. */
@@ -217,7 +236,7 @@ export class App implements TaskSender {
 
   /** Publishes a message as it is (e.g. a stored one sent again), with its record when records are on. */
   async publishMessage(msg: TaskMessage): Promise<void> {
-    await this.publisher.publish(msg);
+    await this.publisher.publish(this.withWireFormat(msg));
   }
 
   /**
@@ -276,6 +295,18 @@ export class App implements TaskSender {
     return new AsyncResult<R>(taskId, this.backend);
   }
 
+  /** The wire settings as given: a worker started from this app's module writes and reads as they say. */
+  get wireOptions(): Pick<AppOptions, 'taskSerializer' | 'resultSerializer' | 'accept' | 'taskCompression'> {
+    const { taskSerializer, resultSerializer, accept, taskCompression } = this.options;
+    return { taskSerializer, resultSerializer, accept, taskCompression };
+  }
+
+  /** A message that names no serializer or compression (one built for a canvas) written as this app writes its own. */
+  withWireFormat(msg: TaskMessage): TaskMessage {
+    if (msg.serializer !== undefined && msg.compression !== undefined) return msg;
+    return { ...msg, serializer: msg.serializer ?? this.wireFormat.serializer, compression: msg.compression === undefined ? this.wireFormat.compression : msg.compression };
+  }
+
   /** Deletes the waiting messages of queues. @returns messages removed per queue */
   purge(queues: readonly string[] = [this.defaultQueue]): Promise<Map<string, number>> {
     return purgeQueues(this.broker, queues);
@@ -297,6 +328,7 @@ export class App implements TaskSender {
       this.backendConn ??= this.backendUrl === this.brokerUrl ? this.broker : this.open(this.backendUrl);
       this.backendInstance = new RedisBackend(this.backendConn, () => this.open(this.backendUrl), {
         resultExpires: this.options.resultExpires,
+        serializer: this.options.resultSerializer,
       });
     }
     return this.backendInstance;

@@ -73,7 +73,11 @@ export type DecodeErrorReason =
   /** Arguments or headers nested deeper than MAX_NESTING (protocol/limits.ts). */
   | 'too_deep'
   /** A message larger than MAX_MESSAGE_BYTES. */
-  | 'too_large';
+  | 'too_large'
+  /** A content type the worker's `accept` leaves out (Celery's ContentDisallowed). */
+  | 'content_disallowed'
+  /** A `compression` header Node cannot undo without a native module (bzip2, lzma, zstd). */
+  | 'unsupported_compression';
 
 export class MessageDecodeError extends CeleriacError {
   readonly reason: DecodeErrorReason;

@@ -30,8 +30,8 @@ export function registerScripts(redis: Redis, folder: URL): void {
 }
 
 /** Calls a script registered by registerScripts. */
-export function callScript<T = unknown>(redis: Redis, name: string, keys: string[], args: (string | number)[]): Promise<T> {
-  const fn = (redis as unknown as Record<string, (...a: (string | number)[]) => Promise<T>>)[name];
+export function callScript<T = unknown>(redis: Redis, name: string, keys: string[], args: (string | number | Buffer)[]): Promise<T> {
+  const fn = (redis as unknown as Record<string, (...a: (string | number | Buffer)[]) => Promise<T>>)[name];
   if (typeof fn !== 'function') throw new Error(`Lua script ${name} is not registered on this connection`);
   if (variableKeyScripts.get(redis)?.has(name)) return fn.call(redis, keys.length, ...keys, ...args);
   return fn.call(redis, ...keys, ...args);

@@ -146,7 +146,7 @@ describe('decoding bad messages', () => {
     ['no content-type (a poison message for Python workers)', () => { const e = good(); delete e['content-type']; return JSON.stringify(e); }, 'unsupported_content_type', 'content-type'],
     ['a body that is not base64', () => JSON.stringify({ ...good(), body: '!!!' }), 'body_not_decodable', 'body'],
     ['a body with NaN', () => JSON.stringify({ ...good(), body: Buffer.from('[[NaN], {}, {}]').toString('base64') }), 'body_not_decodable', 'body'],
-    ['a protocol 1 body', () => JSON.stringify({ ...good(), body: Buffer.from('{"task": "x", "args": []}').toString('base64') }), 'protocol_v1_body', 'body'],
+    ['a protocol 1 body whose kwargs are not a mapping', () => JSON.stringify({ ...good(), headers: {}, body: Buffer.from('{"task": "x", "id": "i", "args": [], "kwargs": [1]}').toString('base64') }), 'invalid_body', 'body.kwargs'],
     ['args that are not a list', () => JSON.stringify({ ...good(), body: Buffer.from('[1, {}, {}]').toString('base64') }), 'invalid_body', 'body[0]'],
     ['no task name', () => { const e = good(); delete e.headers.task; return JSON.stringify(e); }, 'invalid_headers', 'headers.task'],
     ['no delivery_info.exchange (which stops a Python worker)', () => { const e = good(); delete e.properties.delivery_info.exchange; return JSON.stringify(e); }, 'invalid_properties', 'properties.delivery_info.exchange'],

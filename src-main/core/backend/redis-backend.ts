@@ -2,12 +2,15 @@ import type { Redis } from 'ioredis';
 import { execValues } from '../broker/exec-results.js';
 import { chordCountedKey, chordKeys, taskMetaKey, tasksetMetaKey } from '../keys.js';
 import { callScript, registerScripts } from '../scripts.js';
-import { parseResultMeta, type ResultMeta } from './result-meta.js';
+import { resolveSerializer, SERIALIZERS, type Serializer } from '../protocol/serializers.js';
+import { encodeResultMeta, parseResultMeta, type ResultMeta } from './result-meta.js';
 import { ResultWaiter } from './result-waiter.js';
 
 export interface RedisBackendOptions {
   /** How long results are kept, in seconds; 0 or null keeps them forever. @default 86400 (Celery's result_expires) */
   resultExpires?: number | null;
+  /** The result serializer (Celery's result_serializer): json, msgpack or yaml. Reads detect json and msgpack either way. @default json */
+  serializer?: string;
 }
 
 export const DEFAULT_BACKEND_OPTIONS = { resultExpires: 86_400 } as const;
@@ -18,6 +21,8 @@ export const DEFAULT_BACKEND_OPTIONS = { resultExpires: 86_400 } as const;
  */
 export class RedisBackend {
   readonly resultExpires: number;
+  /** How metas are written, and read when their first byte does not tell. */
+  readonly serializer: Serializer;
   private readonly waiter: ResultWaiter;
 
   /**
@@ -27,21 +32,22 @@ export class RedisBackend {
   constructor(private readonly redis: Redis, openSubscriber: () => Redis, options: RedisBackendOptions = {}) {
     this.resultExpires =
       options.resultExpires === undefined ? DEFAULT_BACKEND_OPTIONS.resultExpires : (options.resultExpires ?? 0);
+    this.serializer = options.serializer === undefined ? SERIALIZERS.json : resolveSerializer(options.serializer, 'resultSerializer');
     registerScripts(redis, new URL('./lua/', import.meta.url));
-    this.waiter = new ResultWaiter(openSubscriber, (id) => this.get(id));
+    this.waiter = new ResultWaiter(openSubscriber, (id) => this.get(id), (raw, id) => this.parse(raw, id));
   }
 
   /** The stored meta, or null when there is none (the task is PENDING or its result expired). */
   async get(taskId: string): Promise<ResultMeta | null> {
-    const raw = await this.redis.get(taskMetaKey(taskId));
-    return raw === null ? null : parseResultMeta(raw, taskId);
+    const raw = await this.redis.getBuffer(taskMetaKey(taskId));
+    return raw === null ? null : this.parse(raw, taskId);
   }
 
   /** The stored metas of many tasks in one MGET; null where there is none. */
   async getMany(taskIds: readonly string[]): Promise<(ResultMeta | null)[]> {
     if (taskIds.length === 0) return [];
-    const raws = await this.redis.mget(...taskIds.map(taskMetaKey));
-    return raws.map((raw, i) => (raw === null ? null : parseResultMeta(raw, taskIds[i]!)));
+    const raws = await this.redis.mgetBuffer(...taskIds.map(taskMetaKey));
+    return raws.map((raw, i) => (raw === null ? null : this.parse(raw, taskIds[i]!)));
   }
 
   /**
@@ -60,8 +66,18 @@ export class RedisBackend {
    * @returns false when an existing SUCCESS kept the write from happening
    */
   async store(meta: ResultMeta): Promise<boolean> {
-    const stored = await callScript<number>(this.redis, 'storeResult', [taskMetaKey(meta.task_id)], [JSON.stringify(meta), this.resultExpires]);
+    const stored = await callScript<number>(this.redis, 'storeResult', [taskMetaKey(meta.task_id)], [this.encode(meta), this.resultExpires]);
     return stored === 1;
+  }
+
+  /** A meta in this backend's result serializer (JSON text, or msgpack / yaml bytes). */
+  encode(meta: ResultMeta): string | Buffer {
+    return encodeResultMeta(meta, this.serializer);
+  }
+
+  /** A stored or published meta, in whichever serializer wrote it (see detectResultSerializer). */
+  parse(raw: string | Buffer, taskId: string): ResultMeta {
+    return parseResultMeta(raw, taskId, this.serializer);
   }
 
   /**

@@ -1,4 +1,5 @@
 import { CeleriacError, RemoteTaskError, type ExceptionInfo } from '../errors.js';
+import { deserialize, serialize, SERIALIZERS, type Serializer } from '../protocol/serializers.js';
 import { toNaiveUtcIso } from '../protocol/time.js';
 import { EXCEPTION_STATES, PENDING, READY_STATES } from './states.js';
 
@@ -70,16 +71,46 @@ export function pendingMeta(taskId: string): ResultMeta {
 }
 
 /**
- * Parses a stored meta written by Python or Celeriac. Tolerates the minimal form Celery
- * accepts (`{"status", "result", "task_id"}`).
+ * A meta as the Redis backend stores it in a result serializer: JSON text (what the Lua
+ * scripts and every Celery reader take by default), or msgpack / yaml bytes.
+ * @throws Error when the meta cannot be written in that serializer
+ */
+export function encodeResultMeta(meta: ResultMeta, serializer: Serializer = SERIALIZERS.json): string | Buffer {
+  return serializer === SERIALIZERS.json ? JSON.stringify(meta) : serialize(serializer, meta);
+}
+
+/**
+ * The serializer a stored meta was written in. Celery's Redis backend stores no content type:
+ * JSON (a `{`) and msgpack (a map's first byte) tell themselves apart; anything else is read
+ * in the configured serializer.
+ */
+export function detectResultSerializer(raw: string | Buffer, configured: Serializer = SERIALIZERS.json): Serializer {
+  const first = typeof raw === 'string' ? raw.trimStart().charCodeAt(0) : firstNonSpace(raw);
+  if (first === 0x7b) return SERIALIZERS.json;
+  if ((first >= 0x80 && first <= 0x8f) || first === 0xde || first === 0xdf) return SERIALIZERS.msgpack;
+  return configured;
+}
+
+function firstNonSpace(bytes: Buffer): number {
+  for (const b of bytes) if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) return b;
+  return -1;
+}
+
+/**
+ * Parses a stored meta written by Python or Celeriac, in JSON, msgpack or (configured) yaml.
+ * Tolerates the minimal form Celery accepts (`{"status", "result", "task_id"}`).
+ * @param raw a string only for JSON; msgpack must be read as bytes (GET's Buffer form)
+ * @param serializer the result serializer configured, for what cannot be detected
  * @throws CeleriacError (E_RESULT_DECODE) when the value is not a meta object
  */
-export function parseResultMeta(raw: string, taskId: string): ResultMeta {
+export function parseResultMeta(raw: string | Buffer, taskId: string, serializer: Serializer = SERIALIZERS.json): ResultMeta {
   let value: unknown;
+  const format = detectResultSerializer(raw, serializer);
   try {
-    value = JSON.parse(raw);
+    if (format === SERIALIZERS.json) value = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+    else value = deserialize(format, typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw);
   } catch (err) {
-    throw new CeleriacError(`the result of task ${taskId} is not JSON (${(err as Error).message})`, 'E_RESULT_DECODE');
+    throw new CeleriacError(`the result of task ${taskId} is not ${format.name === 'json' ? 'JSON' : format.name} (${(err as Error).message})`, 'E_RESULT_DECODE');
   }
   if (typeof value !== 'object' || value === null || typeof (value as { status?: unknown }).status !== 'string') {
     throw new CeleriacError(`the result of task ${taskId} has no "status"; it was not written by a Celery result backend`, 'E_RESULT_DECODE');

@@ -28,6 +28,8 @@ export class ResultWaiter {
   constructor(
     private readonly openSubscriber: () => Redis,
     private readonly read: (taskId: string) => Promise<ResultMeta | null>,
+    /** Reads a published meta (the result serializer's bytes). */
+    private readonly parse: (raw: Buffer, taskId: string) => ResultMeta = (raw, taskId) => parseResultMeta(raw, taskId),
   ) {}
 
   /**
@@ -102,7 +104,8 @@ export class ResultWaiter {
     if (this.subscriber) return this.subscriber;
     const s = this.openSubscriber();
     let connectedBefore = false;
-    s.on('message', (channel: string, message: string) => this.onMessage(channel, message));
+    // As bytes: a msgpack result (result_serializer) is not text.
+    s.on('messageBuffer', (channel: Buffer, message: Buffer) => this.onMessage(channel.toString('utf8'), message));
     // ioredis re-subscribes after a reconnect; anything published meanwhile was missed, so
     // read every key we wait on again (Celery does the same with MGET).
     s.on('ready', () => {
@@ -122,14 +125,14 @@ export class ResultWaiter {
       .catch(() => undefined);
   }
 
-  private onMessage(channel: string, message: string): void {
+  private onMessage(channel: string, message: Buffer): void {
     if (!channel.startsWith(TASK_META_PREFIX)) return;
     const taskId = channel.slice(TASK_META_PREFIX.length);
     const sub = this.subs.get(taskId);
     if (!sub) return;
     let meta: ResultMeta;
     try {
-      meta = parseResultMeta(message, taskId);
+      meta = this.parse(message, taskId);
     } catch (err) {
       for (const w of [...sub.waiters]) w.reject(err);
       return;

@@ -39,7 +39,8 @@ export interface DeadLetter {
 interface PendingFinish {
   tag: string;
   taskId: string;
-  metaJson: string;
+  /** JSON text, or msgpack / yaml bytes (result_serializer). */
+  metaJson: string | Buffer;
   recordJson: string;
   attemptJson: string;
   /** The record's announcement on the change channel ('' without a record). */
@@ -94,7 +95,7 @@ export class QoS {
    * (setImmediate) let other I/O go first and put ~80 µs on every result's latency.
    * @returns false if the claim was already gone
    */
-  finish(tag: string, taskId: string, metaJson: string, resultExpires: number, record: TaskRecord | null = null, attemptJson = ''): Promise<boolean> {
+  finish(tag: string, taskId: string, metaJson: string | Buffer, resultExpires: number, record: TaskRecord | null = null, attemptJson = ''): Promise<boolean> {
     return new Promise((resolve, reject) => {
       if (this.finishing.length === 0) queueMicrotask(() => this.flushFinishes());
       this.finishExpires = resultExpires;
@@ -110,7 +111,7 @@ export class QoS {
     for (let i = 0; i < all.length; i += FINISH_BATCH) {
       const batch = all.slice(i, i + FINISH_BATCH);
       const keys = [UNACKED, UNACKED_INDEX, ...RECORD_KEYS];
-      const args: (string | number)[] = [this.finishExpires, Date.now(), RECORDS_CHANGED];
+      const args: (string | number | Buffer)[] = [this.finishExpires, Date.now(), RECORDS_CHANGED];
       for (const f of batch) {
         keys.push(taskMetaKey(f.taskId), attemptsKey(f.taskId));
         args.push(f.tag, f.taskId, f.metaJson, f.recordJson, f.attemptJson, f.announced);

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigurationError } from '../errors.js';
+import { resolveCompression } from './compression.js';
 import { assertJsonSerializable } from './json-check.js';
+import { resolveSerializer } from './serializers.js';
 import { argsRepr, kwargsRepr } from './pyrepr.js';
 import { parseCeleryIso, toCeleryIso } from './time.js';
 import { EMPTY_EMBED, KNOWN_HEADERS, type TaskMessage } from './types.js';
@@ -46,6 +48,10 @@ export interface SendOptions {
   shadow?: string;
   /** Extra headers, sent as they are (not the protocol's own, such as `task` or `eta`). */
   headers?: Record<string, unknown>;
+  /** kombu serializer of the body: json, msgpack or yaml (or a content type). @default the app's taskSerializer, else json */
+  serializer?: string;
+  /** kombu compression of the body: gzip (= zlib) or brotli; bzip2, lzma and zstd are refused. @default the app's taskCompression, else none */
+  compression?: string;
 }
 
 /** Who is sending: Celery puts these in `origin` and `reply_to`. */
@@ -115,6 +121,9 @@ export function buildTaskMessage(
     redelivered: false,
     extraHeaders: extraHeaders(options.headers),
     extraProperties,
+    // Left unset when not given, so that an app or worker fills in its own (withWireFormat).
+    serializer: options.serializer === undefined ? undefined : resolveSerializer(options.serializer).name,
+    compression: options.compression === undefined ? undefined : options.compression ? resolveCompression(options.compression) : null,
   };
 }
 

@@ -1,4 +1,4 @@
-import { encodeBody, encodeTaskMessage, isDefaultEmbed } from './encode.js';
+import { encodeBody, encodeTaskMessage, isDefaultEmbed, isPlainJson } from './encode.js';
 import { scalarJson as j } from './fast-json.js';
 import type { TaskMessage } from './types.js';
 
@@ -19,8 +19,8 @@ export class TemplateEncoder {
   private segments: string[] = [];
 
   encode(msg: TaskMessage): string {
-    // Extra headers and workflow embeds are rare in bulk sends: no template for them.
-    if (!isEmpty(msg.extraHeaders) || !isEmpty(msg.extraProperties) || !isDefaultEmbed(msg.embed)) return encodeTaskMessage(msg);
+    // Extra headers, workflow embeds and other serializers are rare in bulk sends: no template for them.
+    if (!isEmpty(msg.extraHeaders) || !isEmpty(msg.extraProperties) || !isDefaultEmbed(msg.embed) || !isPlainJson(msg)) return encodeTaskMessage(msg);
     if (!this.fits(msg)) this.cut(msg);
     const g = this.segments;
     const id = j(msg.id);

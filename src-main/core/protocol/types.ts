@@ -1,3 +1,5 @@
+import type { SerializerName } from './serializers.js';
+
 /**
  * Typed view of one Celery task message (protocol v2) as kombu stores it on a Redis list.
  * Field meanings: ../shared/celery/REFERENCE.md §1.
@@ -55,6 +57,10 @@ export interface TaskMessage {
   extraHeaders: Record<string, unknown>;
   /** Properties we do not model, kept for the same reason. */
   extraProperties: Record<string, unknown>;
+  /** How the body is serialized (the envelope's content-type). @default 'json' */
+  serializer?: SerializerName;
+  /** kombu's `compression` header: the compressor's content type, e.g. `application/x-gzip`. */
+  compression?: string | null;
 }
 
 /** The outer JSON object kombu LPUSHes (body is base64 of the JSON `[args, kwargs, embed]`). */
@@ -78,7 +84,7 @@ export const EMPTY_EMBED: Embed = Object.freeze({
 /** Headers TaskMessage models; anything else travels in `extraHeaders`. */
 export const KNOWN_HEADERS: ReadonlySet<string> = new Set([
   'lang', 'task', 'id', 'shadow', 'eta', 'expires', 'group', 'group_index', 'retries', 'timelimit',
-  'root_id', 'parent_id', 'argsrepr', 'kwargsrepr', 'origin', 'ignore_result', 'redelivered',
+  'root_id', 'parent_id', 'argsrepr', 'kwargsrepr', 'origin', 'ignore_result', 'redelivered', 'compression',
 ]);
 
 /** Properties TaskMessage models; anything else travels in `extraProperties`. */

@@ -51,7 +51,7 @@ export class TaskOutcomes {
    */
   async end(claim: Claim, msg: TaskMessage, info: TaskInfo, meta: ResultMeta, run: EndedRun | null, force = false): Promise<void> {
     const ignore = !force && (info.ignoreResult || msg.ignoreResult);
-    const json = ignore ? '' : metaJson(meta);
+    const json = ignore ? '' : this.encoded(meta);
     const finished = Date.now();
     const failed = meta.status === FAILURE || meta.status === REVOKED;
     const error = run && run.outcome.kind !== 'success' && run.outcome.kind !== 'rejected' ? { type: run.outcome.error.excType, message: String(run.outcome.error.excMessage[0] ?? '') } : undefined;
@@ -83,6 +83,11 @@ export class TaskOutcomes {
     await this.qos.finish(claim.tag, msg.id, '', this.backend.resultExpires, record, attemptJson);
   }
 
+  /** The stored form of a meta, in the backend's result serializer. */
+  private encoded(meta: ResultMeta): string | Buffer {
+    return storable(meta, (m) => this.backend.encode(m));
+  }
+
   /**
    * Stores the FAILURE of a message that will not run, so that whoever waits on its result
    * learns why instead of waiting for ever. Nothing is stored when its id cannot be read.
@@ -98,12 +103,12 @@ export class TaskOutcomes {
  * the decoder refuses them) must not make the result unstorable, or the claim comes back
  * and fails the same way for ever: a FAILURE saying so is stored instead.
  */
-function metaJson(meta: ResultMeta): string {
+function storable(meta: ResultMeta, encode: (meta: ResultMeta) => string | Buffer): string | Buffer {
   try {
-    return JSON.stringify(meta);
+    return encode(meta);
   } catch (err) {
     const why = `the result could not be stored: ${(err as Error).message}`;
-    return JSON.stringify(buildMeta(meta.task_id, FAILURE, { exc_type: 'EncodeError', exc_message: [why], exc_module: 'kombu.exceptions' }, { traceback: `EncodeError: ${why}`, name: meta.name, worker: meta.worker, queue: meta.queue, retries: meta.retries }));
+    return encode(buildMeta(meta.task_id, FAILURE, { exc_type: 'EncodeError', exc_message: [why], exc_module: 'kombu.exceptions' }, { traceback: `EncodeError: ${why}`, name: meta.name, worker: meta.worker, queue: meta.queue, retries: meta.retries }));
   }
 }
 

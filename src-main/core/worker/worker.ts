@@ -10,10 +10,10 @@ import { Heartbeat } from './heartbeat.js';
 import { ControlServer } from '../control/server.js';
 import { Revocations } from '../control/revocations.js';
 import { controlHandlers } from './control-handlers.js';
-import { consumptionOrder } from '../keys.js';
+import { bindingKey, bindingMember, consumptionOrder } from '../keys.js';
 import { Consumer } from './consumer.js';
 import { loadApp, resolveTaskModule } from './loader.js';
-import { workerRouting, type WorkerRouting } from '../routing/worker-routing.js';
+import { workerRouting } from '../routing/worker-routing.js';
 import { withDefaults, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
 import { AsyncPool } from './pool/async-pool.js';
 import type { TaskInfo } from './pool/messages.js';
@@ -56,8 +56,6 @@ export class Worker extends EventEmitter {
   private pausedChanged = false;
   private unwatchPaused: (() => void) | null = null;
   private limiter: RateLimiter | null = null;
-  /** Where follow-ups go and how consumed queues are bound, by the task module's app. */
-  private routing!: WorkerRouting;
   private readonly inflight = new Set<Promise<void>>();
   private prefetch!: Prefetch;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -98,7 +96,11 @@ export class Worker extends EventEmitter {
   private async boot(): Promise<void> {
     const o = this.options;
     const modulePaths = (Array.isArray(o.module) ? o.module : [o.module]).map((m) => resolveTaskModule(m));
-    this.app = createApp({ broker: o.broker, backend: o.backend, resultExpires: o.resultExpires, redisOptions: o.redisOptions });
+    // As Celery's worker reads its app's settings: the task module's app says how tasks and
+    // results are written and read, and where results go when it names a backend of its own.
+    const [moduleApp] = await Promise.all(modulePaths.map((m) => loadApp(m)));
+    const ownBackend = moduleApp && moduleApp.backendUrl !== moduleApp.brokerUrl ? moduleApp.backendUrl : undefined;
+    this.app = createApp({ broker: o.broker, backend: o.backend ?? ownBackend, resultExpires: o.resultExpires, redisOptions: o.redisOptions, ...moduleApp?.wireOptions });
     for (let attempt = 1; ; attempt++) {
       try {
         await connectOrExplain(this.app.broker, this.app.brokerUrl);
@@ -136,14 +138,15 @@ export class Worker extends EventEmitter {
     this.revocations = new Revocations(this.app.broker);
     await this.revocations.load();
     // Follow-ups and retries go where the task module's app routes them, not to Celeriac's defaults.
-    const routing = (this.routing = workerRouting(await Promise.all(modulePaths.map((m) => loadApp(m)))));
+    const routing = workerRouting(await Promise.all(modulePaths.map((m) => loadApp(m))));
     const publisher = new Publisher(this.app.broker, null, { db: broker.db, exchangeTypeOf: routing.exchangeTypeOf });
     const backend = this.app.backend;
     // A worker continuing a canvas sends each follow-up once per task id (a redelivery sends none again).
     const afterTask = new AfterTask({
       identity: { origin: o.name, replyTo: this.app.identity.replyTo },
       route: routing.route,
-      publish: async (msg) => void (await publisher.publishOnce(msg)),
+      // Follow-ups are written in this app's task serializer and compression, as Celery's worker does.
+      publish: async (msg) => void (await publisher.publishOnce(this.app.withWireFormat(msg))),
       setChordSize: (groupId, size) => backend.setChordSize(groupId, size),
     }, backend);
     const limiter = o.disableRateLimits ? null : new RateLimiter((task) => this.tasks.get(task)?.rateLimit ?? null);
@@ -160,6 +163,7 @@ export class Worker extends EventEmitter {
       options: o,
       log: this.log,
       sameRedis,
+      accept: this.app.accept,
       events: this.events,
       onScheduled: (eta) => this.scheduled(eta),
       revocations: this.revocations,
@@ -176,7 +180,6 @@ export class Worker extends EventEmitter {
         void this.changeQueues((qs) => qs).catch(() => undefined);
       }
     });
-    await this.declareBindings(this.queues);
     await this.startConsumer();
     this.startMaintenance();
     this.heartbeat = new Heartbeat(this.app.broker, this.events, () => ({
@@ -286,16 +289,6 @@ export class Worker extends EventEmitter {
     this.emit('stopped');
   }
 
-  /**
-   * As kombu's consumer declares its queues: each queue's binding (its own name, and the
-   * exchange and routing key its app's taskQueues give it), so producers' routing finds it.
-   */
-  private async declareBindings(queues: readonly string[]): Promise<void> {
-    const pipeline = this.app.broker.pipeline();
-    for (const q of queues) for (const b of this.routing.bindingsOf(q)) pipeline.sadd(b.key, b.member);
-    await pipeline.exec();
-  }
-
   /** Consumes `this.queues`, in kombu's order, each with its inbox. */
   private async startConsumer(): Promise<void> {
     // A paused queue (the control room's) is not consumed: its messages wait where they are.
@@ -328,7 +321,10 @@ export class Worker extends EventEmitter {
       await this.consumer.stop();
       await this.inbox.handBack().catch(() => 0);
       this.queues = queues;
-      await this.declareBindings(queues);
+      // As kombu's add_consumer: the queue's binding, so producers' routing finds it.
+      const pipeline = this.app.broker.pipeline();
+      for (const q of queues) pipeline.sadd(bindingKey(q), bindingMember(q, q));
+      await pipeline.exec();
       await this.startConsumer();
       this.log.info(`[Worker] now consuming from ${queues.join(', ') || '(no queue)'}`);
     });

@@ -18,6 +18,8 @@
 local current = redis.call('GET', KEYS[1])
 if current then
   local ok, meta = pcall(cjson.decode, current)
+  -- result_serializer = msgpack stores msgpack (a yaml result is not read here: it is overwritten).
+  if not ok then ok, meta = pcall(cmsgpack.unpack, current) end
   if ok and type(meta) == 'table' and meta['status'] == 'SUCCESS' then
     return 0
   end

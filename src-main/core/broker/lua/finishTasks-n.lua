@@ -39,6 +39,8 @@ for t = 0, n - 1 do
     if current then
       -- Celery never overwrites a SUCCESS.
       local ok, stored = pcall(cjson.decode, current)
+      -- result_serializer = msgpack stores msgpack.
+      if not ok then ok, stored = pcall(cmsgpack.unpack, current) end
       keep = ok and type(stored) == 'table' and stored['status'] == 'SUCCESS'
     end
     if not keep then

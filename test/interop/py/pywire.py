@@ -1,0 +1,74 @@
+"""A Python deployment that does not use Celery's defaults on the wire: msgpack task bodies,
+gzip compression, msgpack results on database 1. Run as a worker (-A pywire) or as a client:
+    pywire.py send <task> <args-json> [serializer] [compression]   -> prints the task id
+    pywire.py get <id>                                              -> prints {"status", "result"|"exc_type"...}
+    pywire.py send-proto1 <task> <args-json>                        -> task_protocol = 1
+"""
+import json
+import os
+import sys
+
+from celery import Celery
+
+BROKER = os.environ.get("CELERIAC_TEST_BROKER", "redis://127.0.0.1:6379/0")
+BACKEND = BROKER.rsplit("/", 1)[0] + "/1"
+
+app = Celery("pywire", broker=BROKER, backend=BACKEND)
+app.conf.update(
+    task_serializer="msgpack",
+    result_serializer="msgpack",
+    accept_content=["json", "msgpack", "yaml"],
+    # Celery 5.2.6 does not apply task_compression in apply_async (it reads result_compression):
+    # the client below passes compression explicitly, as such a deployment must.
+    task_compression="gzip",
+    result_extended=True,
+    worker_prefetch_multiplier=1,
+    worker_hijack_root_logger=False,
+)
+
+
+@app.task(name="wire.add")
+def add(x, y):
+    return x + y
+
+
+@app.task(name="wire.echo")
+def echo(value):
+    if isinstance(value, bytes):
+        return {"bytes": list(value)}
+    return value
+
+
+@app.task(name="wire.fail")
+def fail(message):
+    raise ValueError(message)
+
+
+def outcome(task_id):
+    r = app.AsyncResult(task_id)
+    try:
+        value = r.get(timeout=20, propagate=True)
+        return {"status": r.status, "result": value}
+    except Exception as exc:  # the task's own exception, rebuilt by Celery
+        return {"status": r.status, "exc_type": type(exc).__name__, "exc_message": str(exc)}
+
+
+if __name__ == "__main__":
+    cmd = sys.argv[1]
+    if cmd == "send":
+        serializer = sys.argv[4] if len(sys.argv) > 4 else "msgpack"
+        compression = sys.argv[5] if len(sys.argv) > 5 else "gzip"
+        args = json.loads(sys.argv[3])
+        if serializer == "msgpack" and os.environ.get("PYWIRE_BIG") == "1":
+            args = [2 ** 60]
+        r = app.send_task(sys.argv[2], args=args, serializer=serializer, compression=compression or None)
+        print(json.dumps({"id": r.id}))
+    elif cmd == "send-proto1":
+        app.conf.task_protocol = 1
+        r = app.send_task(sys.argv[2], args=json.loads(sys.argv[3]), serializer="json")
+        print(json.dumps({"id": r.id}))
+    elif cmd == "get":
+        print(json.dumps(outcome(sys.argv[2])))
+    elif cmd == "send-get":
+        r = app.send_task(sys.argv[2], args=json.loads(sys.argv[3]), compression="gzip")
+        print(json.dumps({"id": r.id, **outcome(r.id)}))
