@@ -6,7 +6,7 @@
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../src-main/core/app.js';
-import { chord } from '../../src-main/core/canvas/signature.js';
+import { chain, chord } from '../../src-main/core/canvas/signature.js';
 import { chordCountedKey, chordKeys } from '../../src-main/core/keys.js';
 import type { Worker } from '../../src-main/core/worker/worker.js';
 import { uniqueName } from '../helpers/redis-server.js';
@@ -22,10 +22,20 @@ useRedisSuite((s) => {
   url = s.server.url;
 });
 
+/** The fixture tasks (test/fixtures/tasks/basic.ts), declared here as a producer declares them, once. */
+let declared: ReturnType<typeof declare> | null = null;
+function declare() {
+  return {
+    add: app.task('tasks.add', (x: number, y: number) => x + y),
+    tsum: app.task('tasks.tsum', (values: number[]) => values.reduce((a, b) => a + b, 0)),
+    fail: app.task('tasks.fail', (message: string): number => { throw new Error(message); }),
+  };
+}
+const tasks = () => (declared ??= declare());
+
 describe('chord counting', () => {
   it('a member whose count fails is not acked: it runs again and the body runs once', async () => {
-    const add = app.task('tasks.add', (x: number, y: number) => x + y);
-    const tsum = app.task('tasks.tsum', (values: number[]) => values.reduce((a, b) => a + b, 0));
+    const { add, tsum } = tasks();
     const r = await chord([add.s(1, 1), add.s(2, 2), add.s(3, 3)], tsum.s()).applyAsync();
     const [size] = await redis.keys('celery-taskset-meta-*.s');
     const gid = size!.slice('celery-taskset-meta-'.length, -2);
@@ -45,6 +55,27 @@ describe('chord counting', () => {
       await until(async () => (await redis.hlen('unacked')) === 0, 10_000);
     } finally {
       await worker?.stop();
+      await redis.flushall();
+    }
+  }, 60_000);
+
+  it('a chain in a chord header whose first step fails: its last step is failed and counted before the ack', async () => {
+    const { add, fail, tsum } = tasks();
+    const r = await chord([chain(fail.s('boom'), add.s(1)), add.s(2, 2)], tsum.s()).applyAsync();
+    const [size] = await redis.keys('celery-taskset-meta-*.s');
+    const [members] = chordKeys(size!.slice('celery-taskset-meta-'.length, -2));
+    await redis.set(members, 'not a sorted set');
+    let worker: Worker | null = null;
+    try {
+      worker = await startWorker(url, { concurrency: 2, visibilityTimeout: 2, name: uniqueName('w') + '@chain' });
+      await until(async () => (await redis.hlen('unacked')) === 2 && worker!.stats.failed >= 1, 15_000);
+      await redis.del(members);
+      const error = await r.get({ timeout: 20_000 }).then(() => null, (err: Error) => err);
+      expect(error?.message).toMatch(/ChordError|Dependency .* raised/);
+      await until(async () => (await redis.hlen('unacked')) === 0, 10_000);
+    } finally {
+      await worker?.stop();
+      await redis.flushall();
     }
   }, 60_000);
 

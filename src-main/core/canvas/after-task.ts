@@ -5,8 +5,8 @@
  *            lists them as `children`); then the chord part, before the result is stored
  *            and the message acked (Python counts after storing; a kill in between must not
  *            lose the count, and a rerun is counted once per id).
- *   failure: the chord part before the ack; after it is stored, FAILURE stored under every
- *            chain step left (and their chord parts), then the errbacks, as messages with [task_id].
+ *   failure: before the ack, the chord part, and FAILURE stored under every chain step left
+ *            (and their chord parts); after it is stored, the errbacks, as messages with [task_id].
  *   revoked: the chord part only. Retry: nothing (the retried message carries the canvas on).
  * Every message goes out once per task id (publishOnce): a redelivered task sends none twice.
  */
@@ -76,8 +76,11 @@ export class AfterTask {
     await this.part(msg.group, msg.groupIndex, msg.id, state, result, toSignatureDict(msg.embed.chord, 'embed.chord'), msg.rootId);
   }
 
-  /** After FAILURE was stored (and its chord part): the chain's tail fails too, then the errbacks. */
-  async failed(msg: TaskMessage, exc: ExcInfo, traceback: string | null): Promise<void> {
+  /**
+   * On failure, before the message is acked (as chordPart, for the same reason): the chain's
+   * tail fails too, each step stored FAILURE and counted in its chord if it is in one.
+   */
+  async chainFailed(msg: TaskMessage, exc: ExcInfo, traceback: string | null): Promise<void> {
     for (const [i, raw] of (msg.embed.chain ?? []).entries()) {
       const step = toSignatureDict(raw, `embed.chain[${i}]`);
       const id = frozenId(step);
@@ -88,6 +91,10 @@ export class AfterTask {
         await this.part(group, index, id, FAILURE, exc, toSignatureDict(step.options.chord, `embed.chain[${i}].options.chord`), msg.rootId);
       }
     }
+  }
+
+  /** After FAILURE was stored: the errbacks (they read the failed task's stored result). */
+  async failed(msg: TaskMessage): Promise<void> {
     await this.errbacks(msg.id, msg.rootId, toSignatureList(msg.embed.errbacks, 'embed.errbacks'));
   }
 

@@ -258,9 +258,9 @@ export class RequestHandler {
         events.sendTaskEvent('task-failed', msg.id, { exception: excRepr(outcome.error), traceback: outcome.error.traceback });
         log.error(`[Worker] Task ${label()} raised unexpected: ${outcome.error.excType}('${String(outcome.error.excMessage[0] ?? '')}')`);
         const exc = infoToResult(outcome.error) as unknown as ExcInfo;
-        await this.chordPart(msg, FAILURE, exc);
+        await this.chordPart(msg, FAILURE, exc, outcome.error.traceback);
         await this.outcomes.end(claim, msg, info, this.outcomes.meta(msg, FAILURE, exc, outcome.error.traceback), run);
-        if (hasCanvas(msg)) await this.canvas(msg, () => this.deps.afterTask.failed(msg, exc, outcome.error.traceback));
+        if (hasCanvas(msg)) await this.canvas(msg, () => this.deps.afterTask.failed(msg));
         return;
       }
     }
@@ -274,19 +274,22 @@ export class RequestHandler {
   }
 
   /**
-   * Counts the task in its chord, if it is in one, before its message is acked: a worker
-   * killed after the ack and before the count would leave the chord one short for ever, while
-   * one killed before the ack gets the message back and counts it then (once per id). A
-   * malformed chord from another producer is logged and dropped; a Redis error is thrown, so
-   * the message is not acked and its claim comes back.
+   * Counts the task in its chord, if it is in one, before its message is acked (and on failure
+   * fails the chain's tail, counted in its chords): a worker killed after the ack and before
+   * the count would leave the chord one short for ever, while one killed before the ack gets
+   * the message back and counts it then (once per id). A malformed chord from another producer
+   * is logged and dropped; a Redis error is thrown, so the message is not acked and its claim
+   * comes back.
    */
-  private async chordPart(msg: TaskMessage, state: string, result: unknown): Promise<void> {
-    if (msg.embed.chord === null || msg.group === null) return;
+  private async chordPart(msg: TaskMessage, state: string, result: unknown, traceback: string | null = null): Promise<void> {
+    const tail = state === FAILURE && (msg.embed.chain?.length ?? 0) > 0;
+    if (!tail && (msg.embed.chord === null || msg.group === null)) return;
     try {
       await this.deps.afterTask.chordPart(msg, state, result);
+      if (tail) await this.deps.afterTask.chainFailed(msg, result as ExcInfo, traceback);
     } catch (err) {
       if (!(err instanceof CeleriacError)) throw err;
-      this.deps.log.error(`[Worker] Task ${msg.task}[${msg.id}]: its chord could not be continued: ${err.message}`);
+      this.deps.log.error(`[Worker] Task ${msg.task}[${msg.id}]: its chord or chain could not be continued: ${err.message}`);
     }
   }
 
