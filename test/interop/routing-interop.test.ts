@@ -18,7 +18,7 @@ describe.runIf(available)('a routed deployment, Python and Celeriac', () => {
   let suite: Suite;
   let py: PythonWorker;
   let app: App;
-  useRedisSuite((s) => (suite = s), { worker: { module: ROUTED, queues: ['cvq'], concurrency: 2, name: 'ts@routed' } });
+  useRedisSuite((s) => (suite = s), { worker: { module: ROUTED, queues: ['cvq', 'tsq'], concurrency: 2, name: 'ts@routed' } });
   beforeAll(async () => {
     // Consuming rq declares its binding: _kombu.binding.rex holds rk -> rq.
     py = await startPythonWorker(suite.server.url, ['rq'], 'py-routed', { app: 'pyroutes' });
@@ -69,6 +69,19 @@ describe.runIf(available)('a routed deployment, Python and Celeriac', () => {
     } finally {
       await plain.close();
     }
+  });
+
+  it("binds the queues its app declares as it starts consuming: Python's and Celeriac's sends to that exchange reach it", async () => {
+    expect(await suite.redis.smembers('_kombu.binding.tex')).toEqual(['tk\x06\x16\x06\x16tsq']);
+    const out = JSON.parse(await runPython('pyroutes.py', ['send_exchange'], { CELERIAC_TEST_BROKER: suite.server.url, CELERIAC_TEST_DEFAULT_QUEUE: 'cvq' }));
+    expect(out).toEqual({ result: 5 });
+    const r = await app.sendTask<number>('tasks.add', [20, 1], {}, { exchange: 'tex', routingKey: 'tk' });
+    expect(await r.get(T)).toBe(21);
+  }, 40_000);
+
+  it('sends a retry back through the exchange and routing key its message came by', async () => {
+    const r = await app.sendTask<number>('tasks.retry_once', [], {}, { exchange: 'tex', routingKey: 'tk' });
+    expect(await r.get(T)).toBe(1);
   });
 
   it('refuses to send to an exchange no queue is bound to with that key, naming the binding table', async () => {
