@@ -21,6 +21,7 @@ import { resolveCompression } from './protocol/compression.js';
 import { acceptedContentTypes, resolveSerializer, type SerializerName } from './protocol/serializers.js';
 import { Router, type Destination } from './routing/router.js';
 import type { Route, TaskRoutes } from './routing/routes.js';
+import { declareQueues, type QueueDeclaration } from './routing/queues.js';
 import { Task, type TaskCall, type TaskFn, type TaskOptions, type TaskSender } from './task.js';
 
 export interface AppOptions {
@@ -42,9 +43,16 @@ export interface AppOptions {
    * declared queue, as in Celery.
    */
   taskRoutes?: TaskRoutes;
-  /** Exchange of a topic or fanout route that names none (Celery's task_default_exchange). @default the queue's name */
+  /**
+   * Celery's `task_queues`: queues bound to an exchange or under a routing key other than their
+   * name, e.g. `[{ name: 'rq', exchange: 'rex', routingKey: 'rk' }]`. A worker of this app
+   * consuming one declares its binding (`_kombu.binding.rex`), as a Celery worker does; a route
+   * to one of a topic or fanout exchange is sent through that exchange.
+   */
+  taskQueues?: ReadonlyArray<string | QueueDeclaration>;
+  /** Exchange of a topic or fanout route that names none, and of the default queue's binding (Celery's task_default_exchange). @default the queue's name */
   defaultExchange?: string;
-  /** Routing key of a topic or fanout route that names none (Celery's task_default_routing_key). @default the queue's name */
+  /** Routing key of a topic or fanout route that names none, and of the default queue's binding (Celery's task_default_routing_key). @default the queue's name */
   defaultRoutingKey?: string;
   /** Priority of a message nothing gives one (Celery's task_default_priority). @default none (0 on the wire) */
   defaultPriority?: number;
@@ -134,6 +142,7 @@ export class App implements TaskSender {
       defaultExchange: options.defaultExchange,
       defaultRoutingKey: options.defaultRoutingKey,
       defaultPriority: options.defaultPriority,
+      queues: declareQueues(options.taskQueues),
       declared: (name) => {
         const o = this.tasks.get(name)?.options;
         return o && { queue: o.queue, priority: o.priority };

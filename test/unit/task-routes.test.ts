@@ -7,6 +7,7 @@ import { ConfigurationError } from '../../src-main/core/errors.js';
 import { matchBindings, fanoutChannel } from '../../src-main/core/routing/exchange.js';
 import { Router, type RoutingConfig } from '../../src-main/core/routing/router.js';
 import { globToRegExp, type Route, type TaskRoutes } from '../../src-main/core/routing/routes.js';
+import { declareQueues, topicPattern } from '../../src-main/core/routing/queues.js';
 
 const router = (taskRoutes?: TaskRoutes, more: Partial<RoutingConfig> = {}, declared: Record<string, Route> = {}): Router =>
   new Router({ taskRoutes, defaultQueue: 'dq', declared: (n) => declared[n], ...more });
@@ -107,5 +108,30 @@ describe("kombu's binding table", () => {
   it("names kombu's fanout channel", () => {
     expect(fanoutChannel(0, 'bcast', '')).toBe('/0.bcast');
     expect(fanoutChannel(2, 'bcast', 'rk')).toBe('/2.bcast/rk');
+  });
+});
+
+describe('taskQueues', () => {
+  it("stores a topic binding's pattern exactly as kombu's key_to_pattern", () => {
+    // Python: TopicExchange(None).key_to_pattern(key)
+    expect(topicPattern('news.#')).toBe('^news\\..*?$');
+    expect(topicPattern('*.sport')).toBe('^.*?[^\\.]\\.sport$');
+    expect(topicPattern('x.*.y#')).toBe('^x\\..*?[^\\.]\\.y#$');
+    expect(topicPattern('a-b.c_d')).toBe('^a\\-b\\.c\\_d$');
+    expect(topicPattern('a/b=c!')).toBe('^a\\/b\\=c\\!$');
+  });
+
+  it('binds a declared queue under its exchange and key besides its own name; the default queue by defaultExchange', () => {
+    const queues = declareQueues(['plain', { name: 'rq', exchange: 'rex', routingKey: 'rk' }, { name: 'tq', exchange: 'news', routingKey: 'news.#', exchangeType: 'topic' }]);
+    const r = router(undefined, { queues, defaultExchange: 'dx', defaultRoutingKey: 'dk' });
+    expect(r.bindingsOf('plain')).toEqual([{ key: '_kombu.binding.plain', member: 'plain\x06\x16\x06\x16plain' }]);
+    expect(r.bindingsOf('rq')[1]).toEqual({ key: '_kombu.binding.rex', member: 'rk\x06\x16\x06\x16rq' });
+    expect(r.bindingsOf('tq')[1]).toEqual({ key: '_kombu.binding.news', member: 'news.#\x06\x16^news\\..*?$\x06\x16tq' });
+    expect(r.bindingsOf('dq')[1]).toEqual({ key: '_kombu.binding.dx', member: 'dk\x06\x16\x06\x16dq' });
+    // A route to a queue of a topic exchange goes through that exchange (send_task_message), a direct one's does not.
+    expect(dest(r, 'x', { queue: 'tq', routingKey: 'news.today' })).toMatchObject({ exchange: 'news', routingKey: 'news.today', exchangeType: 'topic' });
+    expect(dest(r, 'x', { queue: 'rq' })).toMatchObject({ exchange: '', routingKey: 'rq' });
+    expect(r.exchangeTypeOf('news')).toBe('topic');
+    expect(() => declareQueues([{ name: '' }])).toThrow(/needs a queue name/);
   });
 });

@@ -10,6 +10,7 @@
  * queue's name) and the routing key (else `defaultRoutingKey`, else the queue's name).
  */
 import { ConfigurationError } from '../errors.js';
+import { queueBindings, type DeclaredQueue } from './queues.js';
 import { compileRoutes, lookupRoute, normalizeRoute, type ExchangeType, type Route, type TaskRoutes } from './routes.js';
 
 export interface RoutingConfig {
@@ -18,6 +19,8 @@ export interface RoutingConfig {
   defaultExchange?: string;
   defaultRoutingKey?: string;
   defaultPriority?: number;
+  /** Celery's task_queues: queues bound to another exchange or routing key than their name. */
+  queues?: ReadonlyMap<string, DeclaredQueue>;
   /** What a task registered here declares (Celery's task attributes), or undefined for one it does not know. */
   declared(name: string): Route | undefined;
 }
@@ -46,6 +49,7 @@ export class Router {
     this.lookups = compiled.lookups;
     this.hasFunctions = compiled.hasFunctions;
     this.exchangeTypes = compiled.exchangeTypes;
+    for (const q of config.queues?.values() ?? []) if (q.exchangeType !== 'direct') this.exchangeTypes.set(q.exchange, q.exchangeType);
     if (config.defaultPriority !== undefined) normalizeRoute({ priority: config.defaultPriority }, 'defaultPriority');
     for (const [name, value] of [['defaultQueue', config.defaultQueue], ['defaultExchange', config.defaultExchange], ['defaultRoutingKey', config.defaultRoutingKey]] as const) {
       if (value !== undefined && typeof value !== 'string') throw new ConfigurationError(`${name} must be a string`);
@@ -65,17 +69,36 @@ export class Router {
     const found = this.lookups.length ? lookupRoute(this.lookups, name, args, kwargs, options) : undefined;
     const r: Route = found ? { ...found, ...options } : options;
     const queue = r.queue ?? this.config.defaultQueue;
-    const exchangeType = r.exchangeType ?? (r.exchange !== undefined ? this.exchangeTypes.get(r.exchange) : undefined) ?? 'direct';
+    // send_task_message: the exchange type is the call's, else that of the queue's declared exchange.
+    const declaredQueue = this.declaredQueue(queue);
+    const exchangeType = r.exchangeType ?? declaredQueue?.exchangeType ?? (r.exchange !== undefined ? this.exchangeTypes.get(r.exchange) : undefined) ?? 'direct';
     if (r.exchange && r.exchangeType) this.noteExchange(r.exchange, r.exchangeType);
     const priority = r.priority ?? this.config.defaultPriority;
     if (exchangeType === 'direct' && (!r.exchange || !r.routingKey)) return { queue, exchange: '', routingKey: queue, exchangeType, priority };
     return {
       queue,
-      exchange: r.exchange || this.config.defaultExchange || queue,
-      routingKey: r.routingKey ?? this.config.defaultRoutingKey ?? queue,
+      exchange: r.exchange || declaredQueue?.exchange || this.config.defaultExchange || queue,
+      routingKey: r.routingKey ?? declaredQueue?.routingKey ?? this.config.defaultRoutingKey ?? queue,
       exchangeType,
       priority,
     };
+  }
+
+  /**
+   * How a queue is bound: as taskQueues declares it; the default queue by defaultExchange and
+   * defaultRoutingKey when set (Celery's default Queue); otherwise undefined (bound by its name).
+   */
+  declaredQueue(queue: string): DeclaredQueue | undefined {
+    const declared = this.config.queues?.get(queue);
+    if (declared) return declared;
+    const { defaultQueue, defaultExchange, defaultRoutingKey } = this.config;
+    if (queue !== defaultQueue || (defaultExchange === undefined && defaultRoutingKey === undefined)) return undefined;
+    return { name: queue, exchange: defaultExchange || queue, routingKey: defaultRoutingKey ?? queue, exchangeType: 'direct' };
+  }
+
+  /** The bindings a consumer of this queue declares, as kombu's queue_bind writes them. */
+  bindingsOf(queue: string): Array<{ key: string; member: string }> {
+    return queueBindings(queue, this.declaredQueue(queue));
   }
 
   /** The type of a named exchange: as a route or send declared it, else direct (kombu's default). */

@@ -12,6 +12,8 @@ import type { ExchangeType, Route } from './routes.js';
 export interface WorkerRouting {
   route(task: string, args: readonly unknown[], kwargs: Record<string, unknown>, given: Route): Destination;
   exchangeTypeOf(exchange: string): ExchangeType;
+  /** The bindings the worker declares for a queue it consumes (by the first app, whose queues Celery's one app would declare). */
+  bindingsOf(queue: string): Array<{ key: string; member: string }>;
 }
 
 /**
@@ -31,5 +33,6 @@ export function workerRouting(apps: readonly App[]): WorkerRouting {
       }
       return 'direct';
     },
+    bindingsOf: (queue) => first.router.bindingsOf(queue),
   };
 }

@@ -10,10 +10,10 @@ import { Heartbeat } from './heartbeat.js';
 import { ControlServer } from '../control/server.js';
 import { Revocations } from '../control/revocations.js';
 import { controlHandlers } from './control-handlers.js';
-import { bindingKey, bindingMember, consumptionOrder } from '../keys.js';
+import { consumptionOrder } from '../keys.js';
 import { Consumer } from './consumer.js';
 import { loadApp, resolveTaskModule } from './loader.js';
-import { workerRouting } from '../routing/worker-routing.js';
+import { workerRouting, type WorkerRouting } from '../routing/worker-routing.js';
 import { withDefaults, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
 import { AsyncPool } from './pool/async-pool.js';
 import type { TaskInfo } from './pool/messages.js';
@@ -56,6 +56,8 @@ export class Worker extends EventEmitter {
   private pausedChanged = false;
   private unwatchPaused: (() => void) | null = null;
   private limiter: RateLimiter | null = null;
+  /** Where follow-ups go and how consumed queues are bound, by the task module's app. */
+  private routing!: WorkerRouting;
   private readonly inflight = new Set<Promise<void>>();
   private prefetch!: Prefetch;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -138,7 +140,7 @@ export class Worker extends EventEmitter {
     this.revocations = new Revocations(this.app.broker);
     await this.revocations.load();
     // Follow-ups and retries go where the task module's app routes them, not to Celeriac's defaults.
-    const routing = workerRouting(await Promise.all(modulePaths.map((m) => loadApp(m))));
+    const routing = (this.routing = workerRouting(await Promise.all(modulePaths.map((m) => loadApp(m)))));
     const publisher = new Publisher(this.app.broker, null, { db: broker.db, exchangeTypeOf: routing.exchangeTypeOf });
     const backend = this.app.backend;
     // A worker continuing a canvas sends each follow-up once per task id (a redelivery sends none again).
@@ -180,6 +182,7 @@ export class Worker extends EventEmitter {
         void this.changeQueues((qs) => qs).catch(() => undefined);
       }
     });
+    await this.declareBindings(this.queues);
     await this.startConsumer();
     this.startMaintenance();
     this.heartbeat = new Heartbeat(this.app.broker, this.events, () => ({
@@ -289,6 +292,16 @@ export class Worker extends EventEmitter {
     this.emit('stopped');
   }
 
+  /**
+   * As kombu's consumer declares its queues: each queue's binding (its own name, and the
+   * exchange and routing key its app's taskQueues give it), so producers' routing finds it.
+   */
+  private async declareBindings(queues: readonly string[]): Promise<void> {
+    const pipeline = this.app.broker.pipeline();
+    for (const q of queues) for (const b of this.routing.bindingsOf(q)) pipeline.sadd(b.key, b.member);
+    await pipeline.exec();
+  }
+
   /** Consumes `this.queues`, in kombu's order, each with its inbox. */
   private async startConsumer(): Promise<void> {
     // A paused queue (the control room's) is not consumed: its messages wait where they are.
@@ -321,10 +334,7 @@ export class Worker extends EventEmitter {
       await this.consumer.stop();
       await this.inbox.handBack().catch(() => 0);
       this.queues = queues;
-      // As kombu's add_consumer: the queue's binding, so producers' routing finds it.
-      const pipeline = this.app.broker.pipeline();
-      for (const q of queues) pipeline.sadd(bindingKey(q), bindingMember(q, q));
-      await pipeline.exec();
+      await this.declareBindings(queues);
       await this.startConsumer();
       this.log.info(`[Worker] now consuming from ${queues.join(', ') || '(no queue)'}`);
     });

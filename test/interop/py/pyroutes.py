@@ -34,6 +34,14 @@ def case_chain_to_exchange():
     return {"result": r.get(timeout=20)}
 
 
+def case_send_exchange():
+    """A task sent as Celery sends it to a direct exchange with a routing key (the Celeriac
+    worker that consumes tsq bound it to tex under tk)."""
+    from pyapp import add
+
+    return {"result": add.apply_async((2, 3), exchange="tex", routing_key="tk").get(timeout=20)}
+
+
 if __name__ == "__main__":
     import pycanvas
 
@@ -41,3 +49,5 @@ if __name__ == "__main__":
         print(json.dumps(getattr(pycanvas, f"case_{sys.argv[2]}")()))
     elif sys.argv[1] == "chain_to_exchange":
         print(json.dumps(case_chain_to_exchange()))
+    elif sys.argv[1] == "send_exchange":
+        print(json.dumps(case_send_exchange()))
