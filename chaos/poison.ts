@@ -26,7 +26,8 @@ export function poisonMessages(prefix: string): { raws: string[]; deadLetters: n
     JSON.stringify({ ...envelope(`${prefix}-pickle`, 'chaos.work', '[[1, 0], {}, {}]'), 'content-type': 'application/x-python-serialize' }),
     JSON.stringify(envelope(`${prefix}-deep`, 'chaos.work', `[[${'['.repeat(deep)}1${']'.repeat(deep)}, 0], {}, ${EMBED}]`)),
     JSON.stringify(envelope(`${prefix}-unknown`, 'no.such.task', `[[1], {}, ${EMBED}]`)),
-    JSON.stringify(envelope(`${prefix}-v1`, 'chaos.work', '{"args": [1], "kwargs": {}}')),
+    // Protocol 1 runs (as on Celery 5); one whose kwargs are a list does not.
+    JSON.stringify({ ...envelope(`${prefix}-v1`, 'chaos.work', `{"task": "chaos.work", "id": "${prefix}-v1", "args": [1], "kwargs": [1]}`), headers: {} }),
     JSON.stringify({ ...envelope(`${prefix}-eta`, 'chaos.work', `[[1, 0], {}, ${EMBED}]`), headers: { task: 'chaos.work', id: `${prefix}-eta`, eta: 'tomorrow-ish' } }),
   ];
   return { raws, deadLetters: raws.length };
