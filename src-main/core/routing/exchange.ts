@@ -2,13 +2,14 @@
  * Delivery through a named exchange as kombu's Redis transport does it (kombu/transport/redis.py
  * and virtual/exchange.py): an exchange is a SET `_kombu.binding.<exchange>` of
  * `routing_key SEP pattern SEP queue` members. Direct: every queue bound with the routing key;
- * topic: every queue whose stored pattern (a regex kombu made of the binding key) matches it;
+ * topic: every queue whose binding key's pattern (kombu's key_to_pattern) matches it;
  * fanout: one PUBLISH on `/<db>.<exchange>` (plus `/<routing key>`: kombu's fanout_patterns),
  * read only by consumers subscribed at that moment.
  */
 import type { Redis } from 'ioredis';
 import { CeleriacError } from '../errors.js';
 import { bindingKey, SEP } from '../keys.js';
+import { topicPattern } from './queues.js';
 import type { ExchangeType } from './routes.js';
 
 /** Bindings read from one exchange at most: a table larger than this is not a routing table. */
@@ -44,23 +45,28 @@ export async function readBindings(redis: Redis, exchange: string): Promise<Bind
   return out;
 }
 
-/** Compiled topic patterns; bounded, since patterns come from Redis. */
+/** Compiled topic patterns, by binding key; bounded, since binding keys come from Redis. */
 const patternCache = new Map<string, RegExp | null>();
 const PATTERN_CACHE_MAX = 1000;
+/** Wildcards in one binding key at most: each is a lazy `.*?`, and many of them backtrack for ever on a key that does not match. */
+const MAX_WILDCARDS = 8;
+const MAX_KEY_LENGTH = 1024;
 
-/** kombu's TopicExchange._match: Python's re.match of the stored pattern; a pattern JavaScript cannot compile matches nothing. */
-function topicMatches(pattern: string, routingKey: string): boolean {
-  let re = patternCache.get(pattern);
+/**
+ * kombu's TopicExchange._match: Python's re.match of key_to_pattern(binding key). The pattern
+ * is made here from the binding's key (kombu stores exactly that beside it) rather than
+ * compiled from what Redis holds: a stored regex is not code to run. A binding key with more
+ * than MAX_WILDCARDS wildcards matches nothing.
+ */
+function topicMatches(bindingKey: string, routingKey: string): boolean {
+  let re = patternCache.get(bindingKey);
   if (re === undefined) {
-    try {
-      re = new RegExp(pattern, 'y');
-    } catch {
-      re = null;
-    }
+    const wildcards = bindingKey.split('.').filter((w) => w === '*' || w === '#').length;
+    re = wildcards > MAX_WILDCARDS || bindingKey.length > MAX_KEY_LENGTH ? null : new RegExp(topicPattern(bindingKey), 'y');
     if (patternCache.size >= PATTERN_CACHE_MAX) patternCache.clear();
-    patternCache.set(pattern, re);
+    patternCache.set(bindingKey, re);
   }
-  if (!re) return false;
+  if (!re || routingKey.length > MAX_KEY_LENGTH) return false;
   re.lastIndex = 0;
   return re.test(routingKey);
 }
@@ -69,7 +75,7 @@ function topicMatches(pattern: string, routingKey: string): boolean {
 export function matchBindings(bindings: readonly Binding[], type: Exclude<ExchangeType, 'fanout'>, routingKey: string): string[] {
   const queues = new Set<string>();
   for (const b of bindings) {
-    if (type === 'direct' ? b.routingKey === routingKey : topicMatches(b.pattern, routingKey)) queues.add(b.queue);
+    if (type === 'direct' ? b.routingKey === routingKey : topicMatches(b.routingKey, routingKey)) queues.add(b.queue);
   }
   return [...queues].sort();
 }
