@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src-main/core/app.js';
+import { group } from '../../src-main/core/canvas/signature.js';
 import type { Worker } from '../../src-main/core/worker/worker.js';
 import { pythonCeleryAvailable, runPython, startPythonWorker, type PythonWorker } from '../helpers/python.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
@@ -55,6 +56,20 @@ describe.runIf(available)('msgpack, yaml and compression between Python Celery a
 
     const failed = await python('send', 'wire.fail', '["broken in ts"]');
     expect(await python('get', String(failed.id))).toEqual({ status: 'FAILURE', exc_type: 'ValueError', exc_message: 'broken in ts' });
+  });
+
+  it('runs a Python chord across both workers: members and the group tuple kept in msgpack, read by each side', async () => {
+    const out = await python('chord');
+    expect(out).toMatchObject({ status: 'SUCCESS', result: [2, 4, 6, 8, 10, 12].reduce((a, b) => a + b, 0) });
+    // GroupResult.save() in msgpack, restored by Celeriac; and Celeriac's save restored by Python.
+    const saved = await python('group-save');
+    const restored = await app.restoreGroup(String(saved.id));
+    expect(restored?.results.map((r) => r.id)).toEqual(saved.children);
+    expect(await restored?.get({ timeout: 20_000 })).toEqual([1, 2, 3]);
+    const ours = await group<number>([app.signature('wire.add', [5, 5], {}, { queue: 'pyq' })]).applyAsync();
+    await ours.get({ timeout: 20_000 });
+    await ours.save();
+    expect(await python('group-restore', ours.id)).toEqual({ children: ours.results.map((r) => r.id), values: [10] });
   });
 
   it('refuses an integer past 2^53 by name, and Python learns why instead of waiting', async () => {

@@ -3,7 +3,7 @@ import { execValues } from '../broker/exec-results.js';
 import { chordCountedKey, chordKeys, taskMetaKey, tasksetMetaKey } from '../keys.js';
 import { callScript, registerScripts } from '../scripts.js';
 import { resolveSerializer, SERIALIZERS, type Serializer } from '../protocol/serializers.js';
-import { encodeResultMeta, parseResultMeta, type ResultMeta } from './result-meta.js';
+import { decodeStored, encodeResultMeta, encodeStored, parseResultMeta, type ResultMeta } from './result-meta.js';
 import { ResultWaiter } from './result-waiter.js';
 
 export interface RedisBackendOptions {
@@ -84,16 +84,27 @@ export class RedisBackend {
    * A chord header member finished (any final state): adds it to the chord's members, once per
    * task id (a redelivered member that runs again is not counted again, see chordPart-4.lua).
    * Call it before the member's message is acked.
-   * @param member JSON [1, task_id, state, encoded result]
+   * @param member [1, task_id, state, result] in the result serializer (encodeStored), as Celery writes it
    * @returns the members in group_index order when the chord is complete (also on a rerun of a
    *   counted member, so a body its killed first run did not send goes out), else null
    */
-  async chordPart(groupId: string, groupIndex: number | null, taskId: string, member: string): Promise<string[] | null> {
+  async chordPart(groupId: string, groupIndex: number | null, taskId: string, member: string | Buffer): Promise<Buffer[] | null> {
     const keys = chordKeys(groupId);
     const [count, added, size] = await callScript<[number, string | null, string | null, number]>(this.redis, 'chordPart', [...keys, chordCountedKey(groupId)], [groupIndex ?? '+inf', member, this.resultExpires, taskId]);
     // Without a size the body is never sent, as in Python (the sender writes it first).
     if (!size || Number(count) !== Number(size) + Number(added ?? 0)) return null;
-    return this.redis.zrange(keys[0], 0, -1);
+    // As bytes: Python's members are in its result serializer (msgpack is not text).
+    return this.redis.zrangeBuffer(keys[0], 0, -1);
+  }
+
+  /** A value (a chord member, a group's tuple) in this backend's result serializer. */
+  encodeValue(value: unknown): string | Buffer {
+    return encodeStored(value, this.serializer);
+  }
+
+  /** A stored value, in whichever serializer wrote it. */
+  decodeValue(raw: string | Buffer): unknown {
+    return decodeStored(raw, this.serializer);
   }
 
   /** Writes a chord's size before its last header message goes out (SETEX + PUBLISH, as Celery). */
@@ -110,15 +121,15 @@ export class RedisBackend {
   /** GroupResult.save(): `celery-taskset-meta-<gid>` = {"result": <the group's tuple>}, as Celery writes it. */
   async saveGroup(groupId: string, tuple: unknown): Promise<void> {
     const key = tasksetMetaKey(groupId);
-    const json = JSON.stringify({ result: tuple });
+    const json = this.encodeValue({ result: tuple });
     execValues(await this.redis.multi().setex(key, this.resultExpires || 86_400, json).publish(key, json).exec());
   }
 
   /** GroupResult.restore(): the saved tuple, or null. */
   async restoreGroup(groupId: string): Promise<unknown> {
-    const raw = await this.redis.get(tasksetMetaKey(groupId));
+    const raw = await this.redis.getBuffer(tasksetMetaKey(groupId));
     if (raw === null) return null;
-    const parsed = JSON.parse(raw) as { result?: unknown };
+    const parsed = this.decodeValue(raw) as { result?: unknown };
     return parsed.result ?? null;
   }
 

@@ -76,18 +76,33 @@ export function pendingMeta(taskId: string): ResultMeta {
  * @throws Error when the meta cannot be written in that serializer
  */
 export function encodeResultMeta(meta: ResultMeta, serializer: Serializer = SERIALIZERS.json): string | Buffer {
-  return serializer === SERIALIZERS.json ? JSON.stringify(meta) : serialize(serializer, meta);
+  return encodeStored(meta, serializer);
+}
+
+/** Any value the Redis backend stores (a meta, a group's tuple, a chord member) in a result serializer. */
+export function encodeStored(value: unknown, serializer: Serializer = SERIALIZERS.json): string | Buffer {
+  return serializer === SERIALIZERS.json ? JSON.stringify(value) : serialize(serializer, value);
 }
 
 /**
- * The serializer a stored meta was written in. Celery's Redis backend stores no content type:
- * JSON (a `{`) and msgpack (a map's first byte) tell themselves apart; anything else is read
- * in the configured serializer.
+ * A stored value back, in whichever serializer wrote it (detectResultSerializer).
+ * @throws Error (DeserializeError, SyntaxError) when it is not one
+ */
+export function decodeStored(raw: string | Buffer, serializer: Serializer = SERIALIZERS.json): unknown {
+  const format = detectResultSerializer(raw, serializer);
+  if (format === SERIALIZERS.json) return JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+  return deserialize(format, typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw);
+}
+
+/**
+ * The serializer a stored value was written in. Celery's Redis backend stores no content type:
+ * JSON (a `{` or `[`) and msgpack (a map's or an array's first byte) tell themselves apart;
+ * anything else is read in the configured serializer.
  */
 export function detectResultSerializer(raw: string | Buffer, configured: Serializer = SERIALIZERS.json): Serializer {
   const first = typeof raw === 'string' ? raw.trimStart().charCodeAt(0) : firstNonSpace(raw);
-  if (first === 0x7b) return SERIALIZERS.json;
-  if ((first >= 0x80 && first <= 0x8f) || first === 0xde || first === 0xdf) return SERIALIZERS.msgpack;
+  if (first === 0x7b || first === 0x5b) return SERIALIZERS.json;
+  if ((first >= 0x80 && first <= 0x9f) || (first >= 0xdc && first <= 0xdf)) return SERIALIZERS.msgpack;
   return configured;
 }
 
@@ -107,8 +122,7 @@ export function parseResultMeta(raw: string | Buffer, taskId: string, serializer
   let value: unknown;
   const format = detectResultSerializer(raw, serializer);
   try {
-    if (format === SERIALIZERS.json) value = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
-    else value = deserialize(format, typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw);
+    value = decodeStored(raw, format);
   } catch (err) {
     throw new CeleriacError(`the result of task ${taskId} is not ${format.name === 'json' ? 'JSON' : format.name} (${(err as Error).message})`, 'E_RESULT_DECODE');
   }

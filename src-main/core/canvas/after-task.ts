@@ -107,9 +107,10 @@ export class AfterTask {
 
   /** One member done; the body applied (or ChordError stored) when it was the last. */
   private async part(groupId: string, index: number | null, taskId: string, state: string, result: unknown, body: SignatureDict, rootId: string): Promise<void> {
-    const members = await this.backend.chordPart(groupId, index, taskId, JSON.stringify([1, taskId, state, result]));
+    // In the result serializer, as Celery's Redis backend writes members (Python workers of a msgpack app read them).
+    const members = await this.backend.chordPart(groupId, index, taskId, this.backend.encodeValue([1, taskId, state, result]));
     if (!members) return;
-    const decoded = members.map((m) => JSON.parse(m) as [number, string, string, unknown]);
+    const decoded = members.map((m) => this.backend.decodeValue(m) as [number, string, string, unknown]);
     const frozenBody = freeze(body, followUpId(groupId, 'body'));
     const bodyId = resultIdOf(frozenBody)!;
     const failed = decoded.find(([, , s]) => s === FAILURE || s === REVOKED);

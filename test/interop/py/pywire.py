@@ -39,6 +39,11 @@ def echo(value):
     return value
 
 
+@app.task(name="wire.tsum")
+def tsum(values):
+    return sum(values)
+
+
 @app.task(name="wire.fail")
 def fail(message):
     raise ValueError(message)
@@ -67,6 +72,21 @@ if __name__ == "__main__":
         app.conf.task_protocol = 1
         r = app.send_task(sys.argv[2], args=json.loads(sys.argv[3]), serializer="json")
         print(json.dumps({"id": r.id}))
+    elif cmd == "chord":
+        # Header members on both workers (queue pyq is Python's, celery Celeriac's), the body on Celeriac's.
+        from celery import chord
+        header = [app.signature("wire.add", (i, i), queue="pyq" if i % 2 else "celery") for i in range(1, 7)]
+        r = chord(header)(app.signature("wire.tsum", queue="celery"))
+        print(json.dumps({"id": r.id, **outcome(r.id)}))
+    elif cmd == "group-save":
+        from celery import group
+        g = group(app.signature("wire.add", (i, 1), queue="celery") for i in range(3)).apply_async()
+        g.get(timeout=20)
+        g.save()
+        print(json.dumps({"id": g.id, "children": [c.id for c in g.results]}))
+    elif cmd == "group-restore":
+        g = app.GroupResult.restore(sys.argv[2])
+        print(json.dumps({"children": [c.id for c in g.results], "values": g.get(timeout=20)}))
     elif cmd == "get":
         print(json.dumps(outcome(sys.argv[2])))
     elif cmd == "send-get":
