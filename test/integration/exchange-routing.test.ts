@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { App } from '../../src-main/core/app.js';
 import { createApp } from '../../src-main/core/app.js';
 import { Publisher } from '../../src-main/core/broker/publisher.js';
+import { chain } from '../../src-main/core/canvas/signature.js';
 import { buildTaskMessage } from '../../src-main/core/protocol/build.js';
 import { decodeTaskMessage } from '../../src-main/core/protocol/decode.js';
 import { bindingKey, bindingMember } from '../../src-main/core/keys.js';
@@ -97,6 +98,22 @@ describe('sending to a named exchange', () => {
       const r = await app.sendTask('tasks.add', [1, 1], {}, { exchange: ex, routingKey: 'rk' });
       expect(await redis.llen(q)).toBe(1);
       expect(await redis.hexists('celeriac:records', r.id)).toBe(1);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('routes a registered task that declares no queue, its signatures and chains; a declared queue wins as in Celery', async () => {
+    const [routed, own] = [uniqueName('routed'), uniqueName('own')];
+    const app = createApp({ broker: suite.server.url, taskRoutes: { 'r.*': routed } });
+    try {
+      const plain = app.task('r.plain', () => 1);
+      const declared = app.task('r.declared', { queue: own }, () => 2);
+      await plain.delay();
+      await chain(plain.s(), declared.s()).applyAsync();
+      await declared.delay();
+      expect(await redis.llen(routed)).toBe(2);
+      expect(await redis.llen(own)).toBe(1);
     } finally {
       await app.close();
     }

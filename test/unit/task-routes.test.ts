@@ -59,6 +59,8 @@ describe('taskRoutes', () => {
     expect(dest(r, 'tasks.declared', {}, false)).toMatchObject({ queue: 'routed' });
     expect(dest(r, 'tasks.declared', { queue: 'call', priority: 0 })).toMatchObject({ queue: 'call', priority: 0 });
     expect(dest(router(undefined, { defaultPriority: 1 }), 'x').priority).toBe(1);
+    // A registered task that declares nothing leaves the route alone.
+    expect(dest(router({ 'tasks.*': 'routed' }, {}, { 'tasks.plain': { queue: undefined, priority: undefined } }), 'tasks.plain').queue).toBe('routed');
   });
 
   it('uses a direct exchange only with both exchange and routing key, as send_task_message', () => {

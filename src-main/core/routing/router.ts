@@ -65,7 +65,8 @@ export class Router {
    * @throws ConfigurationError for a bad route
    */
   route(name: string, args: readonly unknown[], kwargs: Record<string, unknown>, given: Route = {}, declared = true): Destination {
-    const options = { ...(declared ? this.config.declared(name) : undefined), ...defined(normalizeRoute(given, `the options of ${name}`)) };
+    const own = declared ? this.config.declared(name) : undefined;
+    const options = { ...(own && defined(own)), ...defined(normalizeRoute(given, `the options of ${name}`)) };
     const found = this.lookups.length ? lookupRoute(this.lookups, name, args, kwargs, options) : undefined;
     const r: Route = found ? { ...found, ...options } : options;
     const queue = r.queue ?? this.config.defaultQueue;
