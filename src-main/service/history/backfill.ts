@@ -74,7 +74,8 @@ export async function backfill(redis: Redis, history: HistoryStore, shouldStop: 
       return id !== '' && id.length <= 256;
     });
     for (const group of await readGroups(redis, wanted, drops)) {
-      const values = await redis.mget(...group);
+      // As bytes: a result_serializer = msgpack app's metas are not text (parseResultMeta tells).
+      const values = await redis.mgetBuffer(...group);
       const items: Array<{ id: string; state: string; fields: Partial<HistoryTask> }> = [];
       group.forEach((key, i) => {
         const raw = values[i];
