@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src-main/core/app.js';
 import { group } from '../../src-main/core/canvas/signature.js';
+import { decodeTaskMessage } from '../../src-main/core/protocol/decode.js';
 import type { Worker } from '../../src-main/core/worker/worker.js';
 import { pythonCeleryAvailable, runPython, startPythonWorker, type PythonWorker } from '../helpers/python.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
@@ -70,6 +71,15 @@ describe.runIf(available)('msgpack, yaml and compression between Python Celery a
     await ours.get({ timeout: 20_000 });
     await ours.save();
     expect(await python('group-restore', ours.id)).toEqual({ children: ours.results.map((r) => r.id), values: [10] });
+  });
+
+  it('writes the chain steps it sends next as its app says: msgpack, gzip', async () => {
+    await python('chain-held');
+    for (let i = 0; i < 100 && (await broker.llen('held2')) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    const next = JSON.parse((await broker.lrange('held2', 0, -1))[0]!) as { 'content-type': string; headers: Record<string, unknown>; body: string; properties: Record<string, unknown> };
+    expect(next).toMatchObject({ 'content-type': 'application/x-msgpack', headers: { task: 'wire.add', compression: 'application/x-gzip' } });
+    const decoded = decodeTaskMessage(JSON.stringify(next));
+    expect(decoded.ok && decoded.message.args).toEqual([3, 10]);
   });
 
   it('refuses an integer past 2^53 by name, and Python learns why instead of waiting', async () => {

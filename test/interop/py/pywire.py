@@ -78,6 +78,11 @@ if __name__ == "__main__":
         header = [app.signature("wire.add", (i, i), queue="pyq" if i % 2 else "celery") for i in range(1, 7)]
         r = chord(header)(app.signature("wire.tsum", queue="celery"))
         print(json.dumps({"id": r.id, **outcome(r.id)}))
+    elif cmd == "chain-held":
+        # The second step goes to a queue nobody consumes, for the test to see how it was written.
+        from celery import chain
+        r = chain(app.signature("wire.add", (1, 2), queue="celery"), app.signature("wire.add", (10,), queue="held2")).apply_async()
+        print(json.dumps({"id": r.id}))
     elif cmd == "group-save":
         from celery import group
         g = group(app.signature("wire.add", (i, 1), queue="celery") for i in range(3)).apply_async()
