@@ -52,6 +52,17 @@ interface PendingFinish {
 /** Most tasks one finishTasks call ends. */
 const FINISH_BATCH = 200;
 
+/**
+ * How long a sweep holds `unacked_mutex`: kombu's 300 s, but no longer than the visibility
+ * timeout (10 s at least). The lock only outlives a sweep (milliseconds) when its worker dies
+ * mid-sweep, and then nobody's claims come back until it expires: with a short visibility
+ * timeout, 300 s would hold back the restores that timeout asks for. Restoring is one atomic
+ * step per claim, so two sweeps at once restore nothing twice.
+ */
+export function sweepLockMs(visibilityTimeoutSeconds: number): number {
+  return Math.min(300_000, Math.max(10_000, Math.round(visibilityTimeoutSeconds * 1000)));
+}
+
 export class QoS {
   private finishing: PendingFinish[] = [];
   private finishExpires = 0;
@@ -178,7 +189,7 @@ export class QoS {
    */
   async sweep(visibilityTimeoutSeconds: number, limit = 1000): Promise<number> {
     const token = randomUUID();
-    if ((await callScript<number>(this.redis, 'lockSweep', [UNACKED_MUTEX], [token, 300_000])) !== 1) return -1;
+    if ((await callScript<number>(this.redis, 'lockSweep', [UNACKED_MUTEX], [token, sweepLockMs(visibilityTimeoutSeconds)])) !== 1) return -1;
     try {
       const stale = await this.redis.zrangebyscore(UNACKED_INDEX, '-inf', nowSeconds() - visibilityTimeoutSeconds, 'LIMIT', 0, limit);
       return await this.restore(stale);
