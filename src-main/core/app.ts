@@ -126,6 +126,11 @@ export class App implements TaskSender {
     return this.options.redisOptions;
   }
 
+  /** How long this app's results are kept, as it was given (undefined: not said; a worker started from the app takes it). */
+  get resultExpires(): number | null | undefined {
+    return this.options.resultExpires;
+  }
+
   constructor(private readonly options: AppOptions = {}) {
     this.brokerUrl = resolveBrokerUrl(options.broker);
     this.backendUrl = resolveBackendUrl(options.backend, this.brokerUrl);

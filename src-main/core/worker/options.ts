@@ -86,6 +86,8 @@ export function withDefaults(o: WorkerOptions) {
     prefetchFixed: o.prefetch !== undefined,
     visibilityTimeout: o.visibilityTimeout ?? 3600,
     resultExpires: o.resultExpires === undefined ? 86_400 : o.resultExpires ?? 0,
+    /** The worker was told resultExpires: its task module's app does not change it. */
+    resultExpiresGiven: o.resultExpires !== undefined,
     shutdownGrace: o.shutdownGrace ?? 30,
     disableRateLimits: o.disableRateLimits ?? false,
     onChildLost: o.onChildLost ?? 'fail',

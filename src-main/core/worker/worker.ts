@@ -102,6 +102,8 @@ export class Worker extends EventEmitter {
     // results are written and read, and where results go when it names a backend of its own.
     const [moduleApp] = await Promise.all(modulePaths.map((m) => loadApp(m)));
     const ownBackend = moduleApp && moduleApp.backendUrl !== moduleApp.brokerUrl ? moduleApp.backendUrl : undefined;
+    // Celery's worker keeps results as long as its app's result_expires says.
+    if (!o.resultExpiresGiven && moduleApp?.resultExpires !== undefined) o.resultExpires = moduleApp.resultExpires ?? 0;
     this.app = createApp({ broker: o.broker, backend: o.backend ?? ownBackend, resultExpires: o.resultExpires, redisOptions: o.redisOptions, ...moduleApp?.wireOptions });
     for (let attempt = 1; ; attempt++) {
       try {
