@@ -16,7 +16,7 @@
  * retention's age goes with it (`prune`): its last count is kept as a total of its own.
  */
 
-/** The runtime histogram's buckets, seconds (prom-client's defaults). Changing them means recounting. */
+/** The runtime histogram's buckets, seconds (the Prometheus client libraries' defaults). Changing them means recounting. */
 export const RUNTIME_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 
 /** The fields of a row the totals count. */
