@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src-main/core/app.js';
 import type { Worker } from '../../src-main/core/worker/worker.js';
 import { pythonCeleryAvailable, runPython, startPythonWorker, type PythonWorker } from '../helpers/python.js';
 import { startRedisServer, uniqueName, type RedisServer } from '../helpers/redis-server.js';
@@ -18,6 +19,7 @@ describe.runIf(available)('Celery settings on a Celeriac worker, set from Python
   let server: RedisServer;
   let worker: Worker;
   let unlimited: Worker;
+  let onDefault: Worker;
   let py: PythonWorker;
   const env = () => ({ CELERIAC_TEST_BROKER: server.url });
   const send = async (name: string, args: unknown[], options: Record<string, unknown> = {}) =>
@@ -29,10 +31,11 @@ describe.runIf(available)('Celery settings on a Celeriac worker, set from Python
     // The task module's app says resultExpires: 120; the worker is told nothing about it.
     worker = await startWorker(server.url, { module: SETTINGS, queues: ['celery'], name: 'settings@test', concurrency: 2 });
     unlimited = await startWorker(server.url, { module: SETTINGS, queues: ['unlimited'], name: 'unlimited@test', concurrency: 1, disableRateLimits: true });
+    onDefault = await startWorker(server.url, { module: SETTINGS, queues: ['dq'], name: 'default@test', concurrency: 1 });
     py = await startPythonWorker(server.url, ['pyq'], 'pysettings', { app: 'pysettings', env: { CELERIAC_TEST_RESULT_EXPIRES: '120' } });
   }, 60_000);
   afterAll(async () => {
-    await Promise.all([worker?.stop(), unlimited?.stop(), py?.stop()]);
+    await Promise.all([worker?.stop(), unlimited?.stop(), onDefault?.stop(), py?.stop()]);
     await server?.stop();
   });
 
@@ -83,5 +86,20 @@ describe.runIf(available)('Celery settings on a Celeriac worker, set from Python
     const redis = server.client();
     await until(async () => (await redis.llen(list)) === 3, 10_000);
     redis.disconnect();
+  });
+
+  it("task_default_exchange / routing_key: a worker consuming its app's default queue binds it so, and Python's send to dx with dk reaches it", async () => {
+    const id = await send('settings.add', [2, 3], { exchange: 'dx', routing_key: 'dk' });
+    expect(await pyclient('get', id, '20')).toMatchObject({ state: 'SUCCESS', result: 5 });
+  });
+
+  it('task_default_priority: what the app sends with no priority goes with defaultPriority, and a Python worker reads it', async () => {
+    const app = createApp({ broker: server.url, defaultPriority: 6 });
+    try {
+      const r = await app.sendTask<{ priority: number }>('tasks.echo', [], {}, { queue: 'pyq' });
+      expect((await r.get({ timeout: 20_000 })).priority).toBe(6);
+    } finally {
+      await app.close();
+    }
   });
 });
