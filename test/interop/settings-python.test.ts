@@ -20,6 +20,7 @@ describe.runIf(available)('Celery settings on a Celeriac worker, set from Python
   let worker: Worker;
   let unlimited: Worker;
   let onDefault: Worker;
+  let redelivering: Worker;
   let py: PythonWorker;
   const env = () => ({ CELERIAC_TEST_BROKER: server.url });
   const send = async (name: string, args: unknown[], options: Record<string, unknown> = {}) =>
@@ -32,10 +33,11 @@ describe.runIf(available)('Celery settings on a Celeriac worker, set from Python
     worker = await startWorker(server.url, { module: SETTINGS, queues: ['celery'], name: 'settings@test', concurrency: 2 });
     unlimited = await startWorker(server.url, { module: SETTINGS, queues: ['unlimited'], name: 'unlimited@test', concurrency: 1, disableRateLimits: true });
     onDefault = await startWorker(server.url, { module: SETTINGS, queues: ['dq'], name: 'default@test', concurrency: 1 });
+    redelivering = await startWorker(server.url, { module: SETTINGS, queues: ['lost'], name: 'lost@test', concurrency: 1, onChildLost: 'redeliver' });
     py = await startPythonWorker(server.url, ['pyq'], 'pysettings', { app: 'pysettings', env: { CELERIAC_TEST_RESULT_EXPIRES: '120' } });
   }, 60_000);
   afterAll(async () => {
-    await Promise.all([worker?.stop(), unlimited?.stop(), onDefault?.stop(), py?.stop()]);
+    await Promise.all([worker?.stop(), unlimited?.stop(), onDefault?.stop(), redelivering?.stop(), py?.stop()]);
     await server?.stop();
   });
 
@@ -101,5 +103,17 @@ describe.runIf(available)('Celery settings on a Celeriac worker, set from Python
     } finally {
       await app.close();
     }
+  });
+
+  it("task_reject_on_worker_lost: a worker with onChildLost 'redeliver' runs again the task whose child died; Python reads its value", async () => {
+    const key = uniqueName('crashes');
+    const id = await send('settings.crash_once', [key], { queue: 'lost' });
+    expect(await pyclient('get', id, '25')).toMatchObject({ state: 'SUCCESS', result: 'ran again' });
+  });
+
+  it('task_reject_on_worker_lost unset: the task whose child died fails with WorkerLostError, as in Celery', async () => {
+    const key = uniqueName('crashes');
+    const id = await send('settings.crash_once', [key]);
+    expect(await pyclient('get', id, '25')).toMatchObject({ state: 'FAILURE', exc_type: 'WorkerLostError' });
   });
 });
