@@ -90,7 +90,8 @@ export async function runChordKill(options: ChordKillOptions): Promise<ChordRun[
       try {
         bodyMembers = (await result.get({ timeout: options.bodySeconds * 1000 })) as number;
       } catch (err) {
-        log(`[chord] run ${run}: no body after ${options.bodySeconds} s (${(err as Error).message}); members counted: ${await countedOf(app.broker)}`);
+        // Claims still out (a visibility sweep held back) are not a lost count: say which it is.
+        log(`[chord] run ${run}: no body after ${options.bodySeconds} s (${(err as Error).message}); members counted: ${await countedOf(app.broker)}; claims in unacked: ${await app.broker.hlen('unacked')}`);
         for (const w of alive()) log(`[chord] worker ${w.proc.pid}:\n${w.log.slice(-2000)}`);
       }
       // Reruns of killed members come back within the visibility timeout: none may send it again.
