@@ -24,6 +24,18 @@ app.conf.update(
     task_routes={"tasks.echo": {"queue": "rq", "exchange": "rex", "routing_key": "rk"}},
 )
 
+if os.environ.get("CELERIAC_TEST_WIRE") == "msgpack":
+    # The deployment's wire as well as its routes: msgpack bodies, gzip, msgpack results on db 1.
+    app.conf.update(
+        task_serializer="msgpack",
+        result_serializer="msgpack",
+        accept_content=["json", "msgpack"],
+        result_backend=app.conf.broker_url.rsplit("/", 1)[0] + "/1",
+        task_compression="gzip",
+        # Celery 5.2.6 compresses task messages by this setting (app/amqp.py reads it), not task_compression.
+        result_compression="gzip",
+    )
+
 def case_chain_to_exchange():
     """A chain whose second step the worker of the first routes (tasks.echo: rex/rk -> rq)."""
     from celery import chain
