@@ -1,6 +1,6 @@
 import type { ChaosReport } from './scenario.js';
 
-/** The table `npm run chaos` prints (and the README shows). */
+/** The table `npm run chaos` prints (and docs/chaos.md shows). */
 export function printReport(r: ChaosReport): void {
   const rows: Array<[string, string]> = [
     ['tasks sent (acknowledged)', String(r.sent)],

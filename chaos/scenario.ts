@@ -219,7 +219,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
  * seconds to resync after its master restarts). So while a replica is meant to exist, a chunk
  * counts as sent once WAIT says a replica has it; if the master changed meanwhile (a failover)
  * the chunk is sent again under the same ids to the new one: a task may then run twice, never
- * zero times. This is what a producer that must not lose tasks across a failover does (README).
+ * zero times. This is what a producer that must not lose tasks across a failover does (docs/control-room.md, Redis Sentinel).
  */
 async function sendAll(app: App, total: number, ids: string[], seconds: number, replicated: () => boolean, log: (l: string) => void): Promise<void> {
   const chunk = 100;

@@ -82,7 +82,7 @@ test('20 images dropped in several formats are resized to 300x300, and the bar r
   await page.screenshot({ path: `${SHOTS}/batch-dialog.png`, fullPage: true });
   const id = await startResize(page, 20, out);
   await expect(page.getByTestId(`batch-count-${id}`)).not.toContainText(/^0 \/ 20/, { timeout: 30_000 });
-  await page.screenshot({ path: `${SHOTS}/batch-running.png` }); // mid-way if the pool is slower than the page: for the README
+  await page.screenshot({ path: `${SHOTS}/batch-running.png` }); // mid-way if the pool is slower than the page: for docs/batches.md
   await expect(page.getByTestId(`batch-count-${id}`)).toContainText('20 / 20', { timeout: 60_000 });
   await expect(page.getByTestId(`batch-count-${id}`)).toContainText('20 done');
   await expect(page.getByTestId(`batch-bar-${id}`)).toHaveAttribute('aria-valuenow', '20');

@@ -1,5 +1,5 @@
 /**
- * What the README says of rate limits and the prefetch: a limited message waits claimed and
+ * What docs/beat.md says of rate limits and the prefetch: a limited message waits claimed and
  * counts against the prefetch, so other tasks overtake the waiting ones only while the
  * prefetch has room. With it full of waiting limited messages, a task queued behind them waits
  * until enough of them have run (as a Celery 5.2.6 worker does).
