@@ -61,7 +61,7 @@ export interface AppOptions {
   /**
    * Also write each sent task's record (`celeriac:records`) in the same round trip, so the
    * control room lists tasks no worker has taken yet. Workers write records of every task they
-   * take either way (Python producers write none). Costs about a third of bulk send speed.
+   * take either way (Python producers write none). Slows bulk sends (see docs/performance.md).
    * @default false
    */
   taskRecords?: boolean;

@@ -13,10 +13,10 @@ interface ReadHandle {
  *
  * Why: a worker publishes its announcements once per batch of finished tasks, so a busy
  * cluster sends the control room a thousand small messages a second, and each one woke its
- * process. Measured (`npm run bench -- batches`, 17k tasks/s on two cores): those wake-ups were
- * most of the 6.7 % of the machine that following a batch took from the workers. Between
- * bursts the messages wait in the socket's kernel buffer, and in Redis's output buffer for
- * the subscriber beyond that (its pubsub limit is 32 MB; a burst every 50 ms needs ~100 kB).
+ * process. Measured with `npm run bench -- batches`: those wake-ups were most of what following
+ * a batch took from the workers (see docs/performance.md). Between bursts the messages wait in
+ * the socket's kernel buffer, and in Redis's output buffer for the subscriber beyond that (its
+ * pub/sub limit holds far more than one burst).
  *
  * Pausing stops and restarts the native read as Node's own `onread` sockets do (net.js
  * pause/resume): a plain stream pause() keeps reading into the stream's buffer (and waking)

@@ -4,9 +4,9 @@
  *
  * Why not in the control room's process: there its consumer loop shared one event loop and
  * one heap with the task index and the batch tracker, and following a running batch cost the
- * workers 8 % (`npm run bench -- batches`, "hosted" rows); a control room in a process of its
- * own costs them 3 %. It also keeps the desktop app's main process free for the window, and a
- * worker that fails apart from it.
+ * workers more than a control room in a process of its own costs them (`npm run bench --
+ * batches`, "hosted" rows; see docs/performance.md). It also keeps the desktop app's main
+ * process free for the window, and a worker that fails apart from it.
  *
  * Talks to LocalPool: receives `start` (the worker's options; its arguments are the task
  * modules, for `ps` and the spawner) and `stop` (after which it exits); answers `ready`, or

@@ -13,8 +13,9 @@ export const INBOX_STALE_MS = 15_000;
  * `BLMOVE list inbox`: the message it wakes for is moved into its inbox (atomically: it is in
  * Redis throughout, and no other worker can take it), so it can start at once while the claim
  * script that takes it from there into kombu's `unacked` is on its way; waiting for the claim's
- * reply first was a third of a task's latency at low load. A worker that dies in that instant
- * leaves the message in its inbox: any worker hands it back once the inbox goes stale.
+ * reply first was a large part of a task's latency at low load (see docs/performance.md). A
+ * worker that dies in that instant leaves the message in its inbox: any worker hands it back
+ * once the inbox goes stale.
  */
 export class Inbox {
   readonly id = randomUUID();

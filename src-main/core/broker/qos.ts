@@ -103,7 +103,7 @@ export class QoS {
    * and attempts (unless empty) and acks, atomically. Tasks that finish in the same turn share
    * one script call: the tasks of one IPC message or one claim end in the same run of
    * microtasks, so the flush waits for that run and no longer. Waiting for the next turn
-   * (setImmediate) let other I/O go first and put ~80 µs on every result's latency.
+   * (setImmediate) let other I/O go first and added to every result's latency (see docs/performance.md).
    * @returns false if the claim was already gone
    */
   finish(tag: string, taskId: string, metaJson: string | Buffer, resultExpires: number, record: TaskRecord | null = null, attemptJson = ''): Promise<boolean> {

@@ -25,7 +25,7 @@ export async function runJob(task: Task<any[], any>, job: Job, hooks: RunHooks):
   const started = performance.now();
   const runtime = (): number => (performance.now() - started) / 1000;
   // Made only when the task looks at its signal or something aborts it: an AbortController per
-  // run was a tenth of the worker's CPU time for small tasks.
+  // run was a noticeable part of the worker's CPU time for small tasks (see docs/performance.md).
   let controller: AbortController | null = null;
   const getController = (): AbortController => (controller ??= new AbortController());
   const abort = (reason: unknown): void => getController().abort(reason);

@@ -1,8 +1,8 @@
 /**
- * What the dashboard reads, kept as the history is written: counting a million rows on every
- * refresh of the overview cost 680 ms, and the bar and /metrics as much again. Each write adds
- * what a task's row counts for now and takes away what it counted for before, so a query reads
- * a few thousand small rows instead of the tasks.
+ * What the dashboard reads, kept as the history is written: counting the rows on every refresh
+ * of the overview, the bar and /metrics was slow over a large history (see docs/performance.md).
+ * Each write adds what a task's row counts for now and takes away what it counted for before,
+ * so a query reads a few thousand small rows instead of the tasks.
  *
  * The `aggregates` table (kind, slot, name, bin → n):
  * - `ok` / `fail`: finished tasks by when first seen, in 15 s slots (the overview's throughput;
@@ -63,8 +63,8 @@ export interface Counted {
 /**
  * Changes to the aggregates, summed in memory over one transaction and written once. A row is
  * one map entry (its 15 s slot, runtime bin, state and name), spread over the kinds only when
- * written: the tasks of a burst share a few of them, and a key per kind per row cost a third
- * of what writing the row did.
+ * written: the tasks of a burst share a few of them, and a key per kind per row cost a large
+ * part of what writing the row did (see docs/performance.md).
  */
 export class AggregateDeltas {
   private readonly rows = new Map<string, number>();

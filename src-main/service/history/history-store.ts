@@ -57,9 +57,9 @@ const TEXT_COLUMNS = ['id', 'name', 'args', 'kwargs', 'result', 'exception', 'tr
  * Version 2: the full-text index is contentless (it keeps the index, not a second copy of the
  * text) and written by the store, only when a task's text changed, instead of by triggers on
  * every write: the triggers (delete the old text, insert the new, on each of a task's writes)
- * were three quarters of what an event cost. A row's old text is taken out of the index with
+ * were most of what an event cost. A row's old text is taken out of the index with
  * FTS5's 'delete' command and the text as indexed (the row's, which the store always has):
- * `contentless_delete=1`'s DELETE by rowid cost 26 µs a task, this 7.
+ * it costs a task less than `contentless_delete=1`'s DELETE by rowid (see docs/performance.md).
  *
  * Version 3: the dashboard's aggregates and /metrics' totals, kept as rows are written
  * (aggregates.ts, metric-totals.ts); counted from the rows once when a version 2 opens.
@@ -249,7 +249,7 @@ export class HistoryStore {
   private readonly totals = new MetricTotals();
   /**
    * Runs the reads and the writes of one batch in one transaction: a read outside one opens a
-   * read transaction of its own (8 µs a task, against WAL, more than its write).
+   * read transaction of its own, which against WAL costs more than its write (see docs/performance.md).
    */
   private readonly inTransaction: (fn: () => void) => void;
 
@@ -283,7 +283,8 @@ export class HistoryStore {
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
       this.read = this.db.prepare('SELECT * FROM tasks WHERE id = ?');
       this.readRaw = this.db.prepare<[string], unknown[]>(`SELECT ${COLUMNS.join(', ')}, rowid FROM tasks WHERE id = ?`).raw(true);
-      // Positional parameters: binding 23 named ones cost a tenth of a write.
+      // Positional parameters: binding the named ones cost a noticeable part of a write
+      // (see docs/performance.md).
       this.insert = this.db.prepare(`INSERT INTO tasks (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
       this.indexText = this.db.prepare(`INSERT INTO tasks_text(rowid, ${TEXT_COLUMNS.join(', ')}) VALUES (?, ${TEXT_COLUMNS.map(() => '?').join(', ')})`);
       this.dropText = this.db.prepare(`INSERT INTO tasks_text(tasks_text, rowid, ${TEXT_COLUMNS.join(', ')}) VALUES ('delete', ?, ${TEXT_COLUMNS.map(() => '?').join(', ')})`);
@@ -298,7 +299,7 @@ export class HistoryStore {
     }
   }
 
-  /** Counts the rows a version 2 history holds into the aggregates and the totals (once; 1M rows ~ seconds). */
+  /** Counts the rows a version 2 history holds into the aggregates and the totals (once; slow when large). */
   private countStoredRows(): void {
     this.inTransaction(() => {
       this.db.exec('DELETE FROM aggregates; DELETE FROM metric_totals;');
@@ -572,8 +573,8 @@ export class HistoryStore {
   }
 
   /**
-   * How many tasks the history holds: the sum of its states' counts (count(*) over a million
-   * rows is 50 ms, and the unfiltered list shows it on every page).
+   * How many tasks the history holds: the sum of its states' counts (count(*) is slow over a
+   * large history, and the unfiltered list shows it on every page: see docs/performance.md).
    */
   count(): number {
     return this.db.prepare("SELECT coalesce(sum(n), 0) FROM aggregates WHERE kind = 'state'").pluck().get() as number;
