@@ -1,10 +1,11 @@
 /**
  * The only place that builds Redis key and channel names.
  *
- * Wire-fixed names are written exactly as kombu 5.2 and Celery 5.2 write them (see
- * ../shared/celery/REFERENCE.md §0), so Python workers, `celery inspect` and Flower see the same
- * keys we do. Celeriac's own keys live under `celeriac:`: indexes, and the two places a
- * message waits outside kombu's keys (the ETA schedule, and a worker's inbox for an instant).
+ * Wire-fixed names are written exactly as kombu 5.2 and Celery 5.2 write them (see kombu's
+ * transport/redis.py and Celery's backends/redis.py), so Python workers, `celery inspect` and
+ * Flower see the same keys we do. Celeriac's own keys live under `celeriac:`: indexes, and the
+ * two places a message waits outside kombu's keys (the ETA schedule, and a worker's inbox for
+ * an instant).
  */
 
 /** kombu's separator between a queue name and its priority step, and inside binding members. */
@@ -165,7 +166,7 @@ export function canvasSentKey(taskId: string): string {
   return `${CELERIAC_PREFIX}canvas:sent:${taskId}`;
 }
 
-/** A chord's members, added-later count and size (Celery's Redis chord keys, CANVAS.md §1.6). */
+/** A chord's members, added-later count and size (Celery's Redis chord keys, backends/redis.py). */
 export function chordKeys(groupId: string): [members: string, added: string, size: string] {
   const base = tasksetMetaKey(groupId);
   return [`${base}.j`, `${base}.t`, `${base}.s`];
@@ -176,7 +177,7 @@ export function chordCountedKey(groupId: string): string {
   return `${CELERIAC_PREFIX}chord:${groupId}:counted`;
 }
 
-/** celery-redbeat's layout (CANVAS.md §2.3), so a Python redbeat and a Celeriac beat share schedules. */
+/** celery-redbeat's layout (redbeat/schedulers.py), so a Python redbeat and a Celeriac beat share schedules. */
 export const REDBEAT_PREFIX = 'redbeat:';
 export const REDBEAT_SCHEDULE = `${REDBEAT_PREFIX}:schedule`;
 export const REDBEAT_LOCK = `${REDBEAT_PREFIX}:lock`;

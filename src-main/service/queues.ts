@@ -35,7 +35,8 @@ const INTERNAL_EXCHANGES = new Set([`${BINDING_PREFIX}${REPLY_EXCHANGE}`, `${BIN
 
 /**
  * Every task queue on the Redis, including queues only Python producers declared: kombu's
- * binding sets name them (REFERENCE.md §2.3). Celery's default queue is always listed.
+ * binding sets name them (kombu's transport/redis.py, `_kombu.binding.*`). Celery's default
+ * queue is always listed.
  */
 export async function listQueues(redis: Redis): Promise<QueueInfo[]> {
   const names = new Set<string>([DEFAULT_QUEUE]);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-/** A capture from Celery 5.2.6 (copied from ../shared/celery/samples): the Redis command and the value. */
+/** A capture from a Python Celery 5.2.6 on Redis: the Redis command and the value. */
 export interface Capture<T = unknown> {
   redis: string[];
   value: T;

@@ -153,7 +153,7 @@ describe.runIf(available)('celery inspect / control against a Celeriac worker, b
   });
 
   it('control enable_events / disable_events: Python\'s texts, and task events sent from then on', async () => {
-    // The texts a Python worker replies (CANVAS.md §5, captured with events on; this test's
+    // The texts a Python worker replies (Celery's worker/control.py, captured with events on; this test's
     // Python worker runs --without-heartbeat, which has no event dispatcher to toggle).
     expect(await celeryCli(server.url, ['control', 'disable_events'], TS)).toEqual({ ok: 'task events already disabled' });
     const enabled = await celeryCli(server.url, ['control', 'enable_events'], TS);

@@ -1,6 +1,7 @@
 /**
  * A group's results, as Celery's GroupResult: its id, its members' AsyncResults in order, and
- * save / restore in `celery-taskset-meta-<id>` exactly as Celery writes it (CANVAS.md §1.5).
+ * save / restore in `celery-taskset-meta-<id>` exactly as Celery writes it (Celery's
+ * backends/base.py `_save_group`).
  */
 import type { AsyncResult, GetOptions } from './async-result.js';
 import type { RedisBackend } from './redis-backend.js';

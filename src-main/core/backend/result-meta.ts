@@ -3,7 +3,7 @@ import { deserialize, serialize, SERIALIZERS, type Serializer } from '../protoco
 import { toNaiveUtcIso } from '../protocol/time.js';
 import { EXCEPTION_STATES, PENDING, READY_STATES } from './states.js';
 
-/** The JSON stored at `celery-task-meta-<id>` (REFERENCE.md §5.2). */
+/** The JSON stored at `celery-task-meta-<id>` (Celery's backends/base.py `_get_result_meta`). */
 export interface ResultMeta {
   status: string;
   result: unknown;

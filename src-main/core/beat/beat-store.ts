@@ -1,5 +1,5 @@
 /**
- * Periodic entries in celery-redbeat's layout (CANVAS.md §2.3): `redbeat:<name>` hashes with
+ * Periodic entries in celery-redbeat's layout (redbeat/schedulers.py): `redbeat:<name>` hashes with
  * `definition` and `meta` as redbeat writes them, `redbeat::schedule` (next due, integer UTC
  * seconds; -1 never), `redbeat::statics` (entries declared in code). Two fields are ours and
  * invisible to redbeat: `celeriac` ({timezone, declared}: redbeat's crontab takes its app's

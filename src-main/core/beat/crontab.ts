@@ -1,7 +1,7 @@
 /**
  * Celery's crontab (`celery.schedules.crontab`): five fields parsed as `crontab_parser` parses
  * them, and the next run after an instant in a timezone. Unlike Unix cron, day of month AND
- * day of week must both match (CANVAS.md §2, Celery's `remaining_delta`).
+ * day of week must both match (Celery's schedules.py `crontab`, `remaining_delta`).
  */
 import { DateTime } from 'luxon';
 import { ConfigurationError } from '../errors.js';

@@ -1,7 +1,7 @@
 /**
  * A periodic entry's schedule, in Celeriac's terms and in celery-redbeat's typed JSON
- * (CANVAS.md §2.3): `every` seconds (Celery's `schedule`), a crontab in a timezone, or once `at`
- * a time. And when it is next due, as Celery decides it (§2.1).
+ * (redbeat/decoder.py): `every` seconds (Celery's `schedule`), a crontab in a timezone, or once `at`
+ * a time. And when it is next due, as Celery decides it (Celery's schedules.py).
  */
 import { ConfigurationError } from '../errors.js';
 import { crontabFromString, nextCrontabRun, parseCrontab, type Crontab, type CrontabFields } from './crontab.js';

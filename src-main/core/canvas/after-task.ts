@@ -1,5 +1,5 @@
 /**
- * What a worker does after a task, for the canvas its message carries (CANVAS.md §1.7, the
+ * What a worker does after a task, for the canvas its message carries (Celery's app/trace.py, the
  * order Python's `trace_task` and `mark_as_failure` follow):
  *   success: callbacks, then the chain's next step (before the result is stored, so that it
  *            lists them as `children`); then the chord part, before the result is stored

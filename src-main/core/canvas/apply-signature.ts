@@ -1,5 +1,5 @@
 /**
- * Applies a signature as Celery's `apply_async` does (CANVAS.md §1.2, §1.5, §1.6, §1.9): a
+ * Applies a signature as Celery's `apply_async` does (Celery's canvas.py): a
  * plain task is one message; a chain sends its first step with the rest in `embed.chain`; a
  * group sends every member with its group id; a chord writes its size, then sends its header
  * members, each carrying the body. Used by the producer API and by a worker continuing a

@@ -1,5 +1,5 @@
 /**
- * Celery's result tuples (`result.py:result_from_tuple`, CANVAS.md §1.5): what a task's
+ * Celery's result tuples (Celery's `result.py:result_from_tuple`): what a task's
  * `children` and a saved group hold.
  *   R = [[id, parentR | null], null]         one task
  *   G = [[gid, parentR | null], [R | G, ...]] a group

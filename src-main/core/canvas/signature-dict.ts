@@ -1,7 +1,7 @@
 /**
  * A signature as it travels inside a message (`embed.chain`, `callbacks`, `errbacks`, `chord`)
  * and inside `celery.chain` / `celery.group` / `celery.chord` kwargs: Celery's
- * `Signature.__init__` dict (CANVAS.md §1.1). Signatures come from other workers' messages,
+ * `Signature.__init__` dict (Celery's canvas.py). Signatures come from other workers' messages,
  * so every one is checked here before anything acts on it.
  */
 import { CanvasError } from '../errors.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { utf8Base64 } from '../protocol/fast-json.js';
 
-/** A remote-control request as Celery's `broadcast` sends it (REFERENCE.md §9.2). */
+/** A remote-control request as Celery's `broadcast` sends it (Celery's app/control.py, kombu's pidbox.py). */
 export interface ControlRequest {
   method: string;
   arguments: Record<string, unknown>;

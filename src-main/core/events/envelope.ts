@@ -19,7 +19,7 @@ export function routingKeyOf(type: string): string {
 }
 
 /**
- * The kombu envelope Celery publishes events in (REFERENCE.md §7.1): the body is one event, or
+ * The kombu envelope Celery publishes events in (Celery's events/dispatcher.py): the body is one event, or
  * a list of task events sent together as `task.multi`.
  */
 export function encodeEvent(body: CeleryEvent | CeleryEvent[], routingKey: string, hostname: string): string {

@@ -5,7 +5,7 @@ import { EMPTY_EMBED, type Embed, type KombuEnvelope, type TaskMessage } from '.
 
 /**
  * TaskMessage -> the envelope object kombu LPUSHes, field for field as Celery 5.2 writes it
- * (REFERENCE.md §1; key order matches the captures so a diff against Python's is readable).
+ * (Celery's app/amqp.py `as_task_v2`; key order matches the captures so a diff against Python's is readable).
  */
 export function toEnvelope(msg: TaskMessage): KombuEnvelope {
   return JSON.parse(encodeTaskMessage(msg)) as KombuEnvelope;

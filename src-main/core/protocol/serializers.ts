@@ -1,6 +1,6 @@
 /**
  * kombu's serializers, by name and by content type: json, msgpack and yaml, written and read as
- * kombu 5.2 does (REFERENCE.md §6). Pickle is known by name only, to be refused: it is never
+ * kombu 5.2 does (kombu's serialization.py). Pickle is known by name only, to be refused: it is never
  * deserialized.
  */
 import { Packr, Unpackr } from 'msgpackr';

@@ -1,6 +1,7 @@
 /**
- * Dates as Celery writes and reads them (REFERENCE.md §1.4, G8): `eta`/`expires` are aware
- * ISO strings with `+00:00`; `date_done` is naive UTC; Python drops the fraction when it is 0.
+ * Dates as Celery writes and reads them (Celery's app/amqp.py `as_task_v2`, backends/base.py):
+ * `eta`/`expires` are aware ISO strings with `+00:00`; `date_done` is naive UTC; Python drops
+ * the fraction when it is 0.
  */
 
 /** `2026-11-24T13:53:39.562000+00:00`, as Python's `datetime.isoformat()` of an aware UTC time. */

@@ -2,7 +2,7 @@ import type { SerializerName } from './serializers.js';
 
 /**
  * Typed view of one Celery task message (protocol v2) as kombu stores it on a Redis list.
- * Field meanings: ../shared/celery/REFERENCE.md §1.
+ * Field meanings: Celery's app/amqp.py (`as_task_v2`) and its Message Protocol docs.
  */
 
 /** Workflow parts carried in the body's third element. Opaque to Celeriac for now. */

@@ -50,7 +50,7 @@ function idList(v: unknown): string[] {
 
 /**
  * The remote-control commands a Celeriac worker answers, with the reply shapes and texts of a
- * Python Celery 5.2 worker (CANVAS.md §5), so `celery inspect`, `celery control` and Flower
+ * Python Celery 5.2 worker (Celery's worker/control.py), so `celery inspect`, `celery control` and Flower
  * drive it as they drive theirs. An unknown method gets kombu's `KeyError('<name>')`.
  */
 export function controlHandlers(c: ControlContext): Record<string, ControlHandler> {

@@ -1,5 +1,5 @@
 /**
- * Rate limits as Celery's worker applies them (CANVAS.md §3): per worker and task name, a
+ * Rate limits as Celery's worker applies them (Celery's worker/strategy.py): per worker and task name, a
  * token bucket of capacity 1 (kombu's TokenBucket, to the letter: after idle, two run back to
  * back). A limited message stays claimed while it waits (nothing is lost) and holds a prefetch
  * slot, so other tasks overtake it only while the prefetch has room, as in Celery.

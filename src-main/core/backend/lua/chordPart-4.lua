@@ -1,6 +1,6 @@
 --[[
   One chord header member done, as Celery 5.2's RedisBackend.on_chord_part_return writes it
-  (CANVAS.md §1.6; Python does this in one MULTI/EXEC, so both interleave safely): the member
+  (Celery's backends/redis.py; Python does this in one MULTI/EXEC, so both interleave safely): the member
   joins the sorted set by its group_index, and the count, the added-later count and the size
   come back to decide whether the body is due.
 
