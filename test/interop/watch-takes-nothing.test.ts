@@ -16,13 +16,19 @@ import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { startServe, stopServe } from '../helpers/serve.js';
 import { until } from '../helpers/until.js';
 
-/** Sends `count` adds as a Python producer would (its defaults: the `celery` queue, JSON). */
+/**
+ * Sends `count` adds as a Python producer would: half on its defaults (the `celery` queue, JSON),
+ * half routed to the ROUTED queue in msgpack, as a shop with task_routes and another serializer.
+ */
 function pythonSends(broker: string, count: number): string[] {
-  const code = `import json\nfrom pyapp import add\nprint(json.dumps([add.delay(i, 1).id for i in range(${count})]))`;
+  const code = `import json\nfrom pyapp import add\nids = [add.delay(i, 1).id for i in range(${count / 2})]\nids += [add.apply_async((i, 2), queue='${ROUTED}', serializer='msgpack').id for i in range(${count / 2})]\nprint(json.dumps(ids))`;
   const r = spawnSync(PYTHON, ['-c', code], { cwd: PY_DIR, env: { ...process.env, CELERIAC_TEST_BROKER: broker }, encoding: 'utf8', timeout: 30_000 });
   if (r.status !== 0) throw new Error(`python producer failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as string[];
 }
+
+/** The shop's other queue (a routed one). */
+const ROUTED = 'orders';
 
 /** Every command Redis saw from clients other than the given ones (our own test connections). */
 async function monitorOthers(url: string, ours: () => Set<string>): Promise<{ commands: string[][]; stop: () => Promise<void> }> {
@@ -79,7 +85,8 @@ describe.runIf(pythonCeleryAvailable())('watching a Python shop takes nothing', 
     await probe.flushall();
     await noteProbe();
     const ids = pythonSends(server.url, 20);
-    expect(await probe.llen('celery')).toBe(20);
+    expect(await probe.llen('celery')).toBe(10);
+    expect(await probe.llen(ROUTED)).toBe(10);
     const monitor = await monitorOthers(server.url, () => ourSources);
     let stdout = '';
     try {
@@ -93,16 +100,17 @@ describe.runIf(pythonCeleryAvailable())('watching a Python shop takes nothing', 
       // Connected, backfilled, casts sent, a few seconds of watching.
       await new Promise((r) => setTimeout(r, 4000));
       stdout = started.output();
-      // Nothing taken: the 20 still wait in `celery`, nothing is claimed, nothing dead.
-      expect(await probe.llen('celery')).toBe(20);
+      // Nothing taken: the 20 still wait in their queues, nothing is claimed, nothing dead.
+      expect(await probe.llen('celery')).toBe(10);
+      expect(await probe.llen(ROUTED)).toBe(10);
       expect(await probe.hlen('unacked')).toBe(0);
       expect(await probe.exists('redbeat::lock')).toBe(0);
     } finally {
       await monitor.stop();
     }
     // Now a Python worker runs every one of them.
-    py = await startPythonWorker(server.url, ['celery'], 'shop');
-    await until(async () => (await probe.llen('celery')) === 0 && (await probe.hlen('unacked')) === 0, 30_000);
+    py = await startPythonWorker(server.url, ['celery', ROUTED], 'shop');
+    await until(async () => (await probe.llen('celery')) === 0 && (await probe.llen(ROUTED)) === 0 && (await probe.hlen('unacked')) === 0, 30_000);
     await until(async () => {
       const states = await Promise.all(ids.map(async (id) => JSON.parse((await probe.get(`celery-task-meta-${id}`)) ?? '{}').status as string | undefined));
       return states.every((s) => s === 'SUCCESS');
@@ -113,7 +121,7 @@ describe.runIf(pythonCeleryAvailable())('watching a Python shop takes nothing', 
 
   it('serve -b <its Redis>, no other flag: hosts nothing, says so, takes none of the 20 tasks', async () => {
     const { commands, stdout } = await watchAndRun([]);
-    const taking = commands.filter(([cmd, key]) => ['brpop', 'blpop', 'rpop', 'lpop', 'lmove', 'blmove', 'rpoplpush', 'brpoplpush', 'lrem'].includes(cmd!.toLowerCase()) && key === 'celery');
+    const taking = commands.filter(([cmd, key]) => ['brpop', 'blpop', 'rpop', 'lpop', 'lmove', 'blmove', 'rpoplpush', 'brpoplpush', 'lrem'].includes(cmd!.toLowerCase()) && (key === 'celery' || key === ROUTED));
     expect(taking).toEqual([]);
     expect(commands.filter((c) => c.some((a) => a.includes('redbeat')))).toEqual([]);
     expect(stdout).toContain('Hosting: no worker pool (it consumes no queue), no beat');

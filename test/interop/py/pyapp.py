@@ -13,6 +13,8 @@ app.conf.update(
     result_extended=os.environ.get("CELERIAC_TEST_RESULT_EXTENDED", "1") == "1",
     worker_prefetch_multiplier=1,
     task_default_queue="celery",
+    # A shop may send some tasks in msgpack (results stay JSON): its workers accept both.
+    accept_content=["json", "msgpack"],
     worker_hijack_root_logger=False,
 )
 
