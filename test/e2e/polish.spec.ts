@@ -18,7 +18,10 @@ let serve: ChildProcess;
 let url: string;
 let py: PythonWorker | undefined;
 const pythonMissing = pythonCeleryMissing();
-test.skip(pythonMissing !== null, `these scenarios drive a real Python Celery worker: ${pythonMissing}`);
+// One set-up for every scenario of this file: the control room watching a Python shop (a real
+// Python Celery worker beside it). Skipped together, with pythonCeleryMissing's reason (the
+// interpreter asked, its import error, the apt-get line); in CI it throws instead of skipping.
+test.skip(pythonMissing !== null, `these scenarios run against a Python shop (a real Python Celery worker): ${pythonMissing}`);
 
 test.beforeAll(async () => {
   if (pythonMissing !== null) return;

@@ -5,7 +5,6 @@
  * /metrics asked about the same tasks: retries listed as attempts, a revoke that terminates ends
  * the task as REVOKED everywhere.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,31 +15,12 @@ import { chain as chainOf } from '../../src-main/core/canvas/signature.js';
 import { ControlRoom } from '../../src-main/service/control-room.js';
 import type { HistoryTask, TaskWorkflowNode } from '../../src-main/service/contract.js';
 import { ok } from '../helpers/contract.js';
-import { PY_DIR, PYTHON, pythonCeleryAvailable, runPython } from '../helpers/python.js';
+import { pythonCeleryAvailable, runPython, startPythonWorker, type PythonWorker } from '../helpers/python.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { until } from '../helpers/until.js';
 
 /** A prefork worker of pytruth.py (a revoke's terminate needs a pool process to stop), no -E. */
-async function startTruthWorker(url: string, queues: string[], name: string): Promise<{ stop: () => Promise<void>; log: () => string }> {
-  const proc: ChildProcess = spawn(PYTHON, ['-m', 'celery', '-A', 'pytruth', 'worker', '-P', 'prefork', '-c', '1', '-Q', queues.join(','), '-n', `${name}@%h`,
-    '-l', 'info', '--without-gossip', '--without-mingle'], { cwd: PY_DIR, env: { ...process.env, CELERIAC_TEST_BROKER: url } });
-  let log = '';
-  proc.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-  await until(() => log.includes(' ready.') || proc.exitCode !== null, 30_000);
-  if (proc.exitCode !== null) throw new Error(`the Python worker exited:\n${log}`);
-  return {
-    log: () => log,
-    async stop() {
-      if (proc.exitCode !== null) return;
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
+const startTruthWorker = (url: string, queues: string[], name: string): Promise<PythonWorker> => startPythonWorker(url, queues, name, { app: 'pytruth', heartbeat: true, prefork: true });
 
 const flatten = (n: TaskWorkflowNode): TaskWorkflowNode[] => [n, ...n.children.flatMap(flatten)];
 
