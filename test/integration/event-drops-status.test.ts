@@ -11,6 +11,7 @@ import { encodeEvent, type CeleryEvent } from '../../src-main/core/events/envelo
 import { ControlRoom } from '../../src-main/service/control-room.js';
 import { MAX_EVENTS_PER_MESSAGE } from '../../src-main/service/cluster/event-limits.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { statusMessage } from '../helpers/history-faults.js';
 import { until } from '../helpers/until.js';
 
 let redis: RedisServer;
@@ -21,13 +22,6 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-async function statusMessage(room: ControlRoom): Promise<string> {
-  const r = await room.call('connection:status', {});
-  if (!r.ok) throw new Error(r.error.message);
-  const s = r.value as { state: string; message?: string };
-  expect(s.state).toBe('connected');
-  return s.message ?? '';
-}
 
 const event = (type: string, uuid: string, fields: Record<string, unknown> = {}): CeleryEvent =>
   ({ type, uuid, hostname: 'celery@py1', utcoffset: 0, pid: 1, clock: 1, timestamp: Date.now() / 1000, ...fields }) as unknown as CeleryEvent;

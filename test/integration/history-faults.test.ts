@@ -17,22 +17,14 @@ import { ControlRoom } from '../../src-main/service/control-room.js';
 import { HistoryFeed, MAX_PENDING_EVENTS } from '../../src-main/service/history/history-feed.js';
 import { HistoryStore } from '../../src-main/service/history/history-store.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { succeededEvents, storedSuccess as meta, statusMessage } from '../helpers/history-faults.js';
 import { until } from '../helpers/until.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'celeriac-history-faults-'));
 const T0 = Date.now() / 1000;
 
-function succeeded(id: string, n: number): CeleryEvent[] {
-  const base = { uuid: id, hostname: 'celery@py1', utcoffset: 0, pid: 1, clock: n };
-  return [
-    { ...base, type: 'task-received', name: 'tasks.add', args: `(${n}, ${'x'.repeat(400)})`, kwargs: '{}', timestamp: T0 + n / 1000 },
-    { ...base, type: 'task-started', timestamp: T0 + n / 1000 + 0.001 },
-    { ...base, type: 'task-succeeded', result: String(n), runtime: 0.001, timestamp: T0 + n / 1000 + 0.002 },
-  ] as unknown as CeleryEvent[];
-}
+const succeeded = (id: string, n: number): CeleryEvent[] => succeededEvents(id, n, T0, { padArgs: 400 });
 
-const meta = (id: string, n: number): string =>
-  JSON.stringify({ status: 'SUCCESS', result: n, traceback: null, children: [], date_done: new Date().toISOString().replace('Z', ''), task_id: id });
 
 /** Publishes task events as a Python worker does (task.multi on the event exchange). */
 async function publish(redis: Redis, events: CeleryEvent[]): Promise<void> {
@@ -53,13 +45,6 @@ function historyFile(dataDir: string): string {
   return found[0]!;
 }
 
-async function statusMessage(room: ControlRoom): Promise<string> {
-  const r = await room.call('connection:status', {});
-  if (!r.ok) throw new Error(r.error.message);
-  const s = r.value as { state: string; message?: string };
-  expect(s.state).toBe('connected');
-  return s.message ?? '';
-}
 
 /** Whether the history holds every one of `ids` (named `<word>-<n>`) in SUCCESS. */
 async function allSucceeded(room: ControlRoom, ids: string[]): Promise<boolean> {

@@ -13,21 +13,13 @@ import { createApp } from '../../src-main/core/app.js';
 import type { CeleryEvent } from '../../src-main/core/events/envelope.js';
 import { HistoryFeed, MAX_PENDING_CHARS, MAX_PENDING_EVENTS, heldChars } from '../../src-main/service/history/history-feed.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { succeededEvents, storedSuccess as meta } from '../helpers/history-faults.js';
 import { until } from '../helpers/until.js';
 
 const T0 = Date.now() / 1000;
 
-function succeeded(id: string, n: number): CeleryEvent[] {
-  const base = { uuid: id, hostname: 'celery@py1', utcoffset: 0, pid: 1, clock: n };
-  return [
-    { ...base, type: 'task-received', name: 'tasks.add', args: `(${n},)`, kwargs: '{}', timestamp: T0 + n / 1000 },
-    { ...base, type: 'task-started', timestamp: T0 + n / 1000 + 0.001 },
-    { ...base, type: 'task-succeeded', result: String(n), runtime: 0.001, timestamp: T0 + n / 1000 + 0.002 },
-  ] as unknown as CeleryEvent[];
-}
+const succeeded = (id: string, n: number): CeleryEvent[] => succeededEvents(id, n, T0);
 
-const meta = (id: string, n: number): string =>
-  JSON.stringify({ status: 'SUCCESS', result: n, traceback: null, children: [], date_done: new Date().toISOString().replace('Z', ''), task_id: id });
 
 let redis: RedisServer;
 let client: Redis;
