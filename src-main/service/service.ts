@@ -87,7 +87,6 @@ export class ControlRoomService implements ContractHandler {
     const service = this;
     this.parts = {
       app, pool: this.pool, poolQueues: options.poolQueues ?? ['celery'], batches: this.batches, cluster: this.cluster, declaredParams: (task) => this.declaredParams(task),
-      foldIntoHistory: (reports) => feed.applyNow(reports),
       get beat() {
         return service.beat;
       },

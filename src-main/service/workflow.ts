@@ -13,9 +13,6 @@ import { decodeTaskMessage } from '../core/protocol/decode.js';
 import type { TaskWorkflow } from './contract.js';
 import { metaFields } from './history/backfill.js';
 import type { HistoryStore, Report } from './history/history-store.js';
-import type { ServiceParts } from './handlers/types.js';
-
-type Fold = ServiceParts['foldIntoHistory'];
 
 /** A group id looked up (Celery's are uuids): searched as a plain value, never as a pattern. */
 const GROUP_ID = /^[\w.:-]{1,256}$/;
@@ -23,7 +20,7 @@ const GROUP_ID = /^[\w.:-]{1,256}$/;
 /** A group's members read at most, and how far around a member (s) the others are looked for. */
 export const GROUP_LIMITS = { members: 1000, windowS: 600 } as const;
 
-export async function taskWorkflow(app: App, history: HistoryStore, fold: Fold, id: string): Promise<TaskWorkflow> {
+export async function taskWorkflow(app: App, history: HistoryStore, id: string): Promise<TaskWorkflow> {
   const workflow = await readWorkflow(app.backend, id, app.records);
   const tasks = flatten(workflow.root).filter((n) => n.kind === 'task');
   const metas = await readMetas(app, tasks.map((n) => n.id));
@@ -32,7 +29,7 @@ export async function taskWorkflow(app: App, history: HistoryStore, fold: Fold, 
     const g = metas[i]?.group_id;
     if (typeof g === 'string' && g !== '') grouped.set(n.id, g);
   });
-  workflow.root = await withGroups(app, history, fold, workflow.root, null, grouped);
+  workflow.root = await withGroups(app, history, workflow.root, null, grouped);
   await addChainSteps(app, workflow.root);
   for (const n of flatten(workflow.root)) {
     if (n.kind !== 'task') continue;
@@ -50,13 +47,13 @@ export async function taskWorkflow(app: App, history: HistoryStore, fold: Fold, 
  * The tree with each task that is in a group, and not under that group's node already, put
  * under a group node with all the members found.
  */
-async function withGroups(app: App, history: HistoryStore, fold: Fold, node: WorkflowNode, parent: WorkflowNode | null, grouped: ReadonlyMap<string, string>): Promise<WorkflowNode> {
+async function withGroups(app: App, history: HistoryStore, node: WorkflowNode, parent: WorkflowNode | null, grouped: ReadonlyMap<string, string>): Promise<WorkflowNode> {
   const children: WorkflowNode[] = [];
-  for (const c of node.children) children.push(await withGroups(app, history, fold, c, node, grouped));
+  for (const c of node.children) children.push(await withGroups(app, history, c, node, grouped));
   node.children = children;
   const groupId = node.kind === 'task' ? grouped.get(node.id) : undefined;
   if (!groupId || !GROUP_ID.test(groupId) || (parent?.kind === 'group' && parent.id === groupId)) return node;
-  const members = await groupMembers(app, history, fold, groupId, node.id);
+  const members = await groupMembers(app, history, groupId, node.id);
   if (members.length <= 1) return node;
   const others = members.filter((m) => m !== node.id).map((m): WorkflowNode => ({ id: m, kind: 'task', state: 'PENDING', children: [] }));
   return { id: groupId, kind: 'group', state: '', children: [node, ...others] };
@@ -96,7 +93,7 @@ async function addChainSteps(app: App, root: WorkflowNode): Promise<void> {
 }
 
 /** A group's members as the history knows them, after reading the results of the tasks seen around one of them. */
-async function groupMembers(app: App, history: HistoryStore, fold: Fold, groupId: string, memberId: string): Promise<string[]> {
+async function groupMembers(app: App, history: HistoryStore, groupId: string, memberId: string): Promise<string[]> {
   const seen = history.seenAt(memberId);
   if (seen !== null) {
     const candidates = history.ungroupedNear(seen, GROUP_LIMITS.windowS, GROUP_LIMITS.members);
@@ -105,8 +102,11 @@ async function groupMembers(app: App, history: HistoryStore, fold: Fold, groupId
     metas.forEach((meta, i) => {
       if (meta && typeof meta.group_id === 'string' && meta.group_id !== '') reports.push({ id: candidates[i]!, state: meta.status, fields: metaFields(meta) });
     });
-    // Folded by the history's feed; when it cannot write now (its status says why), the members it holds are shown.
-    fold(reports);
+    try {
+      if (reports.length > 0) history.applyMany(reports);
+    } catch {
+      // The history cannot write now (its status says why): the members it holds are shown.
+    }
   }
   const members = history.ids(`group:${groupId}`, GROUP_LIMITS.members);
   return members.includes(memberId) ? members.reverse() : [memberId, ...members.reverse()];

@@ -25,10 +25,10 @@ function matching(history: HistoryStore, query: string): string[] {
 export const taskHandlers: Handlers<'tasks:search' | 'tasks:get' | 'tasks:workflow' | 'tasks:retry' | 'tasks:retryPreview' | 'tasks:retryMatching' | 'tasks:revoke' | 'tasks:revokeMatching' | 'tasks:submit' | 'tasks:declared'> = {
   'tasks:search': async (s, i) => {
     const found = searching(() => s.history.search(i.query, { offset: i.offset, limit: i.limit, sort: i.sort }));
-    return { total: found.total, all: s.history.count(), tasks: await withRecords(s.history, s.foldIntoHistory, s.app.records, found.tasks) };
+    return { total: found.total, all: s.history.count(), tasks: await withRecords(s.history, s.app.records, found.tasks) };
   },
-  'tasks:get': (s, i) => taskPage(s.app, s.history, s.foldIntoHistory, i.id),
-  'tasks:workflow': (s, i) => taskWorkflow(s.app, s.history, s.foldIntoHistory, i.id),
+  'tasks:get': (s, i) => taskPage(s.app, s.history, i.id),
+  'tasks:workflow': (s, i) => taskWorkflow(s.app, s.history, i.id),
   'tasks:retry': (s, i) => retryTasks(s.app, i.ids, { history: s.history }),
   'tasks:retryPreview': (s, i) => previewRetries(s.app, i.ids, { history: s.history }),
   'tasks:retryMatching': (s, i) => retryTasks(s.app, matching(s.history, i.query), { history: s.history }),

@@ -9,7 +9,7 @@ import type { TaskParam } from '../../core/task.js';
 import type { contract, Method, Output, RoomMethod } from '../contract.js';
 import type { BatchTracker } from '../batches/batch-tracker.js';
 import type { Cluster } from '../cluster/cluster.js';
-import type { HistoryStore, Report } from '../history/history-store.js';
+import type { HistoryStore } from '../history/history-store.js';
 import type { LocalPool } from '../local-pool.js';
 
 /** The methods one connection serves (the control room serves the rest). */
@@ -28,8 +28,6 @@ export interface ServiceParts {
   cluster: Cluster;
   /** The task history (in memory when the control room keeps none on disk). */
   history: HistoryStore;
-  /** Folds what a handler read itself (records, stored results) into the history, by its feed: the history's one writer. */
-  foldIntoHistory(reports: readonly Report[]): void;
   /** The beat this control room runs (settings: beat), or null. */
   readonly beat: { token: string } | null;
   /** A task's declared parameters (the hosted pool's modules, else this process's). */

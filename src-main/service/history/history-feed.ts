@@ -257,22 +257,6 @@ export class HistoryFeed {
     }
   }
 
-  /**
-   * Folds what a view read itself (a task's record, its stored result) into the history now, so
-   * the page it answers shows the merged task: written by the feed, the history's one writer, and
-   * told to the lists like every other write. When the history cannot write, they wait with the
-   * next flush's reports instead.
-   */
-  applyNow(reports: readonly Report[]): void {
-    if (this.stopped || reports.length === 0) return;
-    try {
-      const changed = this.store.applyMany(reports);
-      if (changed.length > 0) this.onChanged(changed.map((c) => ({ id: c.id, state: c.state })));
-    } catch {
-      this.pushReports(reports);
-    }
-  }
-
   /** What this control room itself knows of tasks it sent (a batch: names, queue); written with the next flush. */
   pushReports(reports: readonly Report[]): void {
     if (this.stopped) return;

@@ -49,13 +49,9 @@ export function recordReport(r: TaskRecord): Report {
  * their records read and merged in: a page's worth of reads, never the whole history's.
  * @returns the page with those rows as they are now
  */
-export async function withRecords(store: HistoryStore, fold: (reports: readonly Report[]) => void, records: TaskRecords, rows: HistoryTask[]): Promise<HistoryTask[]> {
+export async function withRecords(store: HistoryStore, records: TaskRecords, rows: HistoryTask[]): Promise<HistoryTask[]> {
   const wanted = new Set(rows.filter((t) => t.name === null || t.state === 'PROGRESS').map((t) => t.id));
-  if (wanted.size === 0) return rows;
-  const read = await records.readMany([...wanted]);
-  if (read.length === 0) return rows;
-  // Written by the history's feed (its one writer), then the page's rows read back as merged.
-  fold(read.map(recordReport));
+  if (wanted.size === 0 || (await mergeRecords(store, records, [...wanted])).length === 0) return rows;
   return rows.map((t) => (wanted.has(t.id) ? (store.get(t.id) ?? t) : t));
 }
 
