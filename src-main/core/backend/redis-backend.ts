@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { execValues } from '../broker/exec-results.js';
 import { chordCountedKey, chordKeys, taskMetaKey, tasksetMetaKey } from '../keys.js';
 import { callScript, registerScripts } from '../scripts.js';
+import { ScriptResult } from '../script-results.js';
 import { resolveSerializer, SERIALIZERS, type Serializer } from '../protocol/serializers.js';
 import { decodeStored, encodeResultMeta, encodeStored, parseResultMeta, type ResultMeta } from './result-meta.js';
 import { ResultWaiter } from './result-waiter.js';
@@ -67,7 +68,7 @@ export class RedisBackend {
    */
   async store(meta: ResultMeta): Promise<boolean> {
     const stored = await callScript<number>(this.redis, 'storeResult', [taskMetaKey(meta.task_id)], [this.encode(meta), this.resultExpires]);
-    return stored === 1;
+    return stored === ScriptResult.Done;
   }
 
   /** A meta in this backend's result serializer (JSON text, or msgpack / yaml bytes). */

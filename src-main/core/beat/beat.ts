@@ -16,6 +16,7 @@ import { BEAT_LEADER, bindingKey, bindingMember, REDBEAT_LOCK, REDBEAT_SCHEDULE,
 import { priorityListKey } from '../broker/publisher.js';
 import { encodeTaskMessage } from '../protocol/encode.js';
 import { callScript, registerScripts } from '../scripts.js';
+import { ScriptResult } from '../script-results.js';
 import { BeatStore, parseEntry, scoreOf, type BeatEntry } from './beat-store.js';
 import { nextDue, typedDatetime } from './schedule.js';
 import { entryMessage } from './send-entry.js';
@@ -118,7 +119,7 @@ export class Beat {
       this.stats.leading = true;
       this.options.log?.info(`[Beat] ${this.name} leads (lock ${REDBEAT_LOCK})`);
       this.declaredCheckedAt = 0;
-    } else if ((await callScript<number>(redis, 'extendLock', [REDBEAT_LOCK, BEAT_LEADER], [this.token, this.lockMs])) !== 1) {
+    } else if ((await callScript<number>(redis, 'extendLock', [REDBEAT_LOCK, BEAT_LEADER], [this.token, this.lockMs])) !== ScriptResult.Done) {
       this.stats.leading = false;
       const gone = (await redis.exists(REDBEAT_LOCK)) === 0;
       this.options.log?.warn(gone ? '[Beat] the lock is gone (Redis restarted empty, or was flushed): taking it again' : '[Beat] the lock was lost to another beat: standing by');
@@ -189,7 +190,7 @@ export class Beat {
     const queue = msg.routingKey;
     const keys = [REDBEAT_LOCK, REDBEAT_SCHEDULE, key, bindingKey(queue), priorityListKey(queue, msg.priority)];
     const sent = await callScript<number>(this.app.broker, 'sendDue', keys, [this.token, key, score, next, meta, encodeTaskMessage(msg), bindingMember(queue, queue), msg.id]);
-    if (sent === 1) {
+    if (sent === ScriptResult.Done) {
       this.stats.sent++;
       this.options.log?.info(`[Beat] Scheduler: Sending due task ${entry.name} (${entry.task}) as ${msg.id}`);
     }

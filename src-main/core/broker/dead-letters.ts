@@ -3,6 +3,7 @@ import { CeleriacError } from '../errors.js';
 import { DEAD_LETTERS, DEAD_LETTERS_DROPPED } from '../keys.js';
 import { decodeTaskMessage } from '../protocol/decode.js';
 import { callScript, registerScripts } from '../scripts.js';
+import { ScriptResult } from '../script-results.js';
 import { priorityListKey } from './publisher.js';
 import type { DeadLetter } from './qos.js';
 
@@ -49,14 +50,14 @@ export class DeadLetters {
     if (!entry.queue) throw new CeleriacError(`dead letter ${index} does not say which queue it came from; drop it or send it again by hand`, 'E_DEAD_NO_QUEUE');
     const decoded = decodeTaskMessage(entry.raw);
     const list = priorityListKey(entry.queue, decoded.ok ? decoded.message.priority : 0);
-    if ((await callScript<number>(this.redis, 'requeueDead', [DEAD_LETTERS, list], [index, raw, entry.raw])) !== 1) throw moved(index);
+    if ((await callScript<number>(this.redis, 'requeueDead', [DEAD_LETTERS, list], [index, raw, entry.raw])) !== ScriptResult.Done) throw moved(index);
     return { ...entry, index, task: decoded.ok ? decoded.message.task : null, id: decoded.ok ? decoded.message.id : null };
   }
 
   /** Deletes entry `index` (if it still `matches`: see requeue). */
   async drop(index: number, matches: Matches = anyEntry): Promise<void> {
     const [raw] = await this.read(index, matches);
-    if ((await callScript<number>(this.redis, 'dropDead', [DEAD_LETTERS], [index, raw])) !== 1) throw moved(index);
+    if ((await callScript<number>(this.redis, 'dropDead', [DEAD_LETTERS], [index, raw])) !== ScriptResult.Done) throw moved(index);
   }
 
   /** Deletes every entry. @returns how many there were */

@@ -10,6 +10,7 @@ import { decodeTaskMessage } from '../protocol/decode.js';
 import { encodeTaskMessage } from '../protocol/encode.js';
 import type { TaskMessage } from '../protocol/types.js';
 import { callScript, registerScripts } from '../scripts.js';
+import { ScriptResult } from '../script-results.js';
 
 export interface ScheduledEntry {
   tag: string;
@@ -57,5 +58,5 @@ export async function runScheduledNow(redis: Redis, tag: string): Promise<boolea
   const decoded = parsed ? decodeTaskMessage(parsed[1]) : null;
   if (!entry || !decoded?.ok) return false;
   const now = encodeTaskMessage({ ...decoded.message, eta: null });
-  return (await callScript<number>(redis, 'promoteOne', [SCHEDULE, SCHEDULE_MESSAGES], [tag, entry, now])) === 1;
+  return (await callScript<number>(redis, 'promoteOne', [SCHEDULE, SCHEDULE_MESSAGES], [tag, entry, now])) === ScriptResult.Done;
 }

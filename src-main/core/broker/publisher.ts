@@ -5,6 +5,7 @@ import { RECORD_KEYS, type TaskRecords } from '../records/record-store.js';
 import { encodeTaskMessage } from '../protocol/encode.js';
 import { TemplateEncoder } from '../protocol/template-encoder.js';
 import { callScript, registerScripts } from '../scripts.js';
+import { ScriptResult } from '../script-results.js';
 import { execValues } from './exec-results.js';
 import type { TaskMessage } from '../protocol/types.js';
 import { exchangeQueues, fanoutChannel } from '../routing/exchange.js';
@@ -113,14 +114,14 @@ export class Publisher {
         return true;
       }
       const lists = queues.map((q) => priorityListKey(q, msg.priority));
-      return (await callScript<number>(this.redis, 'publishOnceTo', [canvasSentKey(msg.id), ...lists], [encodeTaskMessage(msg), guardSeconds])) === 1;
+      return (await callScript<number>(this.redis, 'publishOnceTo', [canvasSentKey(msg.id), ...lists], [encodeTaskMessage(msg), guardSeconds])) === ScriptResult.Done;
     }
     const queue = msg.routingKey;
     const declare = !this.declared.has(queue);
     const keys = [canvasSentKey(msg.id), bindingKey(queue), priorityListKey(queue, msg.priority)];
     const sent = await callScript<number>(this.redis, 'publishOnce', keys, [encodeTaskMessage(msg), declare ? bindingMember(queue, queue) : '', guardSeconds]);
     if (declare) this.declared.add(queue);
-    return sent === 1;
+    return sent === ScriptResult.Done;
   }
 
   /**

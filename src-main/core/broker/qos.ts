@@ -5,6 +5,7 @@ import {
   UNACKED_INDEX, UNACKED_MUTEX,
 } from '../keys.js';
 import { callScript, registerScripts } from '../scripts.js';
+import { ScriptResult } from '../script-results.js';
 import { announcement } from '../records/announcements.js';
 import { RECORD_KEYS } from '../records/record-store.js';
 import { encodeRecord, type TaskRecord } from '../records/task-record.js';
@@ -95,7 +96,7 @@ export class QoS {
 
   /** Acknowledges a claim. @returns false if it was already gone */
   async ack(tag: string): Promise<boolean> {
-    return (await callScript<number>(this.redis, 'ackMessage', [UNACKED, UNACKED_INDEX], [tag])) === 1;
+    return (await callScript<number>(this.redis, 'ackMessage', [UNACKED, UNACKED_INDEX], [tag])) === ScriptResult.Done;
   }
 
   /**
@@ -128,7 +129,7 @@ export class QoS {
         args.push(f.tag, f.taskId, f.metaJson, f.recordJson, f.attemptJson, f.announced);
       }
       callScript<number[]>(this.redis, 'finishTasks', keys, args).then(
-        (acked) => batch.forEach((f, j) => f.resolve(acked[j] === 1)),
+        (acked) => batch.forEach((f, j) => f.resolve(acked[j] === ScriptResult.Done)),
         (err: unknown) => batch.forEach((f) => f.reject(err)),
       );
     }
@@ -142,14 +143,14 @@ export class QoS {
   /** Moves a claimed message to the dead-letter list with its reason. */
   async deadLetter(tag: string, entry: DeadLetter): Promise<boolean> {
     const moved = await callScript<number>(this.redis, 'deadLetter', [UNACKED, UNACKED_INDEX, DEAD_LETTERS, DEAD_LETTERS_DROPPED], [tag, JSON.stringify(entry), this.deadLetterCap]);
-    if (moved === 2) this.onDeadLettersFull?.(this.deadLetterCap);
+    if (moved === ScriptResult.DeadLettersFull) this.onDeadLettersFull?.(this.deadLetterCap);
     return moved > 0;
   }
 
   /** Moves a claimed message with a future eta into the schedule. */
   async schedule(claim: Claim, etaMs: number): Promise<boolean> {
     const entry = JSON.stringify([claim.list, claim.raw]);
-    return (await callScript<number>(this.redis, 'scheduleMessage', [UNACKED, UNACKED_INDEX, SCHEDULE, SCHEDULE_MESSAGES], [claim.tag, Math.round(etaMs), entry])) === 1;
+    return (await callScript<number>(this.redis, 'scheduleMessage', [UNACKED, UNACKED_INDEX, SCHEDULE, SCHEDULE_MESSAGES], [claim.tag, Math.round(etaMs), entry])) === ScriptResult.Done;
   }
 
   /** Moves due scheduled messages to their queues. @returns how many, and when the next is due (ms) or null */
@@ -189,7 +190,7 @@ export class QoS {
    */
   async sweep(visibilityTimeoutSeconds: number, limit = 1000): Promise<number> {
     const token = randomUUID();
-    if ((await callScript<number>(this.redis, 'lockSweep', [UNACKED_MUTEX], [token, sweepLockMs(visibilityTimeoutSeconds)])) !== 1) return -1;
+    if ((await callScript<number>(this.redis, 'lockSweep', [UNACKED_MUTEX], [token, sweepLockMs(visibilityTimeoutSeconds)])) !== ScriptResult.Done) return -1;
     try {
       const stale = await this.redis.zrangebyscore(UNACKED_INDEX, '-inf', nowSeconds() - visibilityTimeoutSeconds, 'LIMIT', 0, limit);
       return await this.restore(stale);
@@ -218,7 +219,7 @@ export class QoS {
     const priority = typeof env.properties.priority === 'number' ? env.properties.priority : 0;
     // Into the message's priority list, as kombu >= 5.3 does (5.2.4 used the base list).
     const list = priorityListKey(queue, Math.min(9, Math.max(0, Math.trunc(priority))));
-    return (await callScript<number>(this.redis, 'restoreMessage', [UNACKED, UNACKED_INDEX, list], [tag, entry, JSON.stringify(env), 'front'])) === 1;
+    return (await callScript<number>(this.redis, 'restoreMessage', [UNACKED, UNACKED_INDEX, list], [tag, entry, JSON.stringify(env), 'front'])) === ScriptResult.Done;
   }
 
   /** kombu's `_lookup`: the anonymous exchange routes to the queue named by the key. */

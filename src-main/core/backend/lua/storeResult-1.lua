@@ -9,8 +9,8 @@
     ARGV[2]  expiry in seconds; 0 keeps it forever (result_expires = None)
 
   Output:
-    1  stored and published
-    0  not stored: the key already holds SUCCESS, which Celery never overwrites
+    ScriptResult.Done (1)     stored and published
+    ScriptResult.NotDone (0)  not stored: the key already holds SUCCESS, which Celery never overwrites
 
   Events:
     PUBLISH KEYS[1] ARGV[1]  (what AsyncResult.get() in Python and Celeriac waits on)

@@ -9,7 +9,8 @@
     ARGV[2]  the lock's timeout, ms
 
   Output:
-    1 when extended, 0 when another holds the lock (or none does)
+    ScriptResult.Done (1)     extended
+    ScriptResult.NotDone (0)  another holds the lock (or none does)
 ]]
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return 0

@@ -7,7 +7,8 @@
     ARGV[1]  this beat's token
 
   Output:
-    1 when released, 0 when it was not this beat's
+    ScriptResult.Done (1)     released
+    ScriptResult.NotDone (0)  it was not this beat's
 ]]
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return 0

@@ -20,7 +20,9 @@
     ARGV[8]  the task id sent (kept as celeriac_last)
 
   Output:
-    1 sent; 0 not due any more (moved, edited or deleted); -1 this beat does not hold the lock
+    ScriptResult.Done (1)          sent
+    ScriptResult.NotDone (0)       not due any more (moved, edited or deleted)
+    ScriptResult.LockNotHeld (-1)  this beat does not hold the lock
 ]]
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return -1

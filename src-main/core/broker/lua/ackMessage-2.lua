@@ -7,7 +7,8 @@
     ARGV[1]  delivery_tag
 
   Output:
-    1 if the claim was there, 0 if it was already gone (restored by a sweep, or acked)
+    ScriptResult.Done (1)     the claim was there
+    ScriptResult.NotDone (0)  it was already gone (restored by a sweep, or acked)
 ]]
 redis.call('ZREM', KEYS[2], ARGV[1])
 return redis.call('HDEL', KEYS[1], ARGV[1])

@@ -13,8 +13,10 @@
     ARGV[3]  how many dead letters to keep at most
 
   Output:
-    1 if the claim was there and was moved, 2 if so and the list was full (its oldest entry
-    was dropped and counted), 0 if it was already gone
+    ScriptResult.Done (1)             the claim was there and was moved
+    ScriptResult.DeadLettersFull (2)  moved, and the list was full: its oldest entry was
+                                      dropped and counted
+    ScriptResult.NotDone (0)          the claim was already gone
 ]]
 if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then
   return 0

@@ -7,7 +7,8 @@
     ARGV[2]  the entry as the caller read it
 
   Output:
-    1 if dropped, 0 if the entry moved or is gone
+    ScriptResult.Done (1)     dropped
+    ScriptResult.NotDone (0)  the entry moved or is gone
 ]]
 if redis.call('LINDEX', KEYS[1], ARGV[1]) ~= ARGV[2] then
   return 0

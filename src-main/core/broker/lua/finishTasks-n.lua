@@ -18,7 +18,8 @@
                record's announcement (id, state, group)
 
   Output:
-    one number per task: 1 if its claim was there, 0 if it was already gone
+    one number per task: ScriptResult.Done (1) if its claim was there, ScriptResult.NotDone (0)
+    if it was already gone
 
   Events:
     PUBLISH celery-task-meta-<id> <meta> for each meta stored

@@ -8,7 +8,8 @@
     ARGV[2]  lock lifetime in milliseconds (kombu: 300000)
 
   Output:
-    1 if taken, 0 if held by someone else
+    ScriptResult.Done (1)     taken
+    ScriptResult.NotDone (0)  held by someone else
 ]]
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   return 1

@@ -11,7 +11,8 @@
     ARGV[3]  the message to push (the same, without its eta)
 
   Output:
-    1 moved, 0 no longer scheduled as read (it ran, or another moved it)
+    ScriptResult.Done (1)     moved
+    ScriptResult.NotDone (0)  no longer scheduled as read (it ran, or another moved it)
 ]]
 local entry = redis.call('HGET', KEYS[2], ARGV[1])
 if entry ~= ARGV[2] or redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then

@@ -9,7 +9,8 @@
     ARGV[2]     seconds the guard is kept
 
   Output:
-    1 when published, 0 when a message of that task id was published before
+    ScriptResult.Done (1)     published
+    ScriptResult.NotDone (0)  a message of that task id was published before
 ]]
 if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then
   return 0

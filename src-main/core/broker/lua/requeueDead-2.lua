@@ -11,7 +11,8 @@
     ARGV[3]  the message to push back (the entry's raw message)
 
   Output:
-    1 if requeued, 0 if the entry moved or is gone
+    ScriptResult.Done (1)     requeued
+    ScriptResult.NotDone (0)  the entry moved or is gone
 ]]
 if redis.call('LINDEX', KEYS[1], ARGV[1]) ~= ARGV[2] then
   return 0

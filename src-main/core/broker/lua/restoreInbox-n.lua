@@ -13,8 +13,8 @@
                      '' to hand back whatever (its owner stopping)
 
   Output:
-    how many messages were handed back, or -1 if the inbox was refreshed meanwhile (its owner
-    lives: nothing is touched)
+    how many messages were handed back, or ScriptResult.InboxStillOwned (-1) if the inbox was
+    refreshed meanwhile (its owner lives: nothing is touched)
 ]]
 if ARGV[2] ~= '' then
   local entry = redis.call('HGET', KEYS[1], ARGV[1])

@@ -13,7 +13,8 @@
     ARGV[4]  'front' (RPUSH: next to be consumed, kombu's restore) or 'back' (LPUSH: a requeue)
 
   Output:
-    1 if restored, 0 if the claim changed or was gone
+    ScriptResult.Done (1)     restored
+    ScriptResult.NotDone (0)  the claim changed or was gone
 ]]
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then
   return 0

@@ -13,7 +13,8 @@
     ARGV[3]  JSON [list key to return to, raw message]
 
   Output:
-    1 if scheduled, 0 if the claim was already gone
+    ScriptResult.Done (1)     scheduled
+    ScriptResult.NotDone (0)  the claim was already gone
 ]]
 if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then
   return 0

@@ -6,7 +6,8 @@
     ARGV[1]  the token given to lockSweep
 
   Output:
-    1 if released, 0 if it was no longer ours
+    ScriptResult.Done (1)     released
+    ScriptResult.NotDone (0)  it was no longer ours
 ]]
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
