@@ -144,7 +144,7 @@ export class QoS {
   async deadLetter(tag: string, entry: DeadLetter): Promise<boolean> {
     const moved = await callScript<number>(this.redis, 'deadLetter', [UNACKED, UNACKED_INDEX, DEAD_LETTERS, DEAD_LETTERS_DROPPED], [tag, JSON.stringify(entry), this.deadLetterCap]);
     if (moved === ScriptResult.DeadLettersFull) this.onDeadLettersFull?.(this.deadLetterCap);
-    return moved > 0;
+    return moved !== ScriptResult.NotDone;
   }
 
   /** Moves a claimed message with a future eta into the schedule. */

@@ -20,17 +20,16 @@
     `unacked`: it is moved to the dead-letter list with the reason, and returned with an empty
     delivery_tag so the worker can log it.
 ]]
+-- @include pushDeadLetter
+
 local now = ARGV[1]
 local max = tonumber(ARGV[2])
 local out = {}
 local claimed = 0
 
 local function dead(raw, list, reason)
-  local cap = tonumber(ARGV[3])
-  if redis.call('LPUSH', KEYS[3], cjson.encode({reason = reason, detail = 'claimed without a delivery tag: ' .. reason, raw = raw, queue = list, time = tonumber(now)})) > cap then
-    redis.call('LTRIM', KEYS[3], 0, cap - 1)
-    redis.call('INCR', KEYS[4])
-  end
+  local entry = cjson.encode({reason = reason, detail = 'claimed without a delivery tag: ' .. reason, raw = raw, queue = list, time = tonumber(now)})
+  pushDeadLetter(KEYS[3], KEYS[4], entry, tonumber(ARGV[3]))
 end
 
 -- kombu and Celeriac both write delivery_tag as the last key of properties, the last key of

@@ -18,14 +18,13 @@
                                       dropped and counted
     ScriptResult.NotDone (0)          the claim was already gone
 ]]
+-- @include pushDeadLetter
+
 if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then
   return 0
 end
 redis.call('ZREM', KEYS[2], ARGV[1])
-local cap = tonumber(ARGV[3])
-if redis.call('LPUSH', KEYS[3], ARGV[2]) > cap then
-  redis.call('LTRIM', KEYS[3], 0, cap - 1)
-  redis.call('INCR', KEYS[4])
+if pushDeadLetter(KEYS[3], KEYS[4], ARGV[2], tonumber(ARGV[3])) then
   return 2
 end
 return 1
