@@ -1,14 +1,14 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
+import { expandPaths } from '../core/batch/expand-paths.js';
 import { planBatch } from '../core/batch/plan.js';
 import { sendBatch } from '../core/batch/send.js';
 import { waitForBatch } from '../core/batch/wait.js';
 import { ConfigurationError } from '../core/errors.js';
 import type { TaskParam } from '../core/task.js';
+import { builtInTasksModule } from '../core/worker/built-in-tasks.js';
 import { loadTasks, resolveTaskModule } from '../core/worker/loader.js';
-import { expandPaths } from '../service/batches/expand-files.js';
-import { builtInTasksModule } from '../service/local-pool.js';
 import { commaList, connectedApp, numberIn, withConnectionFlags, type ConnectionFlags } from './options.js';
 
 interface BatchFlags extends ConnectionFlags {

@@ -5,8 +5,7 @@
  * (an older writer) has its record read for its state.
  */
 import type { Redis } from 'ioredis';
-import { RECORDS_CHANGED } from '../core/keys.js';
-import { forEachAnnouncement } from '../core/records/announcements.js';
+import { forEachAnnouncement, subscribeToAnnouncements } from '../core/records/announcements.js';
 import type { TaskRecords } from '../core/records/record-store.js';
 import { readInBursts } from './burst-reader.js';
 
@@ -43,7 +42,7 @@ export class RecordFeed {
       if (first) first = false;
       else for (const l of this.reconnectListeners) l();
     });
-    await sub.subscribe(RECORDS_CHANGED);
+    await subscribeToAnnouncements(sub);
     this.subscriber = sub;
     this.stopBursts = readInBursts(sub, FLUSH_MS, () => void this.flush().catch(() => undefined));
   }

@@ -4,22 +4,11 @@
  * scheduled`). Without this, a task with a 300 s countdown reads PENDING and its queue 0.
  */
 import type { App } from '../core/app.js';
-import { listScheduledEntries, runScheduledNow as runNow } from '../core/broker/eta-schedule.js';
+import { countScheduledEntries, listScheduledEntries, runScheduledNow as runNow } from '../core/broker/eta-schedule.js';
+import { scheduledOfEntry, scheduledOfReply, type ScheduledTask } from '../core/broker/scheduled-task.js';
 import { ConfigurationError } from '../core/errors.js';
-import { SCHEDULE } from '../core/keys.js';
 
-export interface ScheduledTask {
-  /** Where it waits: `celeriac` (the shared schedule) or a Python worker's name. */
-  holder: string;
-  /** The delivery tag, for run now (Celeriac's schedule only). */
-  tag: string | null;
-  id: string | null;
-  name: string | null;
-  args: string;
-  queue: string;
-  /** unix ms */
-  eta: number;
-}
+export type { ScheduledTask } from '../core/broker/scheduled-task.js';
 
 /** Listed at most. */
 export const SCHEDULED_LIMIT = 1000;
@@ -32,15 +21,10 @@ async function heldByWorkers(app: App): Promise<Record<string, unknown[]>> {
 
 export async function listScheduled(app: App, withPython = true): Promise<{ total: number; tasks: ScheduledTask[] }> {
   const { total, entries } = await listScheduledEntries(app.broker, SCHEDULED_LIMIT);
-  const tasks: ScheduledTask[] = entries.map(({ tag, queue, message: m, eta }) => ({
-    holder: 'celeriac', tag, id: m?.id ?? null, name: m?.task ?? null, args: m ? `${m.argsrepr}${m.kwargsrepr !== '{}' ? ` ${m.kwargsrepr}` : ''}` : '', queue, eta,
-  }));
+  const tasks: ScheduledTask[] = entries.map(scheduledOfEntry);
   if (withPython) {
     for (const [worker, list] of Object.entries(await heldByWorkers(app))) {
-      for (const item of list.slice(0, SCHEDULED_LIMIT) as Array<{ eta?: string; request?: { id?: string; name?: string; args?: unknown; delivery_info?: { routing_key?: string } } }>) {
-        const eta = Date.parse(item.eta ?? '');
-        tasks.push({ holder: worker, tag: null, id: item.request?.id ?? null, name: item.request?.name ?? null, args: JSON.stringify(item.request?.args ?? []), queue: item.request?.delivery_info?.routing_key ?? '', eta: Number.isNaN(eta) ? 0 : eta });
-      }
+      for (const item of list.slice(0, SCHEDULED_LIMIT)) tasks.push(scheduledOfReply(worker, item));
     }
   }
   tasks.sort((a, b) => a.eta - b.eta);
@@ -76,7 +60,7 @@ export async function scheduledCount(app: App): Promise<number> {
     });
   }
   const pythonHeld = entry.at === 0 && entry.asking ? await entry.asking : entry.n;
-  return (await app.broker.zcard(SCHEDULE)) + pythonHeld;
+  return (await countScheduledEntries(app.broker)) + pythonHeld;
 }
 
 /** Moves a task from Celeriac's schedule to its queue now. */

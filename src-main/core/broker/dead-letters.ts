@@ -35,8 +35,13 @@ export class DeadLetters {
 
   /** Entries `start`..`start + limit - 1`, newest first. */
   async list(start = 0, limit = 50): Promise<ListedDeadLetter[]> {
-    const raws = await this.redis.lrange(DEAD_LETTERS, start, start + limit - 1);
+    const raws = await this.stored(start, limit);
     return raws.map((raw, i) => listedOf(raw, start + i));
+  }
+
+  /** Entries `start`..`start + limit - 1` as stored (listedOf reads one), newest first. */
+  stored(start = 0, limit = 50): Promise<string[]> {
+    return this.redis.lrange(DEAD_LETTERS, start, start + limit - 1);
   }
 
   /**

@@ -46,6 +46,11 @@ export async function listScheduledEntries(redis: Redis, limit: number): Promise
   return { total, entries };
 }
 
+/** How many wait in all. */
+export function countScheduledEntries(redis: Redis): Promise<number> {
+  return redis.zcard(SCHEDULE);
+}
+
 /**
  * Moves one to the front of its queue now, its eta taken off (else the worker taking it would
  * schedule it again), only if it is still the entry read here (lua/promoteOne-2.lua).

@@ -6,6 +6,16 @@
  *
  * A message is entries joined by ',', each `id` (an older writer) or `id\x1fSTATE[\x1fGROUP]`.
  */
+import type { Redis } from 'ioredis';
+import { RECORDS_CHANGED } from '../keys.js';
+
+/**
+ * Subscribes `sub` to the announcements: its 'message' events then carry them, to be read by
+ * forEachAnnouncement. @returns once Redis has confirmed it
+ */
+export function subscribeToAnnouncements(sub: Redis): Promise<unknown> {
+  return sub.subscribe(RECORDS_CHANGED);
+}
 
 /** Separates an announcement's fields (ASCII unit separator: in no id, state or group). */
 const UNIT = '\x1f';

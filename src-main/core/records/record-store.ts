@@ -54,6 +54,15 @@ export class TaskRecords {
     return stored === null ? null : parseRecord(stored);
   }
 
+  /**
+   * When a task's record was first written (unix ms): the time it was sent when its producer
+   * writes records, else when a worker first wrote it. @returns null when it has no record
+   */
+  async firstWrittenAt(id: string): Promise<number | null> {
+    const score = await this.redis.zscore(RECORDS_INDEX, id);
+    return score !== null && Number.isFinite(Number(score)) ? Number(score) : null;
+  }
+
   /** The records of these ids (those that have one), in chunks. */
   async readMany(ids: readonly string[]): Promise<TaskRecord[]> {
     const out: TaskRecord[] = [];

@@ -10,7 +10,7 @@
  */
 import type { Redis } from 'ioredis';
 import { decodeEvents, type CeleryEvent } from '../../core/events/envelope.js';
-import { eventPattern } from '../../core/keys.js';
+import { subscribeToEvents } from '../../core/events/subscribe.js';
 import { DropCounter, type Log } from '../drop-counter.js';
 import { limitEvents, MAX_EVENT_DEPTH, MAX_EVENT_FIELDS, MAX_EVENTS_PER_MESSAGE } from './event-limits.js';
 
@@ -34,7 +34,7 @@ export class EventReceiver {
   async start(): Promise<void> {
     const sub = this.open();
     sub.on('pmessage', (_pattern: string, channel: string, message: string) => this.receive(channel, message));
-    await sub.psubscribe(eventPattern(this.db));
+    await subscribeToEvents(sub, this.db);
     this.sub = sub;
     this.followDrops(sub);
   }
@@ -56,7 +56,7 @@ export class EventReceiver {
       dropped = false;
       // Subscribing twice to one pattern is one subscription: this answers once ioredis's own
       // resubscription is in place.
-      sub.psubscribe(eventPattern(this.db)).then(
+      subscribeToEvents(sub, this.db).then(
         () => this.onGap('the event subscription dropped'),
         () => undefined, // closed again: its next 'ready' tells
       );

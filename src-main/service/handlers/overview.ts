@@ -1,4 +1,4 @@
-import { DEAD_LETTERS } from '../../core/keys.js';
+import { DeadLetters } from '../../core/broker/dead-letters.js';
 import { failureGroups, groupIds } from '../failure-groups.js';
 import { listQueues } from '../queues.js';
 import { overview } from '../overview.js';
@@ -15,7 +15,7 @@ export const overviewHandlers: Handlers<'overview:get' | 'summary:get' | 'schedu
   'summary:get': async (s) => {
     const states = s.history.stateCounts();
     const n = (state: string): number => states[state] ?? 0;
-    const [queues, scheduled, dead] = await Promise.all([listQueues(s.app.broker), scheduledCount(s.app), s.app.broker.llen(DEAD_LETTERS)]);
+    const [queues, scheduled, dead] = await Promise.all([listQueues(s.app.broker), scheduledCount(s.app), new DeadLetters(s.app.broker).count()]);
     return {
       processed: n('SUCCESS') + n('FAILURE'),
       failed: n('FAILURE'),
