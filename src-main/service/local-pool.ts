@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { loadTasks, resolveTaskModule } from '../core/worker/loader.js';
 import { forkSpawner, type ChildHandle, type Spawner } from '../core/worker/pool/spawner.js';
+import { builtInTasksModule } from '../core/worker/built-in-tasks.js';
 import type { HostedWorkerCommand, HostedWorkerReply } from './hosted-worker.js';
 
 /** A task the hosted pool's module declares, for the Send form. */
@@ -14,11 +15,8 @@ export interface DeclaredTask {
   params: TaskParam[];
 }
 
-/** The built-in tasks (src-main/tasks), compiled or as source: the pool always loads them. */
-export function builtInTasksModule(): string {
-  const js = fileURLToPath(new URL('../tasks/index.js', import.meta.url));
-  return existsSync(js) ? js : fileURLToPath(new URL('../tasks/index.ts', import.meta.url));
-}
+// The built-in tasks (src-main/tasks): the pool always loads them.
+export { builtInTasksModule };
 
 /**
  * The queue a pool hosted on someone else's Redis consumes: its own, named for the control

@@ -4,8 +4,8 @@
  * and the age of its oldest waiting message, workers online.
  */
 import type { Redis } from 'ioredis';
-import { queueListKeys, RECORDS_INDEX } from '../core/keys.js';
-import { peekTaskId } from '../core/protocol/decode.js';
+import { nextMessage } from '../core/broker/queue-messages.js';
+import { TaskRecords } from '../core/records/record-store.js';
 import type { TaskFigures } from './history/aggregates.js';
 import type { HistoryStore } from './history/history-store.js';
 import { listQueues } from './queues.js';
@@ -39,18 +39,14 @@ export interface Overview {
 export type OldestFrom = 'sent' | 'history' | 'unknown';
 
 /** The age of a queue's next message (the consuming end), from what is known of that message. */
-async function oldestAge(redis: Redis, history: HistoryStore, queue: string, now: number): Promise<{ ageS: number | null; from: OldestFrom | null }> {
-  for (const list of queueListKeys(queue)) {
-    const raw = await redis.lindex(list, -1);
-    if (raw === null) continue;
-    const id = peekTaskId(raw);
-    if (id === null) return { ageS: null, from: 'unknown' };
-    const sentMs = await redis.zscore(RECORDS_INDEX, id);
-    if (sentMs !== null && Number.isFinite(Number(sentMs))) return { ageS: Math.max(0, now - Number(sentMs) / 1000), from: 'sent' };
-    const seen = history.seenAt(id);
-    return seen === null ? { ageS: null, from: 'unknown' } : { ageS: Math.max(0, now - seen), from: 'history' };
-  }
-  return { ageS: null, from: null };
+async function oldestAge(redis: Redis, records: TaskRecords, history: HistoryStore, queue: string, now: number): Promise<{ ageS: number | null; from: OldestFrom | null }> {
+  const next = await nextMessage(redis, queue);
+  if (next === null) return { ageS: null, from: null };
+  if (next.id === null) return { ageS: null, from: 'unknown' };
+  const sentMs = await records.firstWrittenAt(next.id);
+  if (sentMs !== null) return { ageS: Math.max(0, now - sentMs / 1000), from: 'sent' };
+  const seen = history.seenAt(next.id);
+  return seen === null ? { ageS: null, from: 'unknown' } : { ageS: Math.max(0, now - seen), from: 'history' };
 }
 
 export async function overview(history: HistoryStore, redis: Redis, workers: readonly WorkerInfo[], range: OverviewRange, now = Date.now() / 1000): Promise<Overview> {
@@ -74,8 +70,9 @@ export async function overview(history: HistoryStore, redis: Redis, workers: rea
   }
   // The bucket now falls in shows now's count (the service notes one every 15 s: service.ts).
   workersOverTime[n - 1] = Math.max(workersOverTime[n - 1] ?? 0, online);
+  const records = new TaskRecords(redis);
   const queues = await Promise.all((await listQueues(redis)).map(async (q) => {
-    const oldest = q.depth > 0 ? await oldestAge(redis, history, q.name, now) : { ageS: null, from: null };
+    const oldest = q.depth > 0 ? await oldestAge(redis, records, history, q.name, now) : { ageS: null, from: null };
     return { name: q.name, depth: q.depth, paused: q.paused, oldestAgeS: oldest.ageS, oldestFrom: oldest.from };
   }));
   return { range, throughput: { at, succeeded, failed }, tasks, queues, workersOnline: online, workersOverTime };
