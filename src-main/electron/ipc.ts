@@ -1,23 +1,31 @@
 /**
- * The contract over Electron's IPC: `ipcMain.handle` for calls, `webContents.send` for events.
- * Every call is checked before it runs: it must come from the app's own page (the sender
- * frame's URL) and from its main frame, and its input must pass the contract's schema. Electron itself is
- * only seen through the narrow interfaces below, so a fake ipcMain can test all of it.
+ * The contract over Electron's IPC: `ipcMain.handle` for calls, `webContents.send` for events,
+ * a one-way message for which events a window listens to. Every call and subscription is
+ * checked for its sender before anything else: it must come from the app's own page (the sender
+ * frame's URL) and from its main frame. Parsing, read-only rules and subscriptions are the call
+ * server's (service/calls), as over the WebSocket. Electron itself is only seen through the
+ * narrow interfaces below, so a fake ipcMain can test all of it.
  */
-import type { ContractError, EventName } from '../service/contract.js';
-import { parseCall, type CallResult, type ContractHandler } from '../service/handler.js';
-import { CALL_CHANNEL, EVENT_CHANNEL } from './channels.js';
+import type { ContractError } from '../service/contract/index.js';
+import type { CallBackend } from '../service/calls/call-backend.js';
+import { CallServer } from '../service/calls/call-server.js';
+import type { CallResult } from '../service/calls/call-result.js';
+import { CALL_CHANNEL, EVENT_CHANNEL, SUBSCRIBE_CHANNEL } from './channels.js';
 
-/** What ipc.ts uses of an IpcMainInvokeEvent. */
+/** What ipc.ts uses of an IpcMainInvokeEvent / IpcMainEvent. */
 export interface InvokeEventLike {
   /** `parent` is null for a window's main frame (Electron's WebFrameMain). */
   senderFrame: { url: string; parent: unknown } | null;
+  /** The window's webContents: the same object events are sent to. */
+  sender?: object;
 }
 
 /** What ipc.ts uses of Electron's ipcMain. */
 export interface IpcMainLike {
   handle(channel: string, listener: (event: InvokeEventLike, ...args: unknown[]) => Promise<unknown>): void;
   removeHandler(channel: string): void;
+  on(channel: string, listener: (event: InvokeEventLike, ...args: unknown[]) => void): void;
+  removeListener(channel: string, listener: (event: InvokeEventLike, ...args: unknown[]) => void): void;
 }
 
 /** Where events go: the window's webContents. */
@@ -36,26 +44,31 @@ export interface IpcOptions {
 const forbidden = (why: string): { ok: false; error: ContractError } => ({ ok: false, error: { code: 'E_FORBIDDEN', message: why } });
 
 /** Serves the contract until the returned function is called. */
-export function serveContractOverIpc(ipcMain: IpcMainLike, handler: ContractHandler, options: IpcOptions): () => void {
-  ipcMain.handle(CALL_CHANNEL, async (event, method, input): Promise<CallResult<never>> => {
+export function serveContractOverIpc(ipcMain: IpcMainLike, backend: CallBackend, options: IpcOptions): () => void {
+  const calls = new CallServer(backend);
+  /** Why a sender may not reach the back end, or null when it may. */
+  const refusal = (event: InvokeEventLike): string | null => {
     const url = event.senderFrame?.url ?? '';
-    if (!options.isTrustedUrl(url)) return forbidden(`calls are accepted only from the Celeriac window, not from ${url || 'an unknown frame'}`);
+    if (!options.isTrustedUrl(url)) return `calls are accepted only from the Celeriac window, not from ${url || 'an unknown frame'}`;
     // As VS Code's validatedIpcMain: the app's origin is not enough, an iframe of it (a page
     // shown inside the window) must not reach the back end either. Only the main frame may.
-    if (event.senderFrame?.parent !== null) return forbidden('calls are accepted only from the main frame of the Celeriac window, not from a frame inside it');
-    const parsed = parseCall(method, input);
-    if (!parsed.ok) return parsed;
-    try {
-      return (await handler.call(parsed.method, parsed.input)) as CallResult<never>;
-    } catch (err) {
-      return { ok: false, error: { code: 'E_INTERNAL', message: `the control room failed on ${parsed.method}: ${(err as Error)?.message ?? String(err)}` } };
-    }
+    if (event.senderFrame?.parent !== null) return 'calls are accepted only from the main frame of the Celeriac window, not from a frame inside it';
+    return null;
+  };
+  ipcMain.handle(CALL_CHANNEL, async (event, method, input): Promise<CallResult<never>> => {
+    const why = refusal(event);
+    return why ? forbidden(why) : ((await calls.call(method, input)) as CallResult<never>);
   });
-  const unsubscribe = handler.onEvent((event: EventName, data: unknown) => {
-    for (const target of options.targets()) if (!target.isDestroyed()) target.send(EVENT_CHANNEL, event, data);
+  const onSubscribe = (event: InvokeEventLike, events: unknown): void => {
+    if (refusal(event) === null && event.sender) calls.subscribe(event.sender, events);
+  };
+  ipcMain.on(SUBSCRIBE_CHANNEL, onSubscribe);
+  const unsubscribe = calls.onEvent((event, data, wants) => {
+    for (const target of options.targets()) if (!target.isDestroyed() && wants(target)) target.send(EVENT_CHANNEL, event, data);
   });
   return () => {
     unsubscribe();
+    ipcMain.removeListener(SUBSCRIBE_CHANNEL, onSubscribe);
     ipcMain.removeHandler(CALL_CHANNEL);
   };
 }

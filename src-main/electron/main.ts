@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { BrowserWindow, Menu, Notification, app, dialog, ipcMain, protocol, safeStorage, session, shell, utilityProcess, type MenuItemConstructorOptions } from 'electron';
 import { ControlRoom } from '../service/control-room.js';
 import { DataFolderInUseError } from '../service/data-folder-lock.js';
-import type { ContractEvents } from '../service/contract.js';
+import type { ContractEvents } from '../service/contract/index.js';
 import { serveAppRequest } from './app-protocol.js';
 import { serveContractOverIpc, trustedUrlCheck } from './ipc.js';
 import { safeStorageCipher } from './safe-storage-cipher.js';

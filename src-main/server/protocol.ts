@@ -3,7 +3,7 @@
  * WebSocket. Requests carry an id the reply repeats; events carry a name.
  */
 import { z } from 'zod';
-import { MAX_REQUEST_BYTES, type ContractError, type EventName } from '../service/contract.js';
+import { MAX_REQUEST_BYTES, type ContractError, type EventName } from '../service/contract/index.js';
 
 /**
  * A request past the contract's MAX_REQUEST_BYTES, up to MAX_FRAME_BYTES, gets an E_TOO_LARGE

@@ -7,11 +7,14 @@ import { join } from 'node:path';
 import { createApp, type App } from '../core/app.js';
 import { connectOrExplain, redactUrl } from '../core/broker/connection.js';
 import type { Spawner } from '../core/worker/pool/spawner.js';
-import { isRoomMethod, type ConnectionStatus, type RoomMethod, type ProfileInput } from './contract.js';
-import { expandPaths } from './batches/expand-files.js';
+import { isRoomMethod, type ConnectionStatus, type Method, type Output, type ProfileInput, type RoomMethod } from './contract/index.js';
 import { writeExportFile, type ExportFormat } from './export.js';
 import { SettingsFile, type Settings } from './settings.js';
-import { EventHub, failure, parseCall, type CallResult, type ContractHandler, type EventListener } from './handler.js';
+import { callOnce, type CallBackend } from './calls/call-backend.js';
+import { failure, type CallResult } from './calls/call-result.js';
+import { EventHub, type EventListener } from './calls/event-hub.js';
+import { HANDLERS } from './calls/handler-table.js';
+import type { RoomHandler, RoomParts } from './handlers/types.js';
 import { LocalRedis, RedisNotFoundError, installHint, type LocalRedisEvent } from './local-redis.js';
 import { ControlRoomService } from './service.js';
 import { DataFolderLock } from './data-folder-lock.js';
@@ -21,7 +24,6 @@ import { testConnection, type ConnectionTestResult } from './connections/connect
 import { ProfileStore } from './connections/profile-store.js';
 import { plainCipher, type SecretCipher } from './connections/secret-cipher.js';
 import { LOCAL_PROFILE_ID, resolveConnection, splitUrlSecrets, viewOf, type Profile, type ProfileSecrets, type ProfileView, type ResolvedConnection } from './connections/profile.js';
-import type { Method, Output } from './contract.js';
 import { outageCause } from './outage-cause.js';
 
 export type { Settings, ConnectionStatus };
@@ -79,7 +81,7 @@ interface SwitchFailure {
   message: string;
 }
 
-export class ControlRoom implements ContractHandler {
+export class ControlRoom implements CallBackend {
   private readonly store: ProfileStore;
   private readonly settings: SettingsFile;
   private readonly cipher: SecretCipher;
@@ -145,12 +147,17 @@ export class ControlRoom implements ContractHandler {
     return this.events.on(listener);
   }
 
-  async call<M extends Method>(method: M | string, input: unknown): Promise<CallResult<M>> {
-    const parsed = parseCall(method, input);
-    if (!parsed.ok) return parsed;
-    if (isRoomMethod(parsed.method)) {
+  /** One call from code, parsed as a transport's would be (tests; the transports go through service/calls). */
+  call<M extends Method>(method: M | string, input: unknown): Promise<CallResult<M>> {
+    return callOnce(this, method, input);
+  }
+
+  /** Runs a parsed call: a room method here, the rest on the connection in use. */
+  async run<M extends Method>(method: M, input: Record<string, unknown>): Promise<CallResult<M>> {
+    if (isRoomMethod(method)) {
       try {
-        return { ok: true, value: (await this.roomCall(parsed.method, parsed.input)) as Output<M> };
+        const handler = HANDLERS[method] as RoomHandler<RoomMethod>;
+        return { ok: true, value: (await handler(this.roomParts, input as never)) as Output<M> };
       } catch (err) {
         return failure(err);
       }
@@ -160,8 +167,8 @@ export class ControlRoom implements ContractHandler {
     // Refused at once, not queued until Redis is back: a send that fires a minute later, after
     // the user gave up and clicked again, is worse than a clear no.
     if (this.status.state === 'reconnecting') return { ok: false, error: { code: 'E_UNREACHABLE', message: `Redis is unreachable: ${this.status.message ?? 'reconnecting'}. Nothing was done; try again once it is back.` } };
-    const result = await session.service.callParsed(parsed.method as M, parsed.input);
-    if (parsed.method === 'pool:start' || parsed.method === 'pool:stop') this.refreshNote();
+    const result = await session.service.run(method, input);
+    if (method === 'pool:start' || method === 'pool:stop') this.refreshNote();
     return result;
   }
 
@@ -244,32 +251,19 @@ export class ControlRoom implements ContractHandler {
     return this.session ? this.session.service.metrics() : Promise.resolve(null);
   }
 
-  private roomCall(method: RoomMethod, input: Record<string, unknown>): Promise<unknown> | unknown {
-    switch (method) {
-      case 'settings:get':
-        return this.currentSettings();
-      case 'settings:set':
-        return this.changeSettings(input as Partial<Settings>);
-      case 'files:expand':
-        return expandPaths(input.paths as string[], input.extensions as string[] | undefined);
-      case 'batches:openFolder':
-        return this.openFolder(input.id as string);
-      case 'tasks:exportFile':
-        return this.exportFile(input.query as string, input.format as ExportFormat);
-      case 'connection:status':
-        return this.status;
-      case 'connections:list':
-        return this.profiles();
-      case 'connections:save':
-        return this.save(input as ProfileInput);
-      case 'connections:delete':
-        return this.remove(input.id as string);
-      case 'connections:test':
-        return this.test(input as { id: string } | { profile: ProfileInput });
-      case 'connections:use':
-        return this.use(input.id as string);
-    }
-  }
+  /** What the room methods' handlers work with. */
+  private readonly roomParts: RoomParts = {
+    status: () => this.status,
+    profiles: () => this.profiles(),
+    saveProfile: (input) => this.save(input),
+    deleteProfile: (id) => this.remove(id),
+    testProfile: (input) => this.test(input),
+    useProfile: (id) => this.use(id),
+    settings: () => this.currentSettings(),
+    changeSettings: (change) => this.changeSettings(change),
+    openFolder: (batchId) => this.openFolder(batchId),
+    exportFile: (query, format) => this.exportFile(query, format),
+  };
 
   /** The settings file's, with `beat` as the connection in use has it (the beat is per connection). */
   private currentSettings(): Settings {

@@ -7,29 +7,10 @@
  * grouping tens of thousands of failures with large tracebacks reads a few megabytes, not all
  * of them.
  */
-import type { HistoryStore } from './history/history-store.js';
+import type { HistoryReader } from './history/history-reader.js';
 import { cutTraceback } from './history/field-cut.js';
-
-export interface FailureGroup {
-  /** The group's identity: name, type and pattern. */
-  key: string;
-  name: string;
-  exceptionType: string;
-  /** The message with its variable parts as <id>, <n>, <path>, <hex>, <email>, <url>. */
-  pattern: string;
-  count: number;
-  /** How many are retrying still (RETRY): "revoke the rest" stops them. */
-  retrying: number;
-  /** unix seconds */
-  firstSeen: number;
-  lastSeen: number;
-  /** The newest one's traceback (cut to GROUP_TRACEBACK_CHARS); null past the first TRACEBACK_GROUPS groups. */
-  traceback: string | null;
-  /** Why the traceback is not here when the group has one (past the groups whose tracebacks are read). */
-  tracebackOmitted?: string;
-  /** Its tasks, newest first (at most GROUP_TASKS). */
-  tasks: Array<{ id: string; state: string }>;
-}
+import type { FailureGroup } from './contract/types/tasks.js';
+export type { FailureGroup };
 
 /** Failures read at most per call, newest first. */
 export const FAILURES_SCANNED = 50_000;
@@ -88,7 +69,7 @@ function causeOf(r: { name: string | null; exception: string | null }): { key: s
   return { key: `${name}\u001f${type}\u001f${pattern}`, name, type, pattern };
 }
 
-export function failureGroups(history: HistoryStore): { groups: FailureGroup[]; scanned: number; truncated: boolean } {
+export function failureGroups(history: HistoryReader): { groups: FailureGroup[]; scanned: number; truncated: boolean } {
   const groups = new Map<string, FailureGroup & { newest: string }>();
   let scanned = 0;
   let truncated = false;
@@ -116,7 +97,7 @@ export function failureGroups(history: HistoryStore): { groups: FailureGroup[]; 
 }
 
 /** Every id of a group's tasks in a given state (for retry all / revoke the rest), at most FAILURES_SCANNED. */
-export function groupIds(history: HistoryStore, key: string, state: 'FAILURE' | 'RETRY'): string[] {
+export function groupIds(history: HistoryReader, key: string, state: 'FAILURE' | 'RETRY'): string[] {
   const ids: string[] = [];
   for (const r of history.failures(FAILURES_SCANNED, CAUSE_CHARS)) {
     if (r.state === state && causeOf(r).key === key) ids.push(r.id);

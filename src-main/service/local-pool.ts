@@ -1,19 +1,14 @@
 import { hostname } from 'node:os';
 import type { App } from '../core/app.js';
-import type { TaskParam } from '../core/task.js';
+
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { loadTasks, resolveTaskModule } from '../core/worker/loader.js';
 import { forkSpawner, type ChildHandle, type Spawner } from '../core/worker/pool/spawner.js';
 import { builtInTasksModule } from '../core/worker/built-in-tasks.js';
 import type { HostedWorkerCommand, HostedWorkerReply } from './hosted-worker.js';
-
-/** A task the hosted pool's module declares, for the Send form. */
-export interface DeclaredTask {
-  name: string;
-  queue: string;
-  params: TaskParam[];
-}
+import type { DeclaredTask, PoolStatus } from './contract/types/hosted-worker.js';
+export type { DeclaredTask, PoolStatus };
 
 // The built-in tasks (src-main/tasks): the pool always loads them.
 export { builtInTasksModule };
@@ -24,18 +19,6 @@ export { builtInTasksModule };
  */
 export function roomQueueName(): string {
   return `celeriac.room.${hostname()}`;
-}
-
-export interface PoolStatus {
-  running: boolean;
-  /** The queues the pool consumes (none while it is stopped). */
-  queues: string[];
-  /** The user's task modules (the built-in tasks are always loaded too). */
-  modules: string[];
-  concurrency: number | null;
-  name: string | null;
-  /** Why the pool is not running when it should be (its module did not load, its worker died), in words to act on. */
-  problem: string | null;
 }
 
 /** The hosted worker's entry: compiled, or the source under tsx (tests). */

@@ -6,40 +6,16 @@
 import type { Redis } from 'ioredis';
 import { nextMessage } from '../core/broker/queue-messages.js';
 import { TaskRecords } from '../core/records/record-store.js';
-import type { TaskFigures } from './history/aggregates.js';
-import type { HistoryStore } from './history/history-store.js';
+import type { HistoryReader } from './history/history-reader.js';
 import { listQueues } from './queues.js';
 import type { WorkerInfo } from './workers.js';
+import type { Overview, OldestFrom, OverviewRange } from './contract/types/overview.js';
+export type { Overview, OldestFrom };
 
-export const RANGES = { '15m': [900, 15], '1h': [3600, 60], '24h': [86_400, 900], '7d': [604_800, 3600] } as const;
-export type OverviewRange = keyof typeof RANGES;
-
-export interface Overview {
-  range: OverviewRange;
-  /** Bucket starts (unix s) and their counts, every bucket of the range (zeros included). */
-  throughput: { at: number[]; succeeded: number[]; failed: number[] };
-  /** Per task name over the range (its first minute or hour counted whole); percentiles within 2 %. */
-  tasks: TaskFigures[];
-  /**
-   * `oldestAgeS`: how long the queue's next message has waited, null when nothing says (a
-   * message a Python producer sent while the control room was away carries no time of its own:
-   * `oldestFrom` is then `unknown`); `oldestFrom`: where the age was read (null: the queue is empty).
-   */
-  queues: Array<{ name: string; depth: number; paused: boolean; oldestAgeS: number | null; oldestFrom: OldestFrom | null }>;
-  workersOnline: number;
-  /** The most workers online in each bucket, null where none was noted (the control room was not running). */
-  workersOverTime: Array<number | null>;
-}
-
-/**
- * Where a waiting message's age comes from: `sent`, the time Celeriac noted when it sent it (its
- * record's first write); `history`, when the history first heard of it (a task-sent event, an
- * announcement); `unknown`: neither (kombu's message carries no time of its own).
- */
-export type OldestFrom = 'sent' | 'history' | 'unknown';
+export const RANGES: Record<OverviewRange, readonly [span: number, width: number]> = { '15m': [900, 15], '1h': [3600, 60], '24h': [86_400, 900], '7d': [604_800, 3600] };
 
 /** The age of a queue's next message (the consuming end), from what is known of that message. */
-async function oldestAge(redis: Redis, records: TaskRecords, history: HistoryStore, queue: string, now: number): Promise<{ ageS: number | null; from: OldestFrom | null }> {
+async function oldestAge(redis: Redis, records: TaskRecords, history: HistoryReader, queue: string, now: number): Promise<{ ageS: number | null; from: OldestFrom | null }> {
   const next = await nextMessage(redis, queue);
   if (next === null) return { ageS: null, from: null };
   if (next.id === null) return { ageS: null, from: 'unknown' };
@@ -49,7 +25,7 @@ async function oldestAge(redis: Redis, records: TaskRecords, history: HistorySto
   return seen === null ? { ageS: null, from: 'unknown' } : { ageS: Math.max(0, now - seen), from: 'history' };
 }
 
-export async function overview(history: HistoryStore, redis: Redis, workers: readonly WorkerInfo[], range: OverviewRange, now = Date.now() / 1000): Promise<Overview> {
+export async function overview(history: HistoryReader, redis: Redis, workers: readonly WorkerInfo[], range: OverviewRange, now = Date.now() / 1000): Promise<Overview> {
   const [span, width] = RANGES[range];
   const from = Math.floor((now - span) / width) * width;
   const n = Math.floor((now - from) / width) + 1; // the bucket now falls in is the last

@@ -24,22 +24,8 @@ import { literalToJson, parsePythonLiteral, PythonLiteralError, type JsonValue, 
 import type { TaskRecord } from '../core/records/task-record.js';
 import { MAX_META_BYTES } from './history/backfill.js';
 import type { HistoryTask } from './history/history-store.js';
-
-/** Why a task cannot be sent again; stable values. */
-export type CannotRetryCode =
-  | 'not_failed'
-  | 'revoked'
-  | 'workflow'
-  | 'result_too_large'
-  | 'unknown_task'
-  | 'no_name'
-  | 'no_arguments'
-  | 'arguments_cut'
-  | 'not_literal'
-  | 'ambiguous'
-  | 'not_json'
-  | 'unreadable'
-  | 'no_queue';
+import type { CannotRetryCode } from './contract/types/tasks.js';
+export type { CannotRetryCode };
 
 /** Each code said for a group of tasks. */
 export const CANNOT_RETRY_LABELS: Record<CannotRetryCode, string> = {

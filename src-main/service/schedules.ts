@@ -5,25 +5,10 @@
  */
 import type { App } from '../core/app.js';
 import { BeatStore, type BeatEntry, type UnreadableEntry } from '../core/beat/beat-store.js';
-import { WEEKDAY_NAMES, type CrontabFields } from '../core/beat/crontab.js';
+import { WEEKDAY_NAMES } from '../core/beat/crontab.js';
 import { nextDue, type Schedule } from '../core/beat/schedule.js';
-
-/** An entry as the view shows it: the stored entry, its schedule spelled out for the form, and what is derived. */
-export interface ScheduleView extends Omit<BeatEntry, 'schedule'> {
-  kind: Schedule['kind'];
-  every?: number;
-  cron?: CrontabFields;
-  timezone?: string;
-  at?: number;
-  /** The schedule in plain words: "every weekday at 09:30, Europe/Berlin". */
-  description: string;
-  /** The next five runs (unix ms). */
-  next: number[];
-  /** The last run's task state (its result), when there is one. */
-  lastState: string | null;
-}
-
-export type ScheduleListItem = ScheduleView | { name: string; error: string };
+import type { ScheduleView, ScheduleListItem } from './contract/types/schedules.js';
+export type { ScheduleView, ScheduleListItem };
 
 /** How many entries the view lists at most. */
 export const SCHEDULES_LIMIT = 5000;

@@ -2,8 +2,11 @@ import { hostname } from 'node:os';
 import type { App } from '../core/app.js';
 import type { Spawner } from '../core/worker/pool/spawner.js';
 import type { TaskParam } from '../core/task.js';
-import { isRoomMethod, type Method, type Output } from './contract.js';
-import { EventHub, failure, parseCall, type CallResult, type ContractHandler, type EventListener } from './handler.js';
+import { isRoomMethod, type Method, type Output } from './contract/index.js';
+import { callOnce, type CallBackend } from './calls/call-backend.js';
+import { failure, type CallResult } from './calls/call-result.js';
+import { EventHub, type EventListener } from './calls/event-hub.js';
+import { HANDLERS } from './calls/handler-table.js';
 import { Cluster } from './cluster/cluster.js';
 import { SLOT_S } from './history/aggregates.js';
 import { HistoryFeed } from './history/history-feed.js';
@@ -12,33 +15,23 @@ import { EventDropsNote } from './event-drops-note.js';
 import { RecordFeed } from './record-feed.js';
 import { LocalPool } from './local-pool.js';
 import { BatchTracker } from './batches/batch-tracker.js';
-import { batchHandlers } from './handlers/batches.js';
-import { scheduleHandlers } from './handlers/schedules.js';
-import { deadHandlers } from './handlers/dead.js';
-import { overviewHandlers } from './handlers/overview.js';
 import { renderMetrics } from './metrics.js';
 import { exportTasks, type ExportFormat } from './export.js';
 import { listQueues } from './queues.js';
 import { Beat } from '../core/beat/beat.js';
-import { queueHandlers } from './handlers/queues.js';
-import { taskHandlers } from './handlers/tasks.js';
-import type { Handler, Handlers, ServiceParts, SessionMethod } from './handlers/types.js';
-import { workerHandlers } from './handlers/workers.js';
+import type { Handler, ServiceParts, SessionMethod } from './handlers/types.js';
 
 export type { CallResult };
 
 /** How often the receiver's drop counts are looked at for the status note. */
 const DROPS_CHECK_MS = 1000;
 
-/** Every method one connection serves, by domain: the compiler holds it to the contract's list. */
-const HANDLERS: Handlers<SessionMethod> = { ...queueHandlers, ...taskHandlers, ...workerHandlers, ...batchHandlers, ...scheduleHandlers, ...deadHandlers, ...overviewHandlers };
-
 /**
  * The control room's logic behind the contract, on one Redis connection (ControlRoom adds
  * the connection methods and switches between these). Every input is validated against the
  * contract's schema on arrival; a bad call gets a typed error, never an exception.
  */
-export class ControlRoomService implements ContractHandler {
+export class ControlRoomService implements CallBackend {
   private readonly records: RecordFeed;
   /** The worker pool the control room hosts. */
   readonly pool: LocalPool;
@@ -90,10 +83,8 @@ export class ControlRoomService implements ContractHandler {
       get beat() {
         return service.beat;
       },
-      // Another store once a damaged file was replaced, or the file could be opened at last.
-      get history() {
-        return feed.store;
-      },
+      // Read only; it follows the store the feed swaps in (a damaged file replaced, the file opened at last).
+      history: feed.face,
     };
   }
 
@@ -166,7 +157,7 @@ export class ControlRoomService implements ContractHandler {
 
   private async noteWorkers(): Promise<void> {
     try {
-      this.parts.history.noteWorkersOnline((await this.cluster.workers()).filter((w) => w.online).length);
+      this.historyFeed.store.noteWorkersOnline((await this.cluster.workers()).filter((w) => w.online).length);
     } catch {
       // Redis away or the history closing: the next slot notes it.
     }
@@ -195,18 +186,16 @@ export class ControlRoomService implements ContractHandler {
     return this.events.on(listener);
   }
 
-  async call<M extends Method>(method: M | string, input: unknown): Promise<CallResult<M>> {
-    const parsed = parseCall(method, input);
-    if (!parsed.ok) return parsed;
-    if (isRoomMethod(parsed.method)) return { ok: false, error: { code: 'E_UNKNOWN_METHOD', message: `${parsed.method} is served by the control room, not one connection` } };
-    return this.callParsed(parsed.method, parsed.input);
+  /** One call from code, parsed as a transport's would be (tests; the transports go through service/calls). */
+  call<M extends Method>(method: M | string, input: unknown): Promise<CallResult<M>> {
+    return callOnce(this, method, input);
   }
 
-  /** Runs a call whose input the contract's schema already accepted. */
-  async callParsed<M extends Method>(method: M, input: Record<string, unknown>): Promise<CallResult<M>> {
+  /** Runs a call whose input the contract's schema already accepted: a connection method (the room serves the rest). */
+  async run<M extends Method>(method: M, input: Record<string, unknown>): Promise<CallResult<M>> {
+    if (isRoomMethod(method)) return { ok: false, error: { code: 'E_UNKNOWN_METHOD', message: `${method} is served by the control room, not one connection` } };
     try {
-      const handler = HANDLERS[method as SessionMethod] as Handler<SessionMethod> | undefined;
-      if (!handler) throw new Error(`${method} is not served on one connection`);
+      const handler = HANDLERS[method as SessionMethod] as Handler<SessionMethod>;
       return { ok: true, value: (await handler(this.parts, input as never)) as Output<M> };
     } catch (err) {
       // A read that found the history file damaged: the file is replaced, and the view says so.

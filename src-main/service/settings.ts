@@ -1,7 +1,7 @@
 /** The control room's own settings, in settings.json in its data folder, and what its host can do. */
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from './atomic-file.js';
-import type { Settings } from './contract.js';
+import type { Settings } from './contract/index.js';
 
 export type { Settings };
 

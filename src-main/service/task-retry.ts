@@ -12,8 +12,10 @@ import type { ResultMeta } from '../core/backend/result-meta.js';
 import { CeleriacError } from '../core/errors.js';
 import { decodeTaskMessage } from '../core/protocol/decode.js';
 import { sizeGroups } from './history/backfill.js';
-import type { HistoryStore } from './history/history-store.js';
-import { CANNOT_RETRY_LABELS, planRetry, type CannotRetryCode, type RetryFacts, type RetryPlan } from './retry-plan.js';
+import type { HistoryReader } from './history/history-reader.js';
+import { CANNOT_RETRY_LABELS, planRetry, type RetryFacts, type RetryPlan } from './retry-plan.js';
+import type { RetryErrorCode, RetryReasonGroup, RetryPreview, RetryOutcome } from './contract/types/tasks.js';
+export type { RetryErrorCode, RetryReasonGroup, RetryPreview, RetryOutcome };
 
 /** Tasks read and sent at a time, at most (fewer when their stored results are large). */
 const CHUNK = 100;
@@ -24,38 +26,9 @@ const GROUP_IDS = 20;
 /** How long the workers that ran tasks of unknown queue are given to say which queues they consume. */
 const QUEUES_TIMEOUT_MS = 1000;
 
-export type RetryErrorCode = CannotRetryCode | 'send_failed';
-
-/** Tasks that cannot be sent, by reason. */
-export interface RetryReasonGroup {
-  code: RetryErrorCode;
-  label: string;
-  count: number;
-  /** The first few of them. */
-  ids: string[];
-}
-
-export interface RetryPreview {
-  /** How many can be sent again, and from what. */
-  sendable: number;
-  from: { message: number; resultMeta: number; events: number };
-  notSendable: number;
-  reasons: RetryReasonGroup[];
-  /** Per task, at most MAX_LISTED. */
-  errors: Array<{ id: string; code: RetryErrorCode; message: string }>;
-}
-
-export interface RetryOutcome {
-  retried: string[];
-  notSent: number;
-  reasons: RetryReasonGroup[];
-  /** Per task, at most MAX_LISTED. */
-  errors: Array<{ id: string; code: RetryErrorCode; message: string }>;
-}
-
 /** What a retry reads besides Redis: the history (Python tasks' events), when there is one. */
 export interface RetrySources {
-  history?: HistoryStore | null;
+  history?: HistoryReader | null;
 }
 
 /**

@@ -3,7 +3,7 @@
  * preload bridge when there is one, else over the headless server's WebSocket. The renderer
  * never knows which.
  */
-import type { ContractError, ContractEvents, EventName, Input, Method, Output } from '../../src-main/service/contract.js';
+import { MAX_REQUEST_BYTES, type ContractError, type ContractEvents, type EventName, type Input, type Method, type Output } from './contract.js';
 
 export type { Method };
 
@@ -15,8 +15,6 @@ export class CallError extends Error {
 
 type Listener = (data: unknown) => void;
 
-/** The contract's MAX_REQUEST_BYTES (src-main/service/contract.ts); the renderer imports no values from the back end. */
-const MAX_REQUEST_CHARS = 32 * 1024 * 1024;
 
 interface Bridge {
   call(method: string, input: unknown): Promise<{ ok: boolean; value?: unknown; error?: ContractError }>;
@@ -98,7 +96,7 @@ class SocketBridge implements Bridge {
     const id = this.nextId++;
     const text = JSON.stringify({ id, method, input });
     // Refused here rather than by the server, which closes the socket on a frame this large.
-    if (text.length > MAX_REQUEST_CHARS) {
+    if (text.length > MAX_REQUEST_BYTES) {
       return { ok: false, error: { code: 'E_TOO_LARGE', message: `this request is ${(text.length / 1048576).toFixed(1)} MB; the control room takes 32 MB at most in one call (send fewer items at a time)` } };
     }
     return new Promise((resolve) => {

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { call, type Method } from './client.js';
-import type { Input, Output } from '../../src-main/service/contract.js';
+import type { Input, Output } from './contract.js';
 
 /** Calls a method on mount (and when `deps` change); `reload` calls it again. */
 export function useCall<M extends Method>(method: M, input: Input<M>, deps: unknown[] = []) {

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { call, on } from './client.js';
-import type { ConnectionStatus } from '../../src-main/service/contract.js';
+import type { ConnectionStatus } from './contract.js';
 
 /**
  * The control room's connection, kept current by the back end's `connection:changed` events;

@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../src-main/core/app.js';
 import { encodeRecord } from '../../src-main/core/records/task-record.js';
-import type { BatchSummary } from '../../src-main/service/contract.js';
+import type { BatchSummary } from '../../src-main/service/contract/index.js';
 import { ControlRoomService } from '../../src-main/service/service.js';
 import { uniqueName } from '../helpers/redis-server.js';
 import { useRedisSuite } from '../helpers/suite.js';

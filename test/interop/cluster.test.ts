@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src-main/core/app.js';
 import { ControlRoomService } from '../../src-main/service/service.js';
-import type { WorkerInfo } from '../../src-main/service/contract.js';
+import type { WorkerInfo } from '../../src-main/service/contract/index.js';
 import { pythonCeleryAvailable, startPythonWorker, type PythonWorker } from '../helpers/python.js';
 import { uniqueName, type RedisServer } from '../helpers/redis-server.js';
 import { useRedisSuite } from '../helpers/suite.js';

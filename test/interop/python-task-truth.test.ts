@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src-main/core/app.js';
 import { chain as chainOf } from '../../src-main/core/canvas/signature.js';
 import { ControlRoom } from '../../src-main/service/control-room.js';
-import type { HistoryTask, TaskWorkflowNode } from '../../src-main/service/contract.js';
+import type { HistoryTask, TaskWorkflowNode } from '../../src-main/service/contract/index.js';
 import { ok } from '../helpers/contract.js';
 import { pythonCeleryAvailable, runPython, startPythonWorker, type PythonWorker } from '../helpers/python.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';

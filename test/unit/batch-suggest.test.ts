@@ -1,6 +1,6 @@
 /** The batch dialog's suggestion: the task that takes most of the files dropped; items in name order. */
 import { describe, expect, it } from 'vitest';
-import type { DeclaredTask } from '../../src-main/service/contract.js';
+import type { DeclaredTask } from '../../src-main/service/contract/index.js';
 import { byName, suggestTask } from '../../src-renderer/views/Batches/suggest-task.js';
 
 const task = (name: string, accept?: string[]): DeclaredTask => ({ name, queue: 'celery', params: [{ name: 'input', type: 'file', ...(accept ? { accept } : {}) }] });

@@ -1,6 +1,6 @@
 /** The contract's own limits, as both transports apply them through parseCall. */
 import { describe, expect, it } from 'vitest';
-import { parseCall } from '../../src-main/service/handler.js';
+import { parseCall } from '../../src-main/service/calls/parse-call.js';
 import { jsonNestsDeeper, valueNestsDeeper } from '../../src-main/core/protocol/limits.js';
 
 describe('call limits', () => {

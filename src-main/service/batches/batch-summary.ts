@@ -3,23 +3,8 @@
  * time left are computed from. Pure, so the numbers are tested without Redis.
  */
 import type { BatchMeta } from '../../core/batch/store.js';
-
-/** The states an item is counted under. */
-export type ItemBucket = 'succeeded' | 'failed' | 'running' | 'waiting' | 'revoked';
-
-export interface BatchSummary extends BatchMeta {
-  counts: Record<ItemBucket, number>;
-  /** succeeded + failed + revoked */
-  done: number;
-  finished: boolean;
-  /** Items finished per second, over the batch's run so far (null before two have finished). */
-  rate: number | null;
-  /** At that rate (null when unknown or finished). */
-  secondsLeft: number | null;
-  /** unix ms: the first start and the last finish seen */
-  startedAt: number | null;
-  finishedAt: number | null;
-}
+import type { ItemBucket, BatchSummary } from '../contract/types/batches.js';
+export type { ItemBucket, BatchSummary };
 
 export function bucketOf(state: string | undefined): ItemBucket {
   switch (state) {

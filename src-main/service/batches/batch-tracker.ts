@@ -15,6 +15,8 @@ import type { RecordChange, RecordFeed } from '../record-feed.js';
 import { retryTasks, revokeTasks } from '../tasks.js';
 import { FailureSpike } from './failure-spike.js';
 import { bucketOf, emptyTally, fromTally, tallyItem, type BatchSummary, type ItemBucket, type ItemState, type Tally } from './batch-summary.js';
+import type { BatchNotice, BatchItemView } from '../contract/types/batches.js';
+export type { BatchNotice, BatchItemView };
 
 /** Progress pushed at most this often (ms): 5 updates a second, one message per tick. */
 const PUSH_MS = 200;
@@ -33,26 +35,20 @@ const LIST_LIMIT = 50;
 const BUCKETS: readonly ItemBucket[] = ['waiting', 'running', 'succeeded', 'failed', 'revoked'];
 const CODE: Readonly<Record<ItemBucket, number>> = { waiting: 0, running: 1, succeeded: 2, failed: 3, revoked: 4 };
 
-export interface BatchNotice {
-  kind: 'finished' | 'failures';
-  batchId: string;
-  title: string;
-  body: string;
-}
-
-export interface BatchItemView extends BatchItem {
-  index: number;
-  state: string;
-  error?: { type: string; message: string };
-  result?: string;
-  progress?: { current: number; total: number };
-}
-
 export interface BatchCreateInput extends Omit<BatchPlanInput, 'params'> {
   task: string;
   queue?: string;
 }
 
+/**
+ * A batch followed live. Its counts are kept here, in memory, from the records' announcements,
+ * and not read from the history's `groupProgress` (which counts a group's rows the history
+ * holds, for a task's workflow): a batch knows all its items from the moment it is sent (the
+ * history only those it has heard of), is pushed a few times a second while it runs (a count
+ * over its rows at each push would cost the history a query per batch), and says where each
+ * item is (waiting, running, ...) even while the history cannot write or after its retention
+ * dropped old rows. The history's count serves every group, Python's too, which no batch tracks.
+ */
 interface Tracked {
   meta: BatchMeta;
   items: BatchItem[];

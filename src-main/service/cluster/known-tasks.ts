@@ -6,22 +6,8 @@
  */
 import type { App } from '../../core/app.js';
 import { INSPECT_TIMEOUT_MS } from './cluster.js';
-
-export interface KnownTask {
-  name: string;
-  /** The live workers that registered it (answered `inspect registered` with it), name order. */
-  workers: string[];
-  /** Declared here (a built-in task, or one of the hosted pool's modules): its parameters are known. */
-  declared: boolean;
-  /** Among the names of the tasks the history saw last. */
-  seen: boolean;
-}
-
-export interface KnownTasks {
-  tasks: KnownTask[];
-  /** The workers that answered `inspect registered`: the live ones. */
-  answered: string[];
-}
+import type { KnownTask, KnownTasks } from '../contract/types/workers.js';
+export type { KnownTask, KnownTasks };
 
 /** The most names suggested (a worker or a producer may use any number). */
 export const MAX_KNOWN_TASKS = 2000;

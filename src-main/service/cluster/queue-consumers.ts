@@ -4,14 +4,8 @@
  * say "no worker consumes queue X" while its task waits where nobody takes it.
  */
 import type { WorkerInfo } from '../workers.js';
-
-export interface QueueConsumers {
-  queue: string;
-  /** Online workers consuming it, by name. */
-  workers: string[];
-  /** Online workers whose queues are not known yet (not inspected since they came): they may consume it. */
-  unknown: string[];
-}
+import type { QueueConsumers } from '../contract/types/workers.js';
+export type { QueueConsumers };
 
 export function queueConsumers(workers: readonly WorkerInfo[], queue: string): QueueConsumers {
   const online = workers.filter((w) => w.online);

@@ -3,14 +3,11 @@
  * each, to that worker only), and the controls Flower offers, each reply as it came.
  */
 import type { App } from '../../core/app.js';
-import type { WorkerCommand } from '../contract.js';
+import type { WorkerCommand } from '../contract/index.js';
 import { INSPECT_TIMEOUT_MS } from './cluster.js';
+import { INSPECTED, type Inspected, type WorkerDetail } from '../contract/types/workers.js';
+export type { Inspected, WorkerDetail };
 
-export const INSPECTED = ['stats', 'active_queues', 'registered', 'active', 'reserved', 'scheduled', 'revoked', 'conf'] as const;
-export type Inspected = (typeof INSPECTED)[number];
-
-/** Each command's reply, or null when the worker did not answer it in time. */
-export type WorkerDetail = { name: string } & Record<Inspected, unknown>;
 
 export async function inspectWorker(app: App, name: string): Promise<WorkerDetail> {
   const replies = await Promise.all(INSPECTED.map((method) => app.control.broadcast(method, {}, { destination: [name], timeout: INSPECT_TIMEOUT_MS, limit: 1 })));

@@ -4,18 +4,8 @@
 import { Redis } from 'ioredis';
 import type { ResolvedConnection } from './profile.js';
 import { redisOptionsFromUrl } from '../../core/broker/connection.js';
-
-export type Verdict = 'ok' | 'refused' | 'auth-failed' | 'tls-error' | 'timeout' | 'not-found' | 'not-redis' | 'error';
-
-export interface ConnectionTestResult {
-  verdict: Verdict;
-  /** One sentence: what happened and what to check. */
-  message: string;
-  /** The server's version, when connected. */
-  redisVersion?: string;
-  /** Round trip of one PING, when connected. */
-  latencyMs?: number;
-}
+import type { Verdict, ConnectionTestResult } from '../contract/types/connections.js';
+export type { Verdict, ConnectionTestResult };
 
 const ADVICE: Record<Exclude<Verdict, 'ok'>, string> = {
   refused: 'nothing listens there: check the host and port, and that redis-server runs',

@@ -9,52 +9,19 @@ import { parseRedisUrl } from '../../core/broker/connection.js';
 import { ConfigurationError } from '../../core/errors.js';
 
 /** The colour label a profile shows in the header, so production looks different. */
-import { PROFILE_COLORS, type ProfileColor } from '../contract.js';
+import { PROFILE_COLORS, type ProfileColor } from '../contract/index.js';
+import type { ProfileTls, Profile, ProfileView } from '../contract/types/connections.js';
+export type { ProfileTls, Profile, ProfileView };
 
 export { PROFILE_COLORS, type ProfileColor };
 
 /** The built-in profile of the control room's private redis-server. */
 export const LOCAL_PROFILE_ID = 'local';
 
-export interface ProfileTls {
-  /** PEM of the CA that signed the server's certificate (else the system's CAs). */
-  ca?: string;
-  /** PEM of the client certificate, for servers that ask for one. */
-  cert?: string;
-  /** Accept any server certificate. For testing only: the UI says so. */
-  skipVerify?: boolean;
-}
-
-/** A profile as stored, without its secrets. */
-export interface Profile {
-  id: string;
-  name: string;
-  /** redis:// or rediss:// (TLS) URL, without password. */
-  url: string;
-  /** ACL user name (Redis 6+). */
-  username?: string;
-  /** Database number; overrides the URL's. */
-  db?: number;
-  tls?: ProfileTls;
-  color: ProfileColor;
-  /** Whether the control room runs its worker pool on this Redis (on a queue of its own). */
-  hostPool: boolean;
-  /** Whether the control room runs a beat on this Redis (it leads, or stands by for another). */
-  beat?: boolean;
-}
-
 export interface ProfileSecrets {
   password?: string;
   /** PEM of the TLS client key. */
   tlsKey?: string;
-}
-
-/** What the renderer sees of a profile: never a secret, only whether one is set. */
-export interface ProfileView extends Profile {
-  hasPassword: boolean;
-  hasTlsKey: boolean;
-  /** The built-in Local profile cannot be edited or deleted. */
-  builtIn: boolean;
 }
 
 export function viewOf(profile: Profile, secrets: ProfileSecrets, builtIn = false): ProfileView {

@@ -1,8 +1,9 @@
 import { planBatch } from '../../core/batch/plan.js';
 import type { BatchCreateInput } from '../batches/batch-tracker.js';
+import { expandPaths } from '../batches/expand-files.js';
 import type { Handlers } from './types.js';
 
-export const batchHandlers: Handlers<'batches:create' | 'batches:preview' | 'batches:list' | 'batches:get' | 'batches:retryFailed' | 'batches:cancel'> = {
+export const batchHandlers: Handlers<'batches:create' | 'batches:preview' | 'batches:list' | 'batches:get' | 'batches:retryFailed' | 'batches:cancel' | 'files:expand' | 'batches:openFolder'> = {
   'batches:create': async (s, i) => s.batches.create({ ...i, queue: i.queue ?? s.pool.queueFor(i.task) } as BatchCreateInput, await s.declaredParams(i.task)),
   'batches:preview': async (s, i) => {
     const { task, queue: _queue, ...plan } = i;
@@ -14,4 +15,7 @@ export const batchHandlers: Handlers<'batches:create' | 'batches:preview' | 'bat
   'batches:get': (s, i) => s.batches.get(i.id, i.offset, i.limit, i.bucket),
   'batches:retryFailed': (s, i) => s.batches.retryFailed(i.id),
   'batches:cancel': (s, i) => s.batches.cancel(i.id),
+  // The room's: dropped paths are expanded and folders opened whether or not a Redis is connected.
+  'files:expand': (_room, i) => expandPaths(i.paths, i.extensions),
+  'batches:openFolder': (room, i) => room.openFolder(i.id),
 };

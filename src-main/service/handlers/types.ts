@@ -1,22 +1,21 @@
 /**
- * The service's methods as a typed table: one handler per contract method served on a
- * connection, each taking the input its schema parsed (defaults applied) and returning the
- * method's output. One file per domain; service.ts joins them.
+ * The contract's methods as a typed table: one handler per method, each taking the input its
+ * schema parsed (defaults applied) and returning the method's output. A room method's handler
+ * works with the control room's parts (profiles, settings, the host), a connection method's
+ * with that connection's. One file per domain; calls/handler-table.ts joins them.
  */
-import type { z } from 'zod';
 import type { App } from '../../core/app.js';
 import type { TaskParam } from '../../core/task.js';
-import type { contract, Method, Output, RoomMethod } from '../contract.js';
+import type { ConnectionMethod, ConnectionStatus, ConnectionTestResult, Method, Output, ParsedInput, ProfileInput, ProfileView, RoomMethod, Settings } from '../contract/index.js';
+import type { ExportFormat } from '../export.js';
 import type { BatchTracker } from '../batches/batch-tracker.js';
 import type { Cluster } from '../cluster/cluster.js';
-import type { HistoryStore } from '../history/history-store.js';
+import type { HistoryFace } from '../history/history-reader.js';
 import type { LocalPool } from '../local-pool.js';
 
 /** The methods one connection serves (the control room serves the rest). */
-export type SessionMethod = Exclude<Method, RoomMethod>;
-
-/** What a method's handler receives: its input as the schema parsed it. */
-export type ParsedInput<M extends Method> = z.output<(typeof contract)[M]['input']>;
+export type SessionMethod = ConnectionMethod;
+export type { ParsedInput };
 
 /** What handlers work with: the connection's parts. */
 export interface ServiceParts {
@@ -26,8 +25,11 @@ export interface ServiceParts {
   poolQueues: string[];
   batches: BatchTracker;
   cluster: Cluster;
-  /** The task history (in memory when the control room keeps none on disk). */
-  history: HistoryStore;
+  /**
+   * The task history, read only (in memory when the control room keeps none on disk): its feed
+   * is its one writer, and what a handler reads itself it hands to the feed.
+   */
+  history: HistoryFace;
   /** The beat this control room runs (settings: beat), or null. */
   readonly beat: { token: string } | null;
   /** A task's declared parameters (the hosted pool's modules, else this process's). */
@@ -36,5 +38,29 @@ export interface ServiceParts {
 
 export type Handler<M extends SessionMethod> = (s: ServiceParts, input: ParsedInput<M>) => Promise<Output<M>> | Output<M>;
 
+/** What room methods' handlers work with: the control room's profiles, settings and host. */
+export interface RoomParts {
+  status(): ConnectionStatus;
+  profiles(): ProfileView[];
+  saveProfile(input: ProfileInput): ProfileView;
+  deleteProfile(id: string): Promise<{ deleted: boolean }>;
+  testProfile(input: { id: string } | { profile: ProfileInput }): Promise<ConnectionTestResult>;
+  useProfile(id: string): Promise<ConnectionStatus>;
+  settings(): Settings;
+  changeSettings(change: { notifications?: boolean; beat?: boolean }): Promise<Settings>;
+  /** Desktop only: shows a batch's output folder in the file manager. */
+  openFolder(batchId: string): Promise<{ opened: string }>;
+  /** Desktop only: the Tasks filter saved to a file the user picks. */
+  exportFile(query: string, format: ExportFormat): Promise<{ path: string | null; bytes: number }>;
+}
+
+export type RoomHandler<M extends RoomMethod> = (room: RoomParts, input: ParsedInput<M>) => Promise<Output<M>> | Output<M>;
+
+/** A method's handler: a room method's works with the room, the rest with one connection. */
+export type AnyHandler<M extends Method> = M extends RoomMethod ? RoomHandler<M> : M extends SessionMethod ? Handler<M> : never;
+
 /** A domain's handlers. */
-export type Handlers<K extends SessionMethod> = { [M in K]: Handler<M> };
+export type Handlers<K extends Method> = { [M in K]: AnyHandler<M> };
+
+/** Every method's handler: the compiler holds it to the contract's list. */
+export type HandlerTable = Handlers<Method>;

@@ -14,6 +14,8 @@
  * Runtime bins are ×1.04 wide, so a percentile read from them is within 2 % of the exact one
  * (DDSketch's idea, without its library: a bin is one row here).
  */
+import type { TaskFigures } from '../contract/types/overview.js';
+export type { TaskFigures };
 
 /** Throughput slots, seconds. */
 export const SLOT_S = 15;
@@ -117,15 +119,6 @@ export class AggregateDeltas {
   clear(): void {
     this.rows.clear();
   }
-}
-
-/** One task name's figures over a range, from its slots. */
-export interface TaskFigures {
-  name: string;
-  count: number;
-  failureRate: number;
-  p50: number | null;
-  p95: number | null;
 }
 
 /** Per-task figures from the `t`, `f` and `r` rows of a range (summed over its slots). */

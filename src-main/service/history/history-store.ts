@@ -17,36 +17,8 @@ import { foldAttempt, isRetried, type HistoryAttempt } from './attempts.js';
 import { MetricTotals, type MetricCounts } from './metric-totals.js';
 import { cutValue } from './field-cut.js';
 import { parseQuery } from './query.js';
-
-/** A task as the history keeps it (times in unix seconds). */
-export interface HistoryTask {
-  id: string;
-  name: string | null;
-  state: string;
-  args: string | null;
-  kwargs: string | null;
-  result: string | null;
-  exception: string | null;
-  traceback: string | null;
-  worker: string | null;
-  queue: string | null;
-  retries: number | null;
-  eta: string | null;
-  expires: string | null;
-  parent_id: string | null;
-  root_id: string | null;
-  group_id: string | null;
-  received_at: number | null;
-  started_at: number | null;
-  succeeded_at: number | null;
-  failed_at: number | null;
-  runtime: number | null;
-  seen_at: number;
-  updated_at: number;
-  /** The last progress a Celeriac task reported (ctx.progress), from its record. */
-  progress_current: number | null;
-  progress_total: number | null;
-}
+import type { HistoryTask } from '../contract/types/tasks.js';
+export type { HistoryTask };
 
 const COLUMNS = ['id', 'name', 'state', 'args', 'kwargs', 'result', 'exception', 'traceback', 'worker', 'queue', 'retries', 'eta', 'expires', 'parent_id', 'root_id', 'group_id', 'received_at', 'started_at', 'succeeded_at', 'failed_at', 'runtime', 'seen_at', 'updated_at', 'progress_current', 'progress_total'] as const;
 
@@ -643,6 +615,19 @@ export class HistoryStore {
     });
     return dropped;
   }
+}
+
+/**
+ * A task as the store would hold it once these reports of it are written: its row (or a blank
+ * one) with each folded in by the same rule as a write, in memory only. What a view read itself
+ * is shown merged at once, while the feed writes it with its next flush.
+ * @returns null when the history has no row and nothing was reported
+ */
+export function mergedTask(row: HistoryTask | null, id: string, reports: readonly Report[], now = Date.now() / 1000): HistoryTask | null {
+  if (reports.length === 0) return row;
+  const merged = row ? { ...row } : blank(id, now);
+  for (const r of reports) fold(merged, r.state, r.fields as Record<string, unknown>, now);
+  return merged;
 }
 
 /** Merges one report of a task into its row, in place. A blank row takes any state. */

@@ -1,4 +1,4 @@
-import type { BatchSummary } from '../../../src-main/service/contract.js';
+import type { BatchSummary } from '../../api/contract.js';
 
 /** How long, in words a glance can take: 45 s, 3 min, 1 h 20 min. */
 export function duration(seconds: number): string {

@@ -3,7 +3,7 @@ import { Notice } from '../Notice.js';
 import { When } from '../../format/When.js';
 import { call, on } from '../../api/client.js';
 import { downloadUrl, replaceStaged } from '../../api/drop.js';
-import type { BatchItemView, BatchSummary, ItemBucket, Settings } from '../../../src-main/service/contract.js';
+import type { BatchItemView, BatchSummary, ItemBucket, Settings } from '../../api/contract.js';
 import { BatchBar } from './BatchBar.js';
 
 const BUCKETS: Array<[ItemBucket | undefined, string]> = [[undefined, 'All'], ['failed', 'Failed'], ['running', 'Running'], ['waiting', 'Waiting'], ['succeeded', 'Done'], ['revoked', 'Cancelled']];

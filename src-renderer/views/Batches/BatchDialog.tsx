@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { call } from '../../api/client.js';
 import { uploadEntries, type DroppedEntry } from '../../api/drop.js';
 import { useCall } from '../../api/use-call.js';
-import type { DeclaredTask, PlannedItem, TaskParam } from '../../../src-main/service/contract.js';
+import type { DeclaredTask, PlannedItem, TaskParam } from '../../api/contract.js';
 import { fieldValue, initialValue, ParamField } from '../Submit/ParamField.js';
 import { byName, suggestTask } from './suggest-task.js';
 import { unrunWarning } from '../Submit/task-note.js';

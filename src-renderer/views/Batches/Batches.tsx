@@ -3,7 +3,7 @@ import { When } from '../../format/When.js';
 import { call, isDesktop } from '../../api/client.js';
 import { useBatches } from './use-batches.js';
 import { BatchBar } from './BatchBar.js';
-import type { Settings } from '../../../src-main/service/contract.js';
+import type { Settings } from '../../api/contract.js';
 
 /** Every batch with its bar; drop files anywhere (or choose them) to start one. */
 export function Batches({ onChoose }: { onChoose: (files: FileList) => void }) {

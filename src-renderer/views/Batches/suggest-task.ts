@@ -1,4 +1,4 @@
-import type { DeclaredTask } from '../../../src-main/service/contract.js';
+import type { DeclaredTask } from '../../api/contract.js';
 
 /**
  * The task the batch dialog starts on for the files dropped: the one whose file parameter

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { call, on } from '../../api/client.js';
-import type { BatchSummary } from '../../../src-main/service/contract.js';
+import type { BatchSummary } from '../../api/contract.js';
 
 /** The batches, newest first, kept live by `batches:changed`. */
 export function useBatches(): { batches: BatchSummary[] | null; error: string | null } {

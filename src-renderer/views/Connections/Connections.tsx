@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { call } from '../../api/client.js';
 import { useCall } from '../../api/use-call.js';
-import type { ConnectionStatus, ConnectionTestResult, ProfileView } from '../../../src-main/service/contract.js';
+import type { ConnectionStatus, ConnectionTestResult, ProfileView } from '../../api/contract.js';
 import { ProfileForm } from './ProfileForm.js';
 
 /** Where the control room connects: Local, the command line's, saved profiles; switch live. */

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { call } from '../../api/client.js';
-import type { ConnectionStatus } from '../../../src-main/service/contract.js';
+import type { ConnectionStatus } from '../../api/contract.js';
 
 /** Local has no redis-server to start: say how to install one, or connect elsewhere. */
 export function NoRedis({ status }: { status: ConnectionStatus }) {

@@ -1,8 +1,9 @@
 import { useState } from 'react';
 import { call } from '../../api/client.js';
-import type { ConnectionTestResult, ProfileColor, ProfileView } from '../../../src-main/service/contract.js';
+import type { ConnectionTestResult, ProfileColor, ProfileView } from '../../api/contract.js';
+import { PROFILE_COLORS } from '../../api/contract.js';
 
-export const COLORS: ProfileColor[] = ['gray', 'green', 'blue', 'purple', 'orange', 'red'];
+export const COLORS: readonly ProfileColor[] = PROFILE_COLORS;
 
 interface Props {
   /** The profile being edited; none for a new one. */

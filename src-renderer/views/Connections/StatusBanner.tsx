@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { localTime } from '../../format/units.js';
 import { DismissButton } from '../Notice.js';
 import { dismissalKey } from './banner-dismissal.js';
-import type { ConnectionStatus } from '../../../src-main/service/contract.js';
+import type { ConnectionStatus } from '../../api/contract.js';
 
 /** The time now, once a second: for "since 12 s" and "next try in 3 s". */
 function useNow(): number {

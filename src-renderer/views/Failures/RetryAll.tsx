@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { call } from '../../api/client.js';
 import { useSingleFlight } from '../../api/single-flight.js';
-import type { RetryPreview } from '../../../src-main/service/contract.js';
+import type { RetryPreview } from '../../api/contract.js';
 import { RetryReasons } from './RetryReasons.js';
 
 /**

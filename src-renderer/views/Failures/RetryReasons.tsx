@@ -1,4 +1,4 @@
-import type { RetryPreview } from '../../../src-main/service/contract.js';
+import type { RetryPreview } from '../../api/contract.js';
 
 /** Why some tasks cannot be sent again, one line per reason: how many, and the first few of them linked. */
 export function RetryReasons({ reasons }: { reasons: RetryPreview['reasons'] }) {

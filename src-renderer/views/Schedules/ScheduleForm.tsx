@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { call, CallError } from '../../api/client.js';
 import { useCall } from '../../api/use-call.js';
-import type { ScheduleView } from '../../../src-main/service/contract.js';
+import type { ScheduleView } from '../../api/contract.js';
 import { fieldValue, initialValue, ParamField } from '../Submit/ParamField.js';
 
 const CRON_FIELDS = ['minute', 'hour', 'day_of_month', 'month_of_year', 'day_of_week'] as const;

@@ -4,7 +4,7 @@ import { When } from '../../format/When.js';
 import { fromNow, localTime } from '../../format/units.js';
 import { call } from '../../api/client.js';
 import { useCall, useEvery } from '../../api/use-call.js';
-import type { ScheduleView } from '../../../src-main/service/contract.js';
+import type { ScheduleView } from '../../api/contract.js';
 import { ScheduleForm } from './ScheduleForm.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { TaskParam } from '../../../src-main/service/contract.js';
+import type { TaskParam } from '../../api/contract.js';
 
 /** One generated form field for a declared task parameter. */
 export function ParamField({ param, value, onChange }: { param: TaskParam; value: string; onChange: (v: string) => void }) {

@@ -3,7 +3,7 @@ import { call, CallError } from '../../api/client.js';
 import { useCall } from '../../api/use-call.js';
 import { fieldValue, initialValue, ParamField } from './ParamField.js';
 import { taskNote, unrunWarning } from './task-note.js';
-import type { KnownTask } from '../../../src-main/service/contract.js';
+import type { KnownTask } from '../../api/contract.js';
 
 /**
  * Sends a task: a form built from the task's declared parameters, or JSON arguments for tasks

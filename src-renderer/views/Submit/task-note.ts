@@ -1,4 +1,4 @@
-import type { KnownTask } from '../../../src-main/service/contract.js';
+import type { KnownTask } from '../../api/contract.js';
 
 /**
  * What a suggested task name says beside it: who runs it, or that nobody does now (a built-in

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { call } from '../../api/client.js';
 import { useSingleFlight } from '../../api/single-flight.js';
-import type { RetryPreview } from '../../../src-main/service/contract.js';
+import type { RetryPreview } from '../../api/contract.js';
 
 /**
  * A failed task's Retry, or why it cannot be retried: asked of the service when the page shows

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { call, on } from '../../api/client.js';
-import type { TaskWorkflow, TaskWorkflowNode } from '../../../src-main/service/contract.js';
+import type { TaskWorkflow, TaskWorkflowNode } from '../../api/contract.js';
 
 /** Reloads at most this often while its tasks change. */
 const RELOAD_MS = 500;

@@ -3,10 +3,9 @@ import { Notice } from '../Notice.js';
 import { useEffect, useRef, useState } from 'react';
 import { call, isDesktop, on } from '../../api/client.js';
 import { exportUrl } from '../../api/drop.js';
-import type { HistoryTask } from '../../../src-main/service/contract.js';
+import type { HistoryTask } from '../../api/contract.js';
+import { MATCHING_LIMIT } from '../../api/contract.js';
 
-/** As the contract's MATCHING_LIMIT (the renderer imports types only from the contract). */
-const MATCHING_LIMIT = 100_000;
 import { outcomeOf, queryOf } from './task-row.js';
 import { When } from '../../format/When.js';
 import { duration } from '../../format/units.js';

@@ -1,4 +1,4 @@
-import type { HistoryTask } from '../../../src-main/service/contract.js';
+import type { HistoryTask } from '../../api/contract.js';
 
 /**
  * The query a link asks for: `q`, and the filters of links from before the search language

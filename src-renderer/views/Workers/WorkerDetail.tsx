@@ -3,7 +3,7 @@ import { cutText, LIST_CHARS } from '../../format/cut-text.js';
 import { When } from '../../format/When.js';
 import { call } from '../../api/client.js';
 import { useCall } from '../../api/use-call.js';
-import type { WorkerCommand } from '../../../src-main/service/contract.js';
+import type { WorkerCommand } from '../../api/contract.js';
 
 interface Request {
   id?: string;

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CALL_CHANNEL, EVENT_CHANNEL } from '../../../src-main/electron/channels.js';
+import { CALL_CHANNEL, EVENT_CHANNEL, SUBSCRIBE_CHANNEL } from '../../../src-main/electron/channels.js';
 import { serveContractOverIpc, trustedUrlCheck, type InvokeEventLike, type IpcMainLike } from '../../../src-main/electron/ipc.js';
 import { ControlRoom } from '../../../src-main/service/control-room.js';
 
@@ -18,6 +18,17 @@ class FakeIpcMain implements IpcMainLike {
   }
   removeHandler(channel: string): void {
     this.handlers.delete(channel);
+  }
+  readonly listeners = new Map<string, (event: InvokeEventLike, ...args: unknown[]) => void>();
+  on(channel: string, listener: (event: InvokeEventLike, ...args: unknown[]) => void): void {
+    this.listeners.set(channel, listener);
+  }
+  removeListener(channel: string): void {
+    this.listeners.delete(channel);
+  }
+  /** A one-way message (ipcRenderer.send) from a window's frame. */
+  message(channel: string, event: InvokeEventLike, ...args: unknown[]): void {
+    this.listeners.get(channel)?.(event, ...args);
   }
   invoke(url: string | null, ...args: unknown[]): Promise<unknown> {
     return this.invokeFrom(url === null ? null : { url, parent: null }, ...args);
@@ -34,12 +45,15 @@ let ipc: FakeIpcMain;
 let room: ControlRoom;
 let sent: unknown[][];
 let stop: () => void;
+/** The window: events are sent to it, and it is the sender of its own messages. */
+let window: { send(...args: unknown[]): void; isDestroyed(): boolean };
 
 beforeEach(() => {
   ipc = new FakeIpcMain();
   sent = [];
   room = new ControlRoom({ dataDir: mkdtempSync(join(tmpdir(), 'celeriac-ipc-')), local: false });
-  stop = serveContractOverIpc(ipc, room, { isTrustedUrl: trustedUrlCheck(), targets: () => [{ send: (...args: unknown[]) => sent.push(args), isDestroyed: () => false }] });
+  window = { send: (...args: unknown[]) => sent.push(args), isDestroyed: () => false };
+  stop = serveContractOverIpc(ipc, room, { isTrustedUrl: trustedUrlCheck(), targets: () => [window] });
 });
 afterEach(async () => {
   stop();
@@ -78,7 +92,7 @@ describe('the contract over Electron IPC', () => {
 
   it('answers a call that throws inside the back end with E_INTERNAL', async () => {
     const broken = new FakeIpcMain();
-    const off = serveContractOverIpc(broken, { call: () => Promise.reject(new Error('boom')), onEvent: () => () => undefined }, { isTrustedUrl: trustedUrlCheck(), targets: () => [] });
+    const off = serveContractOverIpc(broken, { run: () => Promise.reject(new Error('boom')), onEvent: () => () => undefined }, { isTrustedUrl: trustedUrlCheck(), targets: () => [] });
     expect(await broken.invoke(APP_PAGE, 'connections:list', {})).toMatchObject({ ok: false, error: { code: 'E_INTERNAL', message: expect.stringContaining('boom') } });
     off();
   });
@@ -94,15 +108,32 @@ describe('the contract over Electron IPC', () => {
     expect(sent).toContainEqual([EVENT_CHANNEL, 'connection:changed', expect.objectContaining({ state: 'failed' })]);
   });
 
+  it("honours a window's subscription: only the events it listens to are sent", async () => {
+    ipc.message(SUBSCRIBE_CHANNEL, { senderFrame: { url: APP_PAGE, parent: null }, sender: window }, ['batches:changed']);
+    await room.start();
+    expect(sent.filter(([, event]) => event === 'connection:changed')).toEqual([]);
+    // An iframe or another origin cannot change what the window is sent.
+    ipc.message(SUBSCRIBE_CHANNEL, { senderFrame: { url: 'https://evil.example/', parent: null }, sender: window }, ['connection:changed']);
+    ipc.message(SUBSCRIBE_CHANNEL, { senderFrame: { url: APP_PAGE, parent: {} }, sender: window }, ['connection:changed']);
+    await room.call('connections:use', { id: 'no-such-profile' });
+    expect(sent.filter(([, event]) => event === 'connection:changed')).toEqual([]);
+    ipc.message(SUBSCRIBE_CHANNEL, { senderFrame: { url: APP_PAGE, parent: null }, sender: window }, ['connection:changed']);
+    const saved = await room.call('connections:save', { name: 'Staging', url: 'redis://127.0.0.1:1/0' });
+    if (saved.ok) await room.call('connections:use', { id: saved.value.id });
+    expect(sent.filter(([, event]) => event === 'connection:changed').length).toBeGreaterThan(0);
+  });
+
   it('stops serving when told', async () => {
     stop();
     expect(ipc.handlers.has(CALL_CHANNEL)).toBe(false);
+    expect(ipc.listeners.has(SUBSCRIBE_CHANNEL)).toBe(false);
   });
 
   it('the preload uses the same channel names and exposes only window.celeriac', () => {
     const preload = readFileSync(new URL('../../../src-main/electron/preload.cts', import.meta.url), 'utf8');
     expect(preload).toContain(`'${CALL_CHANNEL}'`);
     expect(preload).toContain(`'${EVENT_CHANNEL}'`);
+    expect(preload).toContain(`'${SUBSCRIBE_CHANNEL}'`);
     expect(preload.match(/exposeInMainWorld\(/g)).toHaveLength(1);
     expect(preload).toContain("exposeInMainWorld('celeriac'");
   });

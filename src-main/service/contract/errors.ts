@@ -1,0 +1,12 @@
+/** The typed error both transports return for a call they cannot serve. */
+export interface ContractError {
+  /**
+   * E_TOO_LARGE: the request passed the transport's size limit. E_UNREACHABLE: Redis is
+   * down right now (the call was not queued: try again once it is back). E_INTERNAL: a bug
+   * here, not the caller's fault.
+   */
+  code: 'E_UNKNOWN_METHOD' | 'E_BAD_INPUT' | 'E_FAILED' | 'E_NOT_CONNECTED' | 'E_FORBIDDEN' | 'E_TOO_LARGE' | 'E_UNREACHABLE' | 'E_INTERNAL';
+  message: string;
+  /** For E_BAD_INPUT: where the input is wrong. */
+  issues?: Array<{ path: string; message: string }>;
+}

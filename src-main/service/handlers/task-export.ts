@@ -1,0 +1,5 @@
+import type { Handlers } from './types.js';
+
+export const taskExportHandlers: Handlers<'tasks:exportFile'> = {
+  'tasks:exportFile': (room, i) => room.exportFile(i.query, i.format),
+};
