@@ -5,7 +5,8 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { writeStreamAtomic } from './atomic-file.js';
-import type { HistoryStore, HistoryTask } from './history/history-store.js';
+import type { HistoryTask } from './history/history-store.js';
+import type { HistoryReader } from './history/history-reader.js';
 
 export type ExportFormat = 'csv' | 'jsonl';
 
@@ -46,7 +47,7 @@ function isoTime(seconds: number): string {
 }
 
 /** The export's text, a chunk at a time. @throws QueryError for a bad query (before anything is yielded) */
-export function* exportTasks(history: HistoryStore, query: string, format: ExportFormat): Generator<string> {
+export function* exportTasks(history: HistoryReader, query: string, format: ExportFormat): Generator<string> {
   let after: { seen: number; rowid: number } | null = null;
   let rows = history.exportChunk(query, null, CHUNK);
   if (format === 'csv') yield `${COLUMNS.join(',')}\r\n`;

@@ -9,13 +9,13 @@
  * event loop let go between slices, and the page kept for a second: a scraper polling fast, or
  * several at once, costs one rendering.
  */
-import type { HistoryStore } from './history/history-store.js';
+import type { HistoryReader } from './history/history-reader.js';
 import { cutLabel, OTHER, RUNTIME_BUCKETS, type MetricCounts } from './history/metric-totals.js';
 import type { QueueInfo } from './queues.js';
 import type { WorkerInfo } from './workers.js';
 
 export interface MetricSources {
-  history: HistoryStore;
+  history: HistoryReader;
   workers(): WorkerInfo[] | Promise<WorkerInfo[]>;
   queues(): Promise<QueueInfo[]>;
 }
@@ -132,7 +132,7 @@ class MetricsPage {
   }
 }
 
-const pages = new WeakMap<HistoryStore, MetricsPage>();
+const pages = new WeakMap<HistoryReader, MetricsPage>();
 
 /** The /metrics page of a connection's history, workers and queues (rendered again at most once a second). */
 export function renderMetrics(s: MetricSources): Promise<{ contentType: string; body: string }> {

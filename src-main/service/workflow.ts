@@ -3,16 +3,30 @@
  * what the history knows added. A Python worker without `result_extended` stores no task names:
  * the history's (from the events) name the nodes. A chord's header is met through one member
  * only (the body's parent): its result names the group, and the other members are found among
- * the tasks seen around it whose results name the same group (read once, then kept in the
- * history). Each task's state is the history's, merged by its one rule, where it knows the task.
+ * the tasks seen around it whose results name the same group (merged into the answer by the
+ * history's rule, and handed to its feed, its one writer, which keeps them in the history).
+ * Each task's state is the history's, merged by its one rule, where it knows the task.
  */
 import type { App } from '../core/app.js';
 import type { ResultMeta } from '../core/backend/result-meta.js';
 import { readWorkflow, WORKFLOW_LIMITS, type WorkflowNode } from '../core/canvas/workflow.js';
 import { decodeTaskMessage } from '../core/protocol/decode.js';
-import type { TaskWorkflow } from './contract.js';
+import type { TaskWorkflow } from './contract/index.js';
 import { metaFields } from './history/backfill.js';
-import type { HistoryStore, Report } from './history/history-store.js';
+import { mergedTask, type HistoryTask, type Report } from './history/history-store.js';
+import type { HistoryFace } from './history/history-reader.js';
+
+/** The history, and what this answer read of tasks it has not written yet (by task). */
+interface Known {
+  history: HistoryFace;
+  read: Map<string, Report>;
+}
+
+/** A task as the history has it, with what this answer read of it merged in. */
+const taskOf = (k: Known, id: string): HistoryTask | null => {
+  const report = k.read.get(id);
+  return mergedTask(k.history.get(id), id, report ? [report] : []);
+};
 
 /** A group id looked up (Celery's are uuids): searched as a plain value, never as a pattern. */
 const GROUP_ID = /^[\w.:-]{1,256}$/;
@@ -20,7 +34,8 @@ const GROUP_ID = /^[\w.:-]{1,256}$/;
 /** A group's members read at most, and how far around a member (s) the others are looked for. */
 export const GROUP_LIMITS = { members: 1000, windowS: 600 } as const;
 
-export async function taskWorkflow(app: App, history: HistoryStore, id: string): Promise<TaskWorkflow> {
+export async function taskWorkflow(app: App, history: HistoryFace, id: string): Promise<TaskWorkflow> {
+  const known: Known = { history, read: new Map() };
   const workflow = await readWorkflow(app.backend, id, app.records);
   const tasks = flatten(workflow.root).filter((n) => n.kind === 'task');
   const metas = await readMetas(app, tasks.map((n) => n.id));
@@ -29,31 +44,44 @@ export async function taskWorkflow(app: App, history: HistoryStore, id: string):
     const g = metas[i]?.group_id;
     if (typeof g === 'string' && g !== '') grouped.set(n.id, g);
   });
-  workflow.root = await withGroups(app, history, workflow.root, null, grouped);
+  workflow.root = await withGroups(app, known, workflow.root, null, grouped);
   await addChainSteps(app, workflow.root);
   for (const n of flatten(workflow.root)) {
     if (n.kind !== 'task') continue;
-    const h = history.get(n.id);
+    const h = taskOf(known, n.id);
     if (!h) continue;
     n.name ??= h.name ?? undefined;
     if (h.state) n.state = h.state;
   }
   for (const n of flatten(workflow.root)) if (n.kind === 'group') n.state = groupState(n);
-  const groupId = workflow.groupId ?? history.get(id)?.group_id ?? null;
-  return { ...workflow, group: groupId ? { id: groupId, ...history.groupProgress(groupId) } : null };
+  const groupId = workflow.groupId ?? taskOf(known, id)?.group_id ?? null;
+  return { ...workflow, group: groupId ? { id: groupId, ...groupProgress(known, groupId) } : null };
 }
+
+/** How many tasks of a group the history holds, and how many have finished, with the members this answer found added. */
+function groupProgress(k: Known, groupId: string): { total: number; done: number } {
+  const progress = k.history.groupProgress(groupId);
+  for (const [id, report] of k.read) {
+    if (report.fields.group_id !== groupId || k.history.get(id)?.group_id === groupId) continue;
+    progress.total++;
+    if (FINISHED.has(taskOf(k, id)!.state)) progress.done++;
+  }
+  return progress;
+}
+
+const FINISHED = new Set(['SUCCESS', 'FAILURE', 'REVOKED']);
 
 /**
  * The tree with each task that is in a group, and not under that group's node already, put
  * under a group node with all the members found.
  */
-async function withGroups(app: App, history: HistoryStore, node: WorkflowNode, parent: WorkflowNode | null, grouped: ReadonlyMap<string, string>): Promise<WorkflowNode> {
+async function withGroups(app: App, k: Known, node: WorkflowNode, parent: WorkflowNode | null, grouped: ReadonlyMap<string, string>): Promise<WorkflowNode> {
   const children: WorkflowNode[] = [];
-  for (const c of node.children) children.push(await withGroups(app, history, c, node, grouped));
+  for (const c of node.children) children.push(await withGroups(app, k, c, node, grouped));
   node.children = children;
   const groupId = node.kind === 'task' ? grouped.get(node.id) : undefined;
   if (!groupId || !GROUP_ID.test(groupId) || (parent?.kind === 'group' && parent.id === groupId)) return node;
-  const members = await groupMembers(app, history, groupId, node.id);
+  const members = await groupMembers(app, k, groupId, node.id);
   if (members.length <= 1) return node;
   const others = members.filter((m) => m !== node.id).map((m): WorkflowNode => ({ id: m, kind: 'task', state: 'PENDING', children: [] }));
   return { id: groupId, kind: 'group', state: '', children: [node, ...others] };
@@ -92,23 +120,31 @@ async function addChainSteps(app: App, root: WorkflowNode): Promise<void> {
   added.forEach((n, i) => (n.state = metas[i]?.status ?? 'PENDING'));
 }
 
-/** A group's members as the history knows them, after reading the results of the tasks seen around one of them. */
-async function groupMembers(app: App, history: HistoryStore, groupId: string, memberId: string): Promise<string[]> {
-  const seen = history.seenAt(memberId);
+/**
+ * A group's members as the history knows them, and those this answer found among the tasks
+ * seen around one of them (their results name the group), oldest first.
+ */
+async function groupMembers(app: App, k: Known, groupId: string, memberId: string): Promise<string[]> {
+  const seen = k.history.seenAt(memberId);
+  const found: string[] = [];
   if (seen !== null) {
-    const candidates = history.ungroupedNear(seen, GROUP_LIMITS.windowS, GROUP_LIMITS.members);
+    const candidates = k.history.ungroupedNear(seen, GROUP_LIMITS.windowS, GROUP_LIMITS.members);
     const metas = await readMetas(app, candidates);
     const reports: Report[] = [];
     metas.forEach((meta, i) => {
-      if (meta && typeof meta.group_id === 'string' && meta.group_id !== '') reports.push({ id: candidates[i]!, state: meta.status, fields: metaFields(meta) });
+      if (!meta || typeof meta.group_id !== 'string' || meta.group_id === '') return;
+      const report = { id: candidates[i]!, state: meta.status, fields: metaFields(meta) };
+      reports.push(report);
+      k.read.set(report.id, report);
+      if (meta.group_id === groupId) found.push(report.id);
     });
-    try {
-      if (reports.length > 0) history.applyMany(reports);
-    } catch {
-      // The history cannot write now (its status says why): the members it holds are shown.
-    }
+    k.history.handToFeed(reports);
   }
-  const members = history.ids(`group:${groupId}`, GROUP_LIMITS.members);
+  // Newest first, as the history lists a group's; at most GROUP_LIMITS.members in all.
+  const byAge = (id: string): number => k.history.seenAt(id) ?? 0;
+  const stored = k.history.ids(`group:${groupId}`, GROUP_LIMITS.members);
+  const extra = found.filter((id) => !stored.includes(id));
+  const members = extra.length === 0 ? stored : [...stored, ...extra].sort((a, b) => byAge(b) - byAge(a)).slice(0, GROUP_LIMITS.members);
   return members.includes(memberId) ? members.reverse() : [memberId, ...members.reverse()];
 }
 

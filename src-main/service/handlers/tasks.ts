@@ -1,5 +1,5 @@
-import { MATCHING_LIMIT } from '../contract.js';
-import type { HistoryStore } from '../history/history-store.js';
+import { MATCHING_LIMIT } from '../contract/index.js';
+import type { HistoryReader } from '../history/history-reader.js';
 import { QueryError } from '../history/query.js';
 import { withRecords } from '../history/record-fields.js';
 import { taskPage } from '../task-page.js';
@@ -18,14 +18,14 @@ function searching<T>(run: () => T): T {
 }
 
 /** Every id a search matches ("select all matching"), newest first, at most MATCHING_LIMIT. */
-function matching(history: HistoryStore, query: string): string[] {
+function matching(history: HistoryReader, query: string): string[] {
   return searching(() => history.ids(query, MATCHING_LIMIT));
 }
 
 export const taskHandlers: Handlers<'tasks:search' | 'tasks:get' | 'tasks:workflow' | 'tasks:retry' | 'tasks:retryPreview' | 'tasks:retryMatching' | 'tasks:revoke' | 'tasks:revokeMatching' | 'tasks:submit' | 'tasks:declared'> = {
   'tasks:search': async (s, i) => {
     const found = searching(() => s.history.search(i.query, { offset: i.offset, limit: i.limit, sort: i.sort }));
-    return { total: found.total, all: s.history.count(), tasks: await withRecords(s.history, s.app.records, found.tasks) };
+    return { total: found.total, all: s.history.count(), tasks: await withRecords(s.app.records, found.tasks) };
   },
   'tasks:get': (s, i) => taskPage(s.app, s.history, i.id),
   'tasks:workflow': (s, i) => taskWorkflow(s.app, s.history, i.id),

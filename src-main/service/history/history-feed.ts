@@ -21,8 +21,9 @@ import { DropCounter } from '../drop-counter.js';
 import { inUserWords } from '../user-words.js';
 import type { RecordChange } from '../record-feed.js';
 import type { TaskRecords } from '../../core/records/record-store.js';
-import { HistoryStore, type Changed, type Report } from './history-store.js';
+import { HistoryStore, type Changed, type HistoryTask, type Report } from './history-store.js';
 import { announcedReport, mergeRecords } from './record-fields.js';
+import { historyFace, type HistoryFace } from './history-reader.js';
 import { describeHistoryError, isDamaged, isSqliteError, isTransient } from './history-errors.js';
 import { moveAside, openHistoryStore } from './history-open.js';
 
@@ -184,6 +185,10 @@ export class HistoryFeed {
   private refusedCause: string | null = null;
   private readonly log: (line: string) => void;
   private readonly onProblem: () => void;
+  /** Reports handed over by views (what they read themselves): told to the lists only when they change a row. */
+  private readonly fromViews = new WeakSet<Report>();
+  /** The read-only face handlers are given: @see history-reader.ts */
+  readonly face: HistoryFace;
 
   constructor(
     private readonly path: string,
@@ -197,6 +202,7 @@ export class HistoryFeed {
     this.gapEveryMs = options.gapBackfillEveryMs ?? GAP_BACKFILL_MS;
     this.backfillDrops = new DropCounter('History', (line) => this.log(line));
     this.current = this.openOrMemory();
+    this.face = historyFace(() => this.current, (reports) => this.handOver(reports));
   }
 
   /** The store the views read; another one after a damaged file was replaced or the file could be opened. */
@@ -257,8 +263,12 @@ export class HistoryFeed {
     }
   }
 
-  /** What this control room itself knows of tasks it sent (a batch: names, queue); written with the next flush. */
-  pushReports(reports: readonly Report[]): void {
+  /**
+   * What this control room itself knows of tasks it sent (a batch: names, queue), or what a view
+   * read itself (`fromView`: a record, a stored result); written with the next flush. A view's
+   * reports that find no room are dropped uncounted: no event was lost, the view reads them again.
+   */
+  pushReports(reports: readonly Report[], fromView = false): void {
     if (this.stopped) return;
     const room = Math.min(reports.length, Math.max(0, MAX_PENDING_EVENTS - this.reports.length - this.chunkReports));
     let taken = 0;
@@ -272,8 +282,38 @@ export class HistoryFeed {
       }
       this.pendingChars += chars;
       this.reports.push(r);
+      if (fromView) this.fromViews.add(r);
     }
-    if (taken < reports.length) this.lose(reports.length - taken, this.overflowCause(full));
+    if (taken < reports.length && !fromView) this.lose(reports.length - taken, this.overflowCause(full));
+  }
+
+  /**
+   * What a view read itself (a task's record, its stored result), handed over to be written:
+   * at once, so the next call reads it (a retry's preview after the page said REVOKED), unless
+   * the feed still holds something of these tasks, whose events came first and are written
+   * first (a retried task's runs are told apart by its events' order): then with the next
+   * flush. Either way the lists are told only of rows it moved.
+   */
+  handOver(reports: readonly Report[]): void {
+    if (this.stopped || reports.length === 0) return;
+    const ids = new Set(reports.map((r) => r.id));
+    if (this.failing.has('write') || this.holdsAny(ids)) return this.pushReports(reports, true);
+    let told: Changed[];
+    try {
+      const before = new Map([...ids].map((id) => [id, this.current.get(id)]));
+      told = this.current.applyMany(reports).filter((c) => moved(before.get(c.id) ?? null, this.current.get(c.id)));
+    } catch {
+      // Written with the next flush, whose failures are said and retried.
+      return this.pushReports(reports, true);
+    }
+    if (told.length > 0) this.onChanged(told.map((c) => ({ id: c.id, state: c.state })));
+  }
+
+  /** Whether events or reports of any of these tasks wait to be written. */
+  private holdsAny(ids: ReadonlySet<string>): boolean {
+    const held = (events: readonly CeleryEvent[], reports: readonly Report[]): boolean =>
+      events.some((e) => typeof e.uuid === 'string' && ids.has(e.uuid)) || reports.some((r) => ids.has(r.id));
+    return held(this.pending, this.reports) || this.chunks.some((c) => held(c.events, c.reports));
   }
 
   /** Takes the records' announcements (tasks sent, and Celeriac's states); written with the next flush. */
@@ -426,7 +466,9 @@ export class HistoryFeed {
     }
     const chunk = this.chunks[0]!;
     let changed: Changed[];
+    let viewOnly: Map<string, HistoryTask | null> | null;
     try {
+      viewOnly = this.viewOnlyRows(chunk);
       changed = this.current.apply(chunk.events, chunk.reports);
     } catch (err) {
       if (isDamaged(err) && this.replaceDamaged(err)) return 0;
@@ -436,11 +478,27 @@ export class HistoryFeed {
     }
     this.takeChunk();
     this.recovered('write');
+    if (viewOnly) changed = changed.filter((c) => !viewOnly.has(c.id) || moved(viewOnly.get(c.id)!, this.current.get(c.id)));
     if (changed.length === 0) return 0;
     this.onChanged(changed.map((c) => ({ id: c.id, state: c.state })));
     for (const c of changed) if (!c.named && this.unnamed.length < MAX_PENDING_EVENTS) this.unnamed.push(c.id);
     this.readRecords();
     return changed.length;
+  }
+
+  /**
+   * The rows of a chunk's tasks that only views' reports touch, as they are before its write
+   * (null: none such). The lists are told of such a task only when the write moved its row: a
+   * task's page reloads when told its task changed, and hands over what it read again; told
+   * each time, it would reload forever.
+   */
+  private viewOnlyRows(chunk: Chunk): Map<string, HistoryTask | null> | null {
+    if (!chunk.reports.some((r) => this.fromViews.has(r))) return null;
+    const heard = new Set<unknown>(chunk.events.map((e) => e.uuid));
+    for (const r of chunk.reports) if (!this.fromViews.has(r)) heard.add(r.id);
+    const rows = new Map<string, HistoryTask | null>();
+    for (const r of chunk.reports) if (!heard.has(r.id) && !rows.has(r.id)) rows.set(r.id, this.current.get(r.id));
+    return rows;
   }
 
   /** The first chunk is done with (written, or dropped). */
@@ -636,6 +694,14 @@ export class HistoryFeed {
       },
     );
   }
+}
+
+/** Whether a write changed a row in more than its `updated_at` (a new row did). */
+function moved(before: HistoryTask | null, after: HistoryTask | null): boolean {
+  if (before === null || after === null) return true;
+  const b = before as unknown as Record<string, unknown>;
+  const a = after as unknown as Record<string, unknown>;
+  return Object.keys(a).some((k) => k !== 'updated_at' && a[k] !== b[k]);
 }
 
 /** "5000", "at least 5000", or "an unknown number of". */

@@ -8,7 +8,7 @@ import { pyRepr } from '../../core/protocol/pyrepr.js';
 import type { TaskRecords } from '../../core/records/record-store.js';
 import type { TaskRecord } from '../../core/records/task-record.js';
 import type { RecordChange } from '../record-feed.js';
-import type { Changed, HistoryStore, HistoryTask, Report } from './history-store.js';
+import { mergedTask, type Changed, type HistoryStore, type HistoryTask, type Report } from './history-store.js';
 import { cutFields, cutMessage, cutText, SHORT_LIMIT } from './field-cut.js';
 
 /** An announcement as a report: its state, and its batch (a Celery group id). */
@@ -46,13 +46,22 @@ export function recordReport(r: TaskRecord): Report {
 
 /**
  * Rows of a page that only announcements told of (no name yet), or whose progress moves, get
- * their records read and merged in: a page's worth of reads, never the whole history's.
+ * their records read and merged in, by the history's rule: a page's worth of reads, never the
+ * whole history's. Merged for the answer only, not handed to the feed: a list reads them again
+ * each time it is shown, and the feed reads the records of tasks it knows no name of itself;
+ * a running task's progress, written at each reload of a list, would be told to that list as
+ * news, and a list reloads on what it is told.
  * @returns the page with those rows as they are now
  */
-export async function withRecords(store: HistoryStore, records: TaskRecords, rows: HistoryTask[]): Promise<HistoryTask[]> {
+export async function withRecords(records: TaskRecords, rows: HistoryTask[]): Promise<HistoryTask[]> {
   const wanted = new Set(rows.filter((t) => t.name === null || t.state === 'PROGRESS').map((t) => t.id));
-  if (wanted.size === 0 || (await mergeRecords(store, records, [...wanted])).length === 0) return rows;
-  return rows.map((t) => (wanted.has(t.id) ? (store.get(t.id) ?? t) : t));
+  if (wanted.size === 0) return rows;
+  const read = new Map((await records.readMany([...wanted])).map((r) => [r.id, recordReport(r)]));
+  if (read.size === 0) return rows;
+  return rows.map((t) => {
+    const report = read.get(t.id);
+    return report ? mergedTask(t, t.id, [report])! : t;
+  });
 }
 
 /** Reads these tasks' records (those that have one) into the history. @returns the rows that changed */

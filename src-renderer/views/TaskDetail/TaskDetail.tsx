@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Notice } from '../Notice.js';
 import { call, on } from '../../api/client.js';
-import type { TaskDetail as Detail } from '../../../src-main/service/contract.js';
+import type { TaskDetail as Detail } from '../../api/contract.js';
 import { WorkflowTree } from './WorkflowTree.js';
 import { NoConsumer } from './NoConsumer.js';
 import { RetryButton } from './RetryButton.js';
@@ -20,12 +20,12 @@ export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
     return on('tasks:changed', (changed) => changed.some((t) => t.id === id) && load());
   }, [id]);
   if (!detail) return <p className="muted">Loading…</p>;
-  const { record, meta, attempts } = detail;
-  // The task as the history merges it (the record and the stored result folded in): the list's state and fields.
-  const h = detail.history ?? null;
-  const state = h?.state || meta.status;
-  const name = h ? h.name : record?.name ?? meta.name ?? null;
-  const runs = detail.runs ?? [];
+  // The task as the service merged it (the history's row, the record and the stored result, by
+  // the history's rule): the list's state and fields. The raw record and stored result are
+  // shown only for what they alone hold (priority, batch, the result's value, the traceback).
+  const { record, meta, attempts, runs, state, failure, progress } = detail;
+  const h = detail.history;
+  const name = h?.name ?? null;
   const failed = state === 'FAILURE' || state === 'REVOKED';
   const copy = (text: string): void => void navigator.clipboard?.writeText(text);
   return (
@@ -45,20 +45,18 @@ export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
         </div>
       </header>
       {notice && <Notice onDismiss={() => setNotice(null)}>{notice}</Notice>}
-      {state === 'PENDING' && !h?.received_at && !(record?.worker ?? h?.worker) && (record?.queue || h?.queue) && <NoConsumer queue={(record?.queue || h?.queue)!} />}
+      {state === 'PENDING' && h?.queue && !h.received_at && !h.worker && <NoConsumer queue={h.queue} />}
       <dl className="facts">
         <dt>Id</dt><dd className="mono">{id} <button className="link" onClick={() => copy(id)}>copy</button></dd>
         <dt>State</dt>
         <dd>
           <span className={`badge ${state}`} data-testid="detail-state">{state}</span>
-          {state === 'PROGRESS' && meta.status === 'PROGRESS' && typeof meta.result === 'object' && meta.result !== null && (
-            <progress className="bar wide" value={Number((meta.result as { current?: number }).current ?? 0)} max={Number((meta.result as { total?: number }).total ?? 1)} />
-          )}
+          {progress && <progress className="bar wide" value={progress.current} max={progress.total} />}
         </dd>
         <dt>Task</dt><dd className="mono">{name ?? '—'}</dd>
-        <dt>Arguments</dt><dd><LongText className="mono" testId="detail-args" text={h ? `${h.args ?? ''} ${h.kwargs && h.kwargs !== '{}' ? h.kwargs : ''}` : record ? `${record.argsrepr} ${record.kwargsrepr !== '{}' ? record.kwargsrepr : ''}` : meta.args ? JSON.stringify(meta.args) : ''} /></dd>
-        <dt>Queue</dt><dd className="mono">{(h ? h.queue : record?.queue || meta.queue) || 'unknown'}</dd>
-        <dt>Worker</dt><dd className="mono">{(h ? h.worker : record?.worker ?? meta.worker) ?? '—'}</dd>
+        <dt>Arguments</dt><dd><LongText className="mono" testId="detail-args" text={h ? `${h.args ?? ''} ${h.kwargs && h.kwargs !== '{}' ? h.kwargs : ''}` : ''} /></dd>
+        <dt>Queue</dt><dd className="mono">{h?.queue || 'unknown'}</dd>
+        <dt>Worker</dt><dd className="mono">{h?.worker ?? '—'}</dd>
         {record && <><dt>Priority</dt><dd>{record.priority}</dd></>}
         {(h?.received_at || h?.started_at || h?.succeeded_at || h?.failed_at) && (
           <>
@@ -71,12 +69,12 @@ export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
             </dd>
           </>
         )}
-        {(h?.eta || (h?.retries ?? 0) > 0 || record?.eta) && (
-          <><dt>ETA, retries</dt><dd>{isoTime(h?.eta ?? record?.eta) ?? 'none'}, {h?.retries ?? record?.retries ?? 0}</dd></>
+        {h && (h.eta || (h.retries ?? 0) > 0) && (
+          <><dt>ETA, retries</dt><dd>{isoTime(h.eta) ?? 'none'}, {h.retries ?? 0}</dd></>
         )}
         {record?.group && <><dt>Batch</dt><dd><a href={`#/batches/${encodeURIComponent(record.group)}`} className="mono">{record.group}</a></dd></>}
         {state === 'FAILURE' && !meta.traceback && (
-          <><dt>Why</dt><dd className="error-text">{failureReason(meta.result) ?? h?.exception ?? 'no reason was stored'}</dd></>
+          <><dt>Why</dt><dd className="error-text">{failure ?? 'no reason was stored'}</dd></>
         )}
       </dl>
       {meta.status === 'SUCCESS' && (
@@ -141,12 +139,4 @@ function time(unixSeconds: number): string {
 function isoTime(text: string | null | undefined): string | null {
   const ms = parseTime(text);
   return ms === null ? text ?? null : `${localTime(ms, Date.now())} (${fromNow(ms, Date.now())})`;
-}
-
-/** A FAILURE's stored exception (NotRegistered, a dead letter's DecodeError, …) as one line. */
-function failureReason(result: unknown): string | null {
-  const r = result as { exc_type?: unknown; exc_message?: unknown } | null;
-  if (!r || typeof r.exc_type !== 'string') return null;
-  const message = Array.isArray(r.exc_message) ? r.exc_message.map(String).join(', ') : String(r.exc_message ?? '');
-  return `${r.exc_type}: ${message}`;
 }

@@ -1,0 +1,39 @@
+/**
+ * The history as handlers see it: a read-only face. The history has one writer, its feed
+ * (history-feed.ts), which merges every source by Celery's precedence (merge.ts); what a handler
+ * reads itself from Redis (a task's record, its stored result) it hands to the feed with
+ * `handToFeed`, and never writes. The face is an object of its own, not the store cast to a
+ * narrower type: nothing reached through it can write, and it follows the store the feed swaps
+ * in (a damaged file replaced, the file opened at last).
+ */
+import type { HistoryStore, Report } from './history-store.js';
+
+/** The store's methods that only read. */
+export const READ_METHODS = [
+  'get', 'attempts', 'search', 'ids', 'count', 'exportChunk', 'unnamed', 'seenAt', 'ungroupedNear', 'groupProgress',
+  'stateCounts', 'recentNames', 'failures', 'traceback', 'throughput', 'taskFigures', 'workersOnline', 'metricCounts',
+] as const satisfies ReadonlyArray<keyof HistoryStore>;
+
+/** The history, read only. */
+export type HistoryReader = Pick<HistoryStore, (typeof READ_METHODS)[number]>;
+
+/** What handlers are handed: the history to read, and the feed to tell what they read themselves. */
+export interface HistoryFace extends HistoryReader {
+  /**
+   * Hands what a view read itself (a record, a stored result) to the feed, the history's one
+   * writer, which folds it in and tells the lists only when it changed a row.
+   */
+  handToFeed(reports: readonly Report[]): void;
+}
+
+/** The read-only face of whichever store `current` returns. */
+export function historyFace(current: () => HistoryStore, handToFeed: (reports: readonly Report[]) => void): HistoryFace {
+  const face: Record<string, unknown> = { handToFeed };
+  for (const method of READ_METHODS) {
+    face[method] = (...args: unknown[]) => {
+      const store = current();
+      return (store[method] as (...a: unknown[]) => unknown).apply(store, args);
+    };
+  }
+  return face as unknown as HistoryFace;
+}
