@@ -40,7 +40,7 @@ export function registerScripts(redis: Redis, folder: URL): void {
  * @returns the script's text with its includes in place
  * @throws Error naming the script and the missing file when an include does not exist
  */
-export function resolveIncludes(lua: string, file: string, folder: URL): string {
+function resolveIncludes(lua: string, file: string, folder: URL): string {
   return lua.replace(INCLUDE_LINE, (_line, name: string) => {
     const include = new URL(`includes/${name}.lua`, folder);
     if (!/^[A-Za-z]+$/.test(name) || !existsSync(include)) {

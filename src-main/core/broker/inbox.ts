@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { INBOXES, inboxKey } from '../keys.js';
 import { callScript, registerScripts } from '../scripts.js';
+import { ScriptResult } from '../script-results.js';
 
 /** How often a worker says its inbox is alive (ms)... */
 export const INBOX_REFRESH_MS = 2_000;
@@ -82,7 +83,8 @@ export async function restoreAbandonedInboxes(redis: Redis, now = Date.now()): P
     const lists = Array.isArray(info?.lists) ? info.lists.filter((l): l is string => typeof l === 'string') : [];
     const seen = typeof info?.seen === 'number' ? info.seen : 0;
     if (seen >= staleBefore) continue;
-    restored += Math.max(0, await restoreInbox(redis, id, lists, staleBefore));
+    const moved = await restoreInbox(redis, id, lists, staleBefore);
+    if (moved !== ScriptResult.InboxStillOwned) restored += moved;
   }
   return restored;
 }
