@@ -8,8 +8,11 @@ interface Arrival {
   raw: string;
 }
 
-/** A connection that waits on one list, and its id in Redis (CLIENT ID; it changes on a reconnect). */
-interface Peeker {
+/**
+ * A connection that waits on one queue list and moves its messages into the worker's inbox
+ * (BLMOVE), and its id in Redis (CLIENT ID; it changes on a reconnect).
+ */
+interface InboxMover {
   conn: Redis;
   pending: Promise<unknown> | null;
   clientId: number | null;
@@ -25,14 +28,14 @@ const TAG_AT_END = /"delivery_tag":\s*"([^"\\]+)"\s*}\s*}\s*$/;
  * atomic script, which takes the inboxes first: waiting can never lose a message.
  */
 export class Consumer {
-  private readonly peekers = new Map<string, Peeker>();
+  private readonly inboxMovers = new Map<string, InboxMover>();
   private running = false;
   /** Ends the sleep while there is no room (a task ended). */
   private wake: (() => void) | null = null;
   /** Ends the wait for messages (only stop() needs to: a task ending makes none arrive). */
   private wakeWait: ((arrival: Arrival | null) => void) | null = null;
   private loop: Promise<void> | null = null;
-  private warnedPeek = false;
+  private warnedBlockingMove = false;
 
   constructor(
     private readonly qos: QoS,
@@ -68,9 +71,9 @@ export class Consumer {
     this.running = false;
     this.nudge();
     this.wakeWait?.(null);
-    const peekers = [...this.peekers.values()];
-    await this.qos.unblock(peekers.flatMap((p) => (p.clientId === null ? [] : [p.clientId]))).catch(() => undefined);
-    await Promise.all(peekers.map(async (p) => {
+    const inboxMovers = [...this.inboxMovers.values()];
+    await this.qos.unblock(inboxMovers.flatMap((p) => (p.clientId === null ? [] : [p.clientId]))).catch(() => undefined);
+    await Promise.all(inboxMovers.map(async (p) => {
       let timer: NodeJS.Timeout | undefined;
       const gaveUp = new Promise((resolve) => (timer = setTimeout(resolve, 3000)));
       await Promise.race([p.conn.quit().catch(() => undefined), gaveUp]);
@@ -147,10 +150,10 @@ export class Consumer {
     return new Promise<Arrival | null>((resolve) => {
       this.wakeWait = resolve;
       for (const list of this.lists) {
-        let peeker = this.peekers.get(list);
-        if (!peeker) this.peekers.set(list, (peeker = this.openPeeker()));
-        if (peeker.pending) continue;
-        const p = peeker;
+        let mover = this.inboxMovers.get(list);
+        if (!mover) this.inboxMovers.set(list, (mover = this.openInboxMover()));
+        if (mover.pending) continue;
+        const p = mover;
         // Cleared before waking, so that the woken loop's next wait starts a new BLMOVE.
         const wake = (arrival: Arrival | null): void => {
           p.pending = null;
@@ -163,29 +166,29 @@ export class Consumer {
           if (!this.running) return wake(null); // stop() closed the connection
           // BLMOVE needs Redis >= 6.2. Without it (or with the connection down), poll every
           // 100 ms rather than spin: the claim stays atomic either way.
-          if (!this.warnedPeek) this.onError(new Error(`waiting with BLMOVE failed (${(err as Error).message}); polling instead`));
-          this.warnedPeek = true;
+          if (!this.warnedBlockingMove) this.onError(new Error(`waiting with BLMOVE failed (${(err as Error).message}); polling instead`));
+          this.warnedBlockingMove = true;
           setTimeout(() => wake(null), 100);
         });
       }
     });
   }
 
-  private openPeeker(): Peeker {
-    const peeker: Peeker = { conn: this.open(), pending: null, clientId: null };
+  private openInboxMover(): InboxMover {
+    const mover: InboxMover = { conn: this.open(), pending: null, clientId: null };
     const learnId = (): void => {
-      peeker.clientId = null;
-      peeker.conn.client('ID').then((id) => (peeker.clientId = Number(id)), () => undefined);
+      mover.clientId = null;
+      mover.conn.client('ID').then((id) => (mover.clientId = Number(id)), () => undefined);
     };
     // Asked now, so that it goes before the first BLMOVE (a connection's commands run in
     // order, and a blocked one answers nothing else), and again after every reconnect.
     learnId();
     let connected = false;
-    peeker.conn.on('ready', () => {
+    mover.conn.on('ready', () => {
       if (connected) learnId(); // a reconnect: a new id
       connected = true;
     });
-    return peeker;
+    return mover;
   }
 
   private sleep(ms: number): Promise<void> {
