@@ -71,7 +71,6 @@ export type { PlannedItem } from '../../core/batch/plan.js';
 export type { QueueInfo } from '../../core/broker/queue-list.js';
 export type { QueuedMessage } from '../../core/broker/queue-messages.js';
 export type { WorkerInfo } from '../../core/worker/worker-list.js';
-export type { TaskDetail } from '../tasks.js';
 export type { ExpandedFiles } from '../../core/batch/expand-paths.js';
 export type { DeadLetterView } from '../../core/broker/dead-letter-page.js';
 export type { ScheduledTask } from '../../core/broker/scheduled-task.js';

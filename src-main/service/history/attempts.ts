@@ -10,19 +10,8 @@
  * goes to the oldest run not started yet, and an ending event to the oldest run not ended.
  */
 import type { CeleryEvent } from '../../core/events/envelope.js';
-
-export interface HistoryAttempt {
-  /** Celery's `retries` of the run: 0 for the first. */
-  n: number;
-  /** RECEIVED, STARTED, then how it ended (RETRY, FAILURE, SUCCESS, REVOKED, REJECTED). */
-  state: string;
-  worker: string | null;
-  /** unix seconds */
-  received_at: number | null;
-  started_at: number | null;
-  ended_at: number | null;
-  exception: string | null;
-}
+import type { HistoryAttempt } from '../contract/types/tasks.js';
+export type { HistoryAttempt };
 
 /** Runs kept per task at most: the first, and the latest ones (a task retried forever stays bounded). */
 export const MAX_ATTEMPTS = 64;

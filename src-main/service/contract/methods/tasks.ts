@@ -1,8 +1,7 @@
 /** Tasks: the history's search, a task's page and workflow, retry, revoke, submit, export. */
 import { z } from 'zod';
 import { queueName, taskId, json } from './fields.js';
-import type { TaskDetail } from '../../tasks.js';
-import type { HistoryTask, RetryOutcome, RetryPreview, TaskWorkflow } from '../types/tasks.js';
+import type { HistoryTask, RetryOutcome, RetryPreview, TaskDetail, TaskWorkflow } from '../types/tasks.js';
 
 export const tasksMethods = {
   'tasks:search': {

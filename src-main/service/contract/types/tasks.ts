@@ -1,5 +1,7 @@
 /** What the Tasks views show: history rows, retries, failure groups. */
+import type { ResultMeta } from '../../../core/backend/result-meta.js';
 import type { Workflow, WorkflowNode } from '../../../core/canvas/workflow.js';
+import type { Attempt, TaskRecord } from '../../../core/records/task-record.js';
 
 export type RetryErrorCode = CannotRetryCode | 'send_failed';
 
@@ -100,3 +102,43 @@ export interface HistoryTask {
 /** A task's workflow (tasks:workflow), and its group's progress as the history holds it. */
 export type TaskWorkflow = Workflow & { group: { id: string; total: number; done: number } | null };
 export type TaskWorkflowNode = WorkflowNode;
+
+export interface HistoryAttempt {
+  /** Celery's `retries` of the run: 0 for the first. */
+  n: number;
+  /** RECEIVED, STARTED, then how it ended (RETRY, FAILURE, SUCCESS, REVOKED, REJECTED). */
+  state: string;
+  worker: string | null;
+  /** unix seconds */
+  received_at: number | null;
+  started_at: number | null;
+  ended_at: number | null;
+  exception: string | null;
+}
+
+/**
+ * Everything the task detail view shows: the task merged once by the history's rule, which the
+ * page renders, and the raw parts it shows as they are (the record's priority and batch, the
+ * stored result's value and traceback, the record's attempts).
+ */
+export interface TaskDetail {
+  /**
+   * The task as the history merges it (events, Python workers' included, the record and the
+   * stored result folded in by one rule): what the list shows, and the page too. Null: no
+   * source knows the task.
+   */
+  history: HistoryTask | null;
+  /** Its state, merged: PENDING when no source knows the task. */
+  state: string;
+  /** Why a FAILURE failed: its stored exception (`Type: message`), else the one the history keeps; null otherwise. */
+  failure: string | null;
+  /** A PROGRESS task's stored progress (Celery's custom state), or null. */
+  progress: { current: number; total: number } | null;
+  /** A retried task's runs from its events, oldest first (none for a task run once). */
+  runs: HistoryAttempt[];
+  record: TaskRecord | null;
+  /** Runs beyond a first success, oldest first. */
+  attempts: Attempt[];
+  /** The result backend's meta (PENDING when there is none). */
+  meta: ResultMeta;
+}
