@@ -13,9 +13,9 @@ import type { Redis } from 'ioredis';
 import { createApp, type App } from '../dist/src-main/core/index.js';
 import { planBatch } from '../dist/src-main/core/batch/plan.js';
 import { sendBatch } from '../dist/src-main/core/batch/send.js';
-import { LocalPool } from '../dist/src-main/service/local-pool.js';
+import { HostedWorker } from '../dist/src-main/service/hosted-worker/hosted-worker.js';
 import { startBatchWatcher } from './lib/batch-watcher.js';
-import { ControlRoom } from '../dist/src-main/service/control-room.js';
+import { ControlRoom } from '../dist/src-main/service/room/control-room.js';
 import { descendantsCpuSeconds, processCpuSeconds, selfCpuSeconds } from './lib/cpu.js';
 import type { Row } from './lib/report.js';
 
@@ -112,7 +112,7 @@ async function finishedOf(redis: Redis, n: number): Promise<number> {
  * process with its children: the arms differ in who follows, not in how the worker runs).
  */
 async function startWorkerProcess(app: App, redis: Redis, n: number): Promise<RunningWorker> {
-  const pool = new LocalPool(app);
+  const pool = new HostedWorker(app);
   await pool.start([TASKS], 2, [QUEUE]);
   return { finished: () => finishedOf(redis, n), stop: async () => void (await pool.stop()) };
 }

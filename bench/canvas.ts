@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { createApp, chord } from '../dist/src-main/core/index.js';
-import { LocalPool } from '../dist/src-main/service/local-pool.js';
+import { HostedWorker } from '../dist/src-main/service/hosted-worker/hosted-worker.js';
 import type { Row } from './lib/report.js';
 
 const TASKS = fileURLToPath(new URL('./tasks/noop.ts', import.meta.url));
@@ -44,7 +44,7 @@ export async function benchCanvas(url: string, redis: Redis, hasPython: boolean)
   for (let round = 0; round < 2; round++) {
     celeriac.push((await runArm(url, redis, async () => {
       const poolApp = createApp({ broker: url });
-      const pool = new LocalPool(poolApp);
+      const pool = new HostedWorker(poolApp);
       await pool.start([TASKS], 2, ['celery']);
       return async () => {
         await pool.stop();

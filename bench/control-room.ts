@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { createApp } from '../dist/src-main/core/index.js';
-import { ControlRoomService } from '../dist/src-main/service/service.js';
+import { ConnectionService } from '../dist/src-main/service/room/connection-service.js';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { startServer } from '../dist/src-main/server/http-server.js';
@@ -19,7 +19,7 @@ async function changeLatency(url: string, redis: Redis): Promise<[number, number
   const app = createApp({ broker: url });
   const worker = new Worker({ module: TASKS, broker: url, pool: 'async', concurrency: 32 });
   await worker.start();
-  const service = new ControlRoomService(app);
+  const service = new ConnectionService(app);
   await service.start();
   const server = await startServer({ service, port: 0, token: 't' });
   const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=t`);

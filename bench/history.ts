@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { HistoryStore } from '../dist/src-main/service/history/history-store.js';
-import { renderMetrics } from '../dist/src-main/service/metrics.js';
+import { renderMetrics } from '../dist/src-main/service/overview/metrics.js';
 import type { CeleryEvent } from '../dist/src-main/core/events/envelope.js';
 import type { Row } from './lib/report.js';
 

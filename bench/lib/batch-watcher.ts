@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startServer } from '../../dist/src-main/server/http-server.js';
-import { ControlRoom } from '../../dist/src-main/service/control-room.js';
+import { ControlRoom } from '../../dist/src-main/service/room/control-room.js';
 
 export interface BatchWatcher {
   room: ControlRoom;

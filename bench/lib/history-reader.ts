@@ -8,9 +8,9 @@ const { HistoryStore } = await import('../../dist/src-main/service/history/histo
 const history = new HistoryStore(process.argv[2]!);
 const ready = performance.now() - started;
 // What the dashboard's figures need besides the history (not part of being ready).
-const { renderMetrics } = await import('../../dist/src-main/service/metrics.js');
-const { overview } = await import('../../dist/src-main/service/overview.js');
-const { failureGroups } = await import('../../dist/src-main/service/failure-groups.js');
+const { renderMetrics } = await import('../../dist/src-main/service/overview/metrics.js');
+const { overview } = await import('../../dist/src-main/service/overview/overview.js');
+const { failureGroups } = await import('../../dist/src-main/service/overview/failure-groups.js');
 const { Redis } = await import('ioredis');
 const time = (fn: () => unknown): number => {
   const t = performance.now();

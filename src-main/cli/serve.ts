@@ -1,15 +1,15 @@
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { resolveBrokerUrl } from '../core/app.js';
 import { startServer } from '../server/http-server.js';
 import { pruneUploads } from '../server/uploads.js';
 import { normalizeUrlPrefix, parseBasicAuth } from '../server/access.js';
 import { keptToken, TOKEN_FILE } from '../server/token-file.js';
-import { ControlRoom } from '../service/control-room.js';
+import { ControlRoom } from '../service/room/control-room.js';
 import { LOCAL_PROFILE_ID } from '../service/connections/profile.js';
 import { numberIn } from './options.js';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
 
 /** The app's data folder: $XDG_DATA_HOME/celeriac, ~/Library/Application Support/celeriac, %APPDATA%\\celeriac. */
 function defaultDataDir(): string {

@@ -1,6 +1,6 @@
 /** The window's size, position and maximised state, kept across restarts in the data folder. */
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../service/atomic-file.js';
+import { writeFileAtomic } from '../service/room/atomic-file.js';
 
 export interface WindowState {
   x?: number;

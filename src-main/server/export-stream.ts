@@ -1,6 +1,6 @@
 /** GET /export: the Tasks filter as CSV or JSON lines, streamed with backpressure. */
 import type { ServerResponse } from 'node:http';
-import { writeChunks } from '../service/export.js';
+import { writeChunks } from '../service/tasks/export.js';
 import { reply } from './http-replies.js';
 
 /** Streams an export a chunk at a time, waiting for the client to drain; a bad query is a 400. */

@@ -17,7 +17,7 @@ import { serveStatic } from './static-files.js';
 import { serveCallsOverWebSocket } from './ws-adapter.js';
 
 export interface ServerOptions {
-  /** What runs the calls: the ControlRoom (or one connection's ControlRoomService). */
+  /** What runs the calls: the ControlRoom (or one connection's ConnectionService). */
   service: CallBackend;
   /** @default '127.0.0.1' (loopback only) */
   host?: string;

@@ -9,7 +9,6 @@ import { MAX_REQUEST_BYTES, type ContractError, type EventName } from '../servic
  * A request past the contract's MAX_REQUEST_BYTES, up to MAX_FRAME_BYTES, gets an E_TOO_LARGE
  * reply; past that the frame is not even read (the socket is closed with 1009).
  */
-export { MAX_REQUEST_BYTES };
 export const MAX_FRAME_BYTES = 2 * MAX_REQUEST_BYTES;
 
 export const requestSchema = z.object({

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../service/atomic-file.js';
+import { writeFileAtomic } from '../service/room/atomic-file.js';
 
 /** The token's file name in the data folder. */
 export const TOKEN_FILE = 'token';

@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { writeStreamAtomic } from '../service/atomic-file.js';
+import { writeStreamAtomic } from '../service/room/atomic-file.js';
 
 /** A staged file's whole path, at most (Linux's PATH_MAX, less room for the pool to add to it). */
 export const MAX_PATH_BYTES = 3800;

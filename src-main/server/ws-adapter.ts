@@ -3,10 +3,11 @@
  * moves text: parsing, read-only rules and each page's subscription are the call server's.
  */
 import type { WebSocket, WebSocketServer } from 'ws';
+import { MAX_REQUEST_BYTES } from '../service/contract/limits.js';
 import type { ContractError } from '../service/contract/index.js';
 import type { CallServer } from '../service/calls/call-server.js';
 import { safeJson } from './http-replies.js';
-import { MAX_REQUEST_BYTES, requestSchema, subscribeSchema, type EventMessage, type Reply } from './protocol.js';
+import { requestSchema, subscribeSchema, type EventMessage, type Reply } from './protocol.js';
 
 /** Serves the call server to every socket the WebSocket server accepts; returns how to stop sending events. */
 export function serveCallsOverWebSocket(wss: WebSocketServer, calls: CallServer): () => void {

@@ -1,7 +1,7 @@
 /** What the history's fault tests feed and read: a task's events, its stored result, the status note. */
 import { expect } from 'vitest';
 import type { CeleryEvent } from '../../src-main/core/events/envelope.js';
-import type { ControlRoom } from '../../src-main/service/control-room.js';
+import type { ControlRoom } from '../../src-main/service/room/control-room.js';
 
 /**
  * A task's events as a Python worker sends them, at `t0 + n` ms: received, started (unless

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { writeFileAtomic } from '../../src-main/service/atomic-file.js';
-import { SettingsFile } from '../../src-main/service/settings.js';
+import { writeFileAtomic } from '../../src-main/service/room/atomic-file.js';
+import { SettingsFile } from '../../src-main/service/room/settings.js';
 import { ProfileStore } from '../../src-main/service/connections/profile-store.js';
 import { plainCipher } from '../../src-main/service/connections/secret-cipher.js';
 
@@ -53,7 +53,7 @@ describe('writing a file through a temporary file and a rename', () => {
     new SettingsFile(file, HOST).set({ notifications: false, beat: false });
     const before = readFileSync(file, 'utf8');
     const signal = crashMidWrite(`
-      const { SettingsFile } = await import(${JSON.stringify(module('service/settings.ts'))});
+      const { SettingsFile } = await import(${JSON.stringify(module('service/room/settings.ts'))});
       new SettingsFile(${JSON.stringify(file)}, ${JSON.stringify(HOST)}).set({ notifications: true, beat: true });
     `);
     expect(signal).toBe('SIGKILL');

@@ -5,12 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BatchSummary } from '../../src-main/service/contract/types/batches.js';
 import { createApp, type App } from '../../src-main/core/app.js';
 import { planBatch } from '../../src-main/core/batch/plan.js';
 import { sendBatch } from '../../src-main/core/batch/send.js';
-import type { BatchSummary } from '../../src-main/service/batches/batch-summary.js';
 import { BatchTracker } from '../../src-main/service/batches/batch-tracker.js';
-import type { RecordChange, RecordFeed } from '../../src-main/service/record-feed.js';
+import type { RecordChange, RecordFeed } from '../../src-main/service/history/record-feed.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { until } from '../helpers/until.js';
 

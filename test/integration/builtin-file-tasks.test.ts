@@ -2,16 +2,16 @@
  * The built-in file tasks, run by a real worker (child processes) on a private Redis, on real
  * files made here with sharp.
  */
+import sharp from 'sharp';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import type { App } from '../../src-main/core/app.js';
 import type { Redis } from 'ioredis';
-import { builtInTasksModule } from '../../src-main/service/local-pool.js';
+import { builtInTasksModule } from '../../src-main/core/worker/built-in-tasks.js';
+import type { App } from '../../src-main/core/app.js';
 import { uniqueName } from '../helpers/redis-server.js';
 import { useRedisSuite } from '../helpers/suite.js';
 import { until } from '../helpers/until.js';

@@ -1,15 +1,14 @@
 /** `celeriac batch` against a real worker running the built-in tasks. */
+import sharp from 'sharp';
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import type { RedisServer } from '../helpers/redis-server.js';
-import { uniqueName } from '../helpers/redis-server.js';
+import { builtInTasksModule } from '../../src-main/core/worker/built-in-tasks.js';
+import { type RedisServer, uniqueName } from '../helpers/redis-server.js';
 import { runCli } from '../helpers/cli.js';
 import { useRedisSuite } from '../helpers/suite.js';
-import { builtInTasksModule } from '../../src-main/service/local-pool.js';
 import { decodeTaskMessage } from '../../src-main/core/protocol/decode.js';
 
 const queue = uniqueName('cli-batch');

@@ -8,9 +8,10 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConnectionStatus } from '../../src-main/service/contract/types/connections.js';
 import { createApp } from '../../src-main/core/app.js';
-import { LocalRedis, LocalRedisInUseError, type LocalRedisEvent } from '../../src-main/service/local-redis.js';
-import { ControlRoom, type ConnectionStatus } from '../../src-main/service/control-room.js';
+import { LocalRedis, LocalRedisInUseError, type LocalRedisEvent } from '../../src-main/service/connections/local-redis.js';
+import { ControlRoom } from '../../src-main/service/room/control-room.js';
 import { explainLoadError, loadApp } from '../../src-main/core/worker/loader.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { until } from '../helpers/until.js';
@@ -73,7 +74,7 @@ describe('the Local Redis', () => {
     const dataDir = tmp();
     // A control room in a process of its own, killed with -9: its redis-server lives on.
     const script = `
-      import { LocalRedis } from ${JSON.stringify(new URL('../../src-main/service/local-redis.ts', import.meta.url).pathname)};
+      import { LocalRedis } from ${JSON.stringify(new URL('../../src-main/service/connections/local-redis.ts', import.meta.url).pathname)};
       const l = new LocalRedis({ dataDir: ${JSON.stringify(dataDir)} });
       await l.start();
       process.stdout.write('started\\n');

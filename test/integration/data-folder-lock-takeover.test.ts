@@ -9,10 +9,10 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DataFolderInUseError, DataFolderLock, LOCK_FILE } from '../../src-main/service/data-folder-lock.js';
-import { processStart } from '../../src-main/service/process-start.js';
+import { DataFolderInUseError, DataFolderLock, LOCK_FILE } from '../../src-main/service/room/data-folder-lock.js';
+import { processStart } from '../../src-main/service/room/process-start.js';
 
-const LOCK_MODULE = fileURLToPath(new URL('../../src-main/service/data-folder-lock.ts', import.meta.url));
+const LOCK_MODULE = fileURLToPath(new URL('../../src-main/service/room/data-folder-lock.ts', import.meta.url));
 
 /** A pid that ran and is gone. */
 function deadPid(): number {

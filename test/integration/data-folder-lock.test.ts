@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataFolderInUseError, DataFolderLock, LOCK_FILE } from '../../src-main/service/data-folder-lock.js';
+import { DataFolderInUseError, DataFolderLock, LOCK_FILE } from '../../src-main/service/room/data-folder-lock.js';
 import { CLI } from '../helpers/cli.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { startServe, stopServe } from '../helpers/serve.js';

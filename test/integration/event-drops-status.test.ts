@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeEvent, type CeleryEvent } from '../../src-main/core/events/envelope.js';
-import { ControlRoom } from '../../src-main/service/control-room.js';
+import { ControlRoom } from '../../src-main/service/room/control-room.js';
 import { MAX_EVENTS_PER_MESSAGE } from '../../src-main/service/cluster/event-limits.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { statusMessage } from '../helpers/history-faults.js';

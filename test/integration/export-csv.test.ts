@@ -6,7 +6,7 @@
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import type { CeleryEvent } from '../../src-main/core/events/envelope.js';
-import { csvField, exportTasks } from '../../src-main/service/export.js';
+import { csvField, exportTasks } from '../../src-main/service/tasks/export.js';
 import { HistoryStore } from '../../src-main/service/history/history-store.js';
 
 const T0 = 1_795_000_000;

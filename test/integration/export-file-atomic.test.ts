@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeExportFile } from '../../src-main/service/export.js';
+import { writeExportFile } from '../../src-main/service/tasks/export.js';
 
 /** The chunks of an export whose history fails after `good` chunks (a file closed, a disk error). */
 function* failingAfter(good: number): Generator<string> {

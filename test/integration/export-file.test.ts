@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../src-main/core/app.js';
-import { ControlRoom } from '../../src-main/service/control-room.js';
+import { ControlRoom } from '../../src-main/service/room/control-room.js';
 import { ok } from '../helpers/contract.js';
 import type { RedisServer } from '../helpers/redis-server.js';
 import { useRedisSuite } from '../helpers/suite.js';

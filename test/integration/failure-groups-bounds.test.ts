@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CeleryEvent } from '../../src-main/core/events/envelope.js';
 import { HistoryStore } from '../../src-main/service/history/history-store.js';
-import { CAUSE_CHARS, PATTERN_CHARS, GROUP_TRACEBACK_CHARS, TRACEBACK_GROUPS, failureGroups, groupIds } from '../../src-main/service/failure-groups.js';
+import { CAUSE_CHARS, PATTERN_CHARS, GROUP_TRACEBACK_CHARS, TRACEBACK_GROUPS, failureGroups, groupIds } from '../../src-main/service/overview/failure-groups.js';
 
 const T0 = 1_795_000_000;
 const FAILURES = 5000;

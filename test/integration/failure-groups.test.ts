@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../src-main/core/app.js';
-import { ControlRoomService } from '../../src-main/service/service.js';
+import { ConnectionService } from '../../src-main/service/room/connection-service.js';
 import { uniqueName } from '../helpers/redis-server.js';
 import { useRedisSuite } from '../helpers/suite.js';
 import { until } from '../helpers/until.js';
@@ -16,7 +16,7 @@ useRedisSuite((s) => ({ app } = s), { app: { taskRecords: true }, worker: { conc
 
 describe('failure groups', () => {
   it('groups failures by task, exception type and normalised message, and retries a group', async () => {
-    const svc = new ControlRoomService(app);
+    const svc = new ConnectionService(app);
     await svc.start();
     try {
       const failing = [

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backfill } from '../../src-main/service/history/backfill.js';
-import { DropCounter } from '../../src-main/service/drop-counter.js';
+import { DropCounter } from '../../src-main/service/cluster/drop-counter.js';
 import { FIELD_LIMIT, wasCut } from '../../src-main/service/history/field-cut.js';
 import { HistoryStore } from '../../src-main/service/history/history-store.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildMeta, encodeResultMeta } from '../../src-main/core/backend/result-meta.js';
 import { SERIALIZERS } from '../../src-main/core/protocol/serializers.js';
 import { backfill } from '../../src-main/service/history/backfill.js';
-import { DropCounter } from '../../src-main/service/drop-counter.js';
+import { DropCounter } from '../../src-main/service/cluster/drop-counter.js';
 import { HistoryStore } from '../../src-main/service/history/history-store.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 

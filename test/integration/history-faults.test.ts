@@ -4,16 +4,16 @@
  * dropped). Each is said in the connection's status and the log, retried, and recovered from
  * by itself; the connection stays up; what ended is in the history in its final state.
  */
+import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { createApp, type App } from '../../src-main/core/app.js';
 import { encodeEvent, type CeleryEvent } from '../../src-main/core/events/envelope.js';
-import { ControlRoom } from '../../src-main/service/control-room.js';
+import { ControlRoom } from '../../src-main/service/room/control-room.js';
 import { HistoryFeed, MAX_PENDING_EVENTS } from '../../src-main/service/history/history-feed.js';
 import { HistoryStore } from '../../src-main/service/history/history-store.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';

@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HistoryTask } from '../../src-main/service/contract/types/tasks.js';
 import type { CeleryEvent } from '../../src-main/core/events/envelope.js';
 import type { TaskRecords } from '../../src-main/core/records/record-store.js';
 import { HistoryFeed, type HistoryFeedOptions } from '../../src-main/service/history/history-feed.js';
-import type { HistoryTask } from '../../src-main/service/history/history-store.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { succeededEvents, storedSuccess as meta } from '../helpers/history-faults.js';
 import { until } from '../helpers/until.js';
@@ -22,7 +22,6 @@ const T0 = Date.now() / 1000;
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'celeriac-feed-recovery-'));
 
 const succeeded = (id: string, n: number): CeleryEvent[] => succeededEvents(id, n, T0, { started: false });
-
 
 /** Times Redis ran SCAN so far. */
 async function scans(admin: Redis): Promise<number> {

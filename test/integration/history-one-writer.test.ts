@@ -5,20 +5,20 @@
  * task once (not at every read, which would reload the page forever). The page's merged state
  * is the list's, where the record and the stored result disagree.
  */
+import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import type { HistoryTask } from '../../src-main/service/contract/types/tasks.js';
 import type { App } from '../../src-main/core/app.js';
 import { RECORDS } from '../../src-main/core/keys.js';
 import { encodeRecord, type TaskRecord } from '../../src-main/core/records/task-record.js';
-import type { ServiceParts } from '../../src-main/service/handlers/types.js';
+import type { ConnectionParts } from '../../src-main/service/calls/handler-types.js';
 import { HistoryFeed } from '../../src-main/service/history/history-feed.js';
-import type { HistoryTask } from '../../src-main/service/history/history-store.js';
-import { ControlRoomService } from '../../src-main/service/service.js';
+import { ConnectionService } from '../../src-main/service/room/connection-service.js';
 import { ok } from '../helpers/contract.js';
 import { useRedisSuite } from '../helpers/suite.js';
 import { until } from '../helpers/until.js';
@@ -28,9 +28,9 @@ let redis: Redis;
 useRedisSuite((s) => ({ app, redis } = s));
 
 /** A service with its history in a file of its own, and the ids it told the lists of. */
-async function startService(): Promise<{ svc: ControlRoomService; path: string; told: string[] }> {
+async function startService(): Promise<{ svc: ConnectionService; path: string; told: string[] }> {
   const path = join(mkdtempSync(join(tmpdir(), 'celeriac-one-writer-')), 'history.sqlite');
-  const svc = new ControlRoomService(app, undefined, { historyPath: path });
+  const svc = new ConnectionService(app, undefined, { historyPath: path });
   const told: string[] = [];
   svc.onEvent((event, data) => {
     if (event === 'tasks:changed') told.push(...(data as Array<{ id: string }>).map((c) => c.id));
@@ -62,7 +62,7 @@ describe("the history's one writer", () => {
       for (const write of ['apply', 'applyMany', 'applyEvents', 'prune', 'noteWorkersOnline', 'close']) expect(feed.face).not.toHaveProperty(write);
       expect(feed.face.count()).toBe(0);
       // @ts-expect-error the history handlers are handed cannot write
-      const applyMany: ServiceParts['history']['applyMany'] = undefined;
+      const applyMany: ConnectionParts['history']['applyMany'] = undefined;
       expect(applyMany).toBeUndefined();
     } finally {
       await feed.stop();

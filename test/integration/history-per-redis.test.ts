@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src-main/core/app.js';
-import { ControlRoom } from '../../src-main/service/control-room.js';
+import { ControlRoom } from '../../src-main/service/room/control-room.js';
 import { historyFileName, redisIdentity } from '../../src-main/service/history/history-file.js';
 import { ok } from '../helpers/contract.js';
 import { startRedisServer, uniqueName, type RedisServer } from '../helpers/redis-server.js';

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src-main/core/app.js';
-import { ControlRoom } from '../../src-main/service/control-room.js';
-import { roomQueueName } from '../../src-main/service/local-pool.js';
+import { ControlRoom } from '../../src-main/service/room/control-room.js';
+import { roomQueueName } from '../../src-main/service/hosted-worker/hosted-worker.js';
 import { ok } from '../helpers/contract.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 

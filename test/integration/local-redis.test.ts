@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src-main/core/app.js';
-import { findRedisServer, installHint, LocalRedis, RedisNotFoundError } from '../../src-main/service/local-redis.js';
+import { findRedisServer, installHint, LocalRedis, RedisNotFoundError } from '../../src-main/service/connections/local-redis.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'celeriac-local-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));

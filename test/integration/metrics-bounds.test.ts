@@ -4,13 +4,13 @@
  * never stalls the event stream's reader), the page holds a few hundred series per metric, and
  * a contract call made during the scrapes is answered at once.
  */
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeEvent } from '../../src-main/core/events/envelope.js';
-import { ControlRoom } from '../../src-main/service/control-room.js';
+import { ControlRoom } from '../../src-main/service/room/control-room.js';
 import { DEFAULT_METRIC_LIMITS } from '../../src-main/service/history/metric-totals.js';
 import { ok } from '../helpers/contract.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../src-main/core/app.js';
-import { ControlRoomService } from '../../src-main/service/service.js';
+import { ConnectionService } from '../../src-main/service/room/connection-service.js';
 import { ok } from '../helpers/contract.js';
 import { uniqueName } from '../helpers/redis-server.js';
 import { useRedisSuite } from '../helpers/suite.js';
@@ -15,7 +15,7 @@ useRedisSuite((s) => ({ app } = s), { app: { taskRecords: true }, worker: { conc
 
 describe('the overview', () => {
   it('counts, buckets, percentiles and the oldest waiting message, from a real worker\'s runs', async () => {
-    const svc = new ControlRoomService(app);
+    const svc = new ConnectionService(app);
     await svc.start();
     try {
       const parked = uniqueName('parked');

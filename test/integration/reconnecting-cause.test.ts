@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ControlRoom } from '../../src-main/service/control-room.js';
+import { ControlRoom } from '../../src-main/service/room/control-room.js';
 import { startRedisServer } from '../helpers/redis-server.js';
 import { until } from '../helpers/until.js';
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { App } from '../../src-main/core/app.js';
 import { encodeRecord } from '../../src-main/core/records/task-record.js';
 import type { BatchSummary } from '../../src-main/service/contract/index.js';
-import { ControlRoomService } from '../../src-main/service/service.js';
+import { ConnectionService } from '../../src-main/service/room/connection-service.js';
 import { uniqueName } from '../helpers/redis-server.js';
 import { useRedisSuite } from '../helpers/suite.js';
 import { until } from '../helpers/until.js';
@@ -18,7 +18,7 @@ useRedisSuite((s) => ({ redis, app } = s), { app: { taskRecords: true } });
 
 describe('the record feed', () => {
   it('after a reconnect, a batch reads back the records of its unfinished items', async () => {
-    const svc = new ControlRoomService(app);
+    const svc = new ConnectionService(app);
     await svc.start();
     try {
       const made = await svc.call('batches:create', { task: 'tasks.add', files: ['/v/a', '/v/b', '/v/c'], queue: uniqueName('nobody') });

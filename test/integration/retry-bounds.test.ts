@@ -5,9 +5,9 @@
  */
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { MAX_META_BYTES, MAX_READ_BYTES } from '../../src-main/core/backend/read-bounds.js';
 import type { App } from '../../src-main/core/app.js';
-import { MAX_META_BYTES, MAX_READ_BYTES } from '../../src-main/service/history/backfill.js';
-import { previewRetries, retryTasks } from '../../src-main/service/task-retry.js';
+import { previewRetries, retryTasks } from '../../src-main/service/tasks/task-retry.js';
 import { uniqueName } from '../helpers/redis-server.js';
 import { useRedisSuite } from '../helpers/suite.js';
 

@@ -4,15 +4,15 @@
  * task whose send was acknowledged runs to SUCCESS.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../src-main/core/app.js';
-import { parseRedisUrl, redactUrl } from '../../src-main/core/broker/connection.js';
-import { ControlRoom } from '../../src-main/service/control-room.js';
-import { startSentinelSetup, type SentinelSetup } from '../helpers/sentinel.js';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/worker.js';
-import { until } from '../helpers/until.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createApp, type App } from '../../src-main/core/app.js';
+import { parseRedisUrl, redactUrl } from '../../src-main/core/broker/connection.js';
+import { ControlRoom } from '../../src-main/service/room/control-room.js';
+import { startSentinelSetup, type SentinelSetup } from '../helpers/sentinel.js';
+import { startWorkerProcess, type WorkerProcess } from '../helpers/worker.js';
+import { until } from '../helpers/until.js';
 
 let setup: SentinelSetup;
 beforeAll(async () => {
@@ -66,6 +66,12 @@ describe('a failover', () => {
       }
       sent.push({ id: r.id, n });
       if (n === 100) {
+        // Redis replicates asynchronously: a write the master acknowledged a moment before it
+        // died may not have reached the replica (on a loaded machine it sometimes had not). What
+        // a failover keeps is what the replica holds, so the kill waits until it holds it all.
+        const master = setup.master.client();
+        await master.call('WAIT', '1', '5000');
+        master.disconnect();
         setup.master.process.kill('SIGKILL');
         killed = true;
       }

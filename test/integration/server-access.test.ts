@@ -4,16 +4,16 @@
  * asks for them), the token still asked; and staged files that are symbolic links out of the
  * staging folder refused.
  */
+import WebSocket from 'ws';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import type { App } from '../../src-main/core/app.js';
 import { parseBasicAuth } from '../../src-main/server/access.js';
 import { startServer, type RunningServer } from '../../src-main/server/http-server.js';
-import { ControlRoomService } from '../../src-main/service/service.js';
+import { ConnectionService } from '../../src-main/service/room/connection-service.js';
 import { useRedisSuite } from '../helpers/suite.js';
 import { wsReply } from '../helpers/ws.js';
 
@@ -25,14 +25,14 @@ const AUTH = `Basic ${Buffer.from('ops:pa:ss word').toString('base64')}`;
 const UPLOADS = mkdtempSync(join(tmpdir(), 'celeriac-access-uploads-'));
 const OUTSIDE = mkdtempSync(join(tmpdir(), 'celeriac-access-outside-'));
 const STATIC = mkdtempSync(join(tmpdir(), 'celeriac-access-static-'));
-let service: ControlRoomService;
+let service: ConnectionService;
 let server: RunningServer;
 
 beforeAll(async () => {
   writeFileSync(join(STATIC, 'index.html'), '<!doctype html><script type="module" src="./assets/app.js"></script>');
   mkdirSync(join(STATIC, 'assets'));
   writeFileSync(join(STATIC, 'assets', 'app.js'), 'console.log("app")');
-  service = new ControlRoomService(app);
+  service = new ConnectionService(app);
   await service.start();
   server = await startServer({
     service, port: 0, token: TOKEN, uploadDir: UPLOADS, staticDir: STATIC,

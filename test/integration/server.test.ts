@@ -1,25 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { wsReply } from '../helpers/ws.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, readdirSync, utimesSync } from 'node:fs';
-import { pruneUploads } from '../../src-main/server/uploads.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { wsReply } from '../helpers/ws.js';
+import { pruneUploads } from '../../src-main/server/uploads.js';
 import type { App } from '../../src-main/core/app.js';
 import { startServer, type RunningServer } from '../../src-main/server/http-server.js';
-import { ControlRoomService } from '../../src-main/service/service.js';
+import { ConnectionService } from '../../src-main/service/room/connection-service.js';
 import { useRedisSuite } from '../helpers/suite.js';
 
 let app: App;
 useRedisSuite((s) => ({ app } = s), { app: { taskRecords: true }, worker: { concurrency: 1 } });
 
-let service: ControlRoomService;
+let service: ConnectionService;
 let server: RunningServer;
 const TOKEN = 'test-token-0123456789';
 const UPLOADS = mkdtempSync(join(tmpdir(), 'celeriac-uploads-'));
 
 beforeAll(async () => {
-  service = new ControlRoomService(app);
+  service = new ConnectionService(app);
   await service.start();
   server = await startServer({ service, port: 0, token: TOKEN, uploadDir: UPLOADS });
 });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchNotice, BatchSummary } from '../../src-main/service/contract/index.js';
-import { ControlRoom } from '../../src-main/service/control-room.js';
+import { ControlRoom } from '../../src-main/service/room/control-room.js';
 import { createApp } from '../../src-main/core/app.js';
 import { planBatch } from '../../src-main/core/batch/plan.js';
 import { sendBatch } from '../../src-main/core/batch/send.js';

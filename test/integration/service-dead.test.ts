@@ -6,7 +6,7 @@
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../src-main/core/app.js';
-import { ControlRoomService } from '../../src-main/service/service.js';
+import { ConnectionService } from '../../src-main/service/room/connection-service.js';
 import { useRedisSuite } from '../helpers/suite.js';
 import { until } from '../helpers/until.js';
 import { ok } from '../helpers/contract.js';
@@ -18,7 +18,7 @@ useRedisSuite((s) => ({ redis, app } = s), { worker: { concurrency: 1, name: 'ts
 
 describe('dead letters through the contract', () => {
   it('lists, requeues, drops and clears them, acting only on the entry that was listed', async () => {
-    const svc = new ControlRoomService(app);
+    const svc = new ConnectionService(app);
     await svc.start();
     try {
       const sent = await Promise.all([1, 2, 3].map((n) => app.sendTask('no.such.task', [n])));

@@ -5,7 +5,7 @@
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../src-main/core/app.js';
-import { ControlRoomService } from '../../src-main/service/service.js';
+import { ConnectionService } from '../../src-main/service/room/connection-service.js';
 import { uniqueName } from '../helpers/redis-server.js';
 import { useRedisSuite } from '../helpers/suite.js';
 import { until } from '../helpers/until.js';
@@ -18,7 +18,7 @@ useRedisSuite((s) => ({ redis, app } = s), { app: { taskRecords: true }, worker:
 
 describe('the summary bar and the Scheduled view', () => {
   it('count what ran, waits, is scheduled and is dead', async () => {
-    const svc = new ControlRoomService(app);
+    const svc = new ConnectionService(app);
     await svc.start();
     try {
       const good = await Promise.all([1, 2, 3, 4].map((n) => app.sendTask('tasks.add', [n, n])));

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../src-main/core/app.js';
-import { ControlRoomService } from '../../src-main/service/service.js';
+import { ConnectionService } from '../../src-main/service/room/connection-service.js';
 import { rawEnvelope } from '../helpers/fixtures.js';
 import { uniqueName, type RedisServer } from '../helpers/redis-server.js';
 import { useRedisSuite } from '../helpers/suite.js';
@@ -12,7 +12,7 @@ let redis: Redis;
 let app: App;
 useRedisSuite((s) => ({ server, redis, app } = s));
 
-const service = (): ControlRoomService => new ControlRoomService(app);
+const service = (): ConnectionService => new ConnectionService(app);
 
 describe('service: queues', () => {
   it('lists every task queue with its depth per priority, Python-declared ones included', async () => {

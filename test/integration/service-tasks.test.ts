@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../src-main/core/app.js';
-import { ControlRoomService } from '../../src-main/service/service.js';
+import { ConnectionService } from '../../src-main/service/room/connection-service.js';
 import { uniqueName } from '../helpers/redis-server.js';
 import { useRedisSuite } from '../helpers/suite.js';
 import { until } from '../helpers/until.js';
@@ -16,7 +16,7 @@ let app: App;
 // The control room's app writes records of what it sends; a worker runs the tasks.
 useRedisSuite((s) => ({ redis, app } = s), { app: { taskRecords: true }, worker: { concurrency: 1, name: 'svc@test' } });
 
-const service = (): ControlRoomService => new ControlRoomService(app);
+const service = (): ConnectionService => new ConnectionService(app);
 
 
 describe('service: tasks', () => {

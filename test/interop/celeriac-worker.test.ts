@@ -1,16 +1,16 @@
+import sharp from 'sharp';
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { builtInTasksModule } from '../../src-main/core/worker/built-in-tasks.js';
 import { createApp, type App } from '../../src-main/core/app.js';
 import { pythonCeleryAvailable, runPython, startPythonWorker } from '../helpers/python.js';
 import { startRedisServer, uniqueName, type RedisServer } from '../helpers/redis-server.js';
 import { startWorker } from '../helpers/worker.js';
 import { until } from '../helpers/until.js';
 import { useRedisSuite } from '../helpers/suite.js';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import sharp from 'sharp';
-import { builtInTasksModule } from '../../src-main/service/local-pool.js';
 
 /** A Celeriac worker serving Python producers, and working beside Python workers. */
 const available = pythonCeleryAvailable();

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src-main/core/app.js';
-import { ControlRoomService } from '../../src-main/service/service.js';
+import { ConnectionService } from '../../src-main/service/room/connection-service.js';
 import type { WorkerInfo } from '../../src-main/service/contract/index.js';
 import { pythonCeleryAvailable, startPythonWorker, type PythonWorker } from '../helpers/python.js';
 import { uniqueName, type RedisServer } from '../helpers/redis-server.js';
@@ -19,14 +19,14 @@ describe.runIf(available)('the cluster of a Python Celery deployment', () => {
   let server: RedisServer;
   let app: App;
   let py: PythonWorker;
-  let service: ControlRoomService;
+  let service: ConnectionService;
   let node: string;
   const queue = uniqueName('pyq');
   useRedisSuite((s) => ({ server, app } = s), { app: { taskRecords: true } });
   beforeAll(async () => {
     py = await startPythonWorker(server.url, [queue], 'pycluster', { heartbeat: true });
     node = /pycluster@[^\s:]+/.exec(py.log())?.[0] ?? 'pycluster@unknown';
-    service = new ControlRoomService(app);
+    service = new ConnectionService(app);
     await service.start();
   });
   afterAll(async () => {

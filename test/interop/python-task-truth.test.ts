@@ -5,14 +5,14 @@
  * /metrics asked about the same tasks: retries listed as attempts, a revoke that terminates ends
  * the task as REVOKED everywhere.
  */
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src-main/core/app.js';
 import { chain as chainOf } from '../../src-main/core/canvas/signature.js';
-import { ControlRoom } from '../../src-main/service/control-room.js';
+import { ControlRoom } from '../../src-main/service/room/control-room.js';
 import type { HistoryTask, TaskWorkflowNode } from '../../src-main/service/contract/index.js';
 import { ok } from '../helpers/contract.js';
 import { pythonCeleryAvailable, runPython, startPythonWorker, type PythonWorker } from '../helpers/python.js';

@@ -1,6 +1,6 @@
 /** Pausing a queue a Python worker consumes: it is sent cancel_consumer (messages wait), and add_consumer on resume. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControlRoomService } from '../../src-main/service/service.js';
+import { ConnectionService } from '../../src-main/service/room/connection-service.js';
 import { ok } from '../helpers/contract.js';
 import { pythonCeleryAvailable, runPython, startPythonWorker, type PythonWorker } from '../helpers/python.js';
 import { useRedisSuite, type Suite } from '../helpers/suite.js';
@@ -11,11 +11,11 @@ const available = pythonCeleryAvailable();
 describe.runIf(available)('pausing a queue a Python worker consumes', () => {
   let suite: Suite;
   let python: PythonWorker;
-  let svc: ControlRoomService;
+  let svc: ConnectionService;
   useRedisSuite((s) => (suite = s));
   beforeAll(async () => {
     python = await startPythonWorker(suite.server.url, ['pyq'], 'pypause', { heartbeat: true });
-    svc = new ControlRoomService(suite.app);
+    svc = new ConnectionService(suite.app);
     await svc.start();
   });
   afterAll(async () => {

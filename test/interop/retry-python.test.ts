@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src-main/core/app.js';
-import { ControlRoom } from '../../src-main/service/control-room.js';
+import { ControlRoom } from '../../src-main/service/room/control-room.js';
 import { ok } from '../helpers/contract.js';
 import { pythonCeleryAvailable, runPython, startPythonWorker, type PythonWorker } from '../helpers/python.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';

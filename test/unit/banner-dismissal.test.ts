@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dismissalKey } from '../../src-renderer/views/Connections/banner-dismissal.js';
-import { eventDropsNote } from '../../src-main/service/event-drops-note.js';
+import { eventDropsNote } from '../../src-main/service/cluster/event-drops-note.js';
 
 describe('a dismissed status banner', () => {
   it('stays dismissed while only the counts in its message change', () => {

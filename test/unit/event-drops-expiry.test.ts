@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DROPS_NOTE_MS, EventDropsNote, eventDropsNote } from '../../src-main/service/event-drops-note.js';
+import { DROPS_NOTE_MS, EventDropsNote, eventDropsNote } from '../../src-main/service/cluster/event-drops-note.js';
 
 /** A note whose clock the test moves. */
 function noteAt(): { note: EventDropsNote; clock: { t: number } } {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventDropsNote } from '../../src-main/service/event-drops-note.js';
+import { eventDropsNote } from '../../src-main/service/cluster/event-drops-note.js';
 
 describe('events dropped or cut on arrival, as the status says them', () => {
   it('says nothing when nothing was', () => {

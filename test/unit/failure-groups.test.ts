@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseMessage } from '../../src-main/service/failure-groups.js';
+import { normaliseMessage } from '../../src-main/service/overview/failure-groups.js';
 
 describe('failure messages, normalised for grouping', () => {
   it('replaces ids, numbers, paths, hex, emails and URLs, keeping the words', () => {

@@ -4,15 +4,15 @@
  * not counted within the retention pruned with it, and a history counted before the bounds
  * brought under them when it opens.
  */
+import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CeleryEvent } from '../../src-main/core/events/envelope.js';
 import { HistoryStore } from '../../src-main/service/history/history-store.js';
 import { DEFAULT_METRIC_LIMITS, MAX_EXCEPTION_CHARS, OTHER } from '../../src-main/service/history/metric-totals.js';
-import { renderMetrics } from '../../src-main/service/metrics.js';
+import { renderMetrics } from '../../src-main/service/overview/metrics.js';
 
 const ev = (type: string, uuid: string, fields: Record<string, unknown> = {}): CeleryEvent =>
   ({ type, uuid, hostname: 'w1@host', utcoffset: 0, pid: 1, clock: 1, timestamp: Date.now() / 1000, ...fields }) as CeleryEvent;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { outageCause } from '../../src-main/service/outage-cause.js';
+import { outageCause } from '../../src-main/service/connections/outage-cause.js';
 
 describe('why Redis is unreachable, for a status that says it is', () => {
   it('says the cause in a user\'s words, without the lead said twice', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { HistoryTask } from '../../src-main/service/contract/types/tasks.js';
 import type { ResultMeta } from '../../src-main/core/backend/result-meta.js';
-import type { HistoryTask } from '../../src-main/service/history/history-store.js';
-import { planRetry, readArguments, type RetryFacts } from '../../src-main/service/retry-plan.js';
+import { planRetry, readArguments, type RetryFacts } from '../../src-main/service/tasks/retry-plan.js';
 
 const ID = '6f1c1f2e-5a4b-4c3d-9e8f-0a1b2c3d4e5f';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { scheduleOf } from '../../src-main/core/beat/schedule.js';
-import { describeSchedule, nextRuns } from '../../src-main/service/schedules.js';
+import { describeSchedule, nextRuns } from '../../src-main/service/schedules/schedules.js';
 
 describe('a schedule in plain words', () => {
   it('says intervals, crontabs and one-offs as a person would', () => {

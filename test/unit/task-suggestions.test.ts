@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { joinKnown, registeredNames } from '../../src-main/service/cluster/known-tasks.js';
+import { joinKnown, registeredNames } from '../../src-main/service/workers/known-tasks.js';
 import { taskNote, unrunWarning } from '../../src-renderer/views/Submit/task-note.js';
 
 describe('the task names Send and Batches suggest', () => {

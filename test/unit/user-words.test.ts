@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { failure } from '../../src-main/service/calls/call-result.js';
-import { inUserWords, MAX_ERROR_CHARS } from '../../src-main/service/user-words.js';
+import { inUserWords, MAX_ERROR_CHARS } from '../../src-main/service/calls/user-words.js';
 import { freePort } from '../helpers/redis-server.js';
 
 describe('errors as the contract returns them', () => {

@@ -4,7 +4,6 @@
  */
 import type { BatchMeta } from '../../core/batch/store.js';
 import type { ItemBucket, BatchSummary } from '../contract/types/batches.js';
-export type { ItemBucket, BatchSummary };
 
 export function bucketOf(state: string | undefined): ItemBucket {
   switch (state) {

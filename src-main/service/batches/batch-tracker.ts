@@ -5,18 +5,18 @@
  * read only when a view shows it (or when a batch is loaded): a running batch costs no reads.
  */
 import { randomUUID } from 'node:crypto';
+import { retryTasks } from '../tasks/task-retry.js';
+import type { BatchSummary, ItemBucket, BatchNotice, BatchItemView } from '../contract/types/batches.js';
 import type { App } from '../../core/app.js';
 import { planBatch, type BatchPlanInput } from '../../core/batch/plan.js';
 import { sendBatch } from '../../core/batch/send.js';
 import { BatchStore, type BatchItem, type BatchMeta } from '../../core/batch/store.js';
 import type { TaskParam } from '../../core/task.js';
 import type { TaskRecord } from '../../core/records/task-record.js';
-import type { RecordChange, RecordFeed } from '../record-feed.js';
-import { retryTasks, revokeTasks } from '../tasks.js';
+import type { RecordChange, RecordFeed } from '../history/record-feed.js';
+import { revokeTasks } from '../tasks/task-actions.js';
 import { FailureSpike } from './failure-spike.js';
-import { bucketOf, emptyTally, fromTally, tallyItem, type BatchSummary, type ItemBucket, type ItemState, type Tally } from './batch-summary.js';
-import type { BatchNotice, BatchItemView } from '../contract/types/batches.js';
-export type { BatchNotice, BatchItemView };
+import { bucketOf, emptyTally, fromTally, tallyItem, type ItemState, type Tally } from './batch-summary.js';
 
 /** Progress pushed at most this often (ms): 5 updates a second, one message per tick. */
 const PUSH_MS = 200;

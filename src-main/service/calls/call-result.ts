@@ -1,6 +1,6 @@
 /** A call's outcome as every transport sends it back, and a handler's failure as a typed error. */
 import type { ContractError, Method, Output } from '../contract/index.js';
-import { inUserWords } from '../user-words.js';
+import { inUserWords } from './user-words.js';
 
 export type CallResult<M extends Method> = { ok: true; value: Output<M> } | { ok: false; error: ContractError };
 

@@ -1,17 +1,19 @@
 /** Every contract method's handler, joined from the domains' files: the one table calls are run from. */
-import { batchHandlers } from '../handlers/batches.js';
-import { connectionHandlers } from '../handlers/connections.js';
-import { deadHandlers } from '../handlers/dead.js';
-import { overviewHandlers } from '../handlers/overview.js';
-import { queueHandlers } from '../handlers/queues.js';
-import { scheduleHandlers } from '../handlers/schedules.js';
-import { settingsHandlers } from '../handlers/settings.js';
-import { taskExportHandlers } from '../handlers/task-export.js';
-import { taskHandlers } from '../handlers/tasks.js';
-import type { HandlerTable } from '../handlers/types.js';
-import { workerHandlers } from '../handlers/workers.js';
+import { batchHandlers } from '../batches/handlers.js';
+import { connectionHandlers } from '../connections/handlers.js';
+import { deadHandlers } from '../dead/handlers.js';
+import { hostedWorkerHandlers } from '../hosted-worker/handlers.js';
+import { overviewHandlers } from '../overview/handlers.js';
+import { queueHandlers } from '../queues/handlers.js';
+import { scheduledHandlers } from '../queues/scheduled-handlers.js';
+import { settingsHandlers } from '../room/settings-handlers.js';
+import { scheduleHandlers } from '../schedules/handlers.js';
+import { taskExportHandlers } from '../tasks/export-handlers.js';
+import { taskHandlers } from '../tasks/handlers.js';
+import { workerHandlers } from '../workers/handlers.js';
+import type { HandlerTable } from './handler-types.js';
 
 export const HANDLERS: HandlerTable = {
-  ...connectionHandlers, ...settingsHandlers, ...queueHandlers, ...taskHandlers, ...taskExportHandlers, ...workerHandlers,
-  ...batchHandlers, ...scheduleHandlers, ...deadHandlers, ...overviewHandlers,
+  ...connectionHandlers, ...settingsHandlers, ...queueHandlers, ...scheduledHandlers, ...taskHandlers, ...taskExportHandlers,
+  ...workerHandlers, ...hostedWorkerHandlers, ...batchHandlers, ...scheduleHandlers, ...deadHandlers, ...overviewHandlers,
 };

@@ -8,7 +8,7 @@
 import type { App } from '../../core/app.js';
 import { parseRedisUrl } from '../../core/broker/connection.js';
 import type { CeleryEvent } from '../../core/events/envelope.js';
-import { listWorkers, type WorkerInfo } from '../workers.js';
+import { listWorkers, type WorkerInfo } from '../../core/worker/worker-list.js';
 import { EventReceiver } from './event-receiver.js';
 import { WorkersState } from './workers-state.js';
 

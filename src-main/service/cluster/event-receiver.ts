@@ -11,7 +11,7 @@
 import type { Redis } from 'ioredis';
 import { decodeEvents, type CeleryEvent } from '../../core/events/envelope.js';
 import { subscribeToEvents } from '../../core/events/subscribe.js';
-import { DropCounter, type Log } from '../drop-counter.js';
+import { DropCounter, type Log } from './drop-counter.js';
 import { limitEvents, MAX_EVENT_DEPTH, MAX_EVENT_FIELDS, MAX_EVENTS_PER_MESSAGE } from './event-limits.js';
 
 /** An event message longer than this (characters of its envelope, base64: about its bytes) is dropped unread. */

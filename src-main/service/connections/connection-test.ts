@@ -5,7 +5,6 @@ import { Redis } from 'ioredis';
 import type { ResolvedConnection } from './profile.js';
 import { redisOptionsFromUrl } from '../../core/broker/connection.js';
 import type { Verdict, ConnectionTestResult } from '../contract/types/connections.js';
-export type { Verdict, ConnectionTestResult };
 
 const ADVICE: Record<Exclude<Verdict, 'ok'>, string> = {
   refused: 'nothing listens there: check the host and port, and that redis-server runs',

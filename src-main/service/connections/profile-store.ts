@@ -5,9 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import type { Profile } from '../contract/types/connections.js';
 import { ConfigurationError } from '../../core/errors.js';
-import { writeFileAtomic } from '../atomic-file.js';
-import type { Profile, ProfileSecrets } from './profile.js';
+import { writeFileAtomic } from '../room/atomic-file.js';
+import type { ProfileSecrets } from './profile.js';
 import type { SecretCipher } from './secret-cipher.js';
 
 interface Sealed {

@@ -7,13 +7,7 @@ import type { ConnectionOptions } from 'node:tls';
 import type { RedisOptions } from 'ioredis';
 import { parseRedisUrl } from '../../core/broker/connection.js';
 import { ConfigurationError } from '../../core/errors.js';
-
-/** The colour label a profile shows in the header, so production looks different. */
-import { PROFILE_COLORS, type ProfileColor } from '../contract/index.js';
-import type { ProfileTls, Profile, ProfileView } from '../contract/types/connections.js';
-export type { ProfileTls, Profile, ProfileView };
-
-export { PROFILE_COLORS, type ProfileColor };
+import type { Profile, ProfileView } from '../contract/types/connections.js';
 
 /** The built-in profile of the control room's private redis-server. */
 export const LOCAL_PROFILE_ID = 'local';

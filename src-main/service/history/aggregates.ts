@@ -15,7 +15,6 @@
  * (DDSketch's idea, without its library: a bin is one row here).
  */
 import type { TaskFigures } from '../contract/types/overview.js';
-export type { TaskFigures };
 
 /** Throughput slots, seconds. */
 export const SLOT_S = 15;

@@ -11,7 +11,6 @@
  */
 import type { CeleryEvent } from '../../core/events/envelope.js';
 import type { HistoryAttempt } from '../contract/types/tasks.js';
-export type { HistoryAttempt };
 
 /** Runs kept per task at most: the first, and the latest ones (a task retried forever stays bounded). */
 export const MAX_ATTEMPTS = 64;

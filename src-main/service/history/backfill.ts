@@ -5,16 +5,15 @@
  * worker, queue and retries come along.
  */
 import type { Redis } from 'ioredis';
+import type { HistoryTask } from '../contract/types/tasks.js';
 import { scanResultMetas } from '../../core/backend/result-meta-scan.js';
 import { infoFromResult, type ResultMeta } from '../../core/backend/result-meta.js';
 import { MAX_META_BYTES } from '../../core/backend/read-bounds.js';
 import { EXCEPTION_STATES } from '../../core/backend/states.js';
 import { pyRepr } from '../../core/protocol/pyrepr.js';
-import type { HistoryStore, HistoryTask } from './history-store.js';
-import type { DropCounter } from '../drop-counter.js';
+import type { HistoryStore } from './history-store.js';
+import type { DropCounter } from '../cluster/drop-counter.js';
 import { cutException, cutFields, cutMessage, cutText, SHORT_LIMIT } from './field-cut.js';
-
-export { MAX_META_BYTES, MAX_READ_BYTES, sizeGroups } from '../../core/backend/read-bounds.js';
 
 /** Celery's naive UTC `date_done` as unix seconds. */
 function doneAt(dateDone: unknown): number | null {

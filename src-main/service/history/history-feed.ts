@@ -15,13 +15,15 @@
  * from the production Redis. Nothing here throws out to the connection.
  */
 import type { Redis } from 'ioredis';
+import { MAX_META_BYTES } from '../../core/backend/read-bounds.js';
+import type { HistoryTask } from '../contract/types/tasks.js';
 import type { CeleryEvent } from '../../core/events/envelope.js';
-import { backfill, MAX_META_BYTES } from './backfill.js';
-import { DropCounter } from '../drop-counter.js';
-import { inUserWords } from '../user-words.js';
-import type { RecordChange } from '../record-feed.js';
+import { backfill } from './backfill.js';
+import { DropCounter } from '../cluster/drop-counter.js';
+import { inUserWords } from '../calls/user-words.js';
+import type { RecordChange } from './record-feed.js';
 import type { TaskRecords } from '../../core/records/record-store.js';
-import { HistoryStore, type Changed, type HistoryTask, type Report } from './history-store.js';
+import { HistoryStore, type Changed, type Report } from './history-store.js';
 import { announcedReport, mergeRecords } from './record-fields.js';
 import { historyFace, type HistoryFace } from './history-reader.js';
 import { describeHistoryError, isDamaged, isSqliteError, isTransient } from './history-errors.js';

@@ -9,13 +9,13 @@
 import type { HistoryStore, Report } from './history-store.js';
 
 /** The store's methods that only read. */
-export const READ_METHODS = [
+export const READER_METHODS = [
   'get', 'attempts', 'search', 'ids', 'count', 'exportChunk', 'unnamed', 'seenAt', 'ungroupedNear', 'groupProgress',
   'stateCounts', 'recentNames', 'failures', 'traceback', 'throughput', 'taskFigures', 'workersOnline', 'metricCounts',
 ] as const satisfies ReadonlyArray<keyof HistoryStore>;
 
 /** The history, read only. */
-export type HistoryReader = Pick<HistoryStore, (typeof READ_METHODS)[number]>;
+export type HistoryReader = Pick<HistoryStore, (typeof READER_METHODS)[number]>;
 
 /** What handlers are handed: the history to read, and the feed to tell what they read themselves. */
 export interface HistoryFace extends HistoryReader {
@@ -29,7 +29,7 @@ export interface HistoryFace extends HistoryReader {
 /** The read-only face of whichever store `current` returns. */
 export function historyFace(current: () => HistoryStore, handToFeed: (reports: readonly Report[]) => void): HistoryFace {
   const face: Record<string, unknown> = { handToFeed };
-  for (const method of READ_METHODS) {
+  for (const method of READER_METHODS) {
     face[method] = (...args: unknown[]) => {
       const store = current();
       return (store[method] as (...a: unknown[]) => unknown).apply(store, args);

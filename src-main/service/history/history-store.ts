@@ -6,19 +6,19 @@
  *
  * It is the control room's memory, not Redis's: reading the history costs Redis nothing.
  */
+import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type { HistoryAttempt, HistoryTask } from '../contract/types/tasks.js';
 import type { CeleryEvent } from '../../core/events/envelope.js';
 import { pyRepr } from '../../core/protocol/pyrepr.js';
-import { AggregateDeltas, KEEP_S, SLOT_S, TASK_SLOTS, taskFigures, type Counted, type TaskFigures, type TaskSlot } from './aggregates.js';
+import { AggregateDeltas, KEEP_S, SLOT_S, TASK_SLOTS, taskFigures, type Counted, type TaskSlot } from './aggregates.js';
+import type { TaskFigures } from '../contract/types/overview.js';
 import { mergeRule, stateOfEvent } from './merge.js';
-import { foldAttempt, isRetried, type HistoryAttempt } from './attempts.js';
+import { foldAttempt, isRetried } from './attempts.js';
 import { MetricTotals, type MetricCounts } from './metric-totals.js';
 import { cutValue } from './field-cut.js';
 import { parseQuery } from './query.js';
-import type { HistoryTask } from '../contract/types/tasks.js';
-export type { HistoryTask };
 
 const COLUMNS = ['id', 'name', 'state', 'args', 'kwargs', 'result', 'exception', 'traceback', 'worker', 'queue', 'retries', 'eta', 'expires', 'parent_id', 'root_id', 'group_id', 'received_at', 'started_at', 'succeeded_at', 'failed_at', 'runtime', 'seen_at', 'updated_at', 'progress_current', 'progress_total'] as const;
 

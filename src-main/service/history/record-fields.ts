@@ -4,11 +4,12 @@
  * to tasks the history knows only by their announcements; their text cut by the one field-cut
  * rule (field-cut.ts), as events' and stored results' are.
  */
+import type { HistoryTask } from '../contract/types/tasks.js';
 import { pyRepr } from '../../core/protocol/pyrepr.js';
 import type { TaskRecords } from '../../core/records/record-store.js';
 import type { TaskRecord } from '../../core/records/task-record.js';
-import type { RecordChange } from '../record-feed.js';
-import { mergedTask, type Changed, type HistoryStore, type HistoryTask, type Report } from './history-store.js';
+import type { RecordChange } from './record-feed.js';
+import { mergedTask, type Changed, type HistoryStore, type Report } from './history-store.js';
 import { cutFields, cutMessage, cutText, SHORT_LIMIT } from './field-cut.js';
 
 /** An announcement as a report: its state, and its batch (a Celery group id). */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CALL_CHANNEL, EVENT_CHANNEL, SUBSCRIBE_CHANNEL } from '../../../src-main/electron/channels.js';
 import { serveContractOverIpc, trustedUrlCheck, type InvokeEventLike, type IpcMainLike } from '../../../src-main/electron/ipc.js';
-import { ControlRoom } from '../../../src-main/service/control-room.js';
+import { ControlRoom } from '../../../src-main/service/room/control-room.js';
 
 class FakeIpcMain implements IpcMainLike {
   readonly handlers = new Map<string, (event: InvokeEventLike, ...args: unknown[]) => Promise<unknown>>();

@@ -1,6 +1,0 @@
-import type { Handlers } from './types.js';
-
-export const settingsHandlers: Handlers<'settings:get' | 'settings:set'> = {
-  'settings:get': (room) => room.settings(),
-  'settings:set': (room, i) => room.changeSettings(i),
-};
