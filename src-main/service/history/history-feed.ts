@@ -28,6 +28,7 @@ import { announcedReport, mergeRecords } from './record-fields.js';
 import { historyFace, type HistoryFace } from './history-reader.js';
 import { describeHistoryError, isDamaged, isSqliteError, isTransient } from './history-errors.js';
 import { moveAside, openHistoryStore } from './history-open.js';
+import { chunksByTask, heldChars, type Chunk } from './feed-chunks.js';
 
 /** Events held at most between two writes (and while writes fail): a flood must not grow memory without bound. */
 export const MAX_PENDING_EVENTS = 100_000;
@@ -37,31 +38,6 @@ export const MAX_PENDING_EVENTS = 100_000;
  * under the count's cap could still hold gigabytes.
  */
 export const MAX_PENDING_CHARS = 128 * 1024 * 1024;
-/** What a field costs besides its text (its name, the value's slot). */
-const FIELD_CHARS = 16;
-
-/**
- * An event's or a report's size, estimated cheaply: the length of its text fields, and a little
- * for each field. A nested value (rare: a heartbeat's load averages; bounded in nodes on
- * arrival) is measured as its JSON.
- */
-export function heldChars(fields: object): number {
-  let n = 0;
-  const f = fields as Record<string, unknown>;
-  for (const key in f) {
-    const v = f[key];
-    n += FIELD_CHARS + (typeof v === 'string' ? v.length : typeof v === 'object' && v !== null ? jsonLength(v) : 0);
-  }
-  return n;
-}
-
-function jsonLength(v: object): number {
-  try {
-    return JSON.stringify(v)?.length ?? 0;
-  } catch {
-    return FIELD_CHARS; // not JSON (a cycle, a bigint): not from the wire either
-  }
-}
 /**
  * Written every 50 ms; under load (a flush of more than BUSY_ROWS tasks) every 500 ms: a
  * task's reports of one flush are one write, and a running batch's tasks written once rather
@@ -458,7 +434,7 @@ export class HistoryFeed {
         this.readRecords();
         return 0;
       }
-      this.chunks = chunksByTask(this.pending, this.reports, this.pendingChars);
+      this.chunks = chunksByTask(this.pending, this.reports, this.pendingChars, MAX_TASKS_PER_WRITE);
       this.chunkEvents = this.pending.length;
       this.chunkReports = this.reports.length;
       this.chunkChars = this.pendingChars;
@@ -716,47 +692,3 @@ function lostCount(loss: Loss): string {
 function inUnits(ms: number): string {
   return ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Number((ms / 1000).toFixed(1))} s`;
 }
-
-/** A flush's part written in one transaction, and the characters it holds (@see heldChars). */
-interface Chunk {
-  events: CeleryEvent[];
-  reports: Report[];
-  rows: number;
-  chars: number;
-  /** One task's only (split off a refused chunk), and how many times its write was refused. */
-  single: boolean;
-  tries: number;
-}
-
-/**
- * A flush's events and reports in chunks of at most `perChunk` tasks, each task's in one
- * chunk, in the order they came. @param chars what they hold together
- */
-function chunksByTask(events: readonly CeleryEvent[], reports: readonly Report[], chars: number, perChunk = MAX_TASKS_PER_WRITE): Chunk[] {
-  if (events.length + reports.length <= perChunk) return [{ events: [...events], reports: [...reports], rows: 0, chars, single: false, tries: 0 }];
-  const chunks: Chunk[] = [];
-  const chunkOf = new Map<string, Chunk>();
-  const place = (id: unknown): Chunk => {
-    const key = typeof id === 'string' ? id : '';
-    let chunk = chunkOf.get(key);
-    if (!chunk) {
-      chunk = chunks[chunks.length - 1];
-      if (!chunk || chunk.rows >= perChunk) chunks.push((chunk = { events: [], reports: [], rows: 0, chars: 0, single: false, tries: 0 }));
-      chunk.rows++;
-      chunkOf.set(key, chunk);
-    }
-    return chunk;
-  };
-  for (const e of events) {
-    const chunk = place(e.uuid);
-    chunk.events.push(e);
-    chunk.chars += heldChars(e);
-  }
-  for (const r of reports) {
-    const chunk = place(r.id);
-    chunk.reports.push(r);
-    chunk.chars += r.id.length + heldChars(r.fields);
-  }
-  return chunks;
-}
-
