@@ -10,10 +10,9 @@
 import type { TaskDetail } from '../contract/types/tasks.js';
 import type { App } from '../../core/app.js';
 import type { ResultMeta } from '../../core/backend/result-meta.js';
-import { metaFields } from '../history/backfill.js';
-import { mergedTask, type Report } from '../history/history-store.js';
+import { mergedTask } from '../history/history-store.js';
 import type { HistoryFace } from '../history/history-reader.js';
-import { recordReport } from '../history/record-fields.js';
+import { sourceReports } from '../history/task-sources.js';
 
 /** A task's record, attempts and result. */
 async function getTask(app: App, id: string): Promise<Pick<TaskDetail, 'record' | 'attempts' | 'meta'>> {
@@ -23,10 +22,7 @@ async function getTask(app: App, id: string): Promise<Pick<TaskDetail, 'record' 
 
 export async function taskPage(app: App, history: HistoryFace, id: string): Promise<TaskDetail> {
   const { record, attempts, meta } = await getTask(app, id);
-  const reports: Report[] = [];
-  if (record) reports.push(recordReport(record));
-  // PENDING is what the backend says of any id it has no result for: it tells nothing.
-  if (meta.status !== 'PENDING') reports.push({ id, state: meta.status, fields: metaFields(meta) });
+  const reports = sourceReports(id, record, meta);
   history.handToFeed(reports);
   const task = mergedTask(history.get(id), id, reports);
   return {

@@ -12,9 +12,11 @@ import type { App } from '../../core/app.js';
 import type { ResultMeta } from '../../core/backend/result-meta.js';
 import { CeleriacError } from '../../core/errors.js';
 import { decodeTaskMessage } from '../../core/protocol/decode.js';
+import type { TaskRecord } from '../../core/records/task-record.js';
 import type { HistoryReader } from '../history/history-reader.js';
+import { mergedWithSources } from '../history/task-sources.js';
 import { CANNOT_RETRY_LABELS, planRetry, type RetryFacts, type RetryPlan } from './retry-plan.js';
-import type { RetryErrorCode, RetryReasonGroup, RetryPreview, RetryOutcome } from '../contract/types/tasks.js';
+import type { HistoryTask, RetryErrorCode, RetryReasonGroup, RetryPreview, RetryOutcome } from '../contract/types/tasks.js';
 
 /** Tasks read and sent at a time, at most (fewer when their stored results are large). */
 const CHUNK = 100;
@@ -46,7 +48,7 @@ export async function* planRetries(app: App, ids: readonly string[], sources: Re
     const unread: Array<[string, number]> = [];
     const groups = sizeGroups(chunk, sizes, (id, bytes) => unread.push([id, bytes]));
     const factsOf = (id: string, meta: ResultMeta | null, unreadMetaBytes: number | null): RetryFacts => ({
-      id, record: recordOf.get(id) ?? null, meta: meta?.status === 'PENDING' ? null : meta, unreadMetaBytes, history: sources.history?.get(id) ?? null, workerQueues: null,
+      id, record: recordOf.get(id) ?? null, meta: meta?.status === 'PENDING' ? null : meta, unreadMetaBytes, history: asItsPageShows(sources.history, id, recordOf.get(id) ?? null, meta), workerQueues: null,
     });
     for (const group of groups) {
       const metas = await readMetas(app, group);
@@ -54,6 +56,16 @@ export async function* planRetries(app: App, ids: readonly string[], sources: Re
     }
     if (unread.length > 0) yield await planned(app, unread.map(([id, bytes]) => factsOf(id, null, bytes)), queuesOf);
   }
+}
+
+/**
+ * A task's history row as its page shows it: with the record and the stored result folded in by
+ * the history's rule, so a row the feed has not caught up with yet (still STARTED while the
+ * stored result says FAILURE) decides nothing. No row: none (the plan reads the other sources).
+ */
+function asItsPageShows(history: HistoryReader | null | undefined, id: string, record: TaskRecord | null, meta: ResultMeta | null): HistoryTask | null {
+  const row = history?.get(id) ?? null;
+  return row ? mergedWithSources(row, id, record, meta?.status === 'PENDING' ? null : meta) : null;
 }
 
 /** Plans from facts, asking the workers not asked yet which queues they consume where nothing else says. */
