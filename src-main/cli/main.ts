@@ -11,7 +11,6 @@ import { registerInspect } from './inspect.js';
 import { registerServe } from './serve.js';
 import { registerBatch } from './batch.js';
 
-
 /** Builds the `celeriac` program; exported so tests can drive it in-process. */
 export function buildProgram(): Command {
   const program = new Command('celeriac')

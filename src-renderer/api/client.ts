@@ -15,7 +15,6 @@ export class CallError extends Error {
 
 type Listener = (data: unknown) => void;
 
-
 interface Bridge {
   call(method: string, input: unknown): Promise<{ ok: boolean; value?: unknown; error?: ContractError }>;
   on(event: string, fn: Listener): () => void;

@@ -93,7 +93,6 @@ test("the Tasks view finds what the Python worker ran, by the search language wi
   await page.screenshot({ path: 'test-results/screenshots/tasks-search.png' });
 });
 
-
 test('a Python failure retried with a click runs again on the Python worker; its attempts are listed', async ({ page }) => {
   const env = { CELERIAC_TEST_BROKER: redis.url };
   const key = uniqueName('flaky');

@@ -22,7 +22,6 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-
 const event = (type: string, uuid: string, fields: Record<string, unknown> = {}): CeleryEvent =>
   ({ type, uuid, hostname: 'celery@py1', utcoffset: 0, pid: 1, clock: 1, timestamp: Date.now() / 1000, ...fields }) as unknown as CeleryEvent;
 

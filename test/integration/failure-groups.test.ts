@@ -13,7 +13,6 @@ import { ok } from '../helpers/contract.js';
 let app: App;
 useRedisSuite((s) => ({ app } = s), { app: { taskRecords: true }, worker: { concurrency: 2, name: 'ts@groups', events: true } });
 
-
 describe('failure groups', () => {
   it('groups failures by task, exception type and normalised message, and retries a group', async () => {
     const svc = new ConnectionService(app);

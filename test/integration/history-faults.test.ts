@@ -25,7 +25,6 @@ const T0 = Date.now() / 1000;
 
 const succeeded = (id: string, n: number): CeleryEvent[] => succeededEvents(id, n, T0, { padArgs: 400 });
 
-
 /** Publishes task events as a Python worker does (task.multi on the event exchange). */
 async function publish(redis: Redis, events: CeleryEvent[]): Promise<void> {
   for (let i = 0; i < events.length; i += 30) await redis.publish('/0.celeryev/task.multi', encodeEvent(events.slice(i, i + 30), 'task.multi', 'celery@py1'));
@@ -44,7 +43,6 @@ function historyFile(dataDir: string): string {
   expect(found).toHaveLength(1);
   return found[0]!;
 }
-
 
 /** Whether the history holds every one of `ids` (named `<word>-<n>`) in SUCCESS. */
 async function allSucceeded(room: ControlRoom, ids: string[]): Promise<boolean> {

@@ -21,7 +21,6 @@ const T0 = Date.now() / 1000;
 
 const succeeded = (id: string, n: number): CeleryEvent[] => succeededEvents(id, n, T0);
 
-
 let redis: RedisServer;
 let client: Redis;
 beforeAll(async () => {

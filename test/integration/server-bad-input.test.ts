@@ -49,7 +49,6 @@ function open(): Promise<WebSocket> {
   });
 }
 
-
 function closed(ws: WebSocket): Promise<number> {
   return new Promise((resolve) => ws.once('close', (code) => resolve(code)));
 }

@@ -37,7 +37,6 @@ function connect(token: string | null, headers: Record<string, string> = {}): Pr
   });
 }
 
-
 describe('celeriac serve: the contract over a WebSocket', () => {
   it('binds loopback and prints a URL with the token', () => {
     expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${TOKEN}`);

@@ -15,7 +15,6 @@ let redis: Redis;
 let app: App;
 useRedisSuite((s) => ({ redis, app } = s), { worker: { concurrency: 1, name: 'ts@dead' } });
 
-
 describe('dead letters through the contract', () => {
   it('lists, requeues, drops and clears them, acting only on the entry that was listed', async () => {
     const svc = new ConnectionService(app);

@@ -15,7 +15,6 @@ let redis: Redis;
 let app: App;
 useRedisSuite((s) => ({ redis, app } = s), { app: { taskRecords: true }, worker: { concurrency: 2, name: 'ts@overview', events: true } });
 
-
 describe('the summary bar and the Scheduled view', () => {
   it('count what ran, waits, is scheduled and is dead', async () => {
     const svc = new ConnectionService(app);

@@ -18,7 +18,6 @@ useRedisSuite((s) => ({ redis, app } = s), { app: { taskRecords: true }, worker:
 
 const service = (): ConnectionService => new ConnectionService(app);
 
-
 describe('service: tasks', () => {
   it('submits a task from the form and shows its detail once it ran', async () => {
     const submitted = await service().call('tasks:submit', { name: 'tasks.add', args: [2, 3] });

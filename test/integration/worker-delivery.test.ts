@@ -39,7 +39,6 @@ function alive(pid: number): boolean {
   }
 }
 
-
 describe('ETA and countdown', () => {
   it('keeps a countdown task in the schedule in Redis, not in the worker, and runs it when due', async () => {
     const queue = uniqueName('eta');

@@ -14,6 +14,3 @@ export interface ContractEvents {
   'batches:notice': BatchNotice;
 }
 export type EventName = keyof ContractEvents;
-
-/** The events a client may ask for. */
-export const EVENT_NAMES = ['tasks:changed', 'connection:changed', 'batches:changed', 'batches:notice'] as const satisfies readonly EventName[];

@@ -9,7 +9,6 @@ import type { App } from '../../core/app.js';
 import { deadLetterKey, deadLetterPage, type DeadLetterView } from '../../core/broker/dead-letter-page.js';
 import { DeadLetters } from '../../core/broker/dead-letters.js';
 
-
 /** Requeued or dropped at most per "all". */
 export const DEAD_ALL_LIMIT = 10_000;
 

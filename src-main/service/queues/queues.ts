@@ -5,7 +5,6 @@
 import type { Redis } from 'ioredis';
 import { purgeQueues } from '../../core/broker/purge.js';
 
-
 /** Deletes a queue's waiting messages. @returns how many */
 export async function purgeQueue(redis: Redis, queue: string): Promise<number> {
   return (await purgeQueues(redis, [queue])).get(queue) ?? 0;

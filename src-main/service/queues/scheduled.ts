@@ -8,7 +8,6 @@ import { countScheduledEntries, listScheduledEntries, runScheduledNow as runNow 
 import { scheduledOfEntry, scheduledOfReply, type ScheduledTask } from '../../core/broker/scheduled-task.js';
 import { ConfigurationError } from '../../core/errors.js';
 
-
 /** Listed at most. */
 export const SCHEDULED_LIMIT = 1000;
 

@@ -3,8 +3,6 @@ import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from './atomic-file.js';
 import type { Settings } from '../contract/index.js';
 
-
-
 const DEFAULTS = { notifications: true, beat: false };
 
 export class SettingsFile {

@@ -2,7 +2,6 @@
 import type { App } from '../../core/app.js';
 import type { SendOptions } from '../../core/protocol/build.js';
 
-
 /** Revokes tasks, 1,000 per broadcast; with `terminate`, running ones are stopped. */
 export async function revokeTasks(app: App, ids: readonly string[], terminate: boolean, timeout = 500): Promise<{ revoked: string[] }> {
   for (let i = 0; i < ids.length; i += 1000) await app.control.revoke(ids.slice(i, i + 1000), { terminate, timeout });

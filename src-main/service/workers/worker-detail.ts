@@ -7,7 +7,6 @@ import type { WorkerCommand } from '../contract/index.js';
 import { INSPECT_TIMEOUT_MS } from '../cluster/cluster.js';
 import { INSPECTED, type WorkerDetail } from '../contract/types/workers.js';
 
-
 export async function inspectWorker(app: App, name: string): Promise<WorkerDetail> {
   const replies = await Promise.all(INSPECTED.map((method) => app.control.broadcast(method, {}, { destination: [name], timeout: INSPECT_TIMEOUT_MS, limit: 1 })));
   const detail = { name } as WorkerDetail;

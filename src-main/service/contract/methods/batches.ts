@@ -21,7 +21,6 @@ const batchInput = z
   .refine((i) => Boolean(i.files) !== Boolean(i.rows), 'give files or rows, one of them')
   .refine((i) => (i.files ?? []).reduce((n, f) => n + f.length + 3, 0) <= MAX_REQUEST_BYTES, 'the file list is over 32 MiB: send it as several batches');
 
-
 export const batchesMethods = {
   'files:expand': {
     room: true,

@@ -24,7 +24,6 @@ const profileInput = z
 
 export type ProfileInput = z.input<typeof profileInput>;
 
-
 export const connectionsMethods = {
   'connection:status': {
     room: true,
