@@ -13,6 +13,7 @@ import { ControlRoom } from '../../src-main/service/room/control-room.js';
 import { roomQueueName } from '../../src-main/service/hosted-worker/hosted-worker.js';
 import { ok } from '../helpers/contract.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { until } from '../helpers/until.js';
 
 describe('a pool hosted on another Redis', () => {
   let server: RedisServer;
@@ -43,6 +44,9 @@ describe('a pool hosted on another Redis', () => {
     expect(await shop.asyncResult(sent.id).get({ timeout: 20_000 })).toBeTruthy();
     const batch = await ok(room.call('batches:create', { task: 'checksum', files: [file], values: { algorithm: 'md5' } }));
     expect(batch.queue).toBe(roomQueueName());
+    // The pool runs the batch's item from its own queue (claimed in `unacked` while it runs):
+    // once it is done, nothing is held, and the shop's task is still in `celery`.
+    await until(async () => (await ok(room.call('batches:get', { id: batch.id }))).batch.finished, 20_000);
     expect(await server.client().llen('celery')).toBe(1);
     expect(await server.client().hlen('unacked')).toBe(0);
   });
