@@ -3,6 +3,7 @@ gzip compression, msgpack results on database 1. Run as a worker (-A pywire) or 
     pywire.py send <task> <args-json> [serializer] [compression]   -> prints the task id
     pywire.py get <id>                                              -> prints {"status", "result"|"exc_type"...}
     pywire.py send-proto1 <task> <args-json>                        -> task_protocol = 1
+    pywire.py send-to <queue> <priority> <task> <args-json>         -> routed, with a priority
 """
 import json
 import os
@@ -67,6 +68,9 @@ if __name__ == "__main__":
         if serializer == "msgpack" and os.environ.get("PYWIRE_BIG") == "1":
             args = [2 ** 60]
         r = app.send_task(sys.argv[2], args=args, serializer=serializer, compression=compression or None)
+        print(json.dumps({"id": r.id}))
+    elif cmd == "send-to":
+        r = app.send_task(sys.argv[4], args=json.loads(sys.argv[5]), queue=sys.argv[2], priority=int(sys.argv[3]), serializer="msgpack", compression="gzip")
         print(json.dumps({"id": r.id}))
     elif cmd == "send-proto1":
         app.conf.task_protocol = 1
