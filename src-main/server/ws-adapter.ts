@@ -22,8 +22,9 @@ export function serveCallsOverWebSocket(wss: WebSocketServer, calls: CallServer)
       if (bytes > MAX_REQUEST_BYTES) return void send(ws, badRequest(null, 'E_TOO_LARGE', `a request is at most ${MAX_REQUEST_BYTES} bytes; this one is ${bytes}`));
       const text = data.toString();
       const subscription = text.startsWith('{"subscribe"') ? subscribeSchema.safeParse(safeJson(text)) : null;
-      if (subscription?.success) calls.subscribe(ws, subscription.data.subscribe);
-      else void answer(ws, calls, text);
+      // The call server checks the names (how many, how long); a list it refuses is answered as a bad request.
+      if (subscription?.success && calls.subscribe(ws, subscription.data.subscribe)) return;
+      void answer(ws, calls, text);
     });
   });
   return calls.onEvent((event, data, wants) => {
