@@ -7,8 +7,12 @@
  */
 import { MAX_EVENT_MESSAGE_LENGTH } from './event-receiver.js';
 import { MAX_EVENT_DEPTH, MAX_EVENT_FIELDS, MAX_EVENTS_PER_MESSAGE } from './event-limits.js';
+import { MAX_WORKERS_IN_MEMORY } from './workers-state.js';
 
 const MIB = 1024 * 1024;
+
+/** The count, among the totals, of workers forgotten to keep the cluster's table bounded (said apart: no event was lost). */
+export const WORKERS_FORGOTTEN = 'workers-forgotten';
 
 /** Each reason the receiver counts, whether it loses events or keeps them cut, and how a count of it is said. */
 const REASONS: Record<string, { lost: boolean; say: (n: number) => string }> = {
@@ -26,8 +30,13 @@ const REASONS: Record<string, { lost: boolean; say: (n: number) => string }> = {
 export function eventDropsNote(totals: Readonly<Record<string, number>>): string | null {
   const lost: string[] = [];
   const cut: string[] = [];
+  let forgotten = 0;
   for (const [reason, n] of Object.entries(totals)) {
     if (!(n > 0)) continue;
+    if (reason === WORKERS_FORGOTTEN) {
+      forgotten = n;
+      continue;
+    }
     const known = REASONS[reason];
     if (!known) lost.push(`${n} ${reason}`);
     else (known.lost ? lost : cut).push(known.say(n));
@@ -35,6 +44,7 @@ export function eventDropsNote(totals: Readonly<Record<string, number>>): string
   const parts: string[] = [];
   if (lost.length > 0) parts.push(`events dropped on arrival: ${lost.join(', ')}`);
   if (cut.length > 0) parts.push(`events cut on arrival: ${cut.join(', ')}`);
+  if (forgotten > 0) parts.push(`workers forgotten: ${forgotten} (${MAX_WORKERS_IN_MEMORY} are kept; the offline and the longest silent went first)`);
   return parts.length > 0 ? parts.join('; ') : null;
 }
 

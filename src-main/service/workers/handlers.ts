@@ -5,12 +5,25 @@ import type { Handlers } from '../calls/handler-types.js';
 
 /** How many of the newest tasks in the history give the names it has seen. */
 const SEEN_TASKS_READ = 1000;
+/** The controls that change what inspect said of a worker (its pool's size, its queues). */
+const RESHAPING = new Set<string>(['add_consumer', 'cancel_consumer', 'pool_grow', 'pool_shrink', 'autoscale']);
 
 export const workerHandlers: Handlers<'workers:list' | 'workers:inspect' | 'workers:control' | 'workers:consuming' | 'tasks:known'> = {
-  'workers:list': (s) => s.cluster.workers(),
+  // Listed for a view: its pool and queues are kept fresh while one shows them.
+  'workers:list': (s) => {
+    s.cluster.noteShown();
+    return s.cluster.workers();
+  },
   'workers:inspect': (s, i) => inspectWorker(s.app, i.name),
-  'workers:control': (s, i) => controlWorker(s.app, i.name, i.command, i.args),
-  'workers:consuming': async (s, i) => queueConsumers(await s.cluster.workers(), i.queue),
+  'workers:control': async (s, i) => {
+    const reply = await controlWorker(s.app, i.name, i.command, i.args);
+    if (RESHAPING.has(i.command)) s.cluster.reinspect(i.name);
+    return reply;
+  },
+  'workers:consuming': async (s, i) => {
+    s.cluster.noteShown();
+    return queueConsumers(await s.cluster.workers(), i.queue);
+  },
   'tasks:known': async (s) => {
     const declared = (await s.hosted.tasks()).map((t) => t.name);
     return knownTasks(s.app, declared, s.history.recentNames(SEEN_TASKS_READ));

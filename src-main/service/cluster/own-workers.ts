@@ -1,0 +1,42 @@
+/**
+ * Celeriac workers' own entries (`celeriac:workers`: pool, concurrency, queues), read through
+ * core at most once per `maxAgeMs` however often the lists ask: a view polling every 2 s in
+ * several tabs, the Overview and the inspect rounds share one read, and calls that come while
+ * a read is on its way wait for that one.
+ */
+import type { Redis } from 'ioredis';
+import { listWorkers, type WorkerInfo } from '../../core/worker/worker-list.js';
+
+/** How old the entries handed out may be, ms: about half a heartbeat. */
+export const OWN_WORKERS_MAX_AGE_MS = 1000;
+
+export class OwnWorkers {
+  private last: Map<string, WorkerInfo> = new Map();
+  private readAt = -Infinity;
+  private reading: Promise<Map<string, WorkerInfo>> | null = null;
+
+  constructor(private readonly redis: Redis, private readonly maxAgeMs = OWN_WORKERS_MAX_AGE_MS) {}
+
+  /** The entries by name, read afresh when older than maxAgeMs. @throws when Redis cannot be read */
+  async get(now = Date.now()): Promise<Map<string, WorkerInfo>> {
+    if (now - this.readAt < this.maxAgeMs) return this.last;
+    this.reading ??= listWorkers(this.redis, now).then(
+      (list) => {
+        this.last = new Map(list.map((w) => [w.name, w]));
+        this.readAt = now;
+        this.reading = null;
+        return this.last;
+      },
+      (err: unknown) => {
+        this.reading = null;
+        throw err;
+      },
+    );
+    return this.reading;
+  }
+
+  /** The entries as last read (none before the first read), without asking Redis. */
+  latest(): ReadonlyMap<string, WorkerInfo> {
+    return this.last;
+  }
+}
