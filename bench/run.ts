@@ -15,6 +15,8 @@ import { benchBatches } from './batches.js';
 import { benchHistory } from './history.js';
 import { benchCanvas } from './canvas.js';
 import { benchBeat } from './beat.js';
+import { benchEvents } from './events.js';
+import { benchWorkers } from './workers.js';
 import { printTable } from './lib/report.js';
 
 const server = await startRedisServer();
@@ -35,7 +37,9 @@ try {
   if (want('batches')) printTable('Batches', await benchBatches(server.url, redis));
   if (want('canvas')) printTable('Canvas', await benchCanvas(server.url, redis, spawnSync('/usr/bin/python3', ['-c', 'import celery']).status === 0));
   if (want('beat')) printTable('Beat', await benchBeat(server.url, redis));
+  if (want('workers')) printTable('Control room with 200 workers (2nd column: see each row)', await benchWorkers(server.url, redis));
   if (want('history')) printTable('History (Python Celery column: its events.state.State, what Flower runs)', await benchHistory(spawnSync('/usr/bin/python3', ['-c', 'import celery']).status === 0, server.url));
+  if (want('events')) printTable("Events end to end, Redis pub/sub -> the room's history (Python Celery column: its EventReceiver + State, same stream)", await benchEvents(server, spawnSync('/usr/bin/python3', ['-c', 'import celery']).status === 0));
 } finally {
   await server.stop();
 }
