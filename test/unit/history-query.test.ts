@@ -9,11 +9,12 @@ describe('the search language', () => {
       where: ['t.state = ?', 't.name = ?', 't.worker = ?', 't.queue = ?', "t.exception LIKE ? ESCAPE '\\'"],
       params: ['FAILURE', 'tasks.resize', 'celery@host', 'images', 'KeyError%'],
       fts: null,
+      words: [],
     });
   });
 
   it('finds a group\'s tasks, a workflow\'s, and a task\'s children by id', () => {
-    expect(parseQuery('group:g1 root:r1 parent:p1', NOW)).toEqual({ where: ['t.group_id = ?', 't.root_id = ?', 't.parent_id = ?'], params: ['g1', 'r1', 'p1'], fts: null });
+    expect(parseQuery('group:g1 root:r1 parent:p1', NOW)).toEqual({ where: ['t.group_id = ?', 't.root_id = ?', 't.parent_id = ?'], params: ['g1', 'r1', 'p1'], fts: null, words: [] });
   });
 
   it('ORs within one qualifier, negates with -, and takes a trailing * as a prefix', () => {
@@ -21,6 +22,7 @@ describe('the search language', () => {
       where: ['(t.state = ? OR t.state = ?)', 'NOT (t.state = ?)', "t.name LIKE ? ESCAPE '\\'"],
       params: ['FAILURE', 'RETRY', 'SUCCESS', 'tasks.%'],
       fts: null,
+      words: [],
     });
   });
 
@@ -32,9 +34,9 @@ describe('the search language', () => {
   });
 
   it('makes free words a quoted FTS5 prefix match: no FTS syntax is read from input', () => {
-    expect(parseQuery('resize "out of memory" NEAR state:FAILURE', NOW)).toMatchObject({ fts: '"resize"* "out of memory"* "NEAR"*', params: ['FAILURE'] });
+    expect(parseQuery('resize "out of memory" NEAR state:FAILURE', NOW)).toMatchObject({ fts: '"resize"* "out of memory"* "NEAR"*', words: ['resize', 'out of memory', 'NEAR'], params: ['FAILURE'] });
     expect(parseQuery('say "hi"" there', NOW).fts).toContain('""');
-    expect(parseQuery('   ', NOW)).toEqual({ where: [], params: [], fts: null });
+    expect(parseQuery('   ', NOW)).toEqual({ where: [], params: [], fts: null, words: [] });
   });
 
   it('says what is wrong with a bad query', () => {

@@ -1,7 +1,9 @@
 /**
  * Keeps one connection's history current: the event stream's task events and the records'
  * announcements written every 50 ms (500 under load), a task's of one flush folded into one
- * write; the stored results read back once when it connects (what happened while the control
+ * write; a task still in flight held in memory until it ends or for HOLD_MS (its received,
+ * started and succeeded are then one write, not three), its text indexed in the background
+ * once nothing waits; the stored results read back once when it connects (what happened while the control
  * room was away) and again after any gap in the events; the retention applied hourly. What
  * changed is told to `onChanged`, for the lists on view.
  *
@@ -23,7 +25,7 @@ import { DropCounter } from '../cluster/drop-counter.js';
 import { inUserWords } from '../calls/user-words.js';
 import type { RecordChange } from './record-feed.js';
 import type { TaskRecords } from '../../core/records/record-store.js';
-import { HistoryStore, type Changed, type Report } from './history-store.js';
+import { ENDED, HistoryStore, type Changed, type Report } from './history-store.js';
 import { announcedReport, mergeRecords } from './record-fields.js';
 import { historyFace, type HistoryFace } from './history-reader.js';
 import { describeHistoryError, isDamaged, isSqliteError, isTransient } from './history-errors.js';
@@ -54,6 +56,13 @@ const BUSY_ROWS = 2000;
  */
 const MAX_TASKS_PER_WRITE = 2000;
 const PRUNE_MS = 3600_000;
+/**
+ * A task heard of that has not ended is written this long after it was first heard of at most
+ * (a crash loses no more, and the backfill mends it); one that ends sooner is written once.
+ */
+export const HOLD_MS = 1000;
+/** Tasks written in flight whose text is indexed per flush, when nothing else waits. */
+const TEXT_PER_TICK = 2000;
 /** Records read back in one go, for tasks known only by their announcements. */
 const MAX_RECORD_READS = 1000;
 
@@ -114,12 +123,18 @@ export interface HistoryFeedOptions {
   onProblem?: () => void;
   /** The least time between two backfills of a gap in the events, ms. @default GAP_BACKFILL_MS */
   gapBackfillEveryMs?: number;
+  /** How long a task in flight is held before it is written, ms. @default HOLD_MS */
+  holdMs?: number;
 }
 
 export class HistoryFeed {
   private current: HistoryStore;
   private pending: CeleryEvent[] = [];
   private reports: Report[] = [];
+  /** When each task in `pending` or `reports` was first heard of (ms), for HOLD_MS. */
+  private heardAt = new Map<string, number>();
+  /** Whether tasks written in flight may have text to index (something was written since it was last found none). */
+  private textDue = true;
   private readonly timers: NodeJS.Timeout[] = [];
   private flushTimer: NodeJS.Timeout | null = null;
   /** A flush's tasks not written yet: each chunk's events and reports, by task. */
@@ -155,6 +170,7 @@ export class HistoryFeed {
   private gapRunAt = -Infinity;
   private gapError: string | null = null;
   private readonly gapEveryMs: number;
+  private readonly holdMs: number;
   /** The stored results the backfills left out (too large), across runs: each reason logged once. */
   private readonly backfillDrops: DropCounter;
   /** How many the last backfill that finished left out. */
@@ -178,6 +194,7 @@ export class HistoryFeed {
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.onProblem = options.onProblem ?? (() => undefined);
     this.gapEveryMs = options.gapBackfillEveryMs ?? GAP_BACKFILL_MS;
+    this.holdMs = options.holdMs ?? HOLD_MS;
     this.backfillDrops = new DropCounter('History', (line) => this.log(line));
     this.current = this.openOrMemory();
     this.face = historyFace(() => this.current, (reports) => this.handOver(reports));
@@ -223,6 +240,7 @@ export class HistoryFeed {
   push(events: readonly CeleryEvent[]): void {
     if (this.stopped) return;
     const room = Math.min(events.length, Math.max(0, MAX_PENDING_EVENTS - this.pending.length - this.chunkEvents));
+    const heard = Date.now();
     let taken = 0;
     let full = false;
     for (; taken < room; taken++) {
@@ -232,7 +250,9 @@ export class HistoryFeed {
         break;
       }
       this.pendingChars += chars;
-      this.pending.push(events[taken]!);
+      const e = events[taken]!;
+      this.pending.push(e);
+      if (typeof e.uuid === 'string' && !this.heardAt.has(e.uuid)) this.heardAt.set(e.uuid, heard);
     }
     if (taken < events.length) {
       let tasks = 0;
@@ -249,6 +269,7 @@ export class HistoryFeed {
   pushReports(reports: readonly Report[], fromView = false): void {
     if (this.stopped) return;
     const room = Math.min(reports.length, Math.max(0, MAX_PENDING_EVENTS - this.reports.length - this.chunkReports));
+    const heard = Date.now();
     let taken = 0;
     let full = false;
     for (; taken < room; taken++) {
@@ -260,6 +281,7 @@ export class HistoryFeed {
       }
       this.pendingChars += chars;
       this.reports.push(r);
+      if (!this.heardAt.has(r.id)) this.heardAt.set(r.id, heard);
       if (fromView) this.fromViews.add(r);
     }
     if (taken < reports.length && !fromView) this.lose(reports.length - taken, this.overflowCause(full));
@@ -344,6 +366,7 @@ export class HistoryFeed {
     this.backfilling = backfill(this.redis, store, () => this.stopped || this.current !== store, this.backfillDrops).then(
       (read) => {
         this.recovered('backfill');
+        this.textDue = true;
         const leftOut = this.leftOutSoFar() - leftOutBefore;
         if (leftOut !== this.leftOut) {
           this.leftOut = leftOut;
@@ -430,17 +453,16 @@ export class HistoryFeed {
   private flush(now = false): number {
     if (!now && !this.due('write')) return 0;
     if (this.chunks.length === 0) {
-      if (this.pending.length === 0 && this.reports.length === 0) {
+      const due = now ? this.takeAll() : this.takeDue(Date.now());
+      if (due.events.length === 0 && due.reports.length === 0) {
         this.readRecords();
+        if (this.pending.length === 0 && this.reports.length === 0) this.indexText();
         return 0;
       }
-      this.chunks = chunksByTask(this.pending, this.reports, this.pendingChars, MAX_TASKS_PER_WRITE);
-      this.chunkEvents = this.pending.length;
-      this.chunkReports = this.reports.length;
-      this.chunkChars = this.pendingChars;
-      this.pending = [];
-      this.reports = [];
-      this.pendingChars = 0;
+      this.chunks = chunksByTask(due.events, due.reports, due.chars, MAX_TASKS_PER_WRITE);
+      this.chunkEvents = due.events.length;
+      this.chunkReports = due.reports.length;
+      this.chunkChars = due.chars;
     }
     const chunk = this.chunks[0]!;
     let changed: Changed[];
@@ -456,6 +478,7 @@ export class HistoryFeed {
     }
     this.takeChunk();
     this.recovered('write');
+    this.textDue = true;
     if (viewOnly) changed = changed.filter((c) => !viewOnly.has(c.id) || moved(viewOnly.get(c.id)!, this.current.get(c.id)));
     if (changed.length === 0) return 0;
     this.onChanged(changed.map((c) => ({ id: c.id, state: c.state })));
@@ -477,6 +500,70 @@ export class HistoryFeed {
     const rows = new Map<string, HistoryTask | null>();
     for (const r of chunk.reports) if (!heard.has(r.id) && !rows.has(r.id)) rows.set(r.id, this.current.get(r.id));
     return rows;
+  }
+
+  /** Everything pending, to be written now (at stop). */
+  private takeAll(): Due {
+    const due = { events: this.pending, reports: this.reports, chars: this.pendingChars };
+    this.pending = [];
+    this.reports = [];
+    this.pendingChars = 0;
+    this.heardAt.clear();
+    return due;
+  }
+
+  /**
+   * What is due to be written: every task that ended, or was first heard of `holdMs` ago;
+   * the others' events and reports stay pending, in their order.
+   */
+  private takeDue(nowMs: number): Due {
+    if (this.pending.length === 0 && this.reports.length === 0) return { events: [], reports: [], chars: 0 };
+    const write = new Set<string>();
+    for (const e of this.pending) if (typeof e.uuid === 'string' && ENDING_EVENTS.has(e.type)) write.add(e.uuid);
+    for (const r of this.reports) if (ENDED.has(r.state)) write.add(r.id);
+    for (const [id, at] of this.heardAt) {
+      if (nowMs - at < this.holdMs) break; // in the order heard: the rest are younger
+      write.add(id);
+    }
+    const events: CeleryEvent[] = [];
+    const reports: Report[] = [];
+    const keptEvents: CeleryEvent[] = [];
+    const keptReports: Report[] = [];
+    let kept = 0;
+    for (const e of this.pending) {
+      if (typeof e.uuid !== 'string' || write.has(e.uuid)) events.push(e);
+      else {
+        keptEvents.push(e);
+        kept += heldChars(e);
+      }
+    }
+    for (const r of this.reports) {
+      if (write.has(r.id)) reports.push(r);
+      else {
+        keptReports.push(r);
+        kept += r.id.length + heldChars(r.fields);
+      }
+    }
+    for (const id of write) this.heardAt.delete(id);
+    const chars = this.pendingChars - kept;
+    this.pending = keptEvents;
+    this.reports = keptReports;
+    this.pendingChars = kept;
+    return { events, reports, chars };
+  }
+
+  /**
+   * Indexes the text of tasks written in flight, a slice per flush while nothing else waits: a
+   * search finds them before (@see HistoryStore.matching), and the index is written once the
+   * flood is over instead of during it. A failure is the next flush's to retry.
+   */
+  private indexText(): void {
+    if (!this.textDue || this.failing.has('write')) return;
+    try {
+      this.textDue = this.current.indexDueText(TEXT_PER_TICK) === TEXT_PER_TICK;
+    } catch (err) {
+      if (isDamaged(err)) this.replaceDamaged(err);
+    }
   }
 
   /** The first chunk is done with (written, or dropped). */
@@ -673,6 +760,16 @@ export class HistoryFeed {
     );
   }
 }
+
+/** What a flush writes: events and reports, and the characters they hold (@see heldChars). */
+interface Due {
+  events: CeleryEvent[];
+  reports: Report[];
+  chars: number;
+}
+
+/** The events that end a task (its state is then one of ENDED). */
+const ENDING_EVENTS: ReadonlySet<string> = new Set(['task-succeeded', 'task-failed', 'task-revoked']);
 
 /** Whether a write changed a row in more than its `updated_at` (a new row did). */
 function moved(before: HistoryTask | null, after: HistoryTask | null): boolean {

@@ -38,8 +38,14 @@ const TEXT_COLUMNS = ['id', 'name', 'args', 'kwargs', 'result', 'exception', 'tr
  *
  * Version 4: a deleted task's attempts go with it whatever its row says last (the trigger ran
  * only for a row still marked retried); the attempts left behind before are deleted once.
+ *
+ * Version 5: the text is indexed lazily (`text_indexed`): a task still in flight is written
+ * without it, and indexed once, when it ends, or by `indexDueText` (in the background, and
+ * before a full-text search). A task of a running batch was indexed when it was sent and again
+ * when it ended: taking the first text out of the index and putting the next one in was a
+ * third of what writing it cost (see docs/performance.md).
  */
-const SCHEMA_VERSION = 4;
+const SCHEMA_VERSION = 5;
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS tasks (
   rowid INTEGER PRIMARY KEY,
@@ -47,7 +53,8 @@ CREATE TABLE IF NOT EXISTS tasks (
   name TEXT, state TEXT NOT NULL, args TEXT, kwargs TEXT, result TEXT, exception TEXT, traceback TEXT,
   worker TEXT, queue TEXT, retries INTEGER, eta TEXT, expires TEXT, parent_id TEXT, root_id TEXT, group_id TEXT,
   received_at REAL, started_at REAL, succeeded_at REAL, failed_at REAL, runtime REAL,
-  seen_at REAL NOT NULL, updated_at REAL NOT NULL, progress_current REAL, progress_total REAL
+  seen_at REAL NOT NULL, updated_at REAL NOT NULL, progress_current REAL, progress_total REAL,
+  text_indexed INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS tasks_seen ON tasks(seen_at);
 CREATE INDEX IF NOT EXISTS tasks_state_seen ON tasks(state, seen_at);
@@ -55,9 +62,12 @@ CREATE INDEX IF NOT EXISTS tasks_name_seen ON tasks(name, seen_at);
 CREATE INDEX IF NOT EXISTS tasks_state_name_seen ON tasks(state, name, seen_at);
 -- A group's (a batch's) tasks; partial: tasks of no group, most of them, cost it nothing.
 CREATE INDEX IF NOT EXISTS tasks_group_seen ON tasks(group_id, seen_at) WHERE group_id IS NOT NULL;
+-- The rows whose text is not indexed yet (partial: an indexed row, most of them, has no entry).
+CREATE INDEX IF NOT EXISTS tasks_text_due ON tasks(text_indexed) WHERE text_indexed = 0;
 CREATE VIRTUAL TABLE IF NOT EXISTS tasks_text USING fts5(${TEXT_COLUMNS.join(', ')}, content='');
--- A deleted task's text leaves the index with it (the retention's deletes).
-CREATE TRIGGER IF NOT EXISTS tasks_deleted AFTER DELETE ON tasks BEGIN
+-- A deleted task's text leaves the index with it (the retention's deletes), if it was in it:
+-- a contentless index told to delete text it never had is damaged.
+CREATE TRIGGER IF NOT EXISTS tasks_deleted AFTER DELETE ON tasks WHEN old.text_indexed = 1 BEGIN
   INSERT INTO tasks_text(tasks_text, rowid, ${TEXT_COLUMNS.join(', ')}) VALUES ('delete', old.rowid, ${TEXT_COLUMNS.map((c) => `old.${c}`).join(', ')});
 END;
 CREATE TABLE IF NOT EXISTS aggregates (kind TEXT NOT NULL, slot INTEGER NOT NULL, bin INTEGER NOT NULL, name TEXT NOT NULL, n INTEGER NOT NULL,
@@ -87,6 +97,10 @@ DROP TABLE IF EXISTS counts;
 const MIGRATE_3 = 'DROP TRIGGER IF EXISTS tasks_attempts_deleted';
 const ORPHAN_ATTEMPTS = 'DELETE FROM attempts WHERE task_id NOT IN (SELECT id FROM tasks)';
 
+/** Version 4 to 5: every row's text is indexed; the delete trigger is made again (by SCHEMA) with its condition. */
+const ADD_TEXT_INDEXED = 'ALTER TABLE tasks ADD COLUMN text_indexed INTEGER NOT NULL DEFAULT 1';
+const MIGRATE_4 = 'DROP TRIGGER IF EXISTS tasks_deleted';
+
 /** Version 1 (external-content index kept by triggers) to 2: its index is rebuilt from the rows. */
 const MIGRATE_1 = `
 ALTER TABLE tasks ADD COLUMN progress_current REAL;
@@ -95,6 +109,11 @@ DROP TRIGGER IF EXISTS tasks_ai; DROP TRIGGER IF EXISTS tasks_ad; DROP TRIGGER I
 DROP TRIGGER IF EXISTS tasks_count_ai; DROP TRIGGER IF EXISTS tasks_count_ad;
 DROP TABLE IF EXISTS tasks_fts;
 `;
+
+/** The states a task's text is indexed in when written (Celery's READY_STATES: it will rarely change again). */
+export const ENDED: ReadonlySet<string> = new Set(['SUCCESS', 'FAILURE', 'REVOKED']);
+/** A not-yet-indexed task's text, as one lower-cased string, for a search's words. */
+const NOT_INDEXED_TEXT = `lower(${TEXT_COLUMNS.map((c) => `coalesce(${c}, '')`).join(" || ' ' || ")})`;
 
 /** A text field from outside, cut (and marked) by the one field-cut rule: @see field-cut.ts */
 const text = (v: unknown): string | null => cutValue(v);
@@ -210,6 +229,8 @@ export class HistoryStore {
   private readonly insert: Database.Statement<unknown[]>;
   private readonly updates = new Map<string, Database.Statement<unknown[]>>();
   private readonly indexText: Database.Statement<unknown[]>;
+  private readonly dueText: Database.Statement<[number], unknown[]>;
+  private readonly markIndexed: Database.Statement<[number]>;
   private readonly dropText: Database.Statement<unknown[]>;
   private readonly nameOf: Database.Statement<[string], string | null>;
   private readonly upsertAggregate: Database.Statement<[string, number, number, string, number]>;
@@ -241,6 +262,10 @@ export class HistoryStore {
       if (!fresh && version < 2) this.db.exec(MIGRATE_1);
       if (!fresh && version < 3) this.db.exec(MIGRATE_2);
       if (!fresh && version < 4) this.db.exec(MIGRATE_3);
+      if (!fresh && version < 5) {
+        if (!this.db.prepare("SELECT 1 FROM pragma_table_info('tasks') WHERE name = 'text_indexed'").get()) this.db.exec(ADD_TEXT_INDEXED);
+        this.db.exec(MIGRATE_4);
+      }
       this.db.exec(SCHEMA);
       if (!fresh && version < 4) this.db.exec(ORPHAN_ATTEMPTS);
       if (!fresh && version < 2) {
@@ -254,10 +279,12 @@ export class HistoryStore {
       this.totals.load(this.db.prepare('SELECT key, n FROM metric_totals').all() as Array<{ key: string; n: number }>);
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
       this.read = this.db.prepare('SELECT * FROM tasks WHERE id = ?');
-      this.readRaw = this.db.prepare<[string], unknown[]>(`SELECT ${COLUMNS.join(', ')}, rowid FROM tasks WHERE id = ?`).raw(true);
+      this.readRaw = this.db.prepare<[string], unknown[]>(`SELECT ${COLUMNS.join(', ')}, rowid, text_indexed FROM tasks WHERE id = ?`).raw(true);
       // Positional parameters: binding the named ones cost a noticeable part of a write
       // (see docs/performance.md).
-      this.insert = this.db.prepare(`INSERT INTO tasks (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
+      this.insert = this.db.prepare(`INSERT INTO tasks (${COLUMNS.join(', ')}, text_indexed) VALUES (${COLUMNS.map(() => '?').join(', ')}, ?)`);
+      this.dueText = this.db.prepare<[number], unknown[]>(`SELECT rowid, ${TEXT_COLUMNS.join(', ')} FROM tasks WHERE text_indexed = 0 LIMIT ?`).raw(true);
+      this.markIndexed = this.db.prepare('UPDATE tasks SET text_indexed = 1 WHERE rowid = ?');
       this.indexText = this.db.prepare(`INSERT INTO tasks_text(rowid, ${TEXT_COLUMNS.join(', ')}) VALUES (?, ${TEXT_COLUMNS.map(() => '?').join(', ')})`);
       this.dropText = this.db.prepare(`INSERT INTO tasks_text(tasks_text, rowid, ${TEXT_COLUMNS.join(', ')}) VALUES ('delete', ?, ${TEXT_COLUMNS.map(() => '?').join(', ')})`);
       this.nameOf = this.db.prepare<[string], string | null>('SELECT name FROM tasks WHERE id = ?').pluck();
@@ -363,7 +390,7 @@ export class HistoryStore {
       const stored = this.readRaw.get(id);
       if (stored) {
         const row = rowOf(stored);
-        f = { row, rowid: stored[COLUMNS.length] as number, stored, text: textOf(row), runs: null, runsChanged: false };
+        f = { row, rowid: stored[COLUMNS.length] as number, stored, text: stored[COLUMNS.length + 1] === 1 ? textOf(row) : null, runs: null, runsChanged: false };
       } else {
         f = { row: blank(id, now), rowid: null, stored: null, text: null, runs: null, runsChanged: false };
       }
@@ -391,11 +418,16 @@ export class HistoryStore {
     for (const r of runs) insert.run(id, r.n, r.state, r.worker, r.received_at, r.started_at, r.ended_at, r.exception);
   }
 
-  /** Inserts the new rows and updates the known ones; indexes a task's text only when it changed. */
+  /**
+   * Inserts the new rows and updates the known ones. A task's text is indexed when it has
+   * ended, then again only when it changed; a task in flight is written without it (@see
+   * indexDueText).
+   */
   private writeRows(rows: Iterable<Folded>): void {
     for (const { row, rowid, stored, text: before, runs, runsChanged } of rows) {
       if (runsChanged && runs) this.writeRuns(row.id, runs);
-      const after = textOf(row);
+      const index = before !== null || ENDED.has(row.state);
+      const after = index ? textOf(row) : null;
       const was = stored === null ? null : rowOf(stored);
       if (was === null || was.state !== row.state || was.name !== row.name || was.runtime !== row.runtime) {
         if (was !== null) this.deltas.count(was, -1);
@@ -405,13 +437,18 @@ export class HistoryStore {
       // named, with all it did by then: its counters under one set of labels, not '' then its own.
       if (row.name !== null) this.totals.count(was?.name == null ? null : was, row);
       if (rowid === null || stored === null) {
-        const id = Number(this.insert.run(COLUMNS.map((c) => row[c])).lastInsertRowid);
-        this.indexText.run([id, ...after]);
+        const values: unknown[] = COLUMNS.map((c) => row[c]);
+        values.push(after === null ? 0 : 1);
+        const id = Number(this.insert.run(values).lastInsertRowid);
+        if (after !== null) this.indexText.run([id, ...after]);
       } else {
         const changed = UPDATED_AT.filter((i) => row[COLUMNS[i]!] !== stored[i]);
-        // Nothing changed (the same report again within the same millisecond): no UPDATE to write.
-        if (changed.length > 0) this.updateOf(changed).run([...changed.map((i) => row[COLUMNS[i]!]), rowid]);
-        if (before === null || after.some((v, i) => v !== before[i])) {
+        const firstIndexed = before === null && after !== null;
+        // Nothing changed but when it was heard of (the same state told twice: a worker's event
+        // and its record's announcement): no UPDATE to write.
+        const moved = changed.length > 1 || (changed.length === 1 && changed[0] !== UPDATED_AT_COLUMN);
+        if (moved || firstIndexed) this.updateOf(changed, firstIndexed).run([...changed.map((i) => row[COLUMNS[i]!]), rowid]);
+        if (after !== null && (before === null || after.some((v, i) => v !== before[i]))) {
           if (before !== null) this.dropText.run([rowid, ...before]);
           this.indexText.run([rowid, ...after]);
         }
@@ -424,15 +461,33 @@ export class HistoryStore {
    * rewrites an index's entry when its columns are assigned, changed or not: writing back every
    * column moved all four list indexes on each update of a running task.
    */
-  private updateOf(columns: readonly number[]): Database.Statement<unknown[]> {
-    const key = columns.join(',');
+  private updateOf(columns: readonly number[], indexed: boolean): Database.Statement<unknown[]> {
+    const key = `${columns.join(',')}${indexed ? '+' : ''}`;
     let st = this.updates.get(key);
     if (!st) {
       if (this.updates.size >= 512) this.updates.clear();
-      st = this.db.prepare(`UPDATE tasks SET ${columns.map((i) => `${COLUMNS[i]} = ?`).join(', ')} WHERE rowid = ?`);
+      const set = columns.map((i) => `${COLUMNS[i]} = ?`);
+      if (indexed) set.push('text_indexed = 1');
+      st = this.db.prepare(`UPDATE tasks SET ${set.join(', ')} WHERE rowid = ?`);
       this.updates.set(key, st);
     }
     return st;
+  }
+
+  /**
+   * Indexes the text of up to `limit` tasks written without it (still in flight when written),
+   * in one transaction. @returns how many it indexed (fewer than `limit`: none is left)
+   */
+  indexDueText(limit: number): number {
+    let n = 0;
+    this.inTransaction(() => {
+      for (const v of this.dueText.all(limit)) {
+        this.indexText.run(v);
+        this.markIndexed.run(v[0] as number);
+        n++;
+      }
+    });
+    return n;
   }
 
   /** Of these ids, those whose row has no name yet (or no row). */
@@ -583,9 +638,13 @@ export class HistoryStore {
   /** A query as SQL: the tables, the WHERE clause ('' for none) and its parameters. @throws QueryError */
   private matching(query: string): { from: string; clause: string; params: unknown[] } {
     const q = parseQuery(query);
-    const from = q.fts ? 'tasks t JOIN tasks_text f ON f.rowid = t.rowid' : 'tasks t';
-    const where = [...(q.fts ? ['tasks_text MATCH ?'] : []), ...q.where];
-    return { from, clause: where.length ? `WHERE ${where.join(' AND ')}` : '', params: [...(q.fts ? [q.fts] : []), ...q.params] };
+    if (!q.fts) return { from: 'tasks t', clause: q.where.length ? `WHERE ${q.where.join(' AND ')}` : '', params: q.params };
+    // The index, and the tasks whose text is not in it yet (in flight: few, found by their
+    // partial index), each word found in their text as the index would find its prefix. A
+    // search reads; it never indexes (the feed is the history's one writer).
+    const inText = q.words.map(() => `instr(${NOT_INDEXED_TEXT}, lower(?)) > 0`).join(' AND ');
+    const matches = `t.rowid IN (SELECT rowid FROM tasks_text WHERE tasks_text MATCH ? UNION ALL SELECT rowid FROM tasks WHERE text_indexed = 0 AND ${inText})`;
+    return { from: 'tasks t', clause: `WHERE ${[matches, ...q.where].join(' AND ')}`, params: [q.fts, ...q.words, ...q.params] };
   }
 
   /**
@@ -655,6 +714,7 @@ interface Folded {
 
 /** The columns an update may write (all but the id and when the task was first seen), as indexes of COLUMNS. */
 const UPDATED_AT = COLUMNS.map((_, i) => i).filter((i) => COLUMNS[i] !== 'id' && COLUMNS[i] !== 'seen_at');
+const UPDATED_AT_COLUMN = COLUMNS.indexOf('updated_at');
 
 const textOf = (row: HistoryTask): Array<string | null> => TEXT_COLUMNS.map((c) => row[c] as string | null);
 

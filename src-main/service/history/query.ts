@@ -20,6 +20,8 @@ export interface ParsedQuery {
   params: unknown[];
   /** The FTS5 MATCH expression for the free words, or null. */
   fts: string | null;
+  /** The free words themselves (what `fts` matches), for rows not in the index yet. */
+  words: string[];
 }
 
 export class QueryError extends Error {
@@ -97,6 +99,7 @@ export function parseQuery(query: string, now = Date.now()): ParsedQuery {
     where.push(minus ? `NOT (${condition})` : condition);
   }
   // Each word a prefix match, quoted so FTS5's own syntax (AND, NEAR, *) is never read from input.
-  const fts = words.filter((w) => w.trim() !== '').map((w) => `"${w.replace(/"/g, '""')}"*`).join(' ');
-  return { where, params, fts: fts || null };
+  const free = words.filter((w) => w.trim() !== '');
+  const fts = free.map((w) => `"${w.replace(/"/g, '""')}"*`).join(' ');
+  return { where, params, fts: fts || null, words: free };
 }
