@@ -41,6 +41,8 @@ export interface SeenRequest {
   /** Null: every worker (no destination). */
   destination: string[] | null;
   addressed: number;
+  /** When it was read, unix ms. */
+  at: number;
 }
 
 /** The workers a simulation runs: names, software, pool and queues, fixed by their index. */
@@ -127,7 +129,7 @@ export class WorkerSim {
     const request = decodeControl(raw)?.body as ControlRequest | undefined;
     if (!request || typeof request.method !== 'string') return;
     const chosen = this.workers.filter((w) => selects(request, w.name));
-    this.requests.push({ method: request.method, destination: request.destination ?? null, addressed: chosen.length });
+    this.requests.push({ method: request.method, destination: request.destination ?? null, addressed: chosen.length, at: Date.now() });
     if (!request.reply_to || !request.ticket || chosen.length === 0) return;
     const routingKey = request.reply_to.routing_key;
     const members = await this.pub.smembers(bindingKey(request.reply_to.exchange || REPLY_EXCHANGE));
