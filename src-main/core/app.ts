@@ -365,6 +365,15 @@ export class App implements TaskSender {
     return conn;
   }
 
+  /**
+   * Drops every open connection the app opened so that each connects afresh (ioredis sends
+   * again what had no reply): after a network cut, a socket can stay open with nothing coming
+   * through it for minutes.
+   */
+  reconnect(): void {
+    for (const c of this.opened) if (c.status === 'ready' || c.status === 'connect') c.disconnect(true);
+  }
+
   /** Closes every connection the app opened. */
   async close(): Promise<void> {
     await this.backendInstance?.close();

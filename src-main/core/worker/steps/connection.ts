@@ -35,7 +35,7 @@ export const connectionStep: Bootstep<WorkerContext> = {
         await new Promise((r) => setTimeout(r, CONNECT_RETRY_MS));
       }
     }
-    ctx.redisWatch = new RedisWatch(ctx.app.broker, ctx.log, o.visibilityTimeout);
+    ctx.redisWatch = new RedisWatch(ctx.app.broker, ctx.log, o.visibilityTimeout, () => ctx.app.reconnect());
   },
   async stop(ctx) {
     if (ctx.end === 'forced') return; // a second signal's stop closed them
