@@ -168,8 +168,8 @@ export class QoS {
   }
 
   /**
-   * Gives claims back to their queues, marked redelivered, at the front (they are next), as
-   * kombu does at shutdown. A claim acked meanwhile is left alone.
+   * Gives claims back to their queues, marked redelivered and under a new delivery tag, at the
+   * front (they are next), as kombu does at shutdown. A claim acked meanwhile is left alone.
    * @returns how many were restored
    */
   async restore(tags: readonly string[]): Promise<number> {
@@ -215,6 +215,10 @@ export class QoS {
     env.headers = { ...(env.headers ?? {}), redelivered: true };
     env.properties = env.properties ?? {};
     env.properties.delivery_info = { ...(env.properties.delivery_info ?? {}), redelivered: true };
+    // A new delivery tag (kombu keeps the old one): the worker that held the claim may still
+    // be running the task, cut off from Redis, and its late ack must not take the claim of the
+    // worker that runs the message next. Assigned in place, the tag stays the envelope's last key.
+    env.properties.delivery_tag = randomUUID();
     const queue = await this.queueFor(String(exchange ?? ''), String(routingKey ?? ''));
     const priority = typeof env.properties.priority === 'number' ? env.properties.priority : 0;
     // Into the message's priority list, as kombu >= 5.3 does (5.2.4 used the base list).

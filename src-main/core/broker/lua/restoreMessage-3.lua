@@ -1,7 +1,8 @@
 --[[
   Gives one claimed message back to its queue, if the claim is still exactly as the caller
   read it (compare-and-set: a claim acked or restored meanwhile is left alone). The caller
-  marks the envelope redelivered, as kombu does; the delivery_tag stays.
+  marks the envelope redelivered, as kombu does, and gives it a new delivery_tag (so a late
+  ack of the old claim finds nothing).
 
   Input:
     KEYS[1]  unacked
