@@ -26,7 +26,16 @@ export interface WorkerInfo {
   loadavg?: number[] | null;
   /** Its heartbeat interval, seconds. */
   freq?: number;
+  /**
+   * Why it is offline, absent while online: it said it stopped (`shutdown`: its
+   * worker-offline), or it went silent (`no-heartbeat`: killed, its host down or cut off from
+   * Redis; since lastHeartbeat).
+   */
+  offlineReason?: OfflineReason;
 }
+
+/** Why a worker is offline (see WorkerInfo.offlineReason). */
+export type OfflineReason = 'shutdown' | 'no-heartbeat';
 
 /**
  * Celeriac workers that sent a heartbeat recently, newest first.
@@ -40,9 +49,12 @@ export async function listWorkers(redis: Redis, now = Date.now()): Promise<Worke
   return names.map((name, i) => {
     const last = Number(entries[i * 2 + 1]);
     const info = parse(infos[i] ?? null);
+    const online = now - last <= 2 * HEARTBEAT_FREQ * 1000;
     return {
       name,
-      online: now - last <= 2 * HEARTBEAT_FREQ * 1000,
+      online,
+      // A worker that stops removes its entry: one still here and stale went silent.
+      ...(online ? {} : { offlineReason: 'no-heartbeat' as const }),
       lastHeartbeat: last,
       pool: typeof info.pool === 'string' ? info.pool : null,
       concurrency: typeof info.concurrency === 'number' ? info.concurrency : null,

@@ -9,6 +9,7 @@
  * the longest silent; a real worker is never kept out for good.
  */
 import type { CeleryEvent } from '../../core/events/envelope.js';
+import type { OfflineReason } from '../../core/worker/worker-list.js';
 
 export interface ClusterWorker {
   hostname: string;
@@ -44,6 +45,8 @@ export class WorkersState {
   /** By hostname, least recently heard first (a worker heard is moved to the end). */
   private readonly workers = new Map<string, ClusterWorker>();
   private lastSweep = -Infinity;
+  /** Workers evicted to make room for new ones, since it started. */
+  forgotten = 0;
 
   /** @param maxWorkers workers kept at most (Celery's `max_workers_in_memory`) */
   constructor(private readonly maxWorkers = MAX_WORKERS_IN_MEMORY) {}
@@ -58,7 +61,11 @@ export class WorkersState {
         this.workers.delete(e.hostname);
         w.beats = 2;
       } else {
-        if (this.workers.size >= this.maxWorkers) this.evict(now);
+        if (this.workers.size >= this.maxWorkers) {
+          const before = this.workers.size;
+          this.evict(now);
+          this.forgotten += before - this.workers.size;
+        }
         w = { hostname: e.hostname, software: null, version: null, system: null, pid: null, freq: 2, loadavg: null, active: null, processed: null, lastHeard: now, offline: false, beats: 1 };
       }
       this.workers.set(e.hostname, w);
@@ -100,6 +107,12 @@ export class WorkersState {
   /** Celery's Worker.alive. */
   static online(w: ClusterWorker, now = Date.now()): boolean {
     return !w.offline && now - w.lastHeard <= w.freq * 2 * 1000;
+  }
+
+  /** Why a worker is offline: it said so (worker-offline), or its heartbeats stopped; undefined while online. */
+  static offlineReason(w: ClusterWorker, now = Date.now()): OfflineReason | undefined {
+    if (w.offline) return 'shutdown';
+    return WorkersState.online(w, now) ? undefined : 'no-heartbeat';
   }
 
   list(): ClusterWorker[] {

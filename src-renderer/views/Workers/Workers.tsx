@@ -23,7 +23,7 @@ export function Workers() {
               <tr key={w.name} data-worker={w.name}>
                 <td className="mono"><a href={`#/workers/${encodeURIComponent(w.name)}`}>{w.name}</a></td>
                 <td>{w.software ? `${w.software} ${w.version ?? ''}` : ''}</td>
-                <td><span className={`badge ${w.online ? 'SUCCESS' : 'FAILURE'}`}>{w.online ? 'online' : 'offline'}</span></td>
+                <td><span className={`badge ${w.online ? 'SUCCESS' : 'FAILURE'}`}>{w.online ? 'online' : w.offlineReason === 'shutdown' ? 'offline: shut down' : 'offline: no heartbeat'}</span></td>
                 <td>{w.pool}</td>
                 <td className="num">{w.concurrency}</td>
                 <td className="mono">{w.queues.join(', ')}</td>
