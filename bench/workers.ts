@@ -73,6 +73,7 @@ export async function benchWorkers(url: string, redis: Redis): Promise<Row[]> {
     crowd = await startCrowd(url);
     await seedTasks(redis);
     const started = Date.now();
+    const cpuStart = process.cpuUsage();
     const times: Record<string, number[]> = { 'workers:list': [], 'overview:get': [], 'tasks:search': [] };
     let i = 0;
     while (Date.now() - started < RUN_MS) {
@@ -88,6 +89,8 @@ export async function benchWorkers(url: string, redis: Redis): Promise<Row[]> {
     const listed = await room.call('workers:list', {});
     const complete = listed.ok ? listed.value.filter((w) => w.pool !== null && w.concurrency !== null && w.queues.length > 0).length : 0;
     const rssEnd = process.memoryUsage().rss;
+    const cpu = process.cpuUsage(cpuStart);
+    const cpuShare = (cpu.user + cpu.system) / 1000 / (Date.now() - started);
     const half = started + RUN_MS / 2;
     const requests = (await crowd.stop()).filter((r) => r.method === 'stats' || r.method === 'active_queues');
     const learning = requests.filter((r) => r.at < half);
@@ -102,6 +105,7 @@ export async function benchWorkers(url: string, redis: Redis): Promise<Row[]> {
     }
     rows.push({ metric: `workers listed with pool, concurrency and queues after ${Math.round(RUN_MS / 1000)} s`, celeriac: complete, unit: `of ${WORKERS}` });
     rows.push({ metric: 'room RSS at start / at end', celeriac: rssStart / 2 ** 20, celery: rssEnd / 2 ** 20, unit: 'MB' });
+    rows.push({ metric: 'room CPU over the run (the calls above included)', celeriac: cpuShare * 100, unit: '% of a core' });
     rows.push({ metric: `inspect requests sent / workers they addressed, first ${RUN_MS / 2000} s (learning the crowd)`, celeriac: learning.length, celery: addressed(learning), unit: '' });
     rows.push({ metric: 'inspect requests sent / workers they addressed, per minute once known', celeriac: known.length * perMinute, celery: addressed(known) * perMinute, unit: '/min' });
     return rows;
