@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CeleryEvent } from '../../src-main/core/events/envelope.js';
 import { WorkersState } from '../../src-main/service/cluster/workers-state.js';
+import { eventDropsNote, WORKERS_FORGOTTEN } from '../../src-main/service/cluster/event-drops-note.js';
 
 const beat = (hostname: string, type = 'worker-heartbeat', freq = 2): CeleryEvent =>
   ({ type, hostname, utcoffset: 0, pid: 1, clock: 1, timestamp: 0, freq }) as CeleryEvent;
@@ -36,5 +37,14 @@ describe('the worker table', () => {
     const w = s.list()[0]!;
     expect(w.freq).toBe(300);
     expect(WorkersState.online(w, 601_000)).toBe(false);
+  });
+
+  it('counts the workers it forgot, and the status note says so', () => {
+    const s = new WorkersState(2);
+    s.apply([beat('a'), beat('b')], 0);
+    s.apply([beat('c')], 10_000);
+    s.apply([beat('d')], 10_001);
+    expect(s.forgotten).toBe(2);
+    expect(eventDropsNote({ [WORKERS_FORGOTTEN]: s.forgotten })).toMatch(/^workers forgotten: 2 \(/);
   });
 });
