@@ -40,9 +40,11 @@ export type OfflineReason = 'shutdown' | 'no-heartbeat';
 /**
  * Celeriac workers that sent a heartbeat recently, newest first.
  * @param now unix ms, to tell online from offline
+ * @param limit the newest this many at most (a worker killed before it could remove its entry leaves it behind)
  */
-export async function listWorkers(redis: Redis, now = Date.now()): Promise<WorkerInfo[]> {
-  const entries = await redis.zrevrange(WORKERS, 0, -1, 'WITHSCORES');
+export async function listWorkers(redis: Redis, now = Date.now(), limit = Infinity): Promise<WorkerInfo[]> {
+  if (limit <= 0) return [];
+  const entries = await redis.zrevrange(WORKERS, 0, Number.isFinite(limit) ? Math.max(0, limit - 1) : -1, 'WITHSCORES');
   const names = entries.filter((_, i) => i % 2 === 0);
   if (names.length === 0) return [];
   const infos = await redis.hmget(WORKERS_INFO, ...names);
