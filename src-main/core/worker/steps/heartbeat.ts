@@ -20,8 +20,7 @@ export const heartbeatStep: Bootstep<WorkerContext> = {
     await ctx.heartbeat.start();
   },
   async stop(ctx) {
-    // The task events still buffered go out before worker-offline, as they happened.
-    ctx.events.flush();
+    // worker-offline goes out after the task events still buffered (its send flushes them first).
     await ctx.heartbeat?.stop();
   },
 };
