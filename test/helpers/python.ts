@@ -57,13 +57,15 @@ export interface PythonWorker {
  * Starts a real Python Celery worker (solo pool, one task at a time) on the given queues and
  * waits until it is ready to consume.
  */
-export async function startPythonWorker(brokerUrl: string, queues: string[], name = 'py', options: { heartbeat?: boolean; env?: Record<string, string>; app?: string; prefork?: boolean } = {}): Promise<PythonWorker> {
+export async function startPythonWorker(brokerUrl: string, queues: string[], name = 'py', options: { heartbeat?: boolean; env?: Record<string, string>; app?: string; prefork?: boolean; prefix?: string[] } = {}): Promise<PythonWorker> {
   // Without -E always (task events only once a monitor casts enable_events); heartbeats on ask;
   // prefork (one child) where a task must run in a pool process (a revoke's terminate stops it).
   const pool = options.prefork ? ['-P', 'prefork', '-c', '1'] : ['-P', 'solo'];
   const args = ['-m', 'celery', '-A', options.app ?? 'pyapp', 'worker', ...pool, '-Q', queues.join(','), '-n', `${name}@%h`,
     '-l', 'info', '--without-gossip', '--without-mingle', ...(options.heartbeat ? [] : ['--without-heartbeat'])];
-  const proc = spawn(PYTHON, args, { cwd: PY_DIR, env: { ...process.env, ...options.env, CELERIAC_TEST_BROKER: brokerUrl } });
+  // A prefix runs it through another command (`ip netns exec <ns>`: on a host of its own).
+  const [command, ...rest] = [...(options.prefix ?? []), PYTHON, ...args];
+  const proc = spawn(command!, rest, { cwd: PY_DIR, env: { ...process.env, ...options.env, CELERIAC_TEST_BROKER: brokerUrl } });
   let log = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the Python worker did not become ready:\n${log}`)), 30_000);

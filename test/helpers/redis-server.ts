@@ -26,6 +26,8 @@ export interface RedisServerOptions {
   port?: number;
   /** This data folder (a restart on the files of the one before), else a new temporary one. */
   dir?: string;
+  /** Addresses it listens on besides 127.0.0.1 (other hosts reach it there; give it a password). */
+  alsoBind?: string[];
 }
 
 /** A free TCP port on loopback (never 6379: the OS hands out ephemeral ports). */
@@ -52,7 +54,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   }
   const port = options.port ?? (await freePort());
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'celeriac-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no'];
+  const args = ['--port', String(port), '--bind', '127.0.0.1', ...(options.alsoBind ?? []), '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no'];
   if (options.password) args.push('--requirepass', options.password);
   args.push(...(options.args ?? []));
   const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });

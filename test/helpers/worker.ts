@@ -23,9 +23,11 @@ export interface WorkerProcess {
 }
 
 /** Starts `celeriac worker` as its own process, as users run it, and waits until it is ready. */
-export async function startWorkerProcess(brokerUrl: string, args: string[] = []): Promise<WorkerProcess> {
-  const proc = spawn(process.execPath, [CLI, 'worker', '-A', TASKS, '-b', brokerUrl, '-l', 'info', ...args], {
-    env: { ...process.env, CELERIAC_BROKER_URL: brokerUrl },
+export async function startWorkerProcess(brokerUrl: string, args: string[] = [], options: { prefix?: string[]; env?: Record<string, string> } = {}): Promise<WorkerProcess> {
+  // A prefix runs it through another command (`ip netns exec <ns>`: on a host of its own).
+  const [command, ...rest] = [...(options.prefix ?? []), process.execPath, CLI, 'worker', '-A', TASKS, '-b', brokerUrl, '-l', 'info', ...args];
+  const proc = spawn(command!, rest, {
+    env: { ...process.env, ...options.env, CELERIAC_BROKER_URL: brokerUrl },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
