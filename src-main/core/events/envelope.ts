@@ -60,6 +60,10 @@ export function encodeEventText(bodyJson: string, routingKey: string, hostname: 
   return `{"body":"${Buffer.from(bodyJson, 'utf8').toString('base64')}",${rest.slice(1)}`;
 }
 
+function isEvent(e: unknown): e is CeleryEvent {
+  return typeof e === 'object' && e !== null && typeof (e as { type?: unknown }).type === 'string';
+}
+
 /** Decodes an event envelope into its events (one, or the list of a task.multi). */
 export function decodeEvents(raw: string): CeleryEvent[] {
   try {
@@ -67,8 +71,9 @@ export function decodeEvents(raw: string): CeleryEvent[] {
     if (typeof env.body !== 'string') return [];
     const text = env.properties?.body_encoding === 'base64' ? Buffer.from(env.body, 'base64').toString('utf8') : env.body;
     const body = JSON.parse(text) as unknown;
-    const list = Array.isArray(body) ? body : [body];
-    return list.filter((e): e is CeleryEvent => typeof e === 'object' && e !== null && typeof (e as { type?: unknown }).type === 'string');
+    if (!Array.isArray(body)) return isEvent(body) ? [body] : [];
+    // A task.multi list is handed over as parsed (no copy) unless something in it is not an event.
+    return body.every(isEvent) ? (body as CeleryEvent[]) : body.filter(isEvent);
   } catch {
     return [];
   }

@@ -131,6 +131,8 @@ export class HistoryFeed {
   private current: HistoryStore;
   private pending: CeleryEvent[] = [];
   private reports: Report[] = [];
+  /** Each task's last report in `reports` (not a view's), for mergedIntoLast. */
+  private readonly lastReport = new Map<string, Report>();
   /** When each task in `pending` or `reports` was first heard of (ms), for HOLD_MS. */
   private heardAt = new Map<string, number>();
   /** Whether tasks written in flight may have text to index (something was written since it was last found none). */
@@ -274,6 +276,7 @@ export class HistoryFeed {
     let full = false;
     for (; taken < room; taken++) {
       const r = reports[taken]!;
+      if (!fromView && this.mergedIntoLast(r)) continue;
       const chars = r.id.length + heldChars(r.fields);
       if (this.pendingChars + this.chunkChars + chars > MAX_PENDING_CHARS) {
         full = true;
@@ -283,8 +286,31 @@ export class HistoryFeed {
       this.reports.push(r);
       if (!this.heardAt.has(r.id)) this.heardAt.set(r.id, heard);
       if (fromView) this.fromViews.add(r);
+      else this.lastReport.set(r.id, r);
     }
     if (taken < reports.length && !fromView) this.lose(reports.length - taken, this.overflowCause(full));
+  }
+
+  /**
+   * Whether a report of a task was merged into the one pending before it, of the same state
+   * (what this control room sent, then the record's announcement of it; a record's STARTED
+   * told twice): folded in order they are one report, and the second mostly adds nothing.
+   */
+  private mergedIntoLast(r: Report): boolean {
+    const last = this.lastReport.get(r.id);
+    if (last === undefined || last.state !== r.state) return false;
+    const fields = r.fields as Record<string, unknown>;
+    const had = last.fields as Record<string, unknown>;
+    let adds = false;
+    for (const k in fields) if (fields[k] !== undefined && fields[k] !== null && fields[k] !== had[k]) adds = true;
+    if (adds) {
+      // A copy: the report's fields may be its sender's.
+      const merged = { ...had };
+      for (const k in fields) if (fields[k] !== undefined && fields[k] !== null) merged[k] = fields[k];
+      last.fields = merged as Report['fields'];
+      this.pendingChars += heldChars(fields);
+    }
+    return true;
   }
 
   /**
@@ -509,6 +535,7 @@ export class HistoryFeed {
     this.reports = [];
     this.pendingChars = 0;
     this.heardAt.clear();
+    this.lastReport.clear();
     return due;
   }
 
@@ -544,7 +571,10 @@ export class HistoryFeed {
         kept += r.id.length + heldChars(r.fields);
       }
     }
-    for (const id of write) this.heardAt.delete(id);
+    for (const id of write) {
+      this.heardAt.delete(id);
+      this.lastReport.delete(id);
+    }
     const chars = this.pendingChars - kept;
     this.pending = keptEvents;
     this.reports = keptReports;

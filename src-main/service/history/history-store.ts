@@ -693,7 +693,8 @@ export function mergedTask(row: HistoryTask | null, id: string, reports: readonl
 function fold(row: HistoryTask, state: string, fields: Record<string, unknown>, now: number): void {
   const rule = mergeRule(row.state === BLANK ? null : row.state, state);
   const r = row as unknown as Record<string, unknown>;
-  for (const [column, value] of Object.entries(fields)) {
+  for (const column in fields) {
+    const value = fields[column];
     if (value !== undefined && value !== null && takes(rule.keep, column as keyof HistoryTask)) r[column] = value;
   }
   if (rule.state !== null) row.state = rule.state;
