@@ -26,6 +26,8 @@ export interface PublisherPlan {
 export interface PublisherResult {
   events: number;
   messages: number;
+  /** Characters of the envelopes it published (ASCII: bytes). */
+  bytes: number;
   /** Epoch ms when it started sending, and when its last PUBLISH was answered. */
   firstAt: number;
   lastAt: number;
@@ -48,6 +50,7 @@ await new Promise((r) => setTimeout(r, Math.max(0, plan.startAt - Date.now())));
 const started = Date.now();
 let events = 0;
 let messages = 0;
+let bytes = 0;
 let turn = 0;
 let live = sources.slice();
 while (live.length > 0) {
@@ -66,7 +69,9 @@ while (live.length > 0) {
       live = live.filter((s) => s !== source);
       continue;
     }
-    pipeline.publish(channel, taskMultiEnvelope(list, source.hostname));
+    const envelope = taskMultiEnvelope(list, source.hostname);
+    bytes += envelope.length;
+    pipeline.publish(channel, envelope);
     events += list.length;
     queued++;
   }
@@ -76,5 +81,5 @@ while (live.length > 0) {
 }
 const lastAt = Date.now();
 await redis.quit();
-const result: PublisherResult = { events, messages, firstAt: started, lastAt };
+const result: PublisherResult = { events, messages, bytes, firstAt: started, lastAt };
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -28,6 +28,8 @@ export interface StreamResult {
   events: number;
   tasks: number;
   messages: number;
+  /** Bytes of the envelopes published. */
+  bytes: number;
   /** Epoch ms: when publishing started, and when the last event was published. */
   firstAt: number;
   lastAt: number;
@@ -52,7 +54,7 @@ export async function publishEventStream(options: StreamOptions): Promise<Stream
   const events = results.reduce((s, r) => s + r.events, 0);
   const firstAt = Math.min(...results.map((r) => r.firstAt));
   const lastAt = Math.max(...results.map((r) => r.lastAt));
-  return { events, tasks: options.tasks, messages: results.reduce((s, r) => s + r.messages, 0), firstAt, lastAt, rate: events / Math.max(0.001, (lastAt - firstAt) / 1000) };
+  return { events, tasks: options.tasks, messages: results.reduce((s, r) => s + r.messages, 0), bytes: results.reduce((s, r) => s + r.bytes, 0), firstAt, lastAt, rate: events / Math.max(0.001, (lastAt - firstAt) / 1000) };
 }
 
 function runPublisher(plan: PublisherPlan): Promise<PublisherResult> {
