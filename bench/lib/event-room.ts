@@ -50,7 +50,7 @@ for await (const line of createInterface({ input: process.stdin })) {
     const until = Date.now() + (command.timeoutMs ?? 30_000);
     let n = await processed();
     while (n < command.await && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 25));
       n = await processed();
     }
     const at = Date.now();
