@@ -32,8 +32,14 @@ import { describeHistoryError, isDamaged, isSqliteError, isTransient } from './h
 import { moveAside, openHistoryStore } from './history-open.js';
 import { chunksByTask, heldChars, type Chunk } from './feed-chunks.js';
 
-/** Events held at most between two writes (and while writes fail): a flood must not grow memory without bound. */
-export const MAX_PENDING_EVENTS = 100_000;
+/**
+ * Events and reports held at most between two writes (and while writes fail): a flood must not
+ * grow memory without bound. A batch of 60k tasks sent and followed on two cores (a report a
+ * task sent, then three events and a record's announcement a task run, while the workers take
+ * most of the CPU) holds ~70k at once; 100k left no room for a second batch sent meanwhile, and
+ * each loss costs a backfill of every stored result. MAX_PENDING_CHARS bounds their size.
+ */
+export const MAX_PENDING_EVENTS = 250_000;
 /**
  * Characters held at most between two writes, events and reports together, as `heldChars`
  * estimates them: an event's fields are cut on arrival to tens of kilobytes each, so events
