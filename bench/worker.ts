@@ -7,6 +7,8 @@ import { Worker } from '../dist/src-main/core/worker/worker.js';
 import type { WorkerOptions } from '../dist/src-main/core/worker/options.js';
 import { descendantsCpuSeconds, selfCpuSeconds } from './lib/cpu.js';
 import type { Row } from './lib/report.js';
+import { benchWorkerEvents } from './worker-events.js';
+import { benchAgainstCeleryNode } from './celery-node.js';
 
 const TASKS = fileURLToPath(new URL('./tasks/noop.ts', import.meta.url));
 const PYTHON = '/usr/bin/python3';
@@ -151,6 +153,8 @@ export async function benchWorker(url: string, redis: Redis, hasPython: boolean)
   const bullInProcess = await bullmqThroughput(url, redis, n, false);
   const celery = hasPython ? await celeryThroughput(url, redis, 5000) : null;
   const [heapBefore, heapAfter] = await scheduledMemory(url, redis);
+  const eventRows = await benchWorkerEvents(url, redis);
+  const celeryNodeRows = await benchAgainstCeleryNode(url, redis);
   const ratio = (a: number, b: number | undefined): string => (b ? ` (${(a / b).toFixed(1)}× BullMQ)` : '');
   return [
     { metric: 'no-op tasks/s, -P process -c 2', celeriac: procDefault.rate, celery: celery?.rate ?? null, unit: 'tasks/s', goal: `>= 15,000${ratio(procDefault.rate, bullSandboxed.rate)}` },
@@ -164,5 +168,7 @@ export async function benchWorker(url: string, redis: Redis, hasPython: boolean)
     { metric: 'Redis CPU per task, Celeriac process / BullMQ sandboxed', celeriac: procDefault.redisUs, celery: bullSandboxed.redisUs, unit: 'µs', goal: '(2nd column: BullMQ)' },
     { metric: 'Python Celery -c 2 prefork tasks/s', celeriac: procDefault.rate, celery: celery?.rate ?? null, unit: 'tasks/s', goal: '>= 10× Celery' },
     { metric: 'worker heap: idle / holding 100k scheduled ETA tasks', celeriac: heapBefore, celery: heapAfter, unit: 'MB', goal: 'no growth (they wait in Redis)' },
+    ...eventRows,
+    ...celeryNodeRows,
   ];
 }

@@ -9,7 +9,7 @@ export interface DispatcherLog {
 }
 
 export interface EventDispatcherOptions {
-  /** Milliseconds a task event waits at most in the buffer before it is sent. @default 100 */
+  /** Milliseconds a task event waits at most in the buffer before it is sent. @default DEFAULT_FLUSH_MS */
   flushMs?: number;
   /**
    * Task events buffered that are sent at once, as one `task.multi` message. Fewer, larger
@@ -21,10 +21,18 @@ export interface EventDispatcherOptions {
   log?: DispatcherLog;
 }
 
-/** Task events sent in one message at most. */
+/**
+ * Task events sent in one message at most. Each message costs the worker, Redis and every
+ * subscriber a publish and a decode; past a few hundred events a message saves no more, and
+ * its text gets costly to build (docs/performance.md has the measurements).
+ */
 export const DEFAULT_BUFFER_LIMIT = 256;
-/** Milliseconds a task event waits at most in the buffer. */
-export const DEFAULT_FLUSH_MS = 100;
+/**
+ * Milliseconds a task event waits at most in the buffer. Short: a busy worker fills the buffer
+ * long before (it is sent by bufferLimit then), and what a monitor shows waits for it at a
+ * quiet one (the control room's state change → browser stays within its 100 ms).
+ */
+export const DEFAULT_FLUSH_MS = 25;
 /**
  * Task events held for re-sending while publishing fails; past it the oldest are dropped and
  * counted. A worker cut off from Redis for long does not grow without bound.

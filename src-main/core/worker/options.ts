@@ -53,7 +53,7 @@ export interface WorkerOptions {
   recordsCap?: number;
   /** Send task events (`-E`) for `celery events`, Flower and the control room; worker heartbeats are sent either way. @default false */
   events?: boolean;
-  /** Milliseconds a task event waits at most before it is sent, in a `task.multi` with the others buffered. @default 100 */
+  /** Milliseconds a task event waits at most before it is sent, in a `task.multi` with the others buffered. @default 25 */
   taskEventFlushMs?: number;
   /** Task events buffered that are sent at once, as one `task.multi` message. @default 256 */
   taskEventBufferLimit?: number;
