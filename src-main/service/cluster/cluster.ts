@@ -57,7 +57,7 @@ export class Cluster {
     this.receiver = new EventReceiver(() => app.open(app.brokerUrl), parseRedisUrl(app.brokerUrl).db, (events) => {
       this.state.apply(events);
       this.onEvents(events);
-    });
+    }, undefined, { url: app.brokerUrl, redisOptions: app.redisOptions ?? {} });
     this.receiver.onGap = onGap;
     this.plan = new InspectPlan(options.inspect);
     this.own = new OwnWorkers(app.broker);
