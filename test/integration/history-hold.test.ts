@@ -31,17 +31,19 @@ afterAll(async () => {
 });
 
 /** A feed on its own file, and how many writes touched each task. */
-function feedOn(options: HistoryFeedOptions): { feed: HistoryFeed; path: string; writes: Map<string, number> } {
+function feedOn(options: HistoryFeedOptions): { feed: HistoryFeed; path: string; writes: Map<string, number>; deferred: boolean[] } {
   const path = join(mkdtempSync(join(tmpdir(), 'celeriac-hold-')), 'h.sqlite');
   const feed = new HistoryFeed(path, redis.client(), {} as TaskRecords, () => undefined, { log: () => undefined, ...options });
   const writes = new Map<string, number>();
+  const deferred: boolean[] = [];
   const store = feed.store;
   const apply = store.apply.bind(store);
-  store.apply = (events, reports, now) => {
+  store.apply = (events, reports, now, options) => {
     for (const id of new Set([...events.map((e) => e.uuid as string), ...reports.map((r) => r.id)])) writes.set(id, (writes.get(id) ?? 0) + 1);
-    return apply(events, reports, now);
+    deferred.push(options?.deferText === true);
+    return apply(events, reports, now, options);
   };
-  return { feed, path, writes };
+  return { feed, path, writes, deferred };
 }
 
 describe('a task in flight, held by the feed', () => {
@@ -84,5 +86,27 @@ describe('a task in flight, held by the feed', () => {
     expect(reopened.get('atstop')?.state).toBe('RECEIVED');
     expect(reopened.search('pluto').tasks.map((t) => t.id)).toEqual(['long']);
     reopened.close();
+  });
+
+  it('a flood: its tasks written without their text, indexed once it is over', async () => {
+    const { feed, path, deferred } = feedOn({});
+    feed.start();
+    try {
+      const ids = Array.from({ length: 5000 }, (_, i) => `flood-${i}`);
+      feed.push(ids.flatMap((id) => [event('task-received', id, { name: 'tasks.flood', args: "('neptune',)" }), event('task-succeeded', id)]));
+      await until(() => feed.store.search('').total === 5000);
+      expect(deferred).toContain(true);
+      await until(() => {
+        const db = new Database(path, { readonly: true });
+        try {
+          return db.prepare('SELECT count(*) FROM tasks WHERE text_indexed = 0').pluck().get() === 0;
+        } finally {
+          db.close();
+        }
+      });
+      expect(feed.store.search('neptune').total).toBe(5000);
+    } finally {
+      await feed.stop();
+    }
   });
 });

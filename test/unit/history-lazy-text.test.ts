@@ -73,6 +73,17 @@ describe('the history text index, written lazily', () => {
     integrityOk(store, path);
   });
 
+  it('leaves even ended tasks out of the index when told to defer it (a flood), and finds them all the same', () => {
+    const path = file();
+    const store = new HistoryStore(path);
+    store.apply([received('f1'), event('task-succeeded', 'f1', { result: "'flooded'" })], [], T0, { deferText: true });
+    expect(indexed(path, 'f1', 'flooded')).toEqual({ flag: 0, inIndex: false });
+    expect(store.search('flooded').tasks.map((t) => t.id)).toEqual(['f1']);
+    expect(store.indexDueText(10)).toBe(1);
+    expect(indexed(path, 'f1', 'flooded')).toEqual({ flag: 1, inIndex: true });
+    integrityOk(store, path);
+  });
+
   it('deletes rows never indexed without damaging the index', () => {
     const path = file();
     const store = new HistoryStore(path);

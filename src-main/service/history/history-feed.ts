@@ -501,7 +501,8 @@ export class HistoryFeed {
     let viewOnly: Map<string, HistoryTask | null> | null;
     try {
       viewOnly = this.viewOnlyRows(chunk);
-      changed = this.current.apply(chunk.events, chunk.reports);
+      // Under load (more than a write's worth due at once), the text waits for the flood to end.
+      changed = this.current.apply(chunk.events, chunk.reports, undefined, { deferText: this.chunks.length > 1 || this.cycleRows > BUSY_ROWS });
     } catch (err) {
       if (isDamaged(err) && this.replaceDamaged(err)) return 0;
       if (isTransient(err)) this.failed('write', err);

@@ -350,7 +350,7 @@ export class HistoryStore {
    * together first: one read and one write per task, not per event.
    * @returns the tasks whose row changed, with their state now
    */
-  apply(events: readonly CeleryEvent[], reports: readonly Report[], now = Date.now() / 1000): Changed[] {
+  apply(events: readonly CeleryEvent[], reports: readonly Report[], now = Date.now() / 1000, options: { deferText?: boolean } = {}): Changed[] {
     const rows = new Map<string, Folded>();
     this.guarded(() => {
       for (const e of events) {
@@ -363,7 +363,7 @@ export class HistoryStore {
         if (id === '' || id.length > 256) continue;
         fold(this.rowFor(rows, id, now), state, fields as Record<string, unknown>, now);
       }
-      this.writeRows(rows.values());
+      this.writeRows(rows.values(), options.deferText === true);
       this.writeAggregates();
     });
     return [...rows.values()].map((r) => ({ id: r.row.id, state: r.row.state, named: r.row.name !== null }));
@@ -420,13 +420,13 @@ export class HistoryStore {
 
   /**
    * Inserts the new rows and updates the known ones. A task's text is indexed when it has
-   * ended, then again only when it changed; a task in flight is written without it (@see
-   * indexDueText).
+   * ended (unless `deferText`: a flood, whose text is indexed once it is over), then again only
+   * when it changed; a task in flight is written without it (@see indexDueText).
    */
-  private writeRows(rows: Iterable<Folded>): void {
+  private writeRows(rows: Iterable<Folded>, deferText: boolean): void {
     for (const { row, rowid, stored, text: before, runs, runsChanged } of rows) {
       if (runsChanged && runs) this.writeRuns(row.id, runs);
-      const index = before !== null || ENDED.has(row.state);
+      const index = before !== null || (!deferText && ENDED.has(row.state));
       const after = index ? textOf(row) : null;
       const was = stored === null ? null : rowOf(stored);
       if (was === null || was.state !== row.state || was.name !== row.name || was.runtime !== row.runtime) {
