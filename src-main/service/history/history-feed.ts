@@ -61,6 +61,8 @@ const BUSY_ROWS = 2000;
  * events and reports of a flush always go together: one write per task.
  */
 const MAX_TASKS_PER_WRITE = 2000;
+/** Events and reports held past which the feed writes without its pause under load: it is falling behind. */
+const BEHIND_HELD = MAX_PENDING_EVENTS / 5;
 const PRUNE_MS = 3600_000;
 /**
  * A task heard of that has not ended is written this long after it was first heard of at most
@@ -472,7 +474,10 @@ export class HistoryFeed {
     // The gap is read once the flood that made it is written, and not sooner than its turn.
     if (this.gapDue && Date.now() >= this.gapRunAt + this.gapEveryMs && this.pending.length < MAX_PENDING_EVENTS / 2 && this.pendingChars < MAX_PENDING_CHARS / 2) this.catchUp();
     if (this.chunks.length > 0) return this.schedule(0);
-    this.schedule(this.cycleRows > BUSY_ROWS ? BUSY_FLUSH_MS : FLUSH_MS);
+    // Falling behind (a flood: this cycle wrote, and much is still held): no pause, or the held
+    // events reach their cap while the history waits. What is only held in flight is no reason.
+    const behind = this.cycleRows > 0 && this.pending.length + this.reports.length > BEHIND_HELD;
+    this.schedule(behind ? 0 : this.cycleRows > BUSY_ROWS ? BUSY_FLUSH_MS : FLUSH_MS);
     this.cycleRows = 0;
   }
 
