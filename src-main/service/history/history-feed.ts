@@ -157,6 +157,8 @@ export class HistoryFeed {
   private chunkChars = 0;
   /** Tasks written since the last pause: more than BUSY_ROWS, and the next pause is longer. */
   private cycleRows = 0;
+  /** Whether the last cycle wrote more than BUSY_ROWS tasks (a flood: the text index waits). */
+  private busy = false;
   private stopped = false;
   private backfilling: Promise<unknown> = Promise.resolve();
   private backfillRunning = false;
@@ -477,7 +479,8 @@ export class HistoryFeed {
     // Falling behind (a flood: this cycle wrote, and much is still held): no pause, or the held
     // events reach their cap while the history waits. What is only held in flight is no reason.
     const behind = this.cycleRows > 0 && this.pending.length + this.reports.length > BEHIND_HELD;
-    this.schedule(behind ? 0 : this.cycleRows > BUSY_ROWS ? BUSY_FLUSH_MS : FLUSH_MS);
+    this.busy = this.cycleRows > BUSY_ROWS;
+    this.schedule(behind ? 0 : this.busy ? BUSY_FLUSH_MS : FLUSH_MS);
     this.cycleRows = 0;
   }
 
@@ -595,12 +598,13 @@ export class HistoryFeed {
   }
 
   /**
-   * Indexes the text of tasks written in flight, a slice per flush while nothing else waits: a
-   * search finds them before (@see HistoryStore.matching), and the index is written once the
-   * flood is over instead of during it. A failure is the next flush's to retry.
+   * Indexes the text of tasks written in flight, a slice per flush while nothing else waits and
+   * the last cycle was not busy: a search finds them before (@see HistoryStore.matching), and
+   * the index is written once a flood is over instead of during it (between its flushes, it
+   * took a seventh of the room's time). A failure is the next flush's to retry.
    */
   private indexText(): void {
-    if (!this.textDue || this.failing.has('write')) return;
+    if (!this.textDue || this.busy || this.failing.has('write')) return;
     try {
       this.textDue = this.current.indexDueText(TEXT_PER_TICK) === TEXT_PER_TICK;
     } catch (err) {

@@ -112,6 +112,8 @@ DROP TABLE IF EXISTS tasks_fts;
 
 /** The states a task's text is indexed in when written (Celery's READY_STATES: it will rarely change again). */
 export const ENDED: ReadonlySet<string> = new Set(['SUCCESS', 'FAILURE', 'REVOKED']);
+/** Rows kept as written, for their next write (@see HistoryStore.recent): a running batch's worth. */
+const RECENT_ROWS = 100_000;
 /** A not-yet-indexed task's text, as one lower-cased string, for a search's words. */
 const NOT_INDEXED_TEXT = `lower(${TEXT_COLUMNS.map((c) => `coalesce(${c}, '')`).join(" || ' ' || ")})`;
 
@@ -236,6 +238,12 @@ export class HistoryStore {
   private readonly upsertAggregate: Database.Statement<[string, number, number, string, number]>;
   private readonly lowerAggregate: Database.Statement<[number, string, number, number, string]>;
   private readonly upsertTotal: Database.Statement<[string, number]>;
+  /**
+   * The rows written last, as stored (COLUMNS' values, rowid, text_indexed), by id: a task
+   * written in flight and again when it ends is not read back (a read was a tenth of what
+   * following a batch cost). Only this store writes the file (the feed is its one writer).
+   */
+  private readonly recent = new Map<string, unknown[]>();
   /** What this transaction changes in the aggregates: @see aggregates.ts */
   private readonly deltas = new AggregateDeltas();
   /** /metrics' totals, in memory (a scrape reads no row): @see metric-totals.ts */
@@ -379,6 +387,7 @@ export class HistoryStore {
     } catch (err) {
       this.deltas.clear();
       this.totals.load(this.db.prepare('SELECT key, n FROM metric_totals').all() as Array<{ key: string; n: number }>);
+      this.recent.clear(); // it may hold what the rolled back transaction wrote
       throw err;
     }
   }
@@ -387,7 +396,7 @@ export class HistoryStore {
   private rowFor(rows: Map<string, Folded>, id: string, now: number): HistoryTask {
     let f = rows.get(id);
     if (!f) {
-      const stored = this.readRaw.get(id);
+      const stored = this.recent.get(id) ?? this.readRaw.get(id);
       if (stored) {
         const row = rowOf(stored);
         f = { row, rowid: stored[COLUMNS.length] as number, stored, text: stored[COLUMNS.length + 1] === 1 ? textOf(row) : null, runs: null, runsChanged: false };
@@ -441,6 +450,8 @@ export class HistoryStore {
         values.push(after === null ? 0 : 1);
         const id = Number(this.insert.run(values).lastInsertRowid);
         if (after !== null) this.indexText.run([id, ...after]);
+        values.splice(COLUMNS.length, 0, id);
+        this.remember(row.id, values);
       } else {
         const changed = UPDATED_AT.filter((i) => row[COLUMNS[i]!] !== stored[i]);
         const firstIndexed = before === null && after !== null;
@@ -452,8 +463,20 @@ export class HistoryStore {
           if (before !== null) this.dropText.run([rowid, ...before]);
           this.indexText.run([rowid, ...after]);
         }
+        if (moved || firstIndexed) {
+          const values: unknown[] = COLUMNS.map((c) => row[c]);
+          values.push(rowid, after === null ? 0 : 1);
+          this.remember(row.id, values);
+        }
       }
     }
+  }
+
+  /** Keeps a row as written, the oldest forgotten past RECENT_ROWS. */
+  private remember(id: string, stored: unknown[]): void {
+    this.recent.delete(id);
+    this.recent.set(id, stored);
+    if (this.recent.size > RECENT_ROWS) this.recent.delete(this.recent.keys().next().value as string);
   }
 
   /**
@@ -484,6 +507,7 @@ export class HistoryStore {
       for (const v of this.dueText.all(limit)) {
         this.indexText.run(v);
         this.markIndexed.run(v[0] as number);
+        this.recent.delete(v[1] as string); // its text_indexed changed
         n++;
       }
     });
@@ -653,6 +677,7 @@ export class HistoryStore {
    */
   prune(retention: Retention = DEFAULT_RETENTION, now = Date.now() / 1000): number {
     let dropped = 0;
+    this.recent.clear();
     this.guarded(() => {
       const counted = 'RETURNING name, state, seen_at, runtime';
       const old = this.db.prepare(`DELETE FROM tasks WHERE seen_at < ? ${counted}`).all(now - retention.maxAgeDays * 86_400) as Counted[];
