@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { utf8Base64 } from '../protocol/fast-json.js';
 import { EVENT_EXCHANGE } from '../keys.js';
 
 /** One Celery event: the common fields plus its own. */
@@ -23,19 +22,7 @@ export function routingKeyOf(type: string): string {
  * a list of task events sent together as `task.multi`.
  */
 export function encodeEvent(body: CeleryEvent | CeleryEvent[], routingKey: string, hostname: string): string {
-  return JSON.stringify({
-    body: utf8Base64(JSON.stringify(body)),
-    'content-encoding': 'utf-8',
-    'content-type': 'application/json',
-    headers: { hostname },
-    properties: {
-      delivery_mode: 1,
-      delivery_info: { exchange: EVENT_EXCHANGE, routing_key: routingKey },
-      priority: 0,
-      body_encoding: 'base64',
-      delivery_tag: randomUUID(),
-    },
-  });
+  return encodeEventText(JSON.stringify(body), routingKey, hostname);
 }
 
 /**
