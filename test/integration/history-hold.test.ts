@@ -31,19 +31,21 @@ afterAll(async () => {
 });
 
 /** A feed on its own file, and how many writes touched each task. */
-function feedOn(options: HistoryFeedOptions): { feed: HistoryFeed; path: string; writes: Map<string, number>; deferred: boolean[] } {
+function feedOn(options: HistoryFeedOptions): { feed: HistoryFeed; path: string; writes: Map<string, number>; deferred: boolean[]; reports: Array<{ id: string; state: string }> } {
   const path = join(mkdtempSync(join(tmpdir(), 'celeriac-hold-')), 'h.sqlite');
   const feed = new HistoryFeed(path, redis.client(), {} as TaskRecords, () => undefined, { log: () => undefined, ...options });
   const writes = new Map<string, number>();
   const deferred: boolean[] = [];
+  const written: Array<{ id: string; state: string }> = [];
   const store = feed.store;
   const apply = store.apply.bind(store);
   store.apply = (events, reports, now, options) => {
     for (const id of new Set([...events.map((e) => e.uuid as string), ...reports.map((r) => r.id)])) writes.set(id, (writes.get(id) ?? 0) + 1);
     deferred.push(options?.deferText === true);
+    written.push(...reports.map((r) => ({ id: r.id, state: r.state })));
     return apply(events, reports, now, options);
   };
-  return { feed, path, writes, deferred };
+  return { feed, path, writes, deferred, reports: written };
 }
 
 describe('a task in flight, held by the feed', () => {
@@ -105,6 +107,22 @@ describe('a task in flight, held by the feed', () => {
         }
       });
       expect(feed.store.search('neptune').total).toBe(5000);
+    } finally {
+      await feed.stop();
+    }
+  });
+
+  it("merges a task's report of the state it has pending into the pending one (the room's send, then the record's announcement)", async () => {
+    const { feed, reports } = feedOn({ holdMs: 200 });
+    feed.start();
+    try {
+      feed.pushReports([{ id: 'sent', state: 'PENDING', fields: { name: 'tasks.resize', queue: 'images', group_id: 'b1' } }]);
+      feed.pushRecords([{ id: 'sent', state: 'PENDING', group: 'b1', at: Date.now() }]);
+      feed.pushReports([{ id: 'sent', state: 'PENDING', fields: { eta: '2026-12-08T00:00:00' } }]);
+      feed.pushRecords([{ id: 'sent', state: 'STARTED', group: 'b1', at: Date.now() }]);
+      await until(() => feed.store.get('sent')?.state === 'STARTED');
+      expect(reports.filter((r) => r.id === 'sent')).toEqual([{ id: 'sent', state: 'PENDING' }, { id: 'sent', state: 'STARTED' }]);
+      expect(feed.store.get('sent')).toMatchObject({ name: 'tasks.resize', queue: 'images', group_id: 'b1', eta: '2026-12-08T00:00:00' });
     } finally {
       await feed.stop();
     }
