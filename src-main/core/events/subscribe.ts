@@ -13,3 +13,22 @@ import { eventPattern } from '../keys.js';
 export function subscribeToEvents(sub: Redis, db: number): Promise<unknown> {
   return sub.psubscribe(eventPattern(db));
 }
+
+/**
+ * Tells `onGap` each time `sub`'s subscription dropped and is back: Redis closed it (its pub/sub
+ * output buffer limit, a restart, a failover) and ioredis connected again and subscribed anew;
+ * what was published meanwhile is gone. Call it once `sub` is subscribed.
+ */
+export function onResubscribed(sub: Redis, db: number, onGap: () => void): void {
+  let dropped = false;
+  sub.on('close', () => {
+    dropped = true;
+  });
+  sub.on('ready', () => {
+    if (!dropped) return;
+    dropped = false;
+    // Subscribing twice to one pattern is one subscription: this answers once ioredis's own
+    // resubscription is in place.
+    subscribeToEvents(sub, db).then(onGap, () => undefined); // closed again: its next 'ready' tells
+  });
+}

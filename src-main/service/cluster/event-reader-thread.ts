@@ -12,7 +12,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RedisOptions } from 'ioredis';
 import { openRedis } from '../../core/broker/connection.js';
-import { subscribeToEvents } from '../../core/events/subscribe.js';
+import { onResubscribed, subscribeToEvents } from '../../core/events/subscribe.js';
 
 export interface EventReaderData {
   url: string;
@@ -69,22 +69,6 @@ sub.on('pmessage', (_pattern: string, channel: string, message: string) => {
   schedule();
 });
 
-// Redis closes a subscriber that falls behind anyway (it restarts; a failover): ioredis
-// connects again and subscribes anew; once it has, the gap is told.
-let subscribed = false;
-let closed = false;
-sub.on('close', () => {
-  closed = subscribed;
-});
-sub.on('ready', () => {
-  if (!closed) return;
-  closed = false;
-  subscribeToEvents(sub, db).then(
-    () => post({ type: 'gap', why: 'the event subscription dropped' }),
-    () => undefined, // closed again: its next 'ready' tells
-  );
-});
-
 port.on('message', (m: 'more' | 'stop') => {
   if (m === 'more') {
     asked = true;
@@ -97,7 +81,7 @@ port.on('message', (m: 'more' | 'stop') => {
 
 subscribeToEvents(sub, db).then(
   () => {
-    subscribed = true;
+    onResubscribed(sub, db, () => post({ type: 'gap', why: 'the event subscription dropped' }));
     post({ type: 'subscribed' });
   },
   (err: unknown) => post({ type: 'failed', message: err instanceof Error ? err.message : String(err) }),

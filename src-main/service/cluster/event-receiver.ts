@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { decodeEvents, type CeleryEvent } from '../../core/events/envelope.js';
-import { subscribeToEvents } from '../../core/events/subscribe.js';
+import { onResubscribed, subscribeToEvents } from '../../core/events/subscribe.js';
 import { DropCounter, type Log } from './drop-counter.js';
 import { limitEvents, MAX_EVENT_DEPTH, MAX_EVENT_FIELDS, MAX_EVENTS_PER_MESSAGE } from './event-limits.js';
 import type { EventReaderData, EventReaderMessage } from './event-reader-thread.js';
@@ -86,7 +86,7 @@ export class EventReceiver {
     sub.on('pmessage', (_pattern: string, channel: string, message: string) => this.receive(channel, message));
     await subscribeToEvents(sub, this.db);
     this.sub = sub;
-    this.followDrops(sub);
+    onResubscribed(sub, this.db, () => this.onGap('the event subscription dropped'));
   }
 
   /**
@@ -140,27 +140,6 @@ export class EventReceiver {
 
   /** Told when the subscription dropped and is back: what was published meanwhile is gone. */
   onGap: (why: string) => void = () => undefined;
-
-  /**
-   * Redis closes a subscriber that falls behind (its pub/sub output buffer limit) or restarts;
-   * ioredis connects again and subscribes anew. Once subscribed again, the gap is told.
-   */
-  private followDrops(sub: Redis): void {
-    let dropped = false;
-    sub.on('close', () => {
-      dropped = this.sub === sub;
-    });
-    sub.on('ready', () => {
-      if (!dropped || this.sub !== sub) return;
-      dropped = false;
-      // Subscribing twice to one pattern is one subscription: this answers once ioredis's own
-      // resubscription is in place.
-      subscribeToEvents(sub, this.db).then(
-        () => this.onGap('the event subscription dropped'),
-        () => undefined, // closed again: its next 'ready' tells
-      );
-    });
-  }
 
   /** One message of the event channel, decoded, bounded and handed over. */
   receive(channel: string, message: string): void {

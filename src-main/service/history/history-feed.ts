@@ -25,7 +25,9 @@ import { DropCounter } from '../cluster/drop-counter.js';
 import { inUserWords } from '../calls/user-words.js';
 import type { RecordChange } from './record-feed.js';
 import type { TaskRecords } from '../../core/records/record-store.js';
-import { ENDED, HistoryStore, type Changed, type Report } from './history-store.js';
+import { HistoryStore, type Changed, type Report } from './history-store.js';
+import { READY_STATES } from '../../core/backend/states.js';
+import { stateOfEvent } from './merge.js';
 import { announcedReport, mergeRecords } from './record-fields.js';
 import { historyFace, type HistoryFace } from './history-reader.js';
 import { describeHistoryError, isDamaged, isSqliteError, isTransient } from './history-errors.js';
@@ -561,8 +563,8 @@ export class HistoryFeed {
   private takeDue(nowMs: number): Due {
     if (this.pending.length === 0 && this.reports.length === 0) return { events: [], reports: [], chars: 0 };
     const write = new Set<string>();
-    for (const e of this.pending) if (typeof e.uuid === 'string' && ENDING_EVENTS.has(e.type)) write.add(e.uuid);
-    for (const r of this.reports) if (ENDED.has(r.state)) write.add(r.id);
+    for (const e of this.pending) if (typeof e.uuid === 'string' && READY_STATES.has(stateOfEvent(e.type))) write.add(e.uuid);
+    for (const r of this.reports) if (READY_STATES.has(r.state)) write.add(r.id);
     for (const [id, at] of this.heardAt) {
       if (nowMs - at < this.holdMs) break; // in the order heard: the rest are younger
       write.add(id);
@@ -814,8 +816,6 @@ interface Due {
   chars: number;
 }
 
-/** The events that end a task (its state is then one of ENDED). */
-const ENDING_EVENTS: ReadonlySet<string> = new Set(['task-succeeded', 'task-failed', 'task-revoked']);
 
 /** Whether a write changed a row in more than its `updated_at` (a new row did). */
 function moved(before: HistoryTask | null, after: HistoryTask | null): boolean {

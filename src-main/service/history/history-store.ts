@@ -12,6 +12,7 @@ import { dirname } from 'node:path';
 import type { HistoryAttempt, HistoryTask } from '../contract/types/tasks.js';
 import type { CeleryEvent } from '../../core/events/envelope.js';
 import { pyRepr } from '../../core/protocol/pyrepr.js';
+import { READY_STATES } from '../../core/backend/states.js';
 import { AggregateDeltas, KEEP_S, SLOT_S, TASK_SLOTS, taskFigures, type Counted, type TaskSlot } from './aggregates.js';
 import type { TaskFigures } from '../contract/types/overview.js';
 import { mergeRule, stateOfEvent } from './merge.js';
@@ -110,8 +111,6 @@ DROP TRIGGER IF EXISTS tasks_count_ai; DROP TRIGGER IF EXISTS tasks_count_ad;
 DROP TABLE IF EXISTS tasks_fts;
 `;
 
-/** The states a task's text is indexed in when written (Celery's READY_STATES: it will rarely change again). */
-export const ENDED: ReadonlySet<string> = new Set(['SUCCESS', 'FAILURE', 'REVOKED']);
 /** Rows kept as written, for their next write (@see HistoryStore.recent): a running batch's worth. */
 const RECENT_ROWS = 100_000;
 /** A not-yet-indexed task's text, as one lower-cased string, for a search's words. */
@@ -429,13 +428,13 @@ export class HistoryStore {
 
   /**
    * Inserts the new rows and updates the known ones. A task's text is indexed when it has
-   * ended (unless `deferText`: a flood, whose text is indexed once it is over), then again only
+   * ended (READY_STATES: it will rarely change again) (unless `deferText`: a flood, whose text is indexed once it is over), then again only
    * when it changed; a task in flight is written without it (@see indexDueText).
    */
   private writeRows(rows: Iterable<Folded>, deferText: boolean): void {
     for (const { row, rowid, stored, text: before, runs, runsChanged } of rows) {
       if (runsChanged && runs) this.writeRuns(row.id, runs);
-      const index = before !== null || (!deferText && ENDED.has(row.state));
+      const index = before !== null || (!deferText && READY_STATES.has(row.state));
       const after = index ? textOf(row) : null;
       const was = stored === null ? null : rowOf(stored);
       if (was === null || was.state !== row.state || was.name !== row.name || was.runtime !== row.runtime) {
