@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { utf8Base64 } from '../protocol/fast-json.js';
 import { EVENT_EXCHANGE } from '../keys.js';
 
 /** One Celery event: the common fields plus its own. */
@@ -28,8 +29,7 @@ export function encodeEvent(body: CeleryEvent | CeleryEvent[], routingKey: strin
 /**
  * The same envelope around a body already written as JSON text (one event's, or a list's): the
  * body's base64 is set into the envelope as it is, not stringified again with it (base64 needs
- * no escaping), and Buffer's base64 keeps pace with a body of hundreds of events, where btoa
- * does not.
+ * no escaping).
  */
 export function encodeEventText(bodyJson: string, routingKey: string, hostname: string): string {
   const rest = JSON.stringify({
@@ -44,7 +44,7 @@ export function encodeEventText(bodyJson: string, routingKey: string, hostname: 
       delivery_tag: randomUUID(),
     },
   });
-  return `{"body":"${Buffer.from(bodyJson, 'utf8').toString('base64')}",${rest.slice(1)}`;
+  return `{"body":"${utf8Base64(bodyJson)}",${rest.slice(1)}`;
 }
 
 function isEvent(e: unknown): e is CeleryEvent {

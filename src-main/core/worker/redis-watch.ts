@@ -77,7 +77,6 @@ export class RedisWatch {
     }
     const silentMs = now - sentAt;
     if (silentMs < SILENT_AFTER_MS) return;
-    this.probeSentAt = null;
     this.lost(`no answer for ${Math.round(silentMs / 1000)}s`, sentAt);
     this.onSilent();
   }

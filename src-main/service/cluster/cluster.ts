@@ -11,7 +11,6 @@
 import type { App } from '../../core/app.js';
 import { parseRedisUrl } from '../../core/broker/connection.js';
 import type { CeleryEvent } from '../../core/events/envelope.js';
-import { HEARTBEAT_FREQ } from '../../core/worker/heartbeat.js';
 import type { WorkerInfo } from '../../core/worker/worker-list.js';
 import { WORKERS_FORGOTTEN } from './event-drops-note.js';
 import { EventReceiver } from './event-receiver.js';
@@ -177,11 +176,7 @@ export class Cluster {
       });
     }
     // A Celeriac worker heard of before this control room listened.
-    for (const [name, w] of own) {
-      if (listed.has(name)) continue;
-      const online = now - w.lastHeartbeat <= 2 * HEARTBEAT_FREQ * 1000;
-      out.push({ ...w, online, offlineReason: online ? undefined : 'no-heartbeat' });
-    }
+    for (const [name, w] of own) if (!listed.has(name)) out.push(w);
     return out.sort((a, b) => b.lastHeartbeat - a.lastHeartbeat);
   }
 }
