@@ -16,7 +16,7 @@ import { ControlRoom } from '../dist/src-main/service/room/control-room.js';
 import { encodeEvent } from '../dist/src-main/core/events/envelope.js';
 import { eventChannel } from '../dist/src-main/core/keys.js';
 import type { Row } from './lib/report.js';
-import type { SeenRequest } from './lib/worker-sim.js';
+import type { SeenRequest } from '../test/helpers/worker-sim.js';
 
 const WORKERS = 200;
 const RUN_MS = 30_000;

@@ -3,7 +3,7 @@
  * measured control room's event loop. Args: <redis url> <workers>. Prints `ready` once every
  * worker is online; on stdin's end it stops and prints, as one JSON line, the requests it read.
  */
-import { WorkerSim } from './worker-sim.js';
+import { WorkerSim } from '../../test/helpers/worker-sim.js';
 
 const [url, count] = process.argv.slice(2);
 const sim = new WorkerSim({ url: url!, count: Number(count) });

@@ -6,7 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { expect, test } from '@playwright/test';
-import { WorkerSim } from '../../bench/lib/worker-sim.js';
+import { WorkerSim } from '../helpers/worker-sim.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { startServe, stopServe } from '../helpers/serve.js';
 

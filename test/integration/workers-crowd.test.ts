@@ -10,7 +10,7 @@ import { createApp, type App } from '../../src-main/core/app.js';
 import type { WorkerInfo } from '../../src-main/core/worker/worker-list.js';
 import { DEFAULT_INSPECT_PLAN_OPTIONS } from '../../src-main/service/cluster/inspect-plan.js';
 import { ConnectionService } from '../../src-main/service/room/connection-service.js';
-import { WorkerSim } from '../../bench/lib/worker-sim.js';
+import { WorkerSim } from '../helpers/worker-sim.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { until } from '../helpers/until.js';
 
