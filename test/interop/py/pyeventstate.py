@@ -7,11 +7,10 @@ and clock in the order received, and each task as State ends up knowing it.
 """
 import json
 import sys
-import threading
 
 from celery.events.state import State
 
-from pyapp import app
+from pycapture import capture
 
 hostname = sys.argv[2]
 state = State()
@@ -21,17 +20,10 @@ seen = []
 def on_event(event):
     state.event(event)
     seen.append({"type": event.get("type"), "uuid": event.get("uuid"), "hostname": event.get("hostname"), "clock": event.get("clock")})
-    if event.get("type") == "worker-offline" and event.get("hostname") == hostname:
-        recv.should_stop = True
+    return event.get("type") == "worker-offline" and event.get("hostname") == hostname
 
 
-with app.connection() as conn:
-    recv = app.events.Receiver(conn, handlers={"*": on_event})
-    timer = threading.Timer(float(sys.argv[1]), lambda: setattr(recv, "should_stop", True))
-    timer.start()
-    print("listening", flush=True)
-    recv.capture(limit=None, timeout=None, wakeup=False)
-    timer.cancel()
+capture(float(sys.argv[1]), on_event)
 
 worker = state.workers.get(hostname)
 print(json.dumps({
