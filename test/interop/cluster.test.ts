@@ -65,6 +65,17 @@ describe.runIf(available)('the cluster of a Python Celery deployment', () => {
     expect(await call('workers:control', { name: 'nobody@nowhere', command: 'pool_grow', args: { n: 1 } })).toEqual({ reply: { error: 'no reply from nobody@nowhere within 1 s' } });
   });
 
+  it("lists the queues a control changed (a routed queue added, then cancelled): the worker is asked again", async () => {
+    const more = uniqueName('more');
+    const queuesOf = async (): Promise<string[]> => (await call<WorkerInfo[]>('workers:list', {})).find((w) => w.name === node)?.queues ?? [];
+    expect(await call('workers:control', { name: node, command: 'add_consumer', args: { queue: more } })).toEqual({ reply: { ok: `add consumer ${more}` } });
+    await until(async () => (await queuesOf()).includes(more), 20_000);
+    expect(await queuesOf()).toEqual(expect.arrayContaining([queue, more]));
+    expect(await call('workers:control', { name: node, command: 'cancel_consumer', args: { queue: more } })).toEqual({ reply: { ok: `no longer consuming from ${more}` } });
+    await until(async () => !(await queuesOf()).includes(more), 20_000);
+    expect(await queuesOf()).toEqual([queue]);
+  });
+
   it('makes the worker, started without -E, send task events (the enable_events cast)', async () => {
     const sub = server.client();
     const types: string[] = [];
