@@ -37,6 +37,7 @@ export class Cluster {
   readonly state = new WorkersState();
   private readonly receiver: EventReceiver;
   private readonly timers: NodeJS.Timeout[] = [];
+  private roundTimer: NodeJS.Timeout | null = null;
   private readonly plan: InspectPlan;
   private readonly own: OwnWorkers;
   private readonly roundMs: number;
@@ -79,6 +80,8 @@ export class Cluster {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
+    if (this.roundTimer) clearTimeout(this.roundTimer);
+    this.roundTimer = null;
     this.receiver.stop();
   }
 
@@ -108,12 +111,11 @@ export class Cluster {
   /** The next round, once this one is done (a round waits up to INSPECT_TIMEOUT_MS for replies). */
   private scheduleRound(): void {
     if (this.stopped) return;
-    const t = setTimeout(() => {
-      this.timers.splice(this.timers.indexOf(t), 1);
+    this.roundTimer = setTimeout(() => {
+      this.roundTimer = null;
       void this.inspectRound().finally(() => this.scheduleRound());
     }, this.roundMs);
-    t.unref();
-    this.timers.push(t);
+    this.roundTimer.unref();
   }
 
   /** One round: the plan names whom to ask what; each command goes to those workers only. */

@@ -1,6 +1,6 @@
 /**
  * Celeriac workers' own entries (`celeriac:workers`: pool, concurrency, queues), read through
- * core at most once per `maxAgeMs` however often the lists ask: a view polling every 2 s in
+ * core at most once per MAX_AGE_MS however often the lists ask: a view polling every 2 s in
  * several tabs, the Overview and the inspect rounds share one read, and calls that come while
  * a read is on its way wait for that one. Only the newest entries are read, as many as the
  * cluster's table keeps workers: entries of workers killed before they could remove theirs
@@ -11,18 +11,18 @@ import { listWorkers, type WorkerInfo } from '../../core/worker/worker-list.js';
 import { MAX_WORKERS_IN_MEMORY } from './workers-state.js';
 
 /** How old the entries handed out may be, ms: about half a heartbeat. */
-export const OWN_WORKERS_MAX_AGE_MS = 1000;
+const MAX_AGE_MS = 1000;
 
 export class OwnWorkers {
   private last: Map<string, WorkerInfo> = new Map();
   private readAt = -Infinity;
   private reading: Promise<Map<string, WorkerInfo>> | null = null;
 
-  constructor(private readonly redis: Redis, private readonly maxAgeMs = OWN_WORKERS_MAX_AGE_MS) {}
+  constructor(private readonly redis: Redis) {}
 
-  /** The entries by name, read afresh when older than maxAgeMs. @throws when Redis cannot be read */
+  /** The entries by name, read afresh when older than MAX_AGE_MS. @throws when Redis cannot be read */
   async get(now = Date.now()): Promise<Map<string, WorkerInfo>> {
-    if (now - this.readAt < this.maxAgeMs) return this.last;
+    if (now - this.readAt < MAX_AGE_MS) return this.last;
     this.reading ??= listWorkers(this.redis, now, MAX_WORKERS_IN_MEMORY).then(
       (list) => {
         this.last = new Map(list.map((w) => [w.name, w]));
