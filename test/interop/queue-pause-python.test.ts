@@ -30,10 +30,14 @@ describe.runIf(available)('pausing a queue a Python worker consumes', () => {
     const paused = await ok(svc.call('queues:pause', { queue: 'pyq' }));
     expect(paused.told).toEqual([expect.stringMatching(/^pypause@/)]);
     expect((await ok(svc.call('queues:list', {}))).find((q) => q.name === 'pyq')).toMatchObject({ paused: true });
+    // The Workers view follows: the worker is asked its queues again.
+    const listsPyq = async (): Promise<boolean> => (await ok(svc.call('workers:list', {}))).some((w) => w.name.startsWith('pypause@') && w.queues.includes('pyq'));
+    await until(async () => !(await listsPyq()), 20_000);
     const sent = JSON.parse(await runPython('pyclient.py', ['enqueue', 'tasks.add', '[3, 4]', 'pyq'], env())) as { id: string };
     await new Promise((r) => setTimeout(r, 1500));
     expect(await suite.redis.llen('pyq')).toBe(1);
     expect(await ok(svc.call('queues:resume', { queue: 'pyq' }))).toMatchObject({ told: paused.told });
+    await until(listsPyq, 20_000);
     expect(await suite.app.asyncResult(sent.id).get({ timeout: 15_000 })).toBe(7);
   });
 });

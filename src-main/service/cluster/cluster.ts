@@ -19,6 +19,8 @@ import { OwnWorkers } from './own-workers.js';
 import { WorkersState, type ClusterWorker } from './workers-state.js';
 
 const ENABLE_EVENTS_EVERY_MS = 5000;
+/** The controls that change what inspect said of a worker (its pool's size, its queues). */
+const RESHAPING: ReadonlySet<string> = new Set(['add_consumer', 'cancel_consumer', 'pool_grow', 'pool_shrink', 'autoscale']);
 /** How often the inspect plan is looked at; a round with nobody to ask sends nothing. */
 const INSPECT_ROUND_MS = 2000;
 /** Workers count as shown for this long after a view last listed them (the Workers view polls every 2 s). */
@@ -96,9 +98,12 @@ export class Cluster {
     this.shownAt = now;
   }
 
-  /** Asks a worker's pool and queues again at the next round (a control changed them). */
-  reinspect(worker: string): void {
-    this.plan.reask(worker);
+  /**
+   * Told of a control sent to these workers: one that changes what inspect said of them (their
+   * pool's size, their queues) has them asked again at the next round, whoever sent it.
+   */
+  controlled(workers: readonly string[], command: string): void {
+    if (RESHAPING.has(command)) for (const w of workers) this.plan.reask(w);
   }
 
   /** The one queue a worker consumes, as it wrote itself or `inspect active_queues` said; null when several or not known. */

@@ -5,8 +5,17 @@ import { purgeQueue } from './queues.js';
 import type { Handlers } from '../calls/handler-types.js';
 
 export const queueHandlers: Handlers<'queues:list' | 'queues:browse' | 'queues:purge' | 'queues:pause' | 'queues:resume'> = {
-  'queues:pause': async (s, i) => pauseQueue(s.app, i.queue, await s.cluster.workers()),
-  'queues:resume': (s, i) => resumeQueue(s.app, i.queue),
+  // The workers told to stop or start consuming are asked their queues again, for the lists.
+  'queues:pause': async (s, i) => {
+    const paused = await pauseQueue(s.app, i.queue, await s.cluster.workers());
+    s.cluster.controlled(paused.told, 'cancel_consumer');
+    return paused;
+  },
+  'queues:resume': async (s, i) => {
+    const resumed = await resumeQueue(s.app, i.queue);
+    s.cluster.controlled(resumed.told, 'add_consumer');
+    return resumed;
+  },
   'queues:list': (s) => listQueues(s.app.broker),
   'queues:browse': (s, i) => browseQueue(s.app.broker, i.queue, i.offset, i.limit),
   'queues:purge': async (s, i) => ({ purged: await purgeQueue(s.app.broker, i.queue) }),

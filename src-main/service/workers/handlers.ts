@@ -5,8 +5,6 @@ import type { Handlers } from '../calls/handler-types.js';
 
 /** How many of the newest tasks in the history give the names it has seen. */
 const SEEN_TASKS_READ = 1000;
-/** The controls that change what inspect said of a worker (its pool's size, its queues). */
-const RESHAPING = new Set<string>(['add_consumer', 'cancel_consumer', 'pool_grow', 'pool_shrink', 'autoscale']);
 
 export const workerHandlers: Handlers<'workers:list' | 'workers:inspect' | 'workers:control' | 'workers:consuming' | 'tasks:known'> = {
   // Listed for a view: its pool and queues are kept fresh while one shows them.
@@ -17,7 +15,7 @@ export const workerHandlers: Handlers<'workers:list' | 'workers:inspect' | 'work
   'workers:inspect': (s, i) => inspectWorker(s.app, i.name),
   'workers:control': async (s, i) => {
     const reply = await controlWorker(s.app, i.name, i.command, i.args);
-    if (RESHAPING.has(i.command)) s.cluster.reinspect(i.name);
+    s.cluster.controlled([i.name], i.command);
     return reply;
   },
   'workers:consuming': async (s, i) => {
