@@ -1,3 +1,4 @@
+import { Alerts } from './views/Alerts/Alerts.js';
 import { Overview } from './views/Overview/Overview.js';
 import { Shortcuts } from './views/Shortcuts.js';
 import { Failures } from './views/Failures/Failures.js';
@@ -24,8 +25,8 @@ import { Tasks } from './views/Tasks/Tasks.js';
 import { Workers } from './views/Workers/Workers.js';
 import { WorkerDetail } from './views/Workers/WorkerDetail.js';
 
-type View = 'overview' | 'queues' | 'tasks' | 'failures' | 'batches' | 'submit' | 'schedules' | 'scheduled' | 'dead' | 'workers' | 'connections';
-const VIEWS: Array<[View, string]> = [['overview', 'Overview'], ['queues', 'Queues'], ['tasks', 'Tasks'], ['failures', 'Failures'], ['batches', 'Batches'], ['submit', 'Send'], ['schedules', 'Schedules'], ['scheduled', 'Scheduled'], ['dead', 'Dead letters'], ['workers', 'Workers'], ['connections', 'Connections']];
+type View = 'overview' | 'queues' | 'tasks' | 'failures' | 'batches' | 'submit' | 'schedules' | 'scheduled' | 'dead' | 'alerts' | 'workers' | 'connections';
+const VIEWS: Array<[View, string]> = [['overview', 'Overview'], ['queues', 'Queues'], ['tasks', 'Tasks'], ['failures', 'Failures'], ['batches', 'Batches'], ['submit', 'Send'], ['schedules', 'Schedules'], ['scheduled', 'Scheduled'], ['dead', 'Dead letters'], ['alerts', 'Alerts'], ['workers', 'Workers'], ['connections', 'Connections']];
 
 /** Routes live in the hash (`#/tasks?state=FAILURE`), so every view can be bookmarked. */
 function readRoute(): { view: View; task: string | null } {
@@ -148,6 +149,8 @@ export function App() {
           <Schedules />
         ) : route.view === 'dead' ? (
           <DeadLetters />
+        ) : route.view === 'alerts' ? (
+          <Alerts />
         ) : route.view === 'failures' ? (
           <Failures />
         ) : route.view === 'scheduled' ? (

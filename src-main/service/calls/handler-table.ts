@@ -1,4 +1,5 @@
 /** Every contract method's handler, joined from the domains' files: the one table calls are run from. */
+import { alertHandlers } from '../alerts/handlers.js';
 import { batchHandlers } from '../batches/handlers.js';
 import { connectionHandlers } from '../connections/handlers.js';
 import { deadHandlers } from '../dead/handlers.js';
@@ -16,4 +17,5 @@ import type { HandlerTable } from './handler-types.js';
 export const HANDLERS: HandlerTable = {
   ...connectionHandlers, ...settingsHandlers, ...queueHandlers, ...scheduledHandlers, ...taskHandlers, ...taskExportHandlers,
   ...workerHandlers, ...hostedWorkerHandlers, ...batchHandlers, ...scheduleHandlers, ...deadHandlers, ...overviewHandlers,
+  ...alertHandlers,
 };

@@ -6,6 +6,7 @@
  * takes its types and limit values through its api/. It imports core's types only.
  */
 import type { z } from 'zod';
+import { alertsMethods } from './methods/alerts.js';
 import { batchesMethods } from './methods/batches.js';
 import { connectionsMethods } from './methods/connections.js';
 import { deadMethods } from './methods/dead.js';
@@ -21,7 +22,7 @@ import { workersMethods } from './methods/workers.js';
 
 export const contract = {
   ...connectionsMethods, ...settingsMethods, ...queuesMethods, ...tasksMethods, ...failuresMethods, ...schedulesMethods, ...overviewMethods,
-  ...scheduledMethods, ...deadMethods, ...hostedWorkerMethods, ...workersMethods, ...batchesMethods,
+  ...scheduledMethods, ...deadMethods, ...hostedWorkerMethods, ...workersMethods, ...batchesMethods, ...alertsMethods,
 } as const;
 
 type Contract = typeof contract;
@@ -58,6 +59,7 @@ export type { ProfileInput } from './methods/connections.js';
 export * from './limits.js';
 export * from './events.js';
 export type * from './errors.js';
+export type * from './types/alerts.js';
 export type * from './types/batches.js';
 export type * from './types/connections.js';
 export type * from './types/hosted-worker.js';

@@ -79,8 +79,9 @@ export function failureGroups(history: HistoryReader): { groups: FailureGroup[];
     const { key, name, type, pattern } = causeOf(r);
     let g = groups.get(key);
     // Rows come newest first: a group's first row is its newest, whose traceback it shows.
-    if (!g) groups.set(key, (g = { key, name, exceptionType: type, pattern, count: 0, retrying: 0, firstSeen: r.seen_at, lastSeen: r.seen_at, traceback: null, tasks: [], newest: r.id }));
+    if (!g) groups.set(key, (g = { key, name, exceptionType: type, pattern, count: 0, retrying: 0, firstSeen: r.seen_at, lastSeen: r.seen_at, traceback: null, tasks: [], newest: r.id, triage: { state: 'open', at: null, countSince: 0, regressed: false } }));
     g.count++;
+    g.triage.countSince++;
     if (r.state === 'RETRY') g.retrying++;
     g.firstSeen = Math.min(g.firstSeen, r.seen_at);
     g.lastSeen = Math.max(g.lastSeen, r.seen_at);

@@ -67,6 +67,19 @@ export interface FailureGroup {
   tracebackOmitted?: string;
   /** Its tasks, newest first (at most GROUP_TASKS). */
   tasks: Array<{ id: string; state: string }>;
+  /** What the user said of the group (kept in the connection's history), and what happened since. */
+  triage: FailureTriage;
+}
+
+/** A failure group's triage: open (never marked), resolved or ignored by the user. */
+export interface FailureTriage {
+  state: 'open' | 'resolved' | 'ignored';
+  /** When it was marked resolved or ignored (unix seconds); null while open. */
+  at: number | null;
+  /** Failures of the group seen after it was marked (all of them while open). */
+  countSince: number;
+  /** Resolved, then failed again: shown as regressed (and an alert rule can say so). */
+  regressed: boolean;
 }
 
 /** A task as the history keeps it (times in unix seconds). */

@@ -1,0 +1,2 @@
+/** Alerts: a connection's rules, and what they fired. */
+export const alertsMethods = {} as const;

@@ -1,0 +1,65 @@
+/** Alerts: the rules a connection keeps, and the episodes they fire. */
+
+/** What every rule has. */
+interface RuleBase {
+  /** Stable id (the page makes one when it adds a rule). */
+  id: string;
+  /** What the user calls it; the kind's own words when empty. */
+  name: string;
+  enabled: boolean;
+}
+
+/** A rule: what is watched, and past what it fires. */
+export type AlertRule = RuleBase &
+  (
+    | { kind: 'failure-rate'; /** a task name, or null for each task name */ task: string | null; percent: number; windowSeconds: number; /** fewer ended tasks in the window never fire */ minTasks: number }
+    | { kind: 'failure-group'; /** a group seen for the first time, one resolved that fails again, or both */ on: 'new' | 'regressed' | 'both' }
+    | { kind: 'queue-depth'; /** a queue, or null for each queue */ queue: string | null; depth: number }
+    | { kind: 'queue-age'; queue: string | null; /** the oldest waiting message's age */ seconds: number }
+    | { kind: 'worker-offline'; /** a worker's name, or null for each worker */ worker: string | null; seconds: number }
+    | { kind: 'schedule-late'; /** a periodic task's entry name, or null for each */ entry: string | null; seconds: number }
+    | { kind: 'events-silent'; seconds: number }
+  );
+
+export type AlertKind = AlertRule['kind'];
+
+/** Where a connection's alerts go besides the page. */
+export interface AlertDelivery {
+  /** A Slack-compatible incoming webhook (a JSON body with `text`), or null. */
+  webhookUrl: string | null;
+  /** A desktop (or browser) notification per alert fired or resolved. */
+  desktop: boolean;
+}
+
+/** A connection's alert rules and delivery, as the settings file keeps them. */
+export interface AlertConfig {
+  rules: AlertRule[];
+  delivery: AlertDelivery;
+}
+
+/** One episode of a rule on one subject: fired once, resolved once. */
+export interface Alert {
+  /** The episode's id. */
+  id: string;
+  ruleId: string;
+  kind: AlertKind;
+  /** What it is about: a task name, a group key, a queue, a worker, an entry; '' for the stream. */
+  subject: string;
+  state: 'firing' | 'resolved';
+  /** One line a person reads: "tasks.add failing 42 % (21 of 50) over 5 min (rule: over 10 %)". */
+  summary: string;
+  /** unix milliseconds */
+  firedAt: number;
+  resolvedAt: number | null;
+}
+
+/** How the webhook is doing: never blocks the event path, retried with backoff. */
+export interface AlertWebhookStatus {
+  url: string | null;
+  /** Deliveries waiting (a retry or the first try). */
+  pending: number;
+  delivered: number;
+  /** Given up after the retries (counted and said). */
+  failed: number;
+  lastError: string | null;
+}
