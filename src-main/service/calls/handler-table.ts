@@ -6,6 +6,7 @@ import { deadHandlers } from '../dead/handlers.js';
 import { hostedWorkerHandlers } from '../hosted-worker/handlers.js';
 import { overviewHandlers } from '../overview/handlers.js';
 import { queueHandlers } from '../queues/handlers.js';
+import { queueMessageHandlers } from '../queues/message-handlers.js';
 import { scheduledHandlers } from '../queues/scheduled-handlers.js';
 import { settingsHandlers } from '../room/settings-handlers.js';
 import { scheduleHandlers } from '../schedules/handlers.js';
@@ -15,7 +16,7 @@ import { workerHandlers } from '../workers/handlers.js';
 import type { HandlerTable } from './handler-types.js';
 
 export const HANDLERS: HandlerTable = {
-  ...connectionHandlers, ...settingsHandlers, ...queueHandlers, ...scheduledHandlers, ...taskHandlers, ...taskExportHandlers,
+  ...connectionHandlers, ...settingsHandlers, ...queueHandlers, ...queueMessageHandlers, ...scheduledHandlers, ...taskHandlers, ...taskExportHandlers,
   ...workerHandlers, ...hostedWorkerHandlers, ...batchHandlers, ...scheduleHandlers, ...deadHandlers, ...overviewHandlers,
   ...alertHandlers,
 };

@@ -71,7 +71,7 @@ export * from './types/workers.js';
 export type { TaskParam } from '../../core/task.js';
 export type { PlannedItem } from '../../core/batch/plan.js';
 export type { QueueInfo } from '../../core/broker/queue-list.js';
-export type { QueuedMessage } from '../../core/broker/queue-messages.js';
+export type * from './types/queue-messages.js';
 export type { WorkerInfo } from '../../core/worker/worker-list.js';
 export type { ExpandedFiles } from '../../core/batch/expand-paths.js';
 export type { DeadLetterView } from '../../core/broker/dead-letter-page.js';

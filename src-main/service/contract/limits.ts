@@ -6,6 +6,9 @@
 /** The most tasks one "select all matching" acts on. */
 export const MATCHING_LIMIT = 100_000;
 
+/** The most waiting messages one bulk delete or move acts on (selected, or matched by a search). */
+export const MESSAGE_SELECTION_LIMIT = 1000;
+
 /**
  * A call's input, at most, as JSON on the wire: the headless server's request limit, which the
  * largest input fits (100,000 file paths of a usual length, ~110 bytes, are 11 MB). Inputs the

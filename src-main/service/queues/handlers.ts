@@ -1,10 +1,9 @@
-import { browseQueue } from '../../core/broker/queue-messages.js';
 import { listQueues } from '../../core/broker/queue-list.js';
 import { pauseQueue, resumeQueue } from './queue-pause.js';
 import { purgeQueue } from './queues.js';
 import type { Handlers } from '../calls/handler-types.js';
 
-export const queueHandlers: Handlers<'queues:list' | 'queues:browse' | 'queues:purge' | 'queues:pause' | 'queues:resume'> = {
+export const queueHandlers: Handlers<'queues:list' | 'queues:purge' | 'queues:pause' | 'queues:resume'> = {
   // The workers told to stop or start consuming are asked their queues again, for the lists.
   'queues:pause': async (s, i) => {
     const paused = await pauseQueue(s.app, i.queue, await s.cluster.workers());
@@ -17,6 +16,5 @@ export const queueHandlers: Handlers<'queues:list' | 'queues:browse' | 'queues:p
     return resumed;
   },
   'queues:list': (s) => listQueues(s.app.broker),
-  'queues:browse': (s, i) => browseQueue(s.app.broker, i.queue, i.offset, i.limit),
   'queues:purge': async (s, i) => ({ purged: await purgeQueue(s.app.broker, i.queue) }),
 };

@@ -1,8 +1,26 @@
-/** Queues: list, browse, pause, resume, purge. */
+/** Queues: list, browse their waiting messages and act on them, pause, resume, purge. */
 import { z } from 'zod';
 import { queueName, noInput } from './fields.js';
+
+/** A message as a page listed it: its key (the SHA-1 of the message as stored) and, to find it fast, its position. */
+const messageKey = z.string().regex(/^[0-9a-f]{40}$/, 'a message key is 40 hex digits, as listed');
+const shownMessage = { queue: queueName, key: messageKey, position: z.number().int().min(0).optional() };
+/** One of kombu's priority steps (a queue's sub-lists). */
+const priorityStep = z.union([z.literal(0), z.literal(3), z.literal(6), z.literal(9)]);
+/** `name:x`, `id:x` (a trailing * matches any rest), -name:x, free words over args and kwargs. */
+const messageSearch = z.string().min(1).max(2000);
+/**
+ * A bulk action's messages: those selected (keys as listed), or those a search matches among the
+ * first it reads. `confirm: true` is the UI's confirmation made explicit in the call.
+ */
+const selection = z.union([
+  z.object({ queue: queueName, keys: z.array(messageKey).min(1).max(MESSAGE_SELECTION_LIMIT), confirm: z.literal(true) }).strict(),
+  z.object({ queue: queueName, search: messageSearch, priority: priorityStep.optional(), confirm: z.literal(true) }).strict(),
+]);
 import type { QueueInfo } from '../../../core/broker/queue-list.js';
-import type { QueuedMessage } from '../../../core/broker/queue-messages.js';
+import type { BulkOutcome, MovedMessage } from '../../../core/broker/queue-message-actions.js';
+import { MESSAGE_SELECTION_LIMIT } from '../limits.js';
+import type { QueuedMessageDetail, QueuePageView } from '../types/queue-messages.js';
 
 export const queuesMethods = {
   'queues:list': {
@@ -12,8 +30,42 @@ export const queuesMethods = {
   },
   'queues:browse': {
     reads: true,
-    input: z.object({ queue: queueName, offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(500).default(50) }).strict(),
-    output: undefined as unknown as { total: number; messages: QueuedMessage[] },
+    // A page of the waiting messages in the order workers take them; `priority` keeps one step,
+    // `search` keeps the matches among the first messages it reads (the answer's `scan` says how many).
+    input: z.object({
+      queue: queueName, offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(500).default(50),
+      priority: priorityStep.optional(), search: messageSearch.optional(),
+    }).strict(),
+    output: undefined as unknown as QueuePageView,
+  },
+  'queues:message': {
+    reads: true,
+    // One waiting message whole. Error E_MESSAGE_CHANGED when it is no longer there as shown.
+    input: z.object(shownMessage).strict(),
+    output: undefined as unknown as QueuedMessageDetail,
+  },
+  'queues:deleteMessage': {
+    // Each message action acts on the very message shown, or fails with E_MESSAGE_CHANGED.
+    input: z.object(shownMessage).strict(),
+    output: undefined as unknown as { deleted: string },
+  },
+  'queues:moveMessage': {
+    // To another queue, in the same priority step, after those waiting there.
+    input: z.object({ ...shownMessage, to: queueName }).strict(),
+    output: undefined as unknown as MovedMessage,
+  },
+  'queues:runNow': {
+    // Taken next: to the consuming end of its queue's first-served priority list.
+    input: z.object(shownMessage).strict(),
+    output: undefined as unknown as MovedMessage,
+  },
+  'queues:deleteMessages': {
+    input: selection,
+    output: undefined as unknown as BulkOutcome,
+  },
+  'queues:moveMessages': {
+    input: z.union([selection.options[0].extend({ to: queueName }), selection.options[1].extend({ to: queueName })]),
+    output: undefined as unknown as BulkOutcome,
   },
   'queues:pause': {
     // Celeriac workers stop consuming it at once; the Python workers consuming it are sent cancel_consumer.

@@ -1,0 +1,62 @@
+/**
+ * The queue browser's search words, the Tasks search's where they mean the same:
+ *
+ *   name:tasks.resize   the task name (a trailing * matches any rest)
+ *   id:<task id>        the task id (a trailing * too)
+ *   -name:x  -id:x      not
+ *   free words          each must occur in the args or kwargs (JSON text or repr), any case;
+ *                       "quoted words" stay together
+ *
+ * Terms are AND-ed. A message that does not decode matches only by what its headers say.
+ */
+import { CeleriacError } from '../errors.js';
+import type { QueuedMessage } from './queued-message.js';
+
+/** A search that does not parse; its message says where. */
+export class QueueSearchError extends CeleriacError {
+  constructor(message: string) {
+    super(message, 'E_BAD_SEARCH');
+  }
+}
+
+/** Whether a listed message matches. */
+export type QueueMatch = (m: QueuedMessage) => boolean;
+
+const MAX_SEARCH_LENGTH = 2000;
+const MAX_TERMS = 32;
+
+/**
+ * A search as a test on listed messages.
+ * @throws QueueSearchError for an unknown qualifier, or a search too long
+ */
+export function parseQueueSearch(search: string): QueueMatch {
+  if (search.length > MAX_SEARCH_LENGTH) throw new QueueSearchError(`a search is at most ${MAX_SEARCH_LENGTH} characters`);
+  const terms = [...search.trim().matchAll(/(-?[A-Za-z]+:"[^"]*"|"[^"]*"|\S+)/g)].map((m) => m[1]!);
+  if (terms.length > MAX_TERMS) throw new QueueSearchError(`a search has at most ${MAX_TERMS} terms`);
+  const tests: QueueMatch[] = terms.map((term) => {
+    const q = /^(-?)([A-Za-z]+):(.*)$/.exec(term);
+    if (!q) {
+      const word = unquote(term).toLowerCase();
+      return (m) => [m.args, m.kwargs, m.argsrepr, m.kwargsrepr].some((t) => t.toLowerCase().includes(word));
+    }
+    const [, minus, key, value] = q as unknown as [string, string, string, string];
+    const field = key.toLowerCase();
+    if (field !== 'name' && field !== 'id') throw new QueueSearchError(`"${key}:" is not a queue search word: use name:, id: or free words`);
+    const test = valueTest(unquote(value));
+    const pick = field === 'name' ? (m: QueuedMessage) => m.task : (m: QueuedMessage) => m.id;
+    return minus ? (m) => !test(pick(m)) : (m) => test(pick(m));
+  });
+  return (m) => tests.every((t) => t(m));
+}
+
+function valueTest(value: string): (v: string | null) => boolean {
+  if (value.endsWith('*')) {
+    const prefix = value.slice(0, -1);
+    return (v) => v !== null && v.startsWith(prefix);
+  }
+  return (v) => v === value;
+}
+
+function unquote(v: string): string {
+  return v.length >= 2 && v.startsWith('"') && v.endsWith('"') ? v.slice(1, -1) : v;
+}
