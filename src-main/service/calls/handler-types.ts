@@ -8,6 +8,7 @@ import type { App } from '../../core/app.js';
 import type { TaskParam } from '../../core/task.js';
 import type { ConnectionMethod, ConnectionStatus, ConnectionTestResult, Method, Output, ParsedInput, ProfileInput, ProfileView, RoomMethod, Settings } from '../contract/index.js';
 import type { ExportFormat } from '../tasks/export.js';
+import type { Alerts } from '../alerts/alerts.js';
 import type { BatchTracker } from '../batches/batch-tracker.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { HistoryFace } from '../history/history-reader.js';
@@ -21,6 +22,8 @@ export interface ConnectionParts {
   hostedQueues: string[];
   batches: BatchTracker;
   cluster: Cluster;
+  /** The connection's alert rules, what they fired, and its delivery. */
+  alerts: Alerts;
   /**
    * The task history, read only (in memory when the control room keeps none on disk): its feed
    * is its one writer, and what a handler reads itself it hands to the feed.

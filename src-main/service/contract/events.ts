@@ -1,4 +1,5 @@
 /** What the back end pushes to its clients (each client says which it wants). */
+import type { AlertChange } from './types/alerts.js';
 import type { BatchNotice, BatchSummary } from './types/batches.js';
 import type { ConnectionStatus } from './types/connections.js';
 
@@ -12,5 +13,7 @@ export interface ContractEvents {
   'batches:changed': BatchSummary[];
   /** A batch ended, or failures spiked: for a desktop or browser notification (unless turned off). */
   'batches:notice': BatchNotice;
+  /** An alert fired or resolved (each episode once each way): the Alerts view's live update, and a notification when its delivery says desktop. */
+  'alerts:changed': AlertChange;
 }
 export type EventName = keyof ContractEvents;

@@ -26,3 +26,10 @@ export type ProfileColor = (typeof PROFILE_COLORS)[number];
 /** The controls a worker page offers (Flower's). */
 export const WORKER_COMMANDS = ['shutdown', 'pool_grow', 'pool_shrink', 'autoscale', 'pool_restart', 'add_consumer', 'cancel_consumer', 'rate_limit', 'time_limit', 'enable_events', 'disable_events'] as const;
 export type WorkerCommand = (typeof WORKER_COMMANDS)[number];
+
+/** Alert rules a connection keeps at most. */
+export const MAX_ALERT_RULES = 100;
+/** Alert episodes a connection keeps (firing and resolved), the oldest resolved forgotten first. */
+export const ALERT_HISTORY_LIMIT = 500;
+/** The alert rule kinds, in the order the page offers them. */
+export const ALERT_KINDS = ['failure-rate', 'failure-group', 'queue-depth', 'queue-age', 'worker-offline', 'schedule-late', 'events-silent'] as const;

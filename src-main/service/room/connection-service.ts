@@ -16,6 +16,7 @@ import { EventDropsNote } from '../cluster/event-drops-note.js';
 import { RecordFeed } from '../history/record-feed.js';
 import { HostedWorker } from '../hosted-worker/hosted-worker.js';
 import { BatchTracker } from '../batches/batch-tracker.js';
+import { Alerts, type AlertsOptions } from '../alerts/alerts.js';
 import { renderMetrics } from '../overview/metrics.js';
 import { exportTasks, type ExportFormat } from '../tasks/export.js';
 import { Beat } from '../../core/beat/beat.js';
@@ -36,6 +37,8 @@ export class ConnectionService implements CallBackend {
   readonly batches: BatchTracker;
   /** Every worker of the cluster, Python's too, from the event stream. */
   readonly cluster: Cluster;
+  /** The connection's alert rules, evaluated here, and what they fired. */
+  readonly alerts: Alerts;
   private readonly events = new EventHub();
 
   /**
@@ -55,8 +58,9 @@ export class ConnectionService implements CallBackend {
   /**
    * @param options.historyPath the history's database file; absent: kept in memory only
    * @param options.poolQueues what a pool started from the view consumes. @default ['celery']
+   * @param options.alerts where the alert rules and episodes are kept, and how often they are evaluated; absent: in memory
    */
-  constructor(private readonly app: App, spawner?: Spawner, options: { historyPath?: string; poolQueues?: string[] } = {}) {
+  constructor(private readonly app: App, spawner?: Spawner, options: { historyPath?: string; poolQueues?: string[]; alerts?: AlertsOptions } = {}) {
     this.records = new RecordFeed(app.records, () => app.open(app.brokerUrl));
     this.hosted = new HostedWorker(app, spawner);
     this.batches = new BatchTracker(app, this.records, (changed, notices) => {
@@ -74,10 +78,14 @@ export class ConnectionService implements CallBackend {
     this.historyFeed = feed;
     this.records.onChange((changes) => feed.pushRecords(changes));
     this.records.onReconnect(() => feed.catchUp());
-    this.cluster = new Cluster(app, (events) => feed.push(withReceivedQueues(events, (worker) => this.cluster.onlyQueueOf(worker))), (why) => feed.eventsLost(why));
+    this.cluster = new Cluster(app, (events) => {
+      this.alerts.noteEvents();
+      feed.push(withReceivedQueues(events, (worker) => this.cluster.onlyQueueOf(worker)));
+    }, (why) => feed.eventsLost(why));
+    this.alerts = new Alerts({ app, cluster: this.cluster, history: feed.face }, (change) => this.events.emit('alerts:changed', change), options.alerts);
     const service = this;
     this.parts = {
-      app, hosted: this.hosted, hostedQueues: options.poolQueues ?? ['celery'], batches: this.batches, cluster: this.cluster, declaredParams: (task) => this.declaredParams(task),
+      app, hosted: this.hosted, hostedQueues: options.poolQueues ?? ['celery'], batches: this.batches, cluster: this.cluster, alerts: this.alerts, declaredParams: (task) => this.declaredParams(task),
       get beat() {
         return service.beat;
       },
@@ -141,6 +149,7 @@ export class ConnectionService implements CallBackend {
     this.batches.start();
     await this.cluster.start();
     this.historyFeed.start();
+    this.alerts.start();
     // The overview's workers over time: noted every slot while the control room runs.
     this.sampler = setInterval(() => void this.noteWorkers(), SLOT_S * 1000);
     this.sampler.unref();
@@ -162,6 +171,7 @@ export class ConnectionService implements CallBackend {
   }
 
   async stop(): Promise<void> {
+    await this.alerts.stop();
     if (this.sampler) clearInterval(this.sampler);
     this.sampler = null;
     if (this.dropsWatch) clearInterval(this.dropsWatch);

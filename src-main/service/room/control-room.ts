@@ -445,7 +445,9 @@ export class ControlRoom implements CallBackend {
       // On the private Local Redis the pool is the cluster's worker; anywhere else it consumes
       // a queue of its own, so a shop's workers and this pool never take each other's tasks.
       const poolQueues = this.options.pool?.queues?.length ? this.options.pool.queues : profileId === LOCAL_PROFILE_ID ? ['celery'] : [roomQueueName()];
-      service = new ConnectionService(app, this.options.spawner, { historyPath, poolQueues });
+      // Alert rules are per profile, in settings.json beside the room's own settings; what they fired in a file of their own.
+      const alerts = { config: { settingsPath: join(this.options.dataDir, 'settings.json'), profileId }, episodesPath: join(this.options.dataDir, 'alerts', `${profileId.replace(/[^\w-]/g, '_')}.json`) };
+      service = new ConnectionService(app, this.options.spawner, { historyPath, poolQueues, alerts });
       await service.start();
       if (this.beatWanted(profileId)) await service.setBeat(true);
       if (profile.hostPool && !this.options.readOnly && this.options.pool !== undefined) {

@@ -24,8 +24,19 @@ export class SettingsFile {
   set(change: Partial<Pick<Settings, 'notifications' | 'beat'>>): Settings {
     const now = this.get();
     const next = { notifications: change.notifications ?? now.notifications, beat: change.beat ?? now.beat };
-    writeFileAtomic(this.file, JSON.stringify(next, null, 2));
+    // What else the file holds (each connection's alert rules) is kept as it is on disk.
+    writeFileAtomic(this.file, JSON.stringify({ ...this.onDisk(), ...next }, null, 2));
     this.stored = next;
     return this.get();
+  }
+
+  /** The file's object as it is now; empty when it is missing or holds something else (then written afresh). */
+  private onDisk(): Record<string, unknown> {
+    try {
+      const v = JSON.parse(readFileSync(this.file, 'utf8')) as unknown;
+      return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
   }
 }

@@ -42,6 +42,8 @@ export interface Alert {
   /** The episode's id. */
   id: string;
   ruleId: string;
+  /** The rule's name when it fired (its kind's words when it has none). */
+  ruleName: string;
   kind: AlertKind;
   /** What it is about: a task name, a group key, a queue, a worker, an entry; '' for the stream. */
   subject: string;
@@ -61,5 +63,38 @@ export interface AlertWebhookStatus {
   delivered: number;
   /** Given up after the retries (counted and said). */
   failed: number;
+  /** Not queued at all: the queue was full (counted and said). */
+  dropped: number;
+  /** The last failure's words ("HTTP 500", "timed out after 5 s"), or null. */
   lastError: string | null;
+  /** When the last delivery succeeded (unix ms), or null. */
+  lastDeliveredAt: number | null;
+}
+
+/** The Alerts view: what fires now, what fired before, and how delivery and evaluation are doing. */
+export interface AlertsView {
+  /** Episodes firing now, the newest first. */
+  firing: Alert[];
+  /** Every episode kept (firing and resolved), the newest fired first, bounded. */
+  history: Alert[];
+  webhook: AlertWebhookStatus;
+  /** When the rules were last evaluated (unix ms), or null before the first evaluation. */
+  evaluatedAt: number | null;
+  /** What keeps a rule from being evaluated (a rule in the settings file that is invalid, a probe that failed); empty when all is well. */
+  problems: string[];
+}
+
+/** Pushed when an episode fires or resolves. */
+export interface AlertChange {
+  alert: Alert;
+  /** The connection's delivery says to show it as a desktop (or browser) notification. */
+  desktop: boolean;
+}
+
+/** What one test message to a webhook did. */
+export interface WebhookTestResult {
+  ok: boolean;
+  /** The HTTP status, or null when none came (refused, timed out). */
+  status: number | null;
+  message: string;
 }

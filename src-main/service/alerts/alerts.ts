@@ -1,0 +1,100 @@
+/**
+ * A connection's alerts, as its handlers see them: the rules and delivery (settings.json), the
+ * evaluator on its timer, the episodes it fired (kept in a file), and their delivery: an
+ * `alerts:changed` event for the page (which shows a desktop notification when delivery says
+ * so) and a webhook message, queued and sent in the background.
+ */
+import type { Alert, AlertChange, AlertConfig, AlertsView, WebhookTestResult } from '../contract/types/alerts.js';
+import { AlertConfigStore, type AlertConfigPlace } from './alert-config-store.js';
+import { AlertEvaluator, type EvaluatorOptions } from './alert-evaluator.js';
+import { EpisodeBook } from './episode-book.js';
+import type { AlertSources } from './probes/readings.js';
+import { webhookBody, testWebhookBody } from './webhook-body.js';
+import { WebhookSender, type WebhookOptions } from './webhook-sender.js';
+
+export interface AlertsOptions extends EvaluatorOptions {
+  /** Where the rules are kept (settings.json, under the connection's profile id); absent: in memory. */
+  config?: AlertConfigPlace;
+  /** The file the episodes are kept in; absent: in memory. */
+  episodesPath?: string;
+  webhook?: WebhookOptions;
+}
+
+export class Alerts {
+  private readonly store: AlertConfigStore;
+  private readonly book: EpisodeBook;
+  private readonly webhook: WebhookSender;
+  private readonly evaluator: AlertEvaluator;
+  /** Why the episodes could not be written, or null. */
+  private keepProblem: string | null = null;
+
+  /** @param emit pushes an `alerts:changed` event to the clients */
+  constructor(sources: AlertSources, private readonly emit: (change: AlertChange) => void, options: AlertsOptions = {}) {
+    this.store = new AlertConfigStore(options.config ?? null);
+    this.book = new EpisodeBook(options.episodesPath ?? null);
+    this.webhook = new WebhookSender(options.webhook);
+    this.evaluator = new AlertEvaluator(sources, () => this.store.current().config.rules, this.book, (changes) => this.deliver(changes), options);
+  }
+
+  start(): void {
+    this.evaluator.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.evaluator.stop();
+    this.webhook.stop();
+    this.keep();
+  }
+
+  /** Events came from the cluster: called on the event path, it notes the time and nothing else. */
+  noteEvents(): void {
+    this.evaluator.noteEvents();
+  }
+
+  config(): AlertConfig {
+    return this.store.current().config;
+  }
+
+  /** Replaces the rules and delivery; a removed or turned-off rule's episodes resolve at the next evaluation. */
+  setConfig(config: AlertConfig): AlertConfig {
+    return this.store.set(config);
+  }
+
+  list(): AlertsView {
+    const { config, problems } = this.store.current();
+    return {
+      firing: this.book.firingNow(),
+      history: this.book.history(),
+      webhook: this.webhook.status(config.delivery.webhookUrl),
+      evaluatedAt: this.evaluator.evaluatedAt,
+      problems: [...problems, ...this.evaluator.problems(), ...(this.keepProblem ? [this.keepProblem] : [])],
+    };
+  }
+
+  /** Sends one test message to `url` (else the configured webhook) now, and says what came back. */
+  testWebhook(url?: string): Promise<WebhookTestResult> {
+    const to = url ?? this.config().delivery.webhookUrl;
+    if (!to) throw new Error('no webhook address is configured: give one');
+    return this.webhook.test(to, testWebhookBody());
+  }
+
+  /** Hands each change to the page and the webhook; never waits for either. */
+  private deliver(changes: Alert[]): void {
+    this.keep();
+    const { delivery } = this.config();
+    for (const alert of changes) {
+      this.emit({ alert, desktop: delivery.desktop });
+      if (delivery.webhookUrl) this.webhook.enqueue(delivery.webhookUrl, webhookBody(alert));
+    }
+  }
+
+  /** Writes the episodes through; a failure is said in the problems, and the next change tries again. */
+  private keep(): void {
+    try {
+      this.book.flush();
+      this.keepProblem = null;
+    } catch (err) {
+      this.keepProblem = `the alert history could not be saved (${(err as Error).message}): it is kept in memory until it can`;
+    }
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * failure-group: a group of failures seen for the first time, or one marked resolved that
+ * fails again (its triage says regressed). Grouping reads the history's newest failures
+ * (bounded, not free), so the groups are read at most every `everyMs`; between two reads the
+ * rule's episodes stay as they are. The first read is the baseline: what exists when the
+ * control room starts watching is not new. A new group is news once: its episode resolves at
+ * the next read. A regressed one holds while its triage says so.
+ */
+import type { AlertRule, FailureGroup } from '../../contract/index.js';
+import { failureGroups } from '../../overview/failure-groups.js';
+import type { Readings } from './readings.js';
+
+type FailureGroupRule = Extract<AlertRule, { kind: 'failure-group' }>;
+
+/** The default time between two readings of the failure groups, ms. */
+export const GROUPS_EVERY_MS = 30_000;
+
+export class FailureGroupWatch {
+  /** Keys of the first read (the baseline) and of the last one; null before the first read. */
+  private first: Set<string> | null = null;
+  private known = new Set<string>();
+  private readAt = -Infinity;
+  /** Of the last read: the groups new in it, and those regressed. */
+  private fresh: { at: number; added: FailureGroup[]; regressed: FailureGroup[] } | null = null;
+
+  constructor(private readonly everyMs = GROUPS_EVERY_MS) {}
+
+  /** Reads the groups when due (once per evaluation whatever the number of rules). */
+  private read(r: Readings): void {
+    if (r.now - this.readAt < this.everyMs) return;
+    this.readAt = r.now;
+    const { groups } = failureGroups(r.sources.history);
+    const keys = new Set(groups.map((g) => g.key));
+    const first = this.first;
+    const added = first === null ? [] : groups.filter((g) => !this.known.has(g.key) && !first.has(g.key));
+    this.first ??= keys;
+    this.known = keys;
+    this.fresh = { at: r.now, added, regressed: groups.filter((g) => g.triage.regressed) };
+  }
+
+  /** The groups the rule holds for, as of a read in this evaluation; null when the groups were not read now. */
+  probe(rule: FailureGroupRule, r: Readings): Map<string, string> | null {
+    this.read(r);
+    if (!this.fresh || this.fresh.at !== r.now) return null;
+    const holding = new Map<string, string>();
+    if (rule.on !== 'regressed') for (const g of this.fresh.added) holding.set(g.key, `new failure group: ${words(g)} (${g.count} so far)`);
+    if (rule.on !== 'new') for (const g of this.fresh.regressed) holding.set(g.key, `failure group failing again since it was resolved: ${words(g)} (${g.triage.countSince} since)`);
+    return holding;
+  }
+}
+
+function words(g: FailureGroup): string {
+  const pattern = g.pattern.length > 200 ? `${g.pattern.slice(0, 200)}…` : g.pattern;
+  return `${g.name}: ${g.exceptionType}${pattern ? `(${pattern})` : ''}`;
+}
