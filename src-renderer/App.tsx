@@ -18,6 +18,7 @@ import { BatchDetail } from './views/Batches/BatchDetail.js';
 import { Batches } from './views/Batches/Batches.js';
 import { DropZone } from './views/Batches/DropZone.js';
 import { useBatchNotices } from './views/Batches/use-batch-notices.js';
+import { useAlertNotices } from './views/Alerts/use-alert-notices.js';
 import { Queues } from './views/Queues/Queues.js';
 import { Submit } from './views/Submit/Submit.js';
 import { TaskDetail } from './views/TaskDetail/TaskDetail.js';
@@ -95,6 +96,7 @@ export function App() {
   // return to connected remounts them, so they all read afresh.
   const live = status?.state === 'connected' || status?.state === 'reconnecting';
   const epoch = useEpoch(status?.state === 'connected');
+  const firingAlerts = useAlertNotices(live ? `${status?.profile?.id}:${epoch}` : null);
 
   const go = (hash: string): void => {
     location.hash = hash;
@@ -105,7 +107,10 @@ export function App() {
         <h1>Celeriac</h1>
         <nav>
           {VIEWS.map(([v, label]) => (
-            <a key={v} href={`#/${v}`} className={route.view === v && !route.task ? 'active' : ''}>{label}</a>
+            <a key={v} href={`#/${v}`} className={route.view === v && !route.task ? 'active' : ''}>
+              {label}
+              {v === 'alerts' && firingAlerts ? <span className="nav-count" data-testid="nav-firing" title={`${firingAlerts} alert${firingAlerts === 1 ? '' : 's'} firing`}>{firingAlerts}</span> : null}
+            </a>
           ))}
         </nav>
         <a href="#/connections" className={`profile ${status?.profile?.color ?? 'gray'}`} data-testid="profile" title={status?.url ?? ''}>
@@ -150,7 +155,7 @@ export function App() {
         ) : route.view === 'dead' ? (
           <DeadLetters />
         ) : route.view === 'alerts' ? (
-          <Alerts />
+          <Alerts readOnly={status.readOnly === true} />
         ) : route.view === 'failures' ? (
           <Failures />
         ) : route.view === 'scheduled' ? (

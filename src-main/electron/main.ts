@@ -98,6 +98,7 @@ async function start(): Promise<void> {
     return;
   }
   showBatchActivity(room);
+  showAlerts(room);
   serveContractOverIpc(ipcMain, room, { isTrustedUrl: isTrusted, targets: () => (win ? [win.webContents] : []) });
   Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate()));
   openWindow();
@@ -175,6 +176,21 @@ function showBatchActivity(control: ControlRoom): void {
       }
       app.setBadgeCount(running.size); // the page's title says it too (the renderer sets it)
     }
+  });
+}
+
+/** Alerts fired or resolved become desktop notifications when the connection's delivery says desktop. */
+function showAlerts(control: ControlRoom): void {
+  control.onEvent((event, data) => {
+    if (event !== 'alerts:changed' || !Notification.isSupported()) return;
+    const { alert, desktop } = data as ContractEvents['alerts:changed'];
+    if (!desktop) return;
+    const n = new Notification({ title: `${alert.state === 'firing' ? 'Alert' : 'Resolved'}: ${alert.ruleName}`, body: alert.summary });
+    n.on('click', () => {
+      win?.show();
+      go('#/alerts');
+    });
+    n.show();
   });
 }
 

@@ -1,0 +1,68 @@
+import { useState, type FormEvent } from 'react';
+import type { AlertDelivery, AlertWebhookStatus } from '../../api/contract.js';
+import { isDesktop } from '../../api/client.js';
+import { When } from '../../format/When.js';
+import { readWebhookUrl } from './webhook-url.js';
+
+/**
+ * Where alerts go besides this page: a Slack-compatible webhook (and how its deliveries are
+ * doing), and a desktop notification. `onTest` is there when the back end can send a test.
+ */
+export function DeliveryForm({ delivery, webhook, locked, onSave, onTest }: {
+  delivery: AlertDelivery;
+  webhook: AlertWebhookStatus | null;
+  locked: string | null;
+  onSave: (delivery: AlertDelivery) => Promise<void>;
+  onTest: ((url: string) => Promise<void>) | null;
+}) {
+  const [url, setUrl] = useState(delivery.webhookUrl ?? '');
+  const [desktop, setDesktop] = useState(delivery.desktop);
+  const [error, setError] = useState<string | null>(null);
+  const changed = url.trim() !== (delivery.webhookUrl ?? '') || desktop !== delivery.desktop;
+
+  const submit = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    const read = readWebhookUrl(url);
+    if ('error' in read) return setError(read.error);
+    setError(null);
+    // A browser shows notifications only once the reader allows them: asked as they are turned on.
+    if (desktop && !isDesktop && 'Notification' in window && Notification.permission === 'default') await Notification.requestPermission();
+    await onSave({ webhookUrl: read.url, desktop }).catch((err: Error) => setError(err.message));
+  };
+  const test = (): void => {
+    const read = readWebhookUrl(url);
+    if ('error' in read || read.url === null) return setError('error' in read ? read.error : 'Webhook: a URL to send the test to, please');
+    setError(null);
+    onTest!(read.url).catch((err: Error) => setError(err.message));
+  };
+
+  return (
+    <form className="form" aria-label="alert delivery" onSubmit={(e) => void submit(e)} noValidate>
+      <fieldset disabled={locked !== null} title={locked ?? undefined}>
+        <label>
+          Webhook <span className="help">(Slack-compatible: a JSON body with <code>text</code>; empty for none)</span>
+          <input className="mono" type="url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://hooks.slack.com/services/…" />
+        </label>
+        <label className="check"><input type="checkbox" checked={desktop} onChange={(e) => setDesktop(e.target.checked)} /> Desktop notification when an alert fires or resolves{isDesktop ? '' : ' (this browser, while the page is open)'}</label>
+        <div className="actions">
+          {onTest && <button type="button" onClick={test}>Send a test</button>}
+          <button className="primary" type="submit" disabled={!changed}>Save delivery</button>
+        </div>
+      </fieldset>
+      {error && <p className="error" role="alert">{error}</p>}
+      {webhook && webhook.url && <WebhookStatusLine status={webhook} />}
+    </form>
+  );
+}
+
+/** How the webhook's deliveries are doing. */
+function WebhookStatusLine({ status }: { status: AlertWebhookStatus }) {
+  return (
+    <p className="small" data-testid="webhook-status">
+      Webhook: {status.delivered} delivered{status.lastDeliveredAt !== null && <> (last <When ms={status.lastDeliveredAt} relative />)</>} · {status.pending} pending
+      {' · '}<span className={status.failed > 0 ? 'error-text' : undefined}>{status.failed} failed</span>
+      {status.dropped > 0 && <span className="error-text"> · {status.dropped} dropped (too many waiting)</span>}
+      {status.lastError && <span className="error-text"> · last error: {status.lastError}</span>}
+    </p>
+  );
+}
