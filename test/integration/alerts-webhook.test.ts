@@ -1,0 +1,142 @@
+/**
+ * Alert delivery to a webhook (a local HTTP receiver on 127.0.0.1): the fired and resolved
+ * episodes arrive as Slack-compatible bodies; a receiver that fails (HTTP 500) or does not
+ * answer is retried with backoff in the background, while the history goes on taking the
+ * cluster's events; the test message answers at once with what came back.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { App } from '../../src-main/core/app.js';
+import type { AlertRule } from '../../src-main/service/contract/index.js';
+import { ConnectionService } from '../../src-main/service/room/connection-service.js';
+import { ok } from '../helpers/contract.js';
+import { uniqueName } from '../helpers/redis-server.js';
+import { useRedisSuite } from '../helpers/suite.js';
+import { until } from '../helpers/until.js';
+
+let redis: Redis;
+let app: App;
+useRedisSuite((s) => ({ redis, app } = s), { app: { taskRecords: true }, worker: { concurrency: 2, name: 'ts@webhook', events: true } });
+
+interface Received {
+  body: { text: string; alert?: { id: string; state: string; subject: string; summary: string } };
+  at: number;
+}
+
+/** A receiver on 127.0.0.1 that answers each request as `answer` says (a status, or 'hang': no answer at all). */
+async function receiver(answer: (n: number) => number | 'hang'): Promise<{ url: string; received: Received[]; server: Server }> {
+  const received: Received[] = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let text = '';
+    req.on('data', (d: Buffer) => (text += d.toString()));
+    req.on('end', () => {
+      received.push({ body: JSON.parse(text) as Received['body'], at: Date.now() });
+      const a = answer(received.length);
+      if (a === 'hang') return; // the socket stays open: the sender's timeout ends it
+      res.writeHead(a, { 'content-type': 'text/plain' }).end(a === 200 ? 'ok' : 'no');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/T000/B000/secret`, received, server };
+}
+
+const servers: Server[] = [];
+const services: ConnectionService[] = [];
+afterEach(async () => {
+  for (const s of services.splice(0)) await s.stop();
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections();
+    await new Promise((r) => s.close(r));
+  }
+});
+
+/** A service evaluating a queue-depth rule on a queue of its own, delivering to `url`. */
+async function watchingQueue(url: string, queue: string): Promise<ConnectionService> {
+  const svc = new ConnectionService(app, undefined, { alerts: { intervalMs: 100, webhook: { timeoutMs: 300, backoffMs: 100, maxBackoffMs: 400, attempts: 100 } } });
+  services.push(svc);
+  await svc.start();
+  const rule: AlertRule = { id: 'deep', name: '', enabled: true, kind: 'queue-depth', queue, depth: 1 };
+  await ok(svc.call('alerts:setConfig', { rules: [rule], delivery: { webhookUrl: url, desktop: false } }));
+  return svc;
+}
+
+describe('alert webhooks', () => {
+  it('posts the fired and the resolved episode as Slack-compatible bodies', async () => {
+    const hook = await receiver(() => 200);
+    servers.push(hook.server);
+    const queue = uniqueName('hooked');
+    const svc = await watchingQueue(hook.url, queue);
+    await app.sendTask('tasks.add', [1, 1], {}, { queue });
+    await until(() => hook.received.length === 1);
+    await redis.del(queue);
+    await until(() => hook.received.length === 2);
+    const [fired, resolved] = hook.received.map((r) => r.body);
+    expect(fired).toEqual({ text: `Alert firing: queue ${queue} holds 1 waiting messages (rule: 1 or more)`, alert: expect.objectContaining({ ruleId: 'deep', kind: 'queue-depth', subject: queue, state: 'firing', resolvedAt: null }) });
+    expect(resolved).toEqual({ text: expect.stringMatching(new RegExp(`^Alert resolved after \\d+ s: queue ${queue} holds 1`)), alert: expect.objectContaining({ id: fired!.alert!.id, state: 'resolved', resolvedAt: expect.any(Number) }) });
+    await until(async () => (await ok(svc.call('alerts:list', {}))).webhook.delivered === 2);
+    expect((await ok(svc.call('alerts:list', {}))).webhook).toMatchObject({ url: hook.url, pending: 0, delivered: 2, failed: 0, dropped: 0, lastError: null, lastDeliveredAt: expect.any(Number) });
+  });
+
+  it('retries a receiver that answers HTTP 500, with growing waits, until it takes the message', async () => {
+    const hook = await receiver((n) => (n <= 3 ? 500 : 200));
+    servers.push(hook.server);
+    const queue = uniqueName('flaky');
+    const svc = await watchingQueue(hook.url, queue);
+    await app.sendTask('tasks.add', [1, 1], {}, { queue });
+    await until(() => hook.received.length === 4);
+    expect(new Set(hook.received.map((r) => r.body.alert!.id)).size).toBe(1);
+    const gaps = hook.received.slice(1).map((r, i) => r.at - hook.received[i]!.at);
+    // Waits of 100, 200 and 400 ms at least (the backoff doubles; the timer never fires early).
+    expect(gaps.map((g, i) => g >= 100 * 2 ** i - 5)).toEqual([true, true, true]);
+    await until(async () => (await ok(svc.call('alerts:list', {}))).webhook.delivered === 1);
+    expect((await ok(svc.call('alerts:list', {}))).webhook).toMatchObject({ delivered: 1, failed: 0, lastError: expect.stringContaining('HTTP 500') });
+  });
+
+  it('keeps taking the cluster events while a receiver hangs, and delivers once it answers', async () => {
+    let hanging = true;
+    const hook = await receiver(() => (hanging ? 'hang' : 200));
+    servers.push(hook.server);
+    const queue = uniqueName('hung');
+    const svc = await watchingQueue(hook.url, queue);
+    await app.sendTask('tasks.add', [1, 1], {}, { queue });
+    await until(() => hook.received.length >= 2); // a try timed out and was tried again
+    // Meanwhile a task runs and ends: the history has it while the webhook still waits.
+    const during = await app.sendTask('tasks.add', [20, 22]);
+    expect(await during.get({ timeout: 10_000 })).toBe(42);
+    await until(async () => (await ok(svc.call('tasks:search', { query: '' }))).tasks.some((t) => t.id === during.id && t.state === 'SUCCESS'));
+    const meanwhile = (await ok(svc.call('alerts:list', {}))).webhook;
+    expect(meanwhile).toMatchObject({ pending: 1, delivered: 0, lastError: expect.stringContaining('no answer within 0.3 s') });
+    expect(meanwhile.lastError).not.toContain('secret'); // a Slack webhook's path is its secret
+    hanging = false;
+    await until(async () => (await ok(svc.call('alerts:list', {}))).webhook.delivered === 1);
+  });
+
+  it('gives up after its tries, counts it, and goes on to the next message', async () => {
+    const hook = await receiver((n) => (n <= 3 ? 500 : 200));
+    servers.push(hook.server);
+    const queue = uniqueName('broken');
+    const svc = new ConnectionService(app, undefined, { alerts: { intervalMs: 100, webhook: { timeoutMs: 300, backoffMs: 50, attempts: 3 } } });
+    services.push(svc);
+    await svc.start();
+    await ok(svc.call('alerts:setConfig', { rules: [{ id: 'deep', name: '', enabled: true, kind: 'queue-depth', queue, depth: 1 }], delivery: { webhookUrl: hook.url, desktop: false } }));
+    await app.sendTask('tasks.add', [1, 1], {}, { queue });
+    await until(async () => (await ok(svc.call('alerts:list', {}))).webhook.failed === 1);
+    expect((await ok(svc.call('alerts:list', {}))).webhook.lastError).toMatch(/^gave up after 3 tries: HTTP 500/);
+    await redis.del(queue);
+    await until(async () => (await ok(svc.call('alerts:list', {}))).webhook.delivered === 1);
+    expect(hook.received.map((r) => r.body.alert!.state)).toEqual(['firing', 'firing', 'firing', 'resolved']);
+  });
+
+  it('sends a test message at once and says what the receiver answered', async () => {
+    const good = await receiver(() => 200);
+    const bad = await receiver(() => 404);
+    servers.push(good.server, bad.server);
+    const svc = await watchingQueue(good.url, uniqueName('unused'));
+    expect(await ok(svc.call('alerts:testWebhook', {}))).toEqual({ ok: true, status: 200, message: 'delivered (HTTP 200)' });
+    expect(good.received[0]!.body).toMatchObject({ text: expect.stringContaining('test message'), test: true });
+    expect(await ok(svc.call('alerts:testWebhook', { url: bad.url }))).toEqual({ ok: false, status: 404, message: 'HTTP 404' });
+    expect(await svc.call('alerts:testWebhook', { url: 'ftp://example.com/x' })).toMatchObject({ ok: false, error: { code: 'E_BAD_INPUT' } });
+  });
+});
