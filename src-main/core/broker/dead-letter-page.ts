@@ -6,13 +6,15 @@
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { showBody } from '../protocol/body-view.js';
+import { PICKLE_CONTENT_TYPE } from '../protocol/serializers.js';
 import { DeadLetters, listedOf, type ListedDeadLetter } from './dead-letters.js';
 
 /** A dead letter as listed, without its raw message: `message` shows it. */
 export interface DeadLetterView extends Omit<ListedDeadLetter, 'raw'> {
   /** The SHA-1 of the stored entry (deadLetterKey). */
   key: string;
-  /** The message as JSON, its base64 body decoded when it is JSON (never unpickled), cut at 64 KB. */
+  /** The message as JSON, its base64 body decoded (never unpickled), cut at 64 KB. */
   message: string;
 }
 
@@ -24,22 +26,18 @@ export function deadLetterKey(stored: string): string {
   return createHash('sha1').update(stored).digest('hex');
 }
 
-/** A message pretty-printed: the envelope, with a JSON body shown decoded. */
+/**
+ * A message pretty-printed: the envelope, its body shown decoded (json, msgpack, yaml,
+ * compressed or not; a pickle body is named, never deserialized; one that does not decode is
+ * left as sent).
+ */
 export function prettyMessage(raw: string): string {
   let text: string;
   try {
     const env = JSON.parse(raw) as Record<string, unknown>;
-    const props = env.properties as { body_encoding?: string } | undefined;
-    const type = String(env['content-type'] ?? '');
-    if (typeof env.body === 'string' && props?.body_encoding === 'base64' && type === 'application/json') {
-      try {
-        env.body = JSON.parse(Buffer.from(env.body, 'base64').toString('utf8'));
-      } catch {
-        // left as it is
-      }
-    } else if (type === 'application/x-python-serialize') {
-      env.body = '(pickle: never deserialized)';
-    }
+    const body = showBody(env);
+    if (body.decoded) env.body = body.value;
+    else if (String(env['content-type']) === PICKLE_CONTENT_TYPE) env.body = body.why;
     text = JSON.stringify(env, null, 2);
   } catch {
     text = raw;

@@ -68,6 +68,8 @@ interface Found {
   raw: string;
   list: string;
   step: PriorityStep;
+  /** Its place in the queue when found (0 is the next to be taken). */
+  position: number;
 }
 
 /** The queue's waiting messages, their deletion and moves. */
@@ -151,7 +153,7 @@ export class QueueMessageActions {
       const scanned = await scanQueue(this.redis, queue, { priority, limit: this.scanLimit, lengths }, (raw, at) => {
         if (!matches(describeMessage(raw, at.position, at.step))) return;
         matched++;
-        targets.push({ raw, list: at.list, step: at.step });
+        targets.push({ raw, list: at.list, step: at.step, position: at.position });
         return targets.length < max;
       });
       const of = priority === null ? lengths.reduce((a, b) => a + b, 0) : lengths[PRIORITY_STEPS.indexOf(priority)]!;
@@ -169,7 +171,7 @@ export class QueueMessageActions {
     if (wanted.size === 0) return found;
     await scanQueue(this.redis, queue, { priority: null, limit: this.scanLimit }, (raw, at) => {
       const key = messageKey(raw);
-      if (wanted.has(key) && !found.has(key)) found.set(key, { raw, list: at.list, step: at.step });
+      if (wanted.has(key) && !found.has(key)) found.set(key, { raw, list: at.list, step: at.step, position: at.position });
       return found.size < wanted.size;
     });
     return found;
@@ -186,8 +188,8 @@ export class QueueMessageActions {
         const index = n - 1 - Math.max(0, Math.min(n - 1, position - base)); // from the left
         const start = Math.max(0, index - NEAR);
         const raws = await this.redis.lrange(lists[i]!, start, index + NEAR);
-        const raw = raws.find((r) => messageKey(r) === key);
-        return raw === undefined ? null : { raw, list: lists[i]!, step: PRIORITY_STEPS[i]! };
+        const at = raws.findIndex((r) => messageKey(r) === key);
+        return at === -1 ? null : { raw: raws[at]!, list: lists[i]!, step: PRIORITY_STEPS[i]!, position: base + n - 1 - (start + at) };
       }
       base += n;
     }

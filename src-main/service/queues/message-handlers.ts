@@ -3,7 +3,8 @@
  * no Redis key); the service adds what only the history knows, each message's age.
  */
 import { browseQueue, type QueuedMessage } from '../../core/broker/queue-messages.js';
-import { QueueMessageActions } from '../../core/broker/queue-message-actions.js';
+import { QueueMessageActions, type MessageSelection } from '../../core/broker/queue-message-actions.js';
+import type { PriorityStep } from '../../core/broker/queue-scan.js';
 import { describeMessage } from '../../core/broker/queued-message.js';
 import { prettyMessage } from '../../core/broker/dead-letter-page.js';
 import type { HistoryFace } from '../history/history-reader.js';
@@ -21,7 +22,7 @@ export const queueMessageHandlers: Handlers<MessageMethods> = {
   },
   'queues:message': async (s, i) => {
     const found = await new QueueMessageActions(s.app.broker).find(i);
-    const listed = describeMessage(found.raw, i.position ?? 0, found.step);
+    const listed = describeMessage(found.raw, found.position, found.step);
     return { message: withAge(listed, s.history, Date.now() / 1000), pretty: prettyMessage(found.raw) };
   },
   'queues:deleteMessage': async (s, i) => {
@@ -30,9 +31,14 @@ export const queueMessageHandlers: Handlers<MessageMethods> = {
   },
   'queues:moveMessage': (s, i) => new QueueMessageActions(s.app.broker).move(i, i.to),
   'queues:runNow': (s, i) => new QueueMessageActions(s.app.broker).runNow(i),
-  'queues:deleteMessages': (s, i) => new QueueMessageActions(s.app.broker).deleteMany(i.queue, 'keys' in i ? { keys: i.keys } : { search: i.search, priority: i.priority }, MESSAGE_SELECTION_LIMIT),
-  'queues:moveMessages': (s, i) => new QueueMessageActions(s.app.broker).moveMany(i.queue, i.to, 'keys' in i ? { keys: i.keys } : { search: i.search, priority: i.priority }, MESSAGE_SELECTION_LIMIT),
+  'queues:deleteMessages': (s, i) => new QueueMessageActions(s.app.broker).deleteMany(i.queue, selected(i), MESSAGE_SELECTION_LIMIT),
+  'queues:moveMessages': (s, i) => new QueueMessageActions(s.app.broker).moveMany(i.queue, i.to, selected(i), MESSAGE_SELECTION_LIMIT),
 };
+
+/** The call's selection (its schema lets through keys or a search, never both or neither). */
+function selected(i: { keys?: string[]; search?: string; priority?: PriorityStep }): MessageSelection {
+  return i.keys ? { keys: i.keys } : { search: i.search ?? '', priority: i.priority };
+}
 
 /** A kombu message carries no sent time: its age is from when the history first saw its task, if it did. */
 function withAge(m: QueuedMessage, history: HistoryFace, now: number): QueuedMessageView {

@@ -1,6 +1,10 @@
 /** Queues: list, browse their waiting messages and act on them, pause, resume, purge. */
 import { z } from 'zod';
 import { queueName, noInput } from './fields.js';
+import type { QueueInfo } from '../../../core/broker/queue-list.js';
+import type { BulkOutcome, MovedMessage } from '../../../core/broker/queue-message-actions.js';
+import { MESSAGE_SELECTION_LIMIT } from '../limits.js';
+import type { QueuedMessageDetail, QueuePageView } from '../types/queue-messages.js';
 
 /** A message as a page listed it: its key (the SHA-1 of the message as stored) and, to find it fast, its position. */
 const messageKey = z.string().regex(/^[0-9a-f]{40}$/, 'a message key is 40 hex digits, as listed');
@@ -10,17 +14,16 @@ const priorityStep = z.union([z.literal(0), z.literal(3), z.literal(6), z.litera
 /** `name:x`, `id:x` (a trailing * matches any rest), -name:x, free words over args and kwargs. */
 const messageSearch = z.string().min(1).max(2000);
 /**
- * A bulk action's messages: those selected (keys as listed), or those a search matches among the
- * first it reads. `confirm: true` is the UI's confirmation made explicit in the call.
+ * A bulk action's messages: those selected (`keys` as listed), or those a `search` matches
+ * (within `priority`'s step when given) among the first it reads; one or the other.
+ * `confirm: true` is the UI's confirmation made explicit in the call.
  */
-const selection = z.union([
-  z.object({ queue: queueName, keys: z.array(messageKey).min(1).max(MESSAGE_SELECTION_LIMIT), confirm: z.literal(true) }).strict(),
-  z.object({ queue: queueName, search: messageSearch, priority: priorityStep.optional(), confirm: z.literal(true) }).strict(),
-]);
-import type { QueueInfo } from '../../../core/broker/queue-list.js';
-import type { BulkOutcome, MovedMessage } from '../../../core/broker/queue-message-actions.js';
-import { MESSAGE_SELECTION_LIMIT } from '../limits.js';
-import type { QueuedMessageDetail, QueuePageView } from '../types/queue-messages.js';
+const selection = {
+  queue: queueName, keys: z.array(messageKey).min(1).max(MESSAGE_SELECTION_LIMIT).optional(), search: messageSearch.optional(),
+  priority: priorityStep.optional(), confirm: z.literal(true),
+};
+const keysOrSearch = (i: { keys?: unknown; search?: unknown }): boolean => (i.keys === undefined) !== (i.search === undefined);
+const keysOrSearchSaid = { message: 'give either keys (the messages selected) or search (the messages it matches)', path: ['keys'] };
 
 export const queuesMethods = {
   'queues:list': {
@@ -60,11 +63,11 @@ export const queuesMethods = {
     output: undefined as unknown as MovedMessage,
   },
   'queues:deleteMessages': {
-    input: selection,
+    input: z.object(selection).strict().refine(keysOrSearch, keysOrSearchSaid),
     output: undefined as unknown as BulkOutcome,
   },
   'queues:moveMessages': {
-    input: z.union([selection.options[0].extend({ to: queueName }), selection.options[1].extend({ to: queueName })]),
+    input: z.object({ ...selection, to: queueName }).strict().refine(keysOrSearch, keysOrSearchSaid),
     output: undefined as unknown as BulkOutcome,
   },
   'queues:pause': {
