@@ -62,6 +62,7 @@ export type * from './errors.js';
 export type * from './types/alerts.js';
 export type * from './types/batches.js';
 export type * from './types/connections.js';
+export type * from './types/held-messages.js';
 export type * from './types/hosted-worker.js';
 export type * from './types/overview.js';
 export type * from './types/schedules.js';

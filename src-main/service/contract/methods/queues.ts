@@ -5,6 +5,7 @@ import type { QueueInfo } from '../../../core/broker/queue-list.js';
 import type { BulkOutcome, MovedMessage } from '../../../core/broker/queue-message-actions.js';
 import { MESSAGE_SELECTION_LIMIT } from '../limits.js';
 import type { QueuedMessageDetail, QueuePageView } from '../types/queue-messages.js';
+import type { HeldByWorkersPage } from '../types/held-messages.js';
 
 /** A message as a page listed it: its key (the SHA-1 of the message as stored) and, to find it fast, its position. */
 const messageKey = z.string().regex(/^[0-9a-f]{40}$/, 'a message key is 40 hex digits, as listed');
@@ -69,6 +70,12 @@ export const queuesMethods = {
   'queues:moveMessages': {
     input: z.object({ ...selection, to: queueName }).strict().refine(keysOrSearch, keysOrSearchSaid),
     output: undefined as unknown as BulkOutcome,
+  },
+  'queues:held': {
+    reads: true,
+    // What the workers hold (kombu's `unacked`), oldest claim first, each with its owner; a queue's only when named.
+    input: z.object({ queue: queueName.optional(), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(500).default(50) }).strict(),
+    output: undefined as unknown as HeldByWorkersPage,
   },
   'queues:pause': {
     // Celeriac workers stop consuming it at once; the Python workers consuming it are sent cancel_consumer.
