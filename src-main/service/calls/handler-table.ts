@@ -12,11 +12,12 @@ import { settingsHandlers } from '../room/settings-handlers.js';
 import { scheduleHandlers } from '../schedules/handlers.js';
 import { taskExportHandlers } from '../tasks/export-handlers.js';
 import { taskHandlers } from '../tasks/handlers.js';
+import { resendHandlers } from '../tasks/resend-handlers.js';
 import { workerHandlers } from '../workers/handlers.js';
 import type { HandlerTable } from './handler-types.js';
 
 export const HANDLERS: HandlerTable = {
   ...connectionHandlers, ...settingsHandlers, ...queueHandlers, ...queueMessageHandlers, ...scheduledHandlers, ...taskHandlers, ...taskExportHandlers,
   ...workerHandlers, ...hostedWorkerHandlers, ...batchHandlers, ...scheduleHandlers, ...deadHandlers, ...overviewHandlers,
-  ...alertHandlers,
+  ...alertHandlers, ...resendHandlers,
 };

@@ -14,6 +14,7 @@ import { failuresMethods } from './methods/failures.js';
 import { hostedWorkerMethods } from './methods/hosted-worker.js';
 import { overviewMethods } from './methods/overview.js';
 import { queuesMethods } from './methods/queues.js';
+import { resendMethods } from './methods/resend.js';
 import { scheduledMethods } from './methods/scheduled.js';
 import { schedulesMethods } from './methods/schedules.js';
 import { settingsMethods } from './methods/settings.js';
@@ -23,6 +24,7 @@ import { workersMethods } from './methods/workers.js';
 export const contract = {
   ...connectionsMethods, ...settingsMethods, ...queuesMethods, ...tasksMethods, ...failuresMethods, ...schedulesMethods, ...overviewMethods,
   ...scheduledMethods, ...deadMethods, ...hostedWorkerMethods, ...workersMethods, ...batchesMethods, ...alertsMethods,
+  ...resendMethods,
 } as const;
 
 type Contract = typeof contract;
@@ -65,6 +67,7 @@ export type * from './types/connections.js';
 export type * from './types/held-messages.js';
 export type * from './types/hosted-worker.js';
 export type * from './types/overview.js';
+export type * from './types/resend.js';
 export type * from './types/schedules.js';
 export type * from './types/settings.js';
 export type * from './types/tasks.js';

@@ -33,6 +33,7 @@ import { historyFace, type HistoryFace } from './history-reader.js';
 import { describeHistoryError, isDamaged, isSqliteError, isTransient } from './history-errors.js';
 import { moveAside, openHistoryStore } from './history-open.js';
 import { chunksByTask, heldChars, type Chunk } from './feed-chunks.js';
+import { HeldLinks } from './task-links.js';
 
 /**
  * Events and reports held at most between two writes (and while writes fail): a flood must not
@@ -197,6 +198,8 @@ export class HistoryFeed {
   private readonly fromViews = new WeakSet<Report>();
   /** The read-only face handlers are given: @see history-reader.ts */
   readonly face: HistoryFace;
+  /** Tasks resent from a view that the file could not take yet: @see task-links.ts */
+  private readonly heldLinks = new HeldLinks();
 
   constructor(
     private readonly path: string,
@@ -211,7 +214,7 @@ export class HistoryFeed {
     this.holdMs = options.holdMs ?? HOLD_MS;
     this.backfillDrops = new DropCounter('History', (line) => this.log(line));
     this.current = this.openOrMemory();
-    this.face = historyFace(() => this.current, (reports) => this.handOver(reports));
+    this.face = historyFace(() => this.current, (reports) => this.handOver(reports), (link) => this.heldLinks.hand(link, (l) => this.current.noteResend(l)));
   }
 
   /** The store the views read; another one after a damaged file was replaced or the file could be opened. */
@@ -470,6 +473,7 @@ export class HistoryFeed {
     }
     this.cycleRows += this.flush();
     if (this.stopped) return;
+    this.heldLinks.writeHeld((l) => this.current.noteResend(l));
     if (this.failing.size > 0) this.onProblem(); // the count of events held moved
     if (this.failing.has('write')) {
       // Woken for the first retry due; the others are tried on the way.

@@ -7,11 +7,13 @@
  * in (a damaged file replaced, the file opened at last).
  */
 import type { HistoryStore, Report } from './history-store.js';
+import type { TaskLink } from '../contract/types/resend.js';
 
 /** The store's methods that only read. */
 export const READER_METHODS = [
   'get', 'attempts', 'search', 'ids', 'count', 'exportChunk', 'unnamed', 'seenAt', 'ungroupedNear', 'groupProgress',
   'stateCounts', 'recentNames', 'failures', 'traceback', 'throughput', 'taskFigures', 'workersOnline', 'metricCounts',
+  'resendLinks',
 ] as const satisfies ReadonlyArray<keyof HistoryStore>;
 
 /** The history, read only. */
@@ -24,11 +26,13 @@ export interface HistoryFace extends HistoryReader {
    * writer, which folds it in and tells the lists only when it changed a row.
    */
   handToFeed(reports: readonly Report[]): void;
+  /** Hands the feed a task resent from a view (edit and resend), to be kept both ways. */
+  handResend(link: TaskLink): void;
 }
 
 /** The read-only face of whichever store `current` returns. */
-export function historyFace(current: () => HistoryStore, handToFeed: (reports: readonly Report[]) => void): HistoryFace {
-  const face: Record<string, unknown> = { handToFeed };
+export function historyFace(current: () => HistoryStore, handToFeed: (reports: readonly Report[]) => void, handResend: (link: TaskLink) => void): HistoryFace {
+  const face: Record<string, unknown> = { handToFeed, handResend };
   for (const method of READER_METHODS) {
     face[method] = (...args: unknown[]) => {
       const store = current();

@@ -20,6 +20,8 @@ import { foldAttempt, isRetried } from './attempts.js';
 import { MetricTotals, type MetricCounts } from './metric-totals.js';
 import { cutValue } from './field-cut.js';
 import { parseQuery } from './query.js';
+import { TaskLinks } from './task-links.js';
+import type { ResendLinks, TaskLink } from '../contract/types/resend.js';
 
 const COLUMNS = ['id', 'name', 'state', 'args', 'kwargs', 'result', 'exception', 'traceback', 'worker', 'queue', 'retries', 'eta', 'expires', 'parent_id', 'root_id', 'group_id', 'received_at', 'started_at', 'succeeded_at', 'failed_at', 'runtime', 'seen_at', 'updated_at', 'progress_current', 'progress_total'] as const;
 
@@ -83,6 +85,13 @@ END;
 CREATE TABLE IF NOT EXISTS metric_totals (key TEXT PRIMARY KEY, n REAL NOT NULL) WITHOUT ROWID;
 -- The number of workers online, the most seen in each 15 s slot (the overview's workers over time).
 CREATE TABLE IF NOT EXISTS workers_online (slot INTEGER PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+-- Tasks resent from the room (task-links.ts), both ways; a link goes with the task it made.
+CREATE TABLE IF NOT EXISTS task_links (from_id TEXT NOT NULL, to_id TEXT NOT NULL, mode TEXT NOT NULL, at REAL NOT NULL,
+  PRIMARY KEY (from_id, at, to_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS task_links_to ON task_links(to_id);
+CREATE TRIGGER IF NOT EXISTS tasks_links_deleted AFTER DELETE ON tasks BEGIN
+  DELETE FROM task_links WHERE to_id = old.id;
+END;
 `;
 
 /**
@@ -332,6 +341,21 @@ export class HistoryStore {
 
   close(): void {
     this.db.close();
+  }
+
+  /** A task's resends, both ways: @see task-links.ts */
+  resendLinks(id: string): ResendLinks {
+    return this.taskLinks().of(id);
+  }
+
+  /** Keeps a task resent as another (or retried in place with edits). */
+  noteResend(link: TaskLink): void {
+    this.taskLinks().add(link);
+  }
+
+  private links: TaskLinks | null = null;
+  private taskLinks(): TaskLinks {
+    return (this.links ??= new TaskLinks(this.db));
   }
 
   /**

@@ -30,6 +30,7 @@ export async function taskPage(app: App, history: HistoryFace, id: string): Prom
     state: task?.state || 'PENDING',
     failure: task?.state === 'FAILURE' ? failureReason(meta.result) ?? task.exception : null,
     progress: task?.state === 'PROGRESS' ? storedProgress(meta) : null,
+    links: history.resendLinks(id),
   };
 }
 

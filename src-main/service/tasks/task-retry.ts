@@ -96,7 +96,7 @@ async function readMetas(app: App, ids: readonly string[]): Promise<Array<Result
 }
 
 /** The queues of some workers (one broadcast); those that do not answer are left out. */
-async function workerQueues(app: App, workers: ReadonlySet<string>): Promise<Map<string, string[]>> {
+export async function workerQueues(app: App, workers: ReadonlySet<string>): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   try {
     const replies = await app.control.broadcast('active_queues', {}, { destination: [...workers], timeout: QUEUES_TIMEOUT_MS, limit: workers.size });

@@ -5,6 +5,8 @@ import type { TaskDetail as Detail } from '../../api/contract.js';
 import { WorkflowTree } from './WorkflowTree.js';
 import { NoConsumer } from './NoConsumer.js';
 import { RetryButton } from './RetryButton.js';
+import { ResendButton } from './ResendButton.js';
+import { ResendLinks } from './ResendLinks.js';
 import { LongText } from '../../format/LongText.js';
 import { duration, fromNow, localTime, parseTime } from '../../format/units.js';
 
@@ -34,6 +36,7 @@ export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
         <h2><button className="link" onClick={onBack}>Tasks</button> / <span className="mono">{name ?? 'task'}</span></h2>
         <div className="filters">
           {failed && <RetryButton id={id} state={state} onNotice={setNotice} />}
+          {h?.name && <ResendButton id={id} onNotice={setNotice} />}
           {!['SUCCESS', 'FAILURE', 'REVOKED'].includes(state) && (
             <>
               <label className="small" title="A task already running is stopped (its worker aborts it); without this only a task not started yet is dropped, as Celery's revoke">
@@ -57,6 +60,7 @@ export function TaskDetail({ id, onBack }: { id: string; onBack: () => void }) {
         <dt>Arguments</dt><dd><LongText className="mono" testId="detail-args" text={h ? `${h.args ?? ''} ${h.kwargs && h.kwargs !== '{}' ? h.kwargs : ''}` : ''} /></dd>
         <dt>Queue</dt><dd className="mono">{h?.queue || 'unknown'}</dd>
         <dt>Worker</dt><dd className="mono">{h?.worker ?? '—'}</dd>
+        <ResendLinks links={detail.links} />
         {record && <><dt>Priority</dt><dd>{record.priority}</dd></>}
         {(h?.received_at || h?.started_at || h?.succeeded_at || h?.failed_at) && (
           <>

@@ -2,6 +2,7 @@
 import type { ResultMeta } from '../../../core/backend/result-meta.js';
 import type { Workflow, WorkflowNode } from '../../../core/canvas/workflow.js';
 import type { Attempt, TaskRecord } from '../../../core/records/task-record.js';
+import type { ResendLinks } from './resend.js';
 
 export type RetryErrorCode = CannotRetryCode | 'send_failed';
 
@@ -154,4 +155,6 @@ export interface TaskDetail {
   attempts: Attempt[];
   /** The result backend's meta (PENDING when there is none). */
   meta: ResultMeta;
+  /** What it was resent as and from (edit and resend), kept in the connection's history. */
+  links?: ResendLinks;
 }
