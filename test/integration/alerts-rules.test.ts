@@ -65,7 +65,7 @@ describe('alert rules', () => {
     } finally {
       await svc.stop();
     }
-  });
+   }, 60_000);
 
   it('worker-offline fires for a worker gone for the rule seconds, and resolves when it is back', async () => {
     const name = `ts@${uniqueName('gone')}`;
@@ -100,6 +100,30 @@ describe('alert rules', () => {
       await redis.del(queue);
       await until(() => changes.length === 2);
       expect(states(changes, queue)).toEqual(['firing', 'resolved']);
+    } finally {
+      await svc.stop();
+    }
+  });
+
+  it('a changed rule resolves its episode and fires again where its new settings hold; a renamed one changes nothing', async () => {
+    const queue = uniqueName('changed');
+    const rule: AlertRule = { id: 'depth', name: '', enabled: true, kind: 'queue-depth', queue, depth: 1 };
+    const { svc, changes } = await watching([rule]);
+    const delivery = { webhookUrl: null, desktop: true };
+    try {
+      await app.sendTask('tasks.add', [1, 1], {}, { queue });
+      await until(() => changes.length === 1);
+      await app.sendTask('tasks.add', [2, 2], {}, { queue });
+      await ok(svc.call('alerts:setConfig', { rules: [{ ...rule, name: 'renamed' }], delivery }));
+      await settled(svc, changes, 1);
+      await ok(svc.call('alerts:setConfig', { rules: [{ ...rule, depth: 2 }], delivery }));
+      await until(() => changes.length === 3);
+      expect(changes.map((c) => [c.alert.state, c.alert.summary])).toEqual([
+        ['firing', `queue ${queue} holds 1 waiting messages (rule: 1 or more)`],
+        ['resolved', `queue ${queue} holds 1 waiting messages (rule: 1 or more)`],
+        ['firing', `queue ${queue} holds 2 waiting messages (rule: 2 or more)`],
+      ]);
+      await settled(svc, changes, 3);
     } finally {
       await svc.stop();
     }

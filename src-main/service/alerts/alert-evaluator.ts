@@ -42,6 +42,8 @@ export class AlertEvaluator {
   private readonly logged = new Set<string>();
   /** When the rules were last evaluated (unix ms), or null. */
   evaluatedAt: number | null = null;
+  /** Each rule's settings as last evaluated (its name aside), to tell a changed rule. */
+  private seen = new Map<string, string>();
 
   /**
    * @param rules the enabled rules now (read from the settings at each evaluation)
@@ -99,7 +101,12 @@ export class AlertEvaluator {
     const changes: Alert[] = [];
     try {
       const rules = this.rules().filter((r) => r.enabled);
-      changes.push(...this.book.resolveRulesBut(new Set(rules.map((r) => r.id)), now));
+      // A rule turned off, deleted or changed resolves what it had firing; a changed one fires
+      // again at once where its new settings hold.
+      const seen = new Map(rules.map((r) => [r.id, settingsOf(r)]));
+      const kept = new Set(rules.filter((r) => this.seen.get(r.id) === undefined || this.seen.get(r.id) === seen.get(r.id)).map((r) => r.id));
+      this.seen = seen;
+      changes.push(...this.book.resolveRulesBut(kept, now));
       const connected = this.silence.noteConnection(this.sources.app.broker.status === 'ready', now);
       const readings = new Readings(this.sources, now);
       for (const rule of rules) {
@@ -155,6 +162,12 @@ export class AlertEvaluator {
     for (const p of this.logged) if (!now.has(p)) this.logged.delete(p);
     for (const p of now) this.logged.add(p);
   }
+}
+
+/** A rule's settings as one string, its name aside (renaming a rule changes no episode). */
+function settingsOf(rule: AlertRule): string {
+  const { name: _name, ...rest } = rule;
+  return JSON.stringify(rest);
 }
 
 /** Rules whose probe reads Redis (the rest read the history or the event stream's clock). */

@@ -55,7 +55,7 @@ export class Alerts {
     return this.store.current().config;
   }
 
-  /** Replaces the rules and delivery; a removed or turned-off rule's episodes resolve at the next evaluation. */
+  /** Replaces the rules and delivery; a removed, turned-off or changed rule's episodes resolve at the next evaluation. */
   setConfig(config: AlertConfig): AlertConfig {
     return this.store.set(config);
   }

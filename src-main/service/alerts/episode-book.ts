@@ -57,7 +57,7 @@ export class EpisodeBook {
     return changes;
   }
 
-  /** Resolves every episode of the rules not in `keep` (a rule removed or turned off). */
+  /** Resolves every episode of the rules not in `keep` (a rule removed, turned off or changed). */
   resolveRulesBut(keep: ReadonlySet<string>, now = Date.now()): Alert[] {
     const changes: Alert[] = [];
     for (const [key, alert] of this.firing) if (!keep.has(alert.ruleId)) changes.push(this.resolve(key, alert, now));

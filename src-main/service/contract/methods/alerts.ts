@@ -48,7 +48,7 @@ export const alertsMethods = {
     output: undefined as unknown as AlertConfig,
   },
   'alerts:setConfig': {
-    // Replaces the connection's rules and delivery; episodes of rules that went (or changed) resolve.
+    // Replaces the connection's rules and delivery; episodes of rules removed, turned off or changed resolve (a changed rule fires again where it holds).
     input: alertConfigSchema,
     output: undefined as unknown as AlertConfig,
   },
