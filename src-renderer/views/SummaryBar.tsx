@@ -3,7 +3,13 @@ import { useCall, useEvery } from '../api/use-call.js';
 /** Refreshed this often while the connection is up. */
 const REFRESH_MS = 2000;
 
-/** The live counts on every view, each a link to what it counts (Sidekiq's summary bar). */
+/** What the failed count leaves out: failures of groups marked ignored (the Failures view shows them). */
+const ignoredNote = (n: number): string => `not counted: ${n.toLocaleString()} ${n === 1 ? 'failure' : 'failures'} of ignored groups (Failures: show ignored)`;
+
+/**
+ * The live counts on every view, each a link to what it counts (Sidekiq's summary bar). The
+ * failed count leaves out failures of groups marked ignored, and says so on hover.
+ */
 export function SummaryBar() {
   const { data, reload } = useCall('summary:get', {});
   useEvery(reload, REFRESH_MS);
@@ -21,7 +27,7 @@ export function SummaryBar() {
   return (
     <nav className="summary" aria-label="summary">
       {items.map(([label, n, href, tone]) => (
-        <a key={label} href={href} className={tone} data-testid={`summary-${label}`}>
+        <a key={label} href={href} className={tone} data-testid={`summary-${label}`} title={label === 'failed' && data.failedIgnored > 0 ? ignoredNote(data.failedIgnored) : undefined}>
           <strong>{n.toLocaleString()}</strong> {label}
         </a>
       ))}

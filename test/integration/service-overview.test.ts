@@ -36,7 +36,7 @@ describe('the summary bar and the Scheduled view', () => {
       }).catch(() => {
         throw new Error(`summary stayed ${JSON.stringify(last)}`);
       });
-      expect(await ok(svc.call('summary:get', {}))).toEqual({ processed: 7, failed: 3, active: 0, retrying: 0, queued: 1, scheduled: 1, dead: 1 });
+      expect(await ok(svc.call('summary:get', {}))).toEqual({ processed: 7, failed: 3, failedIgnored: 0, active: 0, retrying: 0, queued: 1, scheduled: 1, dead: 1 });
       // (The task no worker knows failed too: NotRegistered is stored for it, and it is dead-lettered.)
 
       const scheduled = await ok(svc.call('scheduled:list', {}));

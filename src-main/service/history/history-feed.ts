@@ -34,6 +34,7 @@ import { describeHistoryError, isDamaged, isSqliteError, isTransient } from './h
 import { moveAside, openHistoryStore } from './history-open.js';
 import { chunksByTask, heldChars, type Chunk } from './feed-chunks.js';
 import { HeldLinks } from './task-links.js';
+import type { TriageMark, TriageMarkState } from './failure-triage.js';
 
 /**
  * Events and reports held at most between two writes (and while writes fail): a flood must not
@@ -214,7 +215,22 @@ export class HistoryFeed {
     this.holdMs = options.holdMs ?? HOLD_MS;
     this.backfillDrops = new DropCounter('History', (line) => this.log(line));
     this.current = this.openOrMemory();
-    this.face = historyFace(() => this.current, (reports) => this.handOver(reports), (link) => this.heldLinks.hand(link, (l) => this.current.noteResend(l)));
+    this.face = historyFace(() => this.current, (reports) => this.handOver(reports), (link) => this.heldLinks.hand(link, (l) => this.current.noteResend(l)), (key, state) => this.markTriage(key, state));
+  }
+
+  /**
+   * A user's mark on a failure group, written at once (a user waits on it: it is not held for
+   * a later flush). A file that refuses it fails the call, and the user is told; a damaged one
+   * is replaced as a write's would be.
+   */
+  private markTriage(key: string, state: TriageMarkState | 'open'): TriageMark | null {
+    if (this.stopped) throw new Error('the history is closed: mark the failure group again once the connection is back');
+    try {
+      return this.current.markTriage(key, state, Date.now() / 1000);
+    } catch (err) {
+      if (isDamaged(err)) this.replaceDamaged(err);
+      throw new Error(`the failure group's mark was not kept: ${describeHistoryError(err)}; try again`, { cause: err });
+    }
   }
 
   /** The store the views read; another one after a damaged file was replaced or the file could be opened. */

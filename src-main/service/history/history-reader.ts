@@ -8,12 +8,13 @@
  */
 import type { HistoryStore, Report } from './history-store.js';
 import type { TaskLink } from '../contract/types/resend.js';
+import type { TriageMark, TriageMarkState } from './failure-triage.js';
 
 /** The store's methods that only read. */
 export const READER_METHODS = [
   'get', 'attempts', 'search', 'ids', 'count', 'exportChunk', 'unnamed', 'seenAt', 'ungroupedNear', 'groupProgress',
   'stateCounts', 'recentNames', 'failures', 'traceback', 'throughput', 'taskFigures', 'workersOnline', 'metricCounts',
-  'resendLinks',
+  'resendLinks', 'triageMarks', 'failuresNamed',
 ] as const satisfies ReadonlyArray<keyof HistoryStore>;
 
 /** The history, read only. */
@@ -28,11 +29,16 @@ export interface HistoryFace extends HistoryReader {
   handToFeed(reports: readonly Report[]): void;
   /** Hands the feed a task resent from a view (edit and resend), to be kept both ways. */
   handResend(link: TaskLink): void;
+  /**
+   * Hands the feed a user's mark on a failure group (resolved, ignored, open again), written at
+   * once: the next read shows it. @returns the mark now (null: open) @throws when the file cannot take it
+   */
+  markTriage(key: string, state: TriageMarkState | 'open'): TriageMark | null;
 }
 
 /** The read-only face of whichever store `current` returns. */
-export function historyFace(current: () => HistoryStore, handToFeed: (reports: readonly Report[]) => void, handResend: (link: TaskLink) => void): HistoryFace {
-  const face: Record<string, unknown> = { handToFeed, handResend };
+export function historyFace(current: () => HistoryStore, handToFeed: (reports: readonly Report[]) => void, handResend: (link: TaskLink) => void, markTriage: HistoryFace['markTriage']): HistoryFace {
+  const face: Record<string, unknown> = { handToFeed, handResend, markTriage };
   for (const method of READER_METHODS) {
     face[method] = (...args: unknown[]) => {
       const store = current();

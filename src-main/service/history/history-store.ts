@@ -20,6 +20,7 @@ import { foldAttempt, isRetried } from './attempts.js';
 import { MetricTotals, type MetricCounts } from './metric-totals.js';
 import { cutValue } from './field-cut.js';
 import { parseQuery } from './query.js';
+import { TriageMarks, type NamedFailure, type TriageMark, type TriageMarkState } from './failure-triage.js';
 import { TaskLinks } from './task-links.js';
 import type { ResendLinks, TaskLink } from '../contract/types/resend.js';
 
@@ -92,6 +93,8 @@ CREATE INDEX IF NOT EXISTS task_links_to ON task_links(to_id);
 CREATE TRIGGER IF NOT EXISTS tasks_links_deleted AFTER DELETE ON tasks BEGIN
   DELETE FROM task_links WHERE to_id = old.id;
 END;
+-- Failure groups the user marked resolved or ignored (failure-triage.ts), by group key.
+CREATE TABLE IF NOT EXISTS failure_triage (key TEXT PRIMARY KEY, state TEXT NOT NULL, at REAL NOT NULL);
 `;
 
 /**
@@ -560,10 +563,33 @@ export class HistoryStore {
    * goes on) and no traceback (@see traceback), so grouping thousands reads no megabytes.
    * Nothing else may use the database until the rows are all read (better-sqlite3's iterator).
    */
-  failures(limit: number, exceptionChars: number): IterableIterator<{ id: string; name: string | null; state: string; exception: string | null; seen_at: number }> {
+  failures(limit: number, exceptionChars: number): IterableIterator<{ id: string; name: string | null; state: string; exception: string | null; seen_at: number; failed_at: number }> {
+    // failed_at: when it failed (its task-failed; a retry: its last run's end), which a task run
+    // again under its id moves on; one told without a time: when it was written.
+    const ended = "CASE WHEN state = 'FAILURE' THEN failed_at ELSE (SELECT max(ended_at) FROM attempts WHERE task_id = tasks.id) END";
     return this.db
-      .prepare("SELECT id, name, state, substr(exception, 1, ?) AS exception, seen_at FROM tasks WHERE state IN ('FAILURE', 'RETRY') ORDER BY seen_at DESC LIMIT ?")
+      .prepare(`SELECT id, name, state, substr(exception, 1, ?) AS exception, seen_at, coalesce(${ended}, updated_at) AS failed_at FROM tasks WHERE state IN ('FAILURE', 'RETRY') ORDER BY seen_at DESC LIMIT ?`)
       .iterate(exceptionChars + 1, limit) as ReturnType<HistoryStore['failures']>;
+  }
+
+  /** The failure groups' triage marks, by group key: @see failure-triage.ts */
+  triageMarks(): Map<string, TriageMark> {
+    return this.triage().marks();
+  }
+
+  /** Marks a failure group resolved or ignored, or open again (null). The feed's, the one writer's, to call. */
+  markTriage(key: string, state: TriageMarkState | 'open', at: number): TriageMark | null {
+    return this.triage().mark(key, state, at);
+  }
+
+  /** The newest FAILURE tasks of these task names, for the ignored groups' count: @see TriageMarks.failuresNamed */
+  failuresNamed(names: ReadonlyArray<string | null>, limit: number, exceptionChars: number): Generator<NamedFailure> {
+    return this.triage().failuresNamed(names, limit, exceptionChars);
+  }
+
+  private triageMarksTable: TriageMarks | null = null;
+  private triage(): TriageMarks {
+    return (this.triageMarksTable ??= new TriageMarks(this.db));
   }
 
   /** One task's traceback (as stored: at most the field cut's size), or null. */

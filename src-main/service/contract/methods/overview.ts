@@ -1,6 +1,5 @@
 /** The Overview view and the summary bar. */
 import { z } from 'zod';
-import { noInput } from './fields.js';
 import type { Overview, Summary } from '../types/overview.js';
 
 export const overviewMethods = {
@@ -13,7 +12,8 @@ export const overviewMethods = {
   'summary:get': {
     reads: true,
     // The bar on every view: counts from the history (processed, failed, active, retrying), Redis (queued, scheduled, dead).
-    input: noInput,
+    // `failed` leaves out the failures of groups marked ignored unless `includeIgnored`.
+    input: z.object({ includeIgnored: z.boolean().default(false) }).strict(),
     output: undefined as unknown as Summary,
   },
 } as const;

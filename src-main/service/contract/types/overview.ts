@@ -39,7 +39,10 @@ export interface TaskFigures {
 /** The summary bar's counts. */
 export interface Summary {
   processed: number;
+  /** FAILURE tasks, less those of failure groups marked ignored (unless asked to include them). */
   failed: number;
+  /** The failures of ignored groups left out of `failed` (0 when they were included). */
+  failedIgnored: number;
   active: number;
   retrying: number;
   queued: number;
