@@ -7,6 +7,7 @@ import { registerResult } from './result.js';
 import { registerBeat } from './beat.js';
 import { registerWorker } from './worker.js';
 import { registerDead } from './dead.js';
+import { registerQueue } from './queue.js';
 import { registerInspect } from './inspect.js';
 import { registerServe } from './serve.js';
 import { registerBatch } from './batch.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerWorker(program);
   registerBeat(program);
   registerDead(program);
+  registerQueue(program);
   registerInspect(program);
   registerServe(program);
   registerBatch(program);
