@@ -185,11 +185,14 @@ export class QueueMessageActions {
     for (let i = 0; i < lists.length; i++) {
       const n = lengths[i]!;
       if (position < base + n || i === lists.length - 1) {
-        const index = n - 1 - Math.max(0, Math.min(n - 1, position - base)); // from the left
-        const start = Math.max(0, index - NEAR);
-        const raws = await this.redis.lrange(lists[i]!, start, index + NEAR);
+        // Counted from the consuming (right) end, as positions are: -1 is the next to be taken.
+        const fromRight = Math.max(0, Math.min(n - 1, position - base));
+        const first = Math.max(0, fromRight - NEAR);
+        const raws = await this.redis.lrange(lists[i]!, -(fromRight + NEAR + 1), -(first + 1));
         const at = raws.findIndex((r) => messageKey(r) === key);
-        return at === -1 ? null : { raw: raws[at]!, list: lists[i]!, step: PRIORITY_STEPS[i]!, position: base + n - 1 - (start + at) };
+        if (at === -1) return null;
+        // raws runs left to right: its last element is `first` places from the right end.
+        return { raw: raws[at]!, list: lists[i]!, step: PRIORITY_STEPS[i]!, position: base + first + (raws.length - 1 - at) };
       }
       base += n;
     }

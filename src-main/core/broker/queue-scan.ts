@@ -48,7 +48,8 @@ export async function scanQueue(redis: Redis, queue: string, options: ScanOption
     if (options.priority === null || options.priority === step) {
       for (let from = 0; from < n && read < options.limit; from += CHUNK) {
         const to = Math.min(n, from + CHUNK, from + options.limit - read);
-        const raws = (await redis.lrange(lists[i]!, n - to, n - 1 - from)).reverse();
+        // Counted from the right end: messages sent meanwhile (LPUSH, at the left) move nothing read.
+        const raws = (await redis.lrange(lists[i]!, -to, -1 - from)).reverse();
         for (let j = 0; j < raws.length; j++) {
           read++;
           if (visit(raws[j]!, { position: base + from + j, step, list: lists[i]! }) === false) return read;
