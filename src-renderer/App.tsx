@@ -20,6 +20,7 @@ import { DropZone } from './views/Batches/DropZone.js';
 import { useBatchNotices } from './views/Batches/use-batch-notices.js';
 import { useAlertNotices } from './views/Alerts/use-alert-notices.js';
 import { Queues } from './views/Queues/Queues.js';
+import { QueueBrowser } from './views/Queues/QueueBrowser.js';
 import { Submit } from './views/Submit/Submit.js';
 import { TaskDetail } from './views/TaskDetail/TaskDetail.js';
 import { Tasks } from './views/Tasks/Tasks.js';
@@ -143,6 +144,7 @@ export function App() {
         ) : route.task ? (
           route.view === 'batches' ? <BatchDetail id={route.task} onOpenTask={(id) => go(`#/tasks/${encodeURIComponent(id)}`)} />
           : route.view === 'workers' ? <WorkerDetail name={route.task} />
+          : route.view === 'queues' ? <QueueBrowser queue={route.task} />
           : <TaskDetail id={route.task} onBack={() => go('#/tasks')} />
         ) : route.view === 'submit' ? (
           <Submit onSent={(id) => go(`#/tasks/${encodeURIComponent(id)}`)} />

@@ -3,7 +3,7 @@ import { Notice } from '../Notice.js';
 import { call } from '../../api/client.js';
 import { useCall, useEvery } from '../../api/use-call.js';
 
-/** Every queue with its depth per priority, live; pause / resume; purge asks first. */
+/** Every queue with its depth per priority, live; pause / resume; purge asks first; a queue's name opens its browser. */
 export function Queues() {
   const { data, error, reload } = useCall('queues:list', {});
   const workers = useCall('workers:list', {});
@@ -53,7 +53,7 @@ export function Queues() {
           {data.map((q) => (
             <tr key={q.name} data-queue={q.name}>
               <td className="mono">
-                {q.name}
+                <a href={`#/queues/${encodeURIComponent(q.name)}`} title="Browse its waiting messages and what the workers hold">{q.name}</a>
                 {q.paused && <span className="chip" data-testid={`paused-${q.name}`} title="paused: Celeriac workers do not consume it; Python workers were sent cancel_consumer"> paused</span>}
                 {workers.data && !q.paused && !consumed.has(q.name) && q.depth > 0 && <span className="hint"> · no worker is consuming this queue</span>}
               </td>
