@@ -22,8 +22,11 @@ let redis: Redis;
 let app: App;
 useRedisSuite((s) => ({ server, redis, app } = s), { app: { taskRecords: true } });
 
-/** The worker that runs the tasks; started by the first test (the stream is silent until then). */
+/** The worker that runs the tasks, started by the first test that needs it (the stream is silent until then). */
 let worker: Worker | null = null;
+async function aWorker(): Promise<void> {
+  worker ??= await startWorker(server.url, { concurrency: 2, name: 'ts@alerts', events: true });
+}
 afterAll(async () => {
   await worker?.stop();
 });
@@ -57,7 +60,7 @@ describe('alert rules', () => {
       expect(changes[0]).toMatchObject({ desktop: true, alert: { ruleId: 'silent', kind: 'events-silent', subject: '', state: 'firing', resolvedAt: null, summary: expect.stringContaining('no event from the cluster for') } });
       const list = await ok(svc.call('alerts:list', {}));
       expect(list.firing.map((a) => a.id)).toEqual([changes[0]!.alert.id]);
-      worker = await startWorker(server.url, { concurrency: 2, name: 'ts@alerts', events: true });
+      await aWorker();
       await until(() => changes.length === 2, 20_000);
       expect(changes[1]!.alert).toMatchObject({ id: changes[0]!.alert.id, state: 'resolved', resolvedAt: expect.any(Number) });
       await settled(svc, changes, 2);
@@ -84,7 +87,7 @@ describe('alert rules', () => {
       await svc.stop();
       await other.stop();
     }
-  });
+   }, 60_000);
 
   it('queue-depth fires once the queue holds the rule depth, and resolves when it is emptied', async () => {
     const queue = uniqueName('deep');
@@ -162,6 +165,7 @@ describe('alert rules', () => {
   });
 
   it("failure-rate fires when a task's failed share over the window reaches the rule's percent, and resolves when successes bring it under", async () => {
+    await aWorker();
     const { svc, changes } = await watching([{ id: 'rate', name: '', enabled: true, kind: 'failure-rate', task: 'tasks.tsum', percent: 50, windowSeconds: 300, minTasks: 3 }]);
     try {
       for (let i = 0; i < 2; i++) await (await app.sendTask('tasks.tsum', [null])).get({ timeout: 10_000 }).catch(() => undefined);
@@ -179,6 +183,7 @@ describe('alert rules', () => {
   });
 
   it('failure-group fires for a group seen for the first time (not one there when it started watching), and resolves at the next reading', async () => {
+    await aWorker();
     await (await app.sendTask('tasks.fail', ['there before'])).get({ timeout: 10_000 }).catch(() => undefined);
     const { svc, changes } = await watching([{ id: 'group', name: '', enabled: true, kind: 'failure-group', on: 'new' }]);
     try {
@@ -190,6 +195,30 @@ describe('alert rules', () => {
       expect(changes.map((c) => [c.alert.subject, c.alert.state])).toEqual([[key, 'firing'], [key, 'resolved']]);
       expect(changes[0]!.alert.summary).toBe('new failure group: tasks.fail: ValueError(disk <n> is full) (1 so far)');
       await (await app.sendTask('tasks.fail', ['disk 8 is full'])).get({ timeout: 10_000 }).catch(() => undefined);
+      await settled(svc, changes, 2, 700);
+    } finally {
+      await svc.stop();
+    }
+  });
+
+  it('failure-group fires for a group marked resolved that fails again, and resolves once it is marked resolved again', async () => {
+    await aWorker();
+    const fail = async (message: string): Promise<void> => void (await (await app.sendTask('tasks.fail', [message])).get({ timeout: 10_000 }).catch(() => undefined));
+    const key = 'tasks.fail\u001fValueError\u001fprinter <n> on fire';
+    await fail('printer 1 on fire');
+    const { svc, changes } = await watching([{ id: 'back', name: '', enabled: true, kind: 'failure-group', on: 'regressed' }]);
+    try {
+      await until(async () => (await ok(svc.call('failures:groups', {}))).groups.some((g) => g.key === key));
+      expect(await ok(svc.call('failures:triage', { key, state: 'resolved' }))).toMatchObject({ state: 'resolved', regressed: false });
+      await settled(svc, changes, 0, 700);
+      await fail('printer 2 on fire');
+      await until(() => changes.length === 1);
+      expect(changes[0]!.alert).toMatchObject({ subject: key, state: 'firing', summary: 'failure group failing again since it was resolved: tasks.fail: ValueError(printer <n> on fire) (1 since)' });
+      await fail('printer 3 on fire'); // still regressed: nothing more fires
+      await settled(svc, changes, 1, 700);
+      await ok(svc.call('failures:triage', { key, state: 'resolved' }));
+      await until(() => changes.length === 2);
+      expect(changes[1]!.alert).toMatchObject({ id: changes[0]!.alert.id, state: 'resolved' });
       await settled(svc, changes, 2, 700);
     } finally {
       await svc.stop();

@@ -29,7 +29,8 @@ export class FailureGroupWatch {
   private read(r: Readings): void {
     if (r.now - this.readAt < this.everyMs) return;
     this.readAt = r.now;
-    const { groups } = failureGroups(r.sources.history);
+    // Ignored groups too: one ignored now is not new when it is shown again.
+    const { groups } = failureGroups(r.sources.history, { includeIgnored: true });
     const keys = new Set(groups.map((g) => g.key));
     const first = this.first;
     const added = first === null ? [] : groups.filter((g) => !this.known.has(g.key) && !first.has(g.key));
