@@ -1,0 +1,74 @@
+/** Alert episodes and the rules read from the settings file, without Redis. */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkConfig } from '../../src-main/service/alerts/alert-config-store.js';
+import { durationWords } from '../../src-main/service/alerts/alert-words.js';
+import { EpisodeBook } from '../../src-main/service/alerts/episode-book.js';
+import { ALERT_HISTORY_LIMIT } from '../../src-main/service/contract/index.js';
+
+const rule = { id: 'r1', name: 'deep', kind: 'queue-depth' as const };
+const holding = (...subjects: string[]): Map<string, string> => new Map(subjects.map((s) => [s, `${s} is deep`]));
+
+describe('the episode book', () => {
+  it('fires an episode once per subject while it holds, and resolves it once when it stops', () => {
+    const book = new EpisodeBook(null);
+    expect(book.settle(rule, holding('a'), 1000).map((a) => [a.subject, a.state])).toEqual([['a', 'firing']]);
+    expect(book.settle(rule, holding('a', 'b'), 1500).map((a) => [a.subject, a.state])).toEqual([['b', 'firing']]);
+    expect(book.settle(rule, holding('a', 'b'), 2000)).toEqual([]);
+    const [gone] = book.settle(rule, holding('a'), 3000);
+    expect(gone).toMatchObject({ subject: 'b', state: 'resolved', firedAt: 1500, resolvedAt: 3000, summary: 'b is deep', ruleName: 'deep' });
+    expect(book.settle(rule, holding('a'), 4000)).toEqual([]);
+    expect(book.settle(rule, holding('a', 'b'), 5000).map((a) => [a.subject, a.state, a.id === gone!.id])).toEqual([['b', 'firing', false]]);
+    expect(book.firingNow().map((a) => a.subject)).toEqual(['b', 'a']);
+    expect(book.history().map((a) => [a.subject, a.state])).toEqual([['b', 'firing'], ['b', 'resolved'], ['a', 'firing']]);
+  });
+
+  it("resolves a rule's episodes when the rule is no longer kept, and no other rule's", () => {
+    const book = new EpisodeBook(null);
+    book.settle(rule, holding('a'));
+    book.settle({ ...rule, id: 'r2' }, holding('a'));
+    expect(book.resolveRulesBut(new Set(['r2'])).map((a) => [a.ruleId, a.state])).toEqual([['r1', 'resolved']]);
+    expect(book.firingNow().map((a) => a.ruleId)).toEqual(['r2']);
+  });
+
+  it('keeps the newest episodes in its file, and reads them back; a damaged file starts afresh', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'celeriac-episodes-')), 'alerts', 'p.json');
+    const book = new EpisodeBook(file);
+    for (let i = 0; i < ALERT_HISTORY_LIMIT + 20; i++) {
+      book.settle(rule, holding(`q${i}`), i);
+      book.settle(rule, holding(), i);
+    }
+    book.settle(rule, holding('still'), 1e6);
+    book.flush();
+    const again = new EpisodeBook(file);
+    expect(again.firingNow().map((a) => a.subject)).toEqual(['still']);
+    expect(again.history()).toHaveLength(ALERT_HISTORY_LIMIT);
+    expect(again.history()[1]!.subject).toBe(`q${ALERT_HISTORY_LIMIT + 19}`);
+    expect(again.settle(rule, holding('still'))).toEqual([]);
+    writeFileSync(file, '{"episodes": [{"id": 1}, "x"');
+    expect(new EpisodeBook(file).history()).toEqual([]);
+    expect(readFileSync(file, 'utf8')).toContain('"x"'); // read, never written over until something changes
+  });
+});
+
+describe('rules read from the settings file', () => {
+  it('keeps the valid rules and says why each other one was skipped', () => {
+    const good = { id: 'ok', name: '', enabled: true, kind: 'events-silent', seconds: 60 };
+    const read = checkConfig({ rules: [good, { ...good, id: 'bad id!' }, { ...good, id: 'more', seconds: 0 }, 'x', good], delivery: { webhookUrl: 'ftp://x', desktop: true } }, 'alerts["p"]');
+    expect(read.config).toEqual({ rules: [good], delivery: { webhookUrl: null, desktop: true } });
+    expect(read.problems).toEqual([
+      expect.stringMatching(/^settings\.json alerts\["p"\]\.delivery is invalid \(webhookUrl: .*\): nothing is sent to a webhook$/),
+      expect.stringMatching(/^settings\.json alerts\["p"\]\.rules\[1\] \(bad id!\) is skipped: id: /),
+      expect.stringMatching(/^settings\.json alerts\["p"\]\.rules\[2\] \(more\) is skipped: seconds: /),
+      expect.stringMatching(/^settings\.json alerts\["p"\]\.rules\[3\] is skipped: /),
+      'settings.json alerts["p"].rules[4] (ok) is skipped: another rule has its id',
+    ]);
+    expect(checkConfig([], 'alerts["p"]').problems).toEqual(['settings.json alerts["p"] is not an object: no alert rules are evaluated']);
+  });
+
+  it('says lengths of time in the units a person reads', () => {
+    expect([45, 119, 300, 5400, 7200, 172_800].map(durationWords)).toEqual(['45 s', '119 s', '5 min', '90 min', '2 h', '2 d']);
+  });
+});
