@@ -35,7 +35,7 @@ describe('a rule drafted in the form', () => {
     expect(error({ ...newDraft('failure-rate'), threshold: '101' })).toMatch(/^Failing at least: at most 100/);
     expect(error({ ...newDraft('failure-rate'), windowSeconds: '30' })).toMatch(/^Window:/);
     expect(error({ ...newDraft('failure-rate'), minTasks: '2.5' })).toMatch(/^At least: a whole number/);
-    expect(error({ ...newDraft('queue-depth'), threshold: '0' })).toMatch(/^Holding at least:/);
+    expect(error({ ...newDraft('queue-depth'), threshold: '0' })).toBe('Holding at least: 1 messages or more');
     expect(error({ ...newDraft('queue-age'), threshold: '' })).toMatch(/^Oldest waiting at least: a number/);
     expect(error({ ...newDraft('events-silent'), threshold: String(8 * 86400) })).toMatch(/^Silent at least: at most/);
     expect(error({ ...newDraft('schedule-late'), subject: 'x'.repeat(513) })).toMatch(/^Entry:/);

@@ -18,6 +18,7 @@ export function DeliveryForm({ delivery, webhook, locked, onSave, onTest }: {
   const [url, setUrl] = useState(delivery.webhookUrl ?? '');
   const [desktop, setDesktop] = useState(delivery.desktop);
   const [error, setError] = useState<string | null>(null);
+  const off = locked !== null;
   const changed = url.trim() !== (delivery.webhookUrl ?? '') || desktop !== delivery.desktop;
 
   const submit = async (e: FormEvent): Promise<void> => {
@@ -38,17 +39,15 @@ export function DeliveryForm({ delivery, webhook, locked, onSave, onTest }: {
 
   return (
     <form className="form" aria-label="alert delivery" onSubmit={(e) => void submit(e)} noValidate>
-      <fieldset disabled={locked !== null} title={locked ?? undefined}>
-        <label>
-          Webhook <span className="help">(Slack-compatible: a JSON body with <code>text</code>; empty for none)</span>
-          <input className="mono" type="url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://hooks.slack.com/services/…" />
-        </label>
-        <label className="check"><input type="checkbox" checked={desktop} onChange={(e) => setDesktop(e.target.checked)} /> Desktop notification when an alert fires or resolves{isDesktop ? '' : ' (this browser, while the page is open)'}</label>
-        <div className="actions">
-          {onTest && <button type="button" onClick={test}>Send a test</button>}
-          <button className="primary" type="submit" disabled={!changed}>Save delivery</button>
-        </div>
-      </fieldset>
+      <label title={locked ?? undefined}>
+        <span>Webhook <span className="help">(Slack-compatible: a JSON body with <code>text</code>; empty for none)</span></span>
+        <input className="mono" type="url" value={url} disabled={off} onChange={(e) => setUrl(e.target.value)} placeholder="https://hooks.slack.com/services/…" />
+      </label>
+      <label className="check" title={locked ?? undefined}><input type="checkbox" checked={desktop} disabled={off} onChange={(e) => setDesktop(e.target.checked)} /> Desktop notification when an alert fires or resolves{isDesktop ? '' : ' (this browser, while the page is open)'}</label>
+      <div className="actions" title={locked ?? undefined}>
+        {onTest && <button type="button" disabled={off} onClick={test}>Send a test</button>}
+        <button className="primary" type="submit" disabled={off || !changed}>Save delivery</button>
+      </div>
       {error && <p className="error" role="alert">{error}</p>}
       {webhook && webhook.url && <WebhookStatusLine status={webhook} />}
     </form>

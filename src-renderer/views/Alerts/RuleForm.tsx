@@ -35,7 +35,7 @@ export function RuleForm({ rule, onSave, onCancel }: { rule: AlertRule | null; o
           </select>
         </label>
         <label>
-          Name <span className="help">(optional)</span>
+          <span>Name <span className="help">(optional)</span></span>
           <input value={draft.name} onChange={(e) => set({ name: e.target.value })} placeholder={spec.label} />
         </label>
       </div>

@@ -22,10 +22,12 @@ export function RulesTable({ rules, locked, onToggle, onEdit, onDelete }: {
             <td>{r.name || KINDS[r.kind].label}{r.enabled ? '' : ' (disabled)'}</td>
             <td className="small">{KINDS[r.kind].label}</td>
             <td data-testid="rule-words">{ruleWords(r)}</td>
-            <td className="actions" title={locked ?? undefined}>
-              <button disabled={locked !== null} onClick={() => onToggle(r)}>{r.enabled ? 'Disable' : 'Enable'}</button>
-              <button disabled={locked !== null} onClick={() => onEdit(r)}>Edit</button>
-              <button className="danger" disabled={locked !== null} onClick={() => window.confirm(`Delete the rule "${r.name || ruleWords(r)}"?`) && onDelete(r)}>Delete</button>
+            <td title={locked ?? undefined}>
+              <div className="actions">
+                <button disabled={locked !== null} onClick={() => onToggle(r)}>{r.enabled ? 'Disable' : 'Enable'}</button>
+                <button disabled={locked !== null} onClick={() => onEdit(r)}>Edit</button>
+                <button className="danger" disabled={locked !== null} onClick={() => window.confirm(`Delete the rule "${r.name || ruleWords(r)}"?`) && onDelete(r)}>Delete</button>
+              </div>
             </td>
           </tr>
         ))}

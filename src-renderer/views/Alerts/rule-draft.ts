@@ -59,14 +59,14 @@ export const KINDS: Record<AlertKind, KindSpec> = {
   },
   'worker-offline': {
     label: 'Worker offline',
-    help: 'A worker has been offline (no heartbeat) this long or longer.',
+    help: 'A worker is offline (shut down, or its heartbeats stopped) and was last heard this long ago or longer.',
     subject: { label: 'Worker', any: 'each worker' },
     threshold: { label: 'Offline at least', ...SECONDS },
     window: false,
   },
   'schedule-late': {
     label: 'Schedule late',
-    help: 'A periodic task has not run this long or longer past its due time.',
+    help: 'A periodic entry was due this long ago or longer and was not sent since.',
     subject: { label: 'Entry', any: 'each periodic entry' },
     threshold: { label: 'Late at least', ...SECONDS },
     window: false,
@@ -138,7 +138,7 @@ function readNumber(text: string, label: string, range: { min: number; max: numb
   const n = Number(t);
   if (t === '' || !Number.isFinite(n)) return `${label}: a number, please`;
   if (range.integer && !Number.isInteger(n)) return `${label}: a whole number, please`;
-  if (minExclusive ? n <= range.min : n < range.min) return `${label}: more than ${range.min}${minExclusive ? '' : ' or equal'} (${range.unit})`;
+  if (minExclusive ? n <= range.min : n < range.min) return `${label}: ${minExclusive ? `more than ${range.min} ${range.unit}` : `${range.min} ${range.unit} or more`}`;
   if (n > range.max) return `${label}: at most ${range.max.toLocaleString()} ${range.unit}`;
   return n;
 }

@@ -1,0 +1,127 @@
+/**
+ * Alerts in Chromium through `celeriac serve`, against a real Redis: a queue-depth rule added
+ * in the page fires when messages wait in its queue (shown as firing, counted in the
+ * navigation, and a browser notification made), and shows resolved in the history once the
+ * queue is purged.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { expect, test, type Page } from '@playwright/test';
+import WebSocket from 'ws';
+import { startRedisServer, uniqueName, type RedisServer } from '../helpers/redis-server.js';
+import { startServe, stopServe } from '../helpers/serve.js';
+import { wsReply } from '../helpers/ws.js';
+
+const SHOTS = 'test-results/screenshots';
+let redis: RedisServer;
+let serve: ChildProcess;
+let url: string;
+
+test.beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  redis = await startRedisServer();
+  // No pool: nothing consumes the queue the rule watches.
+  ({ process: serve, url } = await startServe(['-b', redis.url, '--no-pool']));
+});
+test.afterAll(async () => {
+  await stopServe(serve);
+  await redis?.stop();
+});
+
+/** The page's notifications, as a browser's Notification API would have shown them (permission granted). */
+async function recordNotifications(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const shown: Array<{ title: string; body: string }> = [];
+    class RecordedNotification {
+      static permission = 'granted';
+      static requestPermission = async (): Promise<string> => 'granted';
+      onclick: (() => void) | null = null;
+      constructor(title: string, options: { body?: string } = {}) {
+        shown.push({ title, body: options.body ?? '' });
+      }
+      close(): void {}
+    }
+    Object.assign(globalThis, { Notification: RecordedNotification, shownNotifications: shown });
+  });
+}
+
+function shown(page: Page): Promise<Array<{ title: string; body: string }>> {
+  return page.evaluate(() => (globalThis as unknown as { shownNotifications: Array<{ title: string; body: string }> }).shownNotifications);
+}
+
+/** One contract call over the server's WebSocket, as the page makes it. */
+async function callContract(method: string, input: unknown): Promise<unknown> {
+  const { host, searchParams } = new URL(url);
+  const ws = new WebSocket(`ws://${host}/ws?token=${encodeURIComponent(searchParams.get('token') ?? '')}`);
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  try {
+    const reply = await wsReply(ws, { id: 1, method, input });
+    if (reply.ok !== true) throw new Error(`${method}: ${JSON.stringify(reply.error)}`);
+    return reply.value;
+  } finally {
+    ws.close();
+  }
+}
+
+test('a queue-depth rule added in the page fires when messages wait, notifies, and resolves once the queue is purged', async ({ page }) => {
+  const queue = uniqueName('alerted');
+  await recordNotifications(page);
+  await page.goto(`${url}#/alerts`);
+  await expect(page.getByRole('heading', { name: 'Alerts' })).toBeVisible();
+  await expect(page.getByTestId('no-firing')).toBeVisible();
+
+  // Delivery: a desktop (here, browser) notification per alert, unless turned off.
+  await expect(page.getByRole('form', { name: 'alert delivery' }).getByLabel(/Desktop notification/)).toBeChecked();
+
+  // The rule, through its typed form: a bad threshold is refused before anything is saved.
+  await page.getByRole('button', { name: 'Add rule' }).click();
+  const form = page.getByRole('form', { name: 'alert rule' });
+  await form.getByLabel('Kind').selectOption({ label: 'Queue depth' });
+  await form.getByLabel('Name').fill('backed up');
+  await form.getByLabel('Queue', { exact: true }).fill(queue);
+  await form.getByLabel(/Holding at least/).fill('0');
+  await form.getByRole('button', { name: 'Add rule' }).click();
+  await expect(form.getByRole('alert')).toContainText('Holding at least');
+  await form.getByLabel(/Holding at least/).fill('1');
+  await form.getByRole('button', { name: 'Add rule' }).click();
+  await expect(page.getByText('Rule added.')).toBeVisible();
+  await expect(page.getByRole('table', { name: 'alert rules' })).toContainText(`${queue} holding 1 message or more`);
+  expect(await callContract('alerts:config', {})).toMatchObject({ rules: [{ kind: 'queue-depth', queue, depth: 1, name: 'backed up', enabled: true }], delivery: { desktop: true } });
+
+  // Three real messages wait in the queue: nothing consumes it.
+  const { createApp } = await import('../../src-main/core/app.js');
+  const app = createApp({ broker: redis.url });
+  for (const n of [1, 2, 3]) await app.sendTask('tasks.add', [n, n], {}, { queue });
+  await app.close();
+
+  const firing = page.getByRole('table', { name: 'firing alerts' }).locator(`tr[data-subject="${queue}"]`);
+  await expect(firing).toBeVisible({ timeout: 30_000 });
+  await expect(firing).toContainText(queue);
+  await expect(page.getByTestId('nav-firing')).toHaveText('1');
+  await expect.poll(async () => (await shown(page)).map((n) => n.title)).toContain('Alert: backed up');
+  await page.screenshot({ path: `${SHOTS}/alerts-firing.png`, fullPage: true });
+
+  expect(await callContract('queues:purge', { queue, confirm: true })).toEqual({ purged: 3 });
+  const resolved = page.getByRole('table', { name: 'alert history' }).locator(`tr[data-subject="${queue}"][data-state="resolved"]`);
+  await expect(resolved).toBeVisible({ timeout: 30_000 });
+  await expect(resolved).toContainText('RESOLVED');
+  await expect(page.getByTestId('no-firing')).toBeVisible();
+  await expect(page.getByTestId('nav-firing')).toHaveCount(0);
+  await expect.poll(async () => (await shown(page)).map((n) => n.title)).toContain('Resolved: backed up');
+  // One episode: fired once, resolved once.
+  expect((await shown(page)).filter((n) => n.title.endsWith('backed up'))).toHaveLength(2);
+  await page.screenshot({ path: `${SHOTS}/alerts-resolved.png`, fullPage: true });
+});
+
+test('a read-only room shows the rules and says why they cannot be changed here', async ({ page }) => {
+  const watcher = await startServe(['-b', redis.url, '--no-pool', '--read-only']);
+  try {
+    await page.goto(`${watcher.url}#/alerts`);
+    await expect(page.getByTestId('alerts-read-only')).toContainText('read-only');
+    await expect(page.getByRole('button', { name: 'Add rule' })).toBeDisabled();
+    await expect(page.getByRole('form', { name: 'alert delivery' }).getByLabel(/Desktop notification/)).toBeDisabled();
+    await expect(page.getByRole('form', { name: 'alert delivery' }).getByLabel(/Webhook/)).toBeDisabled();
+  } finally {
+    await stopServe(watcher.process);
+  }
+});
