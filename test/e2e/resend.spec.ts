@@ -59,3 +59,27 @@ test('a failed task edited in its form and sent as a new task opens the new one,
   await expect(page.getByTestId('detail-state')).toHaveText('FAILURE');
   await expect(page.getByTestId('resent-as')).toContainText(newId);
 });
+
+test('arguments edited as JSON are checked as typed, and a retry in place runs the same task again with them', async ({ page }) => {
+  const failed = await app.sendTask('tasks.greet', [5, 1, 'loud']);
+  await failed.get({ timeout: 15_000 }).catch(() => undefined);
+  await page.goto(`${url}#/tasks/${failed.id}`);
+  await expect(page.getByTestId('detail-state')).toHaveText('FAILURE', { timeout: 15_000 });
+
+  await page.getByRole('button', { name: 'Edit and resend' }).click();
+  const dialog = page.getByRole('dialog', { name: 'edit and resend' });
+  await dialog.getByRole('button', { name: 'JSON' }).click();
+  const args = dialog.getByLabel('Positional arguments (JSON list)');
+  await expect(args).toHaveValue('[5,1,"loud"]');
+  await args.fill('["Bo", 2');
+  await expect(dialog.getByTestId('resend-json-problem')).toContainText('must be JSON');
+  await expect(dialog.getByRole('button', { name: 'Retry in place' })).toBeDisabled();
+  await args.fill('["Bo", 2, "plain"]');
+  await dialog.getByRole('button', { name: 'Retry in place' }).click();
+
+  // The same page: its id runs again with the edits, and says it was edited.
+  await expect(page.getByTestId('detail-state')).toHaveText('SUCCESS', { timeout: 15_000 });
+  await expect(page.getByTestId('detail-result')).toHaveText('"Hello, Bo! Hello, Bo!"');
+  await expect(page.getByTestId('edited-in-place')).toContainText('retried in place with edits once');
+  expect(page.url()).toContain(failed.id);
+});
