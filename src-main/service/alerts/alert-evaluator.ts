@@ -27,6 +27,8 @@ export interface EvaluatorOptions {
 /** Subjects one rule alerts at most per evaluation (a rule on every queue of a large Redis). */
 export const MAX_SUBJECTS_PER_RULE = 50;
 export const DEFAULT_EVALUATION_MS = 5000;
+/** How long stopping waits for an evaluation under way (one stuck on a Redis that went away is left behind). */
+const STOP_WAIT_MS = 2000;
 
 export class AlertEvaluator {
   private readonly silence = new EventSilence();
@@ -70,7 +72,10 @@ export class AlertEvaluator {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    await this.running;
+    if (!this.running) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.running, new Promise((r) => (timer = setTimeout(r, STOP_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 
   /** Events came from the cluster (on the event path: notes the time only). */
@@ -125,6 +130,8 @@ export class AlertEvaluator {
     } catch (err) {
       failures.set('', `the alert rules could not be evaluated: ${(err as Error).message}`);
     }
+    // Stopped meanwhile: what this evaluation found is not delivered (the next start evaluates again).
+    if (this.stopped) return;
     if (changes.length > 0) {
       try {
         this.onChanges(changes);

@@ -28,8 +28,10 @@ export class QueueHeads {
     const waiting = (await r.queues()).filter((q) => q.depth > 0).sort((a, b) => b.depth - a.depth).slice(0, MAX_HEADS_READ);
     const heads = new Map<string, { id: string | null; since: number }>();
     const ages = new Map<string, { id: string | null; ageMs: number; known: boolean }>();
-    for (const q of waiting) {
-      const head = await nextMessage(r.sources.app.broker, q.name);
+    // Read side by side: the connection sends the reads without waiting for each reply.
+    const read = await Promise.all(waiting.map((q) => nextMessage(r.sources.app.broker, q.name)));
+    for (const [i, q] of waiting.entries()) {
+      const head = read[i];
       if (!head) continue;
       const before = this.heads.get(q.name);
       const since = before && before.id === head.id ? before.since : r.now;
