@@ -2,7 +2,8 @@
  * The queue browser in Chromium, through `celeriac serve` against a real Redis with no worker
  * consuming: a queue's messages at two priorities, listed by sub-list; one moved to another
  * queue through the confirm dialog is listed there and gone from the first; a selection
- * deleted after its confirm; a read-only room shows the actions off and says why.
+ * deleted after its confirm; a read-only room shows the actions off and says why, and what the
+ * workers hold.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -90,6 +91,18 @@ test('a read-only room lists the messages with the actions off, saying why', asy
     for (const name of ['Run now', 'Move', 'Delete']) await expect(row.getByRole('button', { name })).toBeDisabled();
     await row.getByRole('button', { name: 'View' }).click();
     await expect(page.getByTestId('message-pretty')).toContainText('"task": "tasks.add"');
+    await page.getByRole('button', { name: 'Close' }).click();
+    // A claim as kombu writes it, of a worker gone long ago: held, owner unknown, to be restored.
+    const [claimed] = await app.sendMany([{ name: 'tasks.mul', args: [2], options: { queue: 'watched-claimed' } }]);
+    const client = redis.client();
+    const raw = (await client.rpop('watched-claimed'))!;
+    await client.hset('unacked', 'tag-1', `[${raw}, "", "watched"]`);
+    await client.zadd('unacked_index', Date.now() / 1000 - 4000, 'tag-1');
+    await client.quit();
+    const held = page.locator(`tr[data-held="${claimed!.id}"]`);
+    await expect(held).toContainText('tasks.mul', { timeout: 10_000 });
+    await expect(held.getByTestId('held-owner')).toHaveText('unknown');
+    await expect(held).toContainText('will be restored');
   } finally {
     await stopServe(readOnly.process);
   }

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { messages, outcomeSaid, taskNames } from '../../src-renderer/views/Queues/message-words.js';
+import type { QueuedMessageView } from '../../src-renderer/api/contract.js';
+
+const shown = (task: string | null): QueuedMessageView => ({ task } as QueuedMessageView);
+
+describe('what the queue browser says', () => {
+  it('counts messages in words', () => {
+    expect(messages(1)).toBe('1 message');
+    expect(messages(1200)).toBe(`${(1200).toLocaleString()} messages`);
+  });
+
+  it('names the tasks of a selection, most frequent first, the rest counted', () => {
+    expect(taskNames([shown('a'), shown('b'), shown('b')])).toBe('b ×2, a');
+    expect(taskNames([shown(null)])).toBe('(not decoded)');
+    expect(taskNames(['a', 'b', 'c', 'd', 'e', 'f'].map(shown))).toBe('a, b, c, d and 2 more');
+  });
+
+  it('says what a bulk action did and what it left because it changed since shown', () => {
+    expect(outcomeSaid('Deleted', { done: 3, changed: 0, scan: null })).toBe('Deleted 3 messages.');
+    expect(outcomeSaid('Moved', { done: 1, changed: 2, scan: null }, 'b')).toBe('Moved 1 message to b. 2 were taken or changed since you looked, and left alone.');
+    expect(outcomeSaid('Deleted', { done: 0, changed: 1, scan: { scanned: 10, of: 20, limit: 10, matched: 1 } })).toBe('Deleted 0 messages. 1 was taken or changed since you looked, and left alone. The search read the first 10 of 20.');
+  });
+});
