@@ -34,7 +34,8 @@ function Browser({ queue }: { queue: string }) {
   const locked = useConnection().status?.readOnly === true ? READ_ONLY_QUEUES : null;
   const input = { queue, offset, limit: PAGE, ...(step === null ? {} : { priority: step }), ...(search ? { search } : {}) };
   const { data, error, reload } = useCall('queues:browse', input, [queue, offset, step, search]);
-  useEvery(reload, 3000);
+  // A search reads up to 10,000 messages each time: kept live, it would do so every few seconds.
+  useEvery(reload, search ? 30_000 : 3000);
 
   const narrow = (change: () => void): void => {
     change();
