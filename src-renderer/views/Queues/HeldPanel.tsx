@@ -20,7 +20,7 @@ export function HeldPanel({ queue }: { queue: string }) {
       {data && data.total === 0 && <p className="small muted">No worker holds a message of {queue} now. A message a worker has taken and not yet acknowledged (running with acks_late, reserved, or waiting for its ETA) is listed here.</p>}
       {data && data.total > 0 && (
         <table className="table" aria-label="held messages">
-          <thead><tr><th>Task</th><th>Args</th><th>Held by</th><th>Claimed</th></tr></thead>
+          <thead><tr><th>Task</th><th>Args</th><th>Held by</th><th title="when the worker took it; a Celeriac worker refreshes the claims of the tasks it runs, so for its messages: when it last did">Claimed</th></tr></thead>
           <tbody>
             {data.messages.map((m) => (
               <tr key={m.tag} data-held={m.id ?? m.tag}>
