@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseQueueSearch, QueueSearchError } from '../../src-main/core/broker/queue-search.js';
+import { parseQueueSearch, QueueSearchError, storedMessageMatch } from '../../src-main/core/broker/queue-search.js';
+import { rawEnvelope } from '../helpers/fixtures.js';
 import type { QueuedMessage } from '../../src-main/core/broker/queued-message.js';
 
 const message = (over: Partial<QueuedMessage>): QueuedMessage => ({
@@ -11,23 +12,31 @@ const message = (over: Partial<QueuedMessage>): QueuedMessage => ({
 describe('the queue search', () => {
   it('matches a name exactly or by prefix, an id, and words over the arguments in any case', () => {
     const m = message({});
-    expect(parseQueueSearch('name:tasks.resize')(m)).toBe(true);
-    expect(parseQueueSearch('name:tasks.res')(m)).toBe(false);
-    expect(parseQueueSearch('name:tasks.*')(m)).toBe(true);
-    expect(parseQueueSearch('id:abc-1 PHOTO fit')(m)).toBe(true);
-    expect(parseQueueSearch('"photo 800"')(m)).toBe(false);
-    expect(parseQueueSearch('-name:tasks.resize')(m)).toBe(false);
-    expect(parseQueueSearch('name:"tasks.resize" missing')(m)).toBe(false);
+    expect(parseQueueSearch('name:tasks.resize').test(m)).toBe(true);
+    expect(parseQueueSearch('name:tasks.res').test(m)).toBe(false);
+    expect(parseQueueSearch('name:tasks.*').test(m)).toBe(true);
+    expect(parseQueueSearch('id:abc-1 PHOTO fit').test(m)).toBe(true);
+    expect(parseQueueSearch('"photo 800"').test(m)).toBe(false);
+    expect(parseQueueSearch('-name:tasks.resize').test(m)).toBe(false);
+    expect(parseQueueSearch('name:"tasks.resize" missing').test(m)).toBe(false);
   });
 
   it('matches a message that did not decode only by its headers', () => {
     const undecoded = message({ args: '', kwargs: '', argsrepr: '', kwargsrepr: '', task: null, id: null });
-    expect(parseQueueSearch('name:*')(undecoded)).toBe(false);
-    expect(parseQueueSearch('-name:x')(undecoded)).toBe(true);
+    expect(parseQueueSearch('name:*').test(undecoded)).toBe(false);
+    expect(parseQueueSearch('-name:x').test(undecoded)).toBe(true);
   });
 
   it('refuses a qualifier it does not know, saying which', () => {
     expect(() => parseQueueSearch('state:FAILURE')).toThrow(QueueSearchError);
     expect(() => parseQueueSearch('state:FAILURE')).toThrow(/state:/);
+  });
+
+  it('tests stored messages by their headers, or decoded where the headers name no task (protocol 1)', () => {
+    const v2 = rawEnvelope('task-message.json');
+    const task = (JSON.parse(v2) as { headers: { task: string } }).headers.task;
+    expect(storedMessageMatch(`name:${task}`)(v2)).toBe(true);
+    expect(storedMessageMatch('name:other')(v2)).toBe(false);
+    expect(storedMessageMatch('name:cap.add')(rawEnvelope('task-message-protocol1.json'))).toBe(true);
   });
 });

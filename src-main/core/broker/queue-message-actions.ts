@@ -13,8 +13,8 @@ import { callScript, registerScripts } from '../scripts.js';
 import { ScriptResult } from '../script-results.js';
 import { DEFAULT_SCAN_LIMIT, type QueueScan } from './queue-messages.js';
 import { scanQueue, type PriorityStep } from './queue-scan.js';
-import { parseQueueSearch } from './queue-search.js';
-import { describeMessage, messageKey } from './queued-message.js';
+import { storedMessageMatch } from './queue-search.js';
+import { messageKey } from './queued-message.js';
 
 /** A message as a page showed it. */
 export interface MessageRef {
@@ -93,7 +93,7 @@ export class QueueMessageActions {
   /** Deletes the message shown. @throws MessageChangedError when it is no longer there as shown */
   async delete(ref: MessageRef): Promise<void> {
     const found = await this.find(ref);
-    if ((await this.redis.lrem(found.list, 1, found.raw)) === 0) throw new MessageChangedError(ref.queue);
+    if ((await this.redis.lrem(found.list, -1, found.raw)) === 0) throw new MessageChangedError(ref.queue);
   }
 
   /**
@@ -119,7 +119,7 @@ export class QueueMessageActions {
 
   /** Deletes the selected messages, at most `max` of them. */
   deleteMany(queue: string, selection: MessageSelection, max: number): Promise<BulkOutcome> {
-    return this.many(queue, selection, max, async (found) => (await this.redis.lrem(found.list, 1, found.raw)) === 1);
+    return this.many(queue, selection, max, async (found) => (await this.redis.lrem(found.list, -1, found.raw)) === 1);
   }
 
   /** Moves the selected messages to `to` (each in its priority step), at most `max` of them. */
@@ -145,13 +145,13 @@ export class QueueMessageActions {
       targets = [...found.values()];
       missing = keys.length - targets.length;
     } else {
-      const matches = parseQueueSearch(selection.search);
+      const matches = storedMessageMatch(selection.search);
       const priority = selection.priority ?? null;
       const lengths = await Promise.all(queueListKeys(queue).map((l) => this.redis.llen(l)));
       targets = [];
       let matched = 0;
       const scanned = await scanQueue(this.redis, queue, { priority, limit: this.scanLimit, lengths }, (raw, at) => {
-        if (!matches(describeMessage(raw, at.position, at.step))) return;
+        if (!matches(raw)) return;
         matched++;
         targets.push({ raw, list: at.list, step: at.step, position: at.position });
         return targets.length < max;
@@ -159,8 +159,8 @@ export class QueueMessageActions {
       const of = priority === null ? lengths.reduce((a, b) => a + b, 0) : lengths[PRIORITY_STEPS.indexOf(priority)]!;
       scan = { scanned, of, limit: this.scanLimit, matched };
     }
-    let done = 0;
-    for (const found of targets) if (await act(found)) done++;
+    // Sent together (one round trip's worth): each message's compare-and-act is still its own atomic step.
+    const done = (await Promise.all(targets.map(act))).filter(Boolean).length;
     return { done, changed: missing + targets.length - done, scan };
   }
 

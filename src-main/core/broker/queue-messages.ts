@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import { PRIORITY_STEPS, queueListKeys } from '../keys.js';
 import { peekTaskId } from '../protocol/decode.js';
 import { describeMessage, type QueuedMessage } from './queued-message.js';
-import { parseQueueSearch } from './queue-search.js';
+import { storedMessageMatch } from './queue-search.js';
 import { scanQueue, type PriorityStep } from './queue-scan.js';
 
 export type { QueuedMessage } from './queued-message.js';
@@ -70,14 +70,13 @@ export async function browseQueue(redis: Redis, queue: string, offset: number, l
   const steps = PRIORITY_STEPS.map((step, i) => ({ step, count: lengths[i]! }));
   const priority = filter.priority ?? null;
   if (filter.search?.trim()) {
-    const matches = parseQueueSearch(filter.search);
+    const matches = storedMessageMatch(filter.search);
     const scanLimit = filter.scanLimit ?? DEFAULT_SCAN_LIMIT;
     const found: QueuedMessage[] = [];
     let matched = 0;
     const scanned = await scanQueue(redis, queue, { priority, limit: scanLimit, lengths }, (raw, at) => {
-      const m = describeMessage(raw, at.position, at.step);
-      if (!matches(m)) return;
-      if (matched >= offset && found.length < limit) found.push(m);
+      if (!matches(raw)) return;
+      if (matched >= offset && found.length < limit) found.push(describeMessage(raw, at.position, at.step));
       matched++;
     });
     const of = priority === null ? total : lengths[PRIORITY_STEPS.indexOf(priority)]!;

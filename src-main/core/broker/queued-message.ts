@@ -75,6 +75,12 @@ export function describeMessage(raw: string, position: number, step: PrioritySte
   };
 }
 
+/** The task name and id a protocol 2 envelope's headers give, or null when they name no task (protocol 1, not an envelope). */
+export function peekNameAndId(raw: string): { task: string; id: string | null } | null {
+  const { headers } = peekEnvelope(raw);
+  return typeof headers.task === 'string' ? { task: headers.task, id: str(headers.id) } : null;
+}
+
 function cut(text: string): { text: string; cut: boolean } {
   return text.length > MAX_ARGS_CHARS ? { text: `${text.slice(0, MAX_ARGS_CHARS)}…`, cut: true } : { text, cut: false };
 }

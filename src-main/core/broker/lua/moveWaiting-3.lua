@@ -2,7 +2,8 @@
   Moves one waiting message, if it is still there exactly as the caller read it: LREM of the
   raw value is the compare (a message a worker took, or one changed meanwhile, is not there),
   and only once it is gone is the message pushed where it goes. Moves to another queue, or to
-  the consuming end of its own queue ("run now").
+  the consuming end of its own queue ("run now"). LREM's count -1 looks from the consuming
+  (right) end, where the messages a reader is shown first wait.
 
   Input:
     KEYS[1]  the list the message waits on
@@ -17,7 +18,7 @@
     ScriptResult.Done (1)     moved
     ScriptResult.NotDone (0)  no longer there as read: nothing done
 ]]
-if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then
+if redis.call('LREM', KEYS[1], -1, ARGV[1]) == 0 then
   return 0
 end
 if ARGV[4] ~= '' then
