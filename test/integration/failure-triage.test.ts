@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src-main/core/app.js';
 import type { FailureGroup } from '../../src-main/service/contract/index.js';
+import { CallServer } from '../../src-main/service/calls/call-server.js';
 import { ConnectionService } from '../../src-main/service/room/connection-service.js';
 import { ok } from '../helpers/contract.js';
 import { useRedisSuite } from '../helpers/suite.js';
@@ -113,8 +114,12 @@ describe('failure triage', () => {
     expect((await groupOf('quota <n> spent', 2)).triage).toEqual({ ...resolved, countSince: 1, regressed: true });
   });
 
-  it('refuses a state it does not know', async () => {
-    const r = await svc.call('failures:triage', { key: 'k', state: 'snoozed' } as never);
-    expect(r.ok).toBe(false);
+  it('is refused by a read-only room, which still lists the groups; a state it does not know is refused', async () => {
+    const g = await groupOf('quota <n> spent', 2);
+    const room = new CallServer(svc, { readOnly: true });
+    expect(await room.call('failures:groups', {})).toMatchObject({ ok: true });
+    expect(await room.call('failures:triage', { key: g.key, state: 'open' })).toMatchObject({ ok: false, error: { code: 'E_FORBIDDEN' } });
+    expect((await group('quota <n> spent'))!.triage.state).toBe('resolved');
+    expect(await svc.call('failures:triage', { key: g.key, state: 'snoozed' } as never)).toMatchObject({ ok: false, error: { code: 'E_BAD_INPUT' } });
   });
 });
