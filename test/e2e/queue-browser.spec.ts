@@ -103,6 +103,9 @@ test('a read-only room lists the messages with the actions off, saying why', asy
     await expect(held).toContainText('tasks.mul', { timeout: 10_000 });
     await expect(held.getByTestId('held-owner')).toHaveText('unknown');
     await expect(held).toContainText('will be restored');
+    // The Queues view lists what the workers hold of every queue, with the queue.
+    await page.goto(`${readOnly.url}#/queues`);
+    await expect(page.locator(`tr[data-held="${claimed!.id}"]`)).toContainText('watched');
   } finally {
     await stopServe(readOnly.process);
   }

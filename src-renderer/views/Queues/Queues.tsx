@@ -1,9 +1,10 @@
 import { useState } from 'react';
 import { Notice } from '../Notice.js';
+import { HeldPanel } from './HeldPanel.js';
 import { call } from '../../api/client.js';
 import { useCall, useEvery } from '../../api/use-call.js';
 
-/** Every queue with its depth per priority, live; pause / resume; purge asks first; a queue's name opens its browser. */
+/** Every queue with its depth per priority, live; pause / resume; purge asks first; a queue's name opens its browser; what the workers hold, below. */
 export function Queues() {
   const { data, error, reload } = useCall('queues:list', {});
   const workers = useCall('workers:list', {});
@@ -74,6 +75,7 @@ export function Queues() {
           ))}
         </tbody>
       </table>
+      <HeldPanel />
     </section>
   );
 }
