@@ -32,7 +32,11 @@ export type MessageSelection = { keys: readonly string[] } | { search: string; p
 export interface BulkOutcome {
   /** Messages deleted or moved. */
   done: number;
-  /** Messages no longer there as shown (taken by a worker, edited, deleted): left alone. */
+  /**
+   * Messages no longer there as shown (taken by a worker, edited, deleted): left alone. A move
+   * counts here too the rare message that is not a JSON envelope (it cannot be routed; a worker
+   * would dead-letter it), left where it is.
+   */
   changed: number;
   /** For a search: what it read ("scanned N of M"); null for a selection. */
   scan: QueueScan | null;
