@@ -8,6 +8,9 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src-main/core/app.js';
 import { browseQueue } from '../../src-main/core/broker/queue-messages.js';
+import { QueueMessageActions } from '../../src-main/core/broker/queue-message-actions.js';
+import { callScript } from '../../src-main/core/scripts.js';
+import { ScriptResult } from '../../src-main/core/script-results.js';
 import { CallServer } from '../../src-main/service/calls/call-server.js';
 import { ConnectionService } from '../../src-main/service/room/connection-service.js';
 import { ok } from '../helpers/contract.js';
@@ -163,6 +166,19 @@ describe("acting on the message shown", () => {
     // In bulk: the changed one is counted and left; the other acted on.
     expect(await ok(svc.call('queues:deleteMessages', { queue: q2, keys: [a!.key, b!.key], confirm: true }))).toEqual({ done: 1, changed: 1, scan: null });
     expect(await redis.lrange(q2, 0, -1)).toEqual([edited]);
+  });
+
+  it('the move script compares before it pushes: a message gone between the look-up and the act is not pushed', async () => {
+    const { queue } = await fill([0]);
+    new QueueMessageActions(redis); // registers the scripts on this connection
+    const raw = (await redis.lindex(queue, -1))!;
+    await redis.rpop(queue); // a worker took it after the room found it
+    const to = uniqueName('nowhere');
+    expect(await callScript(redis, 'moveWaiting', [queue, to, `_kombu.binding.${to}`], [raw, raw, 'last', `${to}${SEP}${SEP}${to}`])).toBe(ScriptResult.NotDone);
+    expect(await redis.exists(to, `_kombu.binding.${to}`)).toBe(0);
+    await redis.lpush(queue, raw);
+    expect(await callScript(redis, 'moveWaiting', [queue, to, `_kombu.binding.${to}`], [raw, raw, 'last', `${to}${SEP}${SEP}${to}`])).toBe(ScriptResult.Done);
+    expect([await redis.llen(queue), await redis.llen(to)]).toEqual([0, 1]);
   });
 
   it('deletes a selection and moves what a search matches, only when confirmed', async () => {
