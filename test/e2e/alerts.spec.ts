@@ -6,6 +6,8 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect, test, type Page } from '@playwright/test';
 import WebSocket from 'ws';
 import { startRedisServer, uniqueName, type RedisServer } from '../helpers/redis-server.js';
@@ -16,14 +18,29 @@ const SHOTS = 'test-results/screenshots';
 let redis: RedisServer;
 let serve: ChildProcess;
 let url: string;
+/** A local webhook receiver: every JSON body posted to it. */
+let receiver: Server;
+const received: Array<{ text: string; alert?: { state: string; subject: string } }> = [];
+let hookUrl: string;
 
 test.beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   redis = await startRedisServer();
   // No pool: nothing consumes the queue the rule watches.
   ({ process: serve, url } = await startServe(['-b', redis.url, '--no-pool']));
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      received.push(JSON.parse(body) as (typeof received)[number]);
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
 });
 test.afterAll(async () => {
+  receiver?.close();
   await stopServe(serve);
   await redis?.stop();
 });
@@ -70,8 +87,19 @@ test('a queue-depth rule added in the page fires when messages wait, notifies, a
   await expect(page.getByRole('heading', { name: 'Alerts' })).toBeVisible();
   await expect(page.getByTestId('no-firing')).toBeVisible();
 
-  // Delivery: a desktop (here, browser) notification per alert, unless turned off.
-  await expect(page.getByRole('form', { name: 'alert delivery' }).getByLabel(/Desktop notification/)).toBeChecked();
+  // Delivery: a desktop (here, browser) notification per alert, unless turned off; and a
+  // webhook, tried first with a test message.
+  const delivery = page.getByRole('form', { name: 'alert delivery' });
+  await expect(delivery.getByLabel(/Desktop notification/)).toBeChecked();
+  await delivery.getByLabel(/Webhook/).fill('not a url');
+  await delivery.getByRole('button', { name: 'Save delivery' }).click();
+  await expect(delivery.getByRole('alert')).toContainText('Webhook: not a URL');
+  await delivery.getByLabel(/Webhook/).fill(hookUrl);
+  await delivery.getByRole('button', { name: 'Send a test' }).click();
+  await expect(page.getByText(/^Test sent/)).toBeVisible();
+  expect(received.map((b) => b.text)).toEqual([expect.stringContaining('a test message')]);
+  await delivery.getByRole('button', { name: 'Save delivery' }).click();
+  await expect(page.getByText('Delivery saved.')).toBeVisible();
 
   // The rule, through its typed form: a bad threshold is refused before anything is saved.
   await page.getByRole('button', { name: 'Add rule' }).click();
@@ -86,7 +114,7 @@ test('a queue-depth rule added in the page fires when messages wait, notifies, a
   await form.getByRole('button', { name: 'Add rule' }).click();
   await expect(page.getByText('Rule added.')).toBeVisible();
   await expect(page.getByRole('table', { name: 'alert rules' })).toContainText(`${queue} holding 1 message or more`);
-  expect(await callContract('alerts:config', {})).toMatchObject({ rules: [{ kind: 'queue-depth', queue, depth: 1, name: 'backed up', enabled: true }], delivery: { desktop: true } });
+  expect(await callContract('alerts:config', {})).toMatchObject({ rules: [{ kind: 'queue-depth', queue, depth: 1, name: 'backed up', enabled: true }], delivery: { desktop: true, webhookUrl: hookUrl } });
 
   // Three real messages wait in the queue: nothing consumes it.
   const { createApp } = await import('../../src-main/core/app.js');
@@ -99,6 +127,8 @@ test('a queue-depth rule added in the page fires when messages wait, notifies, a
   await expect(firing).toContainText(queue);
   await expect(page.getByTestId('nav-firing')).toHaveText('1');
   await expect.poll(async () => (await shown(page)).map((n) => n.title)).toContain('Alert: backed up');
+  await expect.poll(() => received.filter((b) => b.alert?.subject === queue).map((b) => b.alert!.state), { timeout: 30_000 }).toEqual(['firing']);
+  await expect(page.getByTestId('webhook-status')).toContainText('1 delivered', { timeout: 30_000 }); // the alert (a test message is not counted)
   await page.screenshot({ path: `${SHOTS}/alerts-firing.png`, fullPage: true });
 
   expect(await callContract('queues:purge', { queue, confirm: true })).toEqual({ purged: 3 });
@@ -108,9 +138,32 @@ test('a queue-depth rule added in the page fires when messages wait, notifies, a
   await expect(page.getByTestId('no-firing')).toBeVisible();
   await expect(page.getByTestId('nav-firing')).toHaveCount(0);
   await expect.poll(async () => (await shown(page)).map((n) => n.title)).toContain('Resolved: backed up');
+  await expect.poll(() => received.filter((b) => b.alert?.subject === queue).map((b) => b.alert!.state), { timeout: 30_000 }).toEqual(['firing', 'resolved']);
   // One episode: fired once, resolved once.
   expect((await shown(page)).filter((n) => n.title.endsWith('backed up'))).toHaveLength(2);
   await page.screenshot({ path: `${SHOTS}/alerts-resolved.png`, fullPage: true });
+});
+
+test('a rule is edited, disabled and deleted through the page', async ({ page }) => {
+  const config = (await callContract('alerts:config', {})) as { rules: unknown[]; delivery: unknown };
+  const rule = { id: 'slow-queue', name: 'slow queue', enabled: true, kind: 'queue-depth', queue: uniqueName('slow'), depth: 10 };
+  await callContract('alerts:setConfig', { ...config, rules: [...config.rules, rule] });
+  await page.goto(`${url}#/alerts`);
+  const row = page.getByRole('table', { name: 'alert rules' }).locator('tr[data-rule="slow-queue"]');
+  await row.getByRole('button', { name: 'Edit' }).click();
+  const form = page.getByRole('form', { name: 'alert rule' });
+  await expect(form.getByLabel('Kind')).toBeDisabled(); // a saved rule keeps its kind
+  await form.getByLabel(/Holding at least/).fill('50');
+  await form.getByRole('button', { name: 'Save rule' }).click();
+  await expect(page.getByText('Rule saved.')).toBeVisible();
+  await expect(row).toContainText('holding 50 messages or more');
+  await row.getByRole('button', { name: 'Disable' }).click();
+  await expect(row).toContainText('(disabled)');
+  expect(((await callContract('alerts:config', {})) as typeof config).rules).toContainEqual({ ...rule, depth: 50, enabled: false });
+  page.once('dialog', (d) => void d.accept());
+  await row.getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByText('Rule deleted.')).toBeVisible();
+  expect(((await callContract('alerts:config', {})) as typeof config).rules).toEqual(config.rules);
 });
 
 test('a read-only room shows the rules and says why they cannot be changed here', async ({ page }) => {
