@@ -59,7 +59,7 @@ export function Alerts({ readOnly = false }: { readOnly?: boolean }) {
       {readOnly && <p className="notice" data-testid="alerts-read-only">{READ_ONLY}</p>}
       {problems.length > 0 && (
         <ul className="notice error-text" aria-label="alert problems">
-          {problems.map((p) => <li key={p}>{p}</li>)}
+          {problems.map((p, i) => <li key={i}>{p}</li>)}
         </ul>
       )}
       {notice && <Notice onDismiss={() => setNotice(null)}>{notice}</Notice>}
