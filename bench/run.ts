@@ -18,6 +18,7 @@ import { benchBeat } from './beat.js';
 import { benchEvents } from './events.js';
 import { benchWorkers } from './workers.js';
 import { benchQueueBrowser } from './queue-browser.js';
+import { benchAlerts } from './alerts.js';
 import { printTable } from './lib/report.js';
 
 const server = await startRedisServer();
@@ -39,6 +40,7 @@ try {
   if (want('canvas')) printTable('Canvas', await benchCanvas(server.url, redis, spawnSync('/usr/bin/python3', ['-c', 'import celery']).status === 0));
   if (want('beat')) printTable('Beat', await benchBeat(server.url, redis));
   if (want('queues')) printTable('Queue browser', await benchQueueBrowser(server.url, redis));
+  if (want('alerts')) printTable('Alerts', await benchAlerts(server.url, redis));
   if (want('workers')) printTable('Control room with 200 workers (2nd column: see each row)', await benchWorkers(server.url, redis));
   if (want('history')) printTable('History (Python Celery column: its events.state.State, what Flower runs)', await benchHistory(spawnSync('/usr/bin/python3', ['-c', 'import celery']).status === 0, server.url));
   if (want('events')) printTable("Events end to end, Redis pub/sub -> the room's history (Python Celery column: its EventReceiver + State, same stream)", await benchEvents(server, spawnSync('/usr/bin/python3', ['-c', 'import celery']).status === 0));

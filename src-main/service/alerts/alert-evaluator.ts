@@ -115,6 +115,9 @@ export class AlertEvaluator {
       const connected = this.silence.noteConnection(this.sources.app.broker.status === 'ready', now);
       const readings = new Readings(this.sources, now);
       for (const rule of rules) {
+        // The event path runs between two rules: a probe that only reads the history (SQLite,
+        // synchronous) would otherwise hold the event loop for every rule in a row.
+        await new Promise((resolve) => setImmediate(resolve));
         try {
           // Probes that read Redis are not run while it is away: the rule's episodes stay as they are.
           const holding = needsRedis(rule) && !connected ? null : await this.probe(rule, readings);

@@ -25,10 +25,21 @@ export class FailureGroupWatch {
 
   constructor(private readonly everyMs = GROUPS_EVERY_MS) {}
 
+  /** What the groups depend on when last read: failures counted so far and the triage marks. */
+  private stamp = '';
+
   /** Reads the groups when due (once per evaluation whatever the number of rules). */
   private read(r: Readings): void {
-    if (r.now - this.readAt < this.everyMs) return;
+    if (r.now === this.readAt || r.now - this.readAt < this.everyMs) return;
     this.readAt = r.now;
+    // No failure since the last read and no mark changed: the groups are as they were (none
+    // new), and the grouping (not free over a large history) is not done again.
+    const stamp = failureStamp(r);
+    if (stamp === this.stamp && this.fresh) {
+      this.fresh = { at: r.now, added: [], regressed: this.fresh.regressed };
+      return;
+    }
+    this.stamp = stamp;
     // Ignored groups too: one ignored now is not new when it is shown again.
     const { groups } = failureGroups(r.sources.history, { includeIgnored: true });
     const keys = new Set(groups.map((g) => g.key));
@@ -48,6 +59,14 @@ export class FailureGroupWatch {
     if (rule.on !== 'new') for (const g of this.fresh.regressed) holding.set(g.key, `failure group failing again since it was resolved: ${words(g)} (${g.triage.countSince} since)`);
     return holding;
   }
+}
+
+/** Failures and retries the history counted so far, and the triage marks, as one string. */
+function failureStamp(r: Readings): string {
+  const counts = r.sources.history.metricCounts();
+  const failures = counts.failed.reduce((n, f) => n + f.n, 0) + counts.tasks.reduce((n, t) => n + t.retried, 0);
+  const marks = [...r.sources.history.triageMarks()].map(([key, m]) => `${key}\u001e${m.state}\u001e${m.at}`).join('\u001d');
+  return `${failures}\u001d${marks}`;
 }
 
 function words(g: FailureGroup): string {
