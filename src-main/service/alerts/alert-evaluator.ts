@@ -38,6 +38,8 @@ export class AlertEvaluator {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = true;
+  /** How many times it was stopped: an evaluation under way when it was is left undelivered. */
+  private stops = 0;
   /** What went wrong in the last evaluation, by rule id ('' for the evaluation itself). */
   private failures = new Map<string, string>();
   /** Problems logged already (each is logged once until it goes away). */
@@ -70,6 +72,7 @@ export class AlertEvaluator {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stops++;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (!this.running) return;
@@ -102,6 +105,7 @@ export class AlertEvaluator {
 
   /** One evaluation of every enabled rule; never throws. */
   async evaluate(now = Date.now()): Promise<void> {
+    const stops = this.stops;
     const failures = new Map<string, string>();
     const changes: Alert[] = [];
     try {
@@ -123,8 +127,8 @@ export class AlertEvaluator {
           const holding = needsRedis(rule) && !connected ? null : await this.probe(rule, readings);
           if (holding === null) continue;
           if (holding.size > MAX_SUBJECTS_PER_RULE) failures.set(rule.id, `rule "${ruleName(rule)}" holds for ${holding.size} subjects: the first ${MAX_SUBJECTS_PER_RULE} are alerted`);
-          const kept = holding.size > MAX_SUBJECTS_PER_RULE ? new Map([...holding].slice(0, MAX_SUBJECTS_PER_RULE)) : holding;
-          changes.push(...this.book.settle({ id: rule.id, name: ruleName(rule), kind: rule.kind }, kept, now));
+          const alerted = holding.size > MAX_SUBJECTS_PER_RULE ? new Map([...holding].slice(0, MAX_SUBJECTS_PER_RULE)) : holding;
+          changes.push(...this.book.settle({ id: rule.id, name: ruleName(rule), kind: rule.kind }, alerted, now));
         } catch (err) {
           failures.set(rule.id, `rule "${ruleName(rule)}" could not be evaluated: ${(err as Error).message}`);
         }
@@ -133,8 +137,8 @@ export class AlertEvaluator {
     } catch (err) {
       failures.set('', `the alert rules could not be evaluated: ${(err as Error).message}`);
     }
-    // Stopped meanwhile: what this evaluation found is not delivered (the next start evaluates again).
-    if (this.stopped) return;
+    // Stopped meanwhile: what this evaluation found is not delivered.
+    if (this.stops !== stops) return;
     if (changes.length > 0) {
       try {
         this.onChanges(changes);
