@@ -27,21 +27,22 @@ export interface ReadConfig {
 }
 
 export class AlertConfigStore {
-  private read: ReadConfig = { config: { rules: [], delivery: DEFAULT_ALERT_DELIVERY }, problems: [] };
-  /** The file's size and time when last read ('' before: read on first use). */
+  /** The config as last read (or set, in memory). */
+  private last: ReadConfig = { config: { rules: [], delivery: DEFAULT_ALERT_DELIVERY }, problems: [] };
+  /** The file's size and time when last read ('' when it was missing; null: read it at the next use). */
   private readStamp: string | null = null;
 
   constructor(private readonly place: AlertConfigPlace | null) {}
 
   /** The config as the file says now (or as last set, in memory). */
   current(): ReadConfig {
-    if (!this.place) return this.read;
+    if (!this.place) return this.last;
     const stamp = fileStamp(this.place.settingsPath);
     if (stamp !== this.readStamp) {
       this.readStamp = stamp;
-      this.read = stamp === '' ? { config: { rules: [], delivery: DEFAULT_ALERT_DELIVERY }, problems: [] } : this.readFile(this.place);
+      this.last = stamp === '' ? { config: { rules: [], delivery: DEFAULT_ALERT_DELIVERY }, problems: [] } : this.readFile(this.place);
     }
-    return this.read;
+    return this.last;
   }
 
   /** Replaces the connection's config (already checked by the contract's schema). @throws the file system's error */
@@ -54,7 +55,7 @@ export class AlertConfigStore {
       this.readStamp = null;
       return this.current().config;
     }
-    this.read = { config, problems: [] };
+    this.last = { config, problems: [] };
     return config;
   }
 
