@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { bindingKey, controlChannel, REPLY_EXCHANGE, SEP } from '../keys.js';
+import type { Serializer } from '../protocol/serializers.js';
 import { decodeControl, encodeControl, selects, type ControlRequest } from './envelope.js';
 
 /** A remote-control command: its arguments in, its reply out (JSON). */
@@ -47,16 +48,16 @@ export class ControlServer {
     } catch (err) {
       reply = { error: err instanceof Error ? `${err.name}('${err.message}')` : String(err) };
     }
-    if (request.reply_to && request.ticket) await this.reply(request, reply);
+    if (request.reply_to && request.ticket) await this.reply(request, reply, decoded!.serializer);
   }
 
-  /** Pushes `{node: reply}` onto the caller's list, found through the reply exchange's bindings as kombu does. */
-  private async reply(request: ControlRequest, reply: unknown): Promise<void> {
+  /** Pushes `{node: reply}` (in the request's serializer) onto the caller's list, found through the reply exchange's bindings as kombu does. */
+  private async reply(request: ControlRequest, reply: unknown, serializer: Serializer): Promise<void> {
     const routingKey = request.reply_to!.routing_key;
     const members = await this.redis.smembers(bindingKey(request.reply_to!.exchange || REPLY_EXCHANGE));
     const queue = members.map((m) => m.split(SEP)).find(([rk]) => rk === routingKey)?.[2];
     if (!queue) return; // the caller is gone (kombu drops the reply the same way)
-    const envelope = encodeControl({ [this.node]: reply }, { ticket: request.ticket, clock: ++this.clock }, REPLY_EXCHANGE, routingKey, 1);
+    const envelope = encodeControl({ [this.node]: reply }, { ticket: request.ticket, clock: ++this.clock }, REPLY_EXCHANGE, routingKey, 1, serializer);
     await this.redis.lpush(queue, envelope);
   }
 }

@@ -14,7 +14,9 @@ app.conf.update(
     worker_prefetch_multiplier=1,
     task_default_queue="celery",
     # A shop may send some tasks in msgpack (results stay JSON): its workers accept both.
-    accept_content=["json", "msgpack"],
+    accept_content=os.environ.get("CELERIAC_TEST_ACCEPT", "json,msgpack").split(","),
+    # A shop that sets it app-wide: its mailbox then sends and answers remote control in it too.
+    task_serializer=os.environ.get("CELERIAC_TEST_TASK_SERIALIZER", "json"),
     worker_hijack_root_logger=False,
 )
 
