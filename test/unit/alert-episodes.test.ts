@@ -2,11 +2,12 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { AlertEvaluator } from '../../src-main/service/alerts/alert-evaluator.js';
 import { checkConfig } from '../../src-main/service/alerts/alert-config-store.js';
 import { durationWords } from '../../src-main/service/alerts/alert-words.js';
 import { EpisodeBook } from '../../src-main/service/alerts/episode-book.js';
-import { ALERT_HISTORY_LIMIT } from '../../src-main/service/contract/index.js';
+import { ALERT_HISTORY_LIMIT, type AlertRule, type TaskFigures } from '../../src-main/service/contract/index.js';
 
 const rule = { id: 'r1', name: 'deep', kind: 'queue-depth' as const };
 const holding = (...subjects: string[]): Map<string, string> => new Map(subjects.map((s) => [s, `${s} is deep`]));
@@ -70,5 +71,31 @@ describe('rules read from the settings file', () => {
 
   it('says lengths of time in the units a person reads', () => {
     expect([45, 119, 300, 5400, 7200, 172_800].map(durationWords)).toEqual(['45 s', '119 s', '5 min', '90 min', '2 h', '2 d']);
+  });
+});
+
+describe('the evaluator', () => {
+  it('says a probe that fails in its problems, logs it once, and goes on evaluating; the rule fires once the probe works', async () => {
+    let figures: () => TaskFigures[] = () => {
+      throw new Error('disk I/O error');
+    };
+    const sources = { app: { broker: { status: 'ready' } }, cluster: {}, history: { taskFigures: () => figures() } };
+    const rate: AlertRule = { id: 'rate', name: '', enabled: true, kind: 'failure-rate', task: null, percent: 50, windowSeconds: 300, minTasks: 2 };
+    const fired: string[] = [];
+    const evaluator = new AlertEvaluator(sources as never, () => [rate], new EpisodeBook(null), (changes) => fired.push(...changes.map((c) => `${c.subject} ${c.state}`)));
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      await evaluator.evaluate(1000);
+      await evaluator.evaluate(2000);
+      expect(evaluator.problems()).toEqual(['rule "a task failing 50 % or more over 5 min" could not be evaluated: disk I/O error']);
+      expect(warn.mock.calls).toEqual([['[Alerts] rule "a task failing 50 % or more over 5 min" could not be evaluated: disk I/O error']]);
+      expect(evaluator.evaluatedAt).toBe(2000);
+      figures = () => [{ name: 'tasks.x', count: 4, failureRate: 0.75, p50: null, p95: null }];
+      await evaluator.evaluate(3000);
+      expect(evaluator.problems()).toEqual([]);
+      expect(fired).toEqual(['tasks.x firing']);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
