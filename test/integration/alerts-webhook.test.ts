@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src-main/core/app.js';
 import type { AlertRule } from '../../src-main/service/contract/index.js';
+import { WebhookSender } from '../../src-main/service/alerts/webhook-sender.js';
 import { ConnectionService } from '../../src-main/service/room/connection-service.js';
 import { ok } from '../helpers/contract.js';
 import { uniqueName } from '../helpers/redis-server.js';
@@ -127,6 +128,22 @@ describe('alert webhooks', () => {
     await redis.del(queue);
     await until(async () => (await ok(svc.call('alerts:list', {}))).webhook.delivered === 1);
     expect(hook.received.map((r) => r.body.alert!.state)).toEqual(['firing', 'firing', 'firing', 'resolved']);
+  });
+
+  it('keeps a bounded queue: past it the oldest waiting message is dropped, counted and said, and the one in flight is kept', async () => {
+    let hanging = true;
+    const hook = await receiver(() => (hanging ? 'hang' : 200));
+    servers.push(hook.server);
+    const sender = new WebhookSender({ timeoutMs: 300, backoffMs: 50, maxBackoffMs: 100, attempts: 1000, maxPending: 3 });
+    try {
+      for (let i = 0; i < 6; i++) sender.enqueue(hook.url, { text: `message ${i}` });
+      expect(sender.status(hook.url)).toMatchObject({ pending: 3, dropped: 3, lastError: expect.stringContaining('the oldest waiting one was dropped') });
+      hanging = false;
+      await until(() => sender.status(hook.url).delivered === 3);
+      expect(hook.received.map((r) => r.body.text).filter((t, i, all) => all.indexOf(t) === i)).toEqual(['message 0', 'message 4', 'message 5']);
+    } finally {
+      sender.stop();
+    }
   });
 
   it('sends a test message at once and says what the receiver answered', async () => {
