@@ -23,6 +23,8 @@ export interface EpisodeRule {
 }
 
 const keyOf = (ruleId: string, subject: string): string => `${ruleId}\u001f${subject}`;
+/** An episode's summary is kept to this many characters (a name from outside may be long). */
+const SUMMARY_CHARS = 1000;
 
 export class EpisodeBook {
   /** Firing, by rule and subject. */
@@ -49,7 +51,7 @@ export class EpisodeBook {
     for (const [subject, summary] of holding) {
       const key = keyOf(rule.id, subject);
       if (this.firing.has(key)) continue;
-      const alert: Alert = { id: randomUUID(), ruleId: rule.id, ruleName: rule.name, kind: rule.kind, subject, state: 'firing', summary, firedAt: now, resolvedAt: null };
+      const alert: Alert = { id: randomUUID(), ruleId: rule.id, ruleName: rule.name, kind: rule.kind, subject, state: 'firing', summary: summary.length > SUMMARY_CHARS ? `${summary.slice(0, SUMMARY_CHARS - 1)}…` : summary, firedAt: now, resolvedAt: null };
       this.firing.set(key, alert);
       this.dirty = true;
       changes.push(alert);
