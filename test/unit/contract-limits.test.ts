@@ -19,6 +19,16 @@ describe('call limits', () => {
     expect(parseCall('batches:preview', { task: 'checksum', files: files.slice(0, 100) })).toMatchObject({ ok: true });
   });
 
+  it("bounds a resend's eta at 10 years ahead, as its countdown, and lets a past eta through", () => {
+    const call = (eta: string) => parseCall('tasks:resend', { id: 'a', args: [], kwargs: {}, eta, mode: 'new' });
+    const yearsAhead = (y: number) => new Date(Date.now() + y * 365 * 86_400_000).toISOString();
+    expect(call(yearsAhead(11))).toMatchObject({ ok: false, error: { code: 'E_BAD_INPUT', message: expect.stringContaining('more than 10 years ahead') } });
+    expect(call('9999-12-31T00:00:00Z')).toMatchObject({ ok: false, error: { code: 'E_BAD_INPUT' } });
+    expect(call(yearsAhead(9))).toMatchObject({ ok: true });
+    expect(call('2001-01-01T00:00:00Z')).toMatchObject({ ok: true });
+    expect(parseCall('tasks:resend', { id: 'a', args: [], kwargs: {}, countdown: 11 * 365 * 86_400, mode: 'new' })).toMatchObject({ ok: false });
+  });
+
   it('measures nesting without recursing, in text and in values', () => {
     expect(jsonNestsDeeper(`${'['.repeat(100_000)}${']'.repeat(100_000)}`, 1000)).toBe(true);
     expect(jsonNestsDeeper(`["${'['.repeat(5000)}"]`, 10)).toBe(false); // brackets in a string

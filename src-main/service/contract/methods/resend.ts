@@ -5,6 +5,14 @@ import type { ResendDraft, ResendOutcome } from '../types/resend.js';
 
 const MAX_DELAY_S = 10 * 365 * 86_400;
 
+/**
+ * An eta at most MAX_DELAY_S ahead, as countdown is (measured when the call is read). A past eta
+ * is let through as given: the message carries it and a worker runs the task at once, as Celery does.
+ */
+const eta = z.iso
+  .datetime({ offset: true })
+  .refine((at) => Date.parse(at) - Date.now() <= MAX_DELAY_S * 1000, { message: 'eta is more than 10 years ahead' });
+
 export const resendMethods = {
   'tasks:resendDraft': {
     reads: true,
@@ -22,7 +30,7 @@ export const resendMethods = {
         queue: queueName.optional(),
         priority: z.number().int().min(0).max(9).optional(),
         countdown: z.number().min(0).max(MAX_DELAY_S).optional(),
-        eta: z.iso.datetime({ offset: true }).optional(),
+        eta: eta.optional(),
         mode: z.enum(['new', 'in-place']),
       })
       .strict()
