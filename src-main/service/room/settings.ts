@@ -1,6 +1,6 @@
 /** The control room's own settings, in settings.json in its data folder, and what its host can do. */
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from './atomic-file.js';
+import { updateSettingsObject } from './settings-json.js';
 import type { Settings } from '../contract/index.js';
 
 const DEFAULTS = { notifications: true, beat: false };
@@ -24,19 +24,10 @@ export class SettingsFile {
   set(change: Partial<Pick<Settings, 'notifications' | 'beat'>>): Settings {
     const now = this.get();
     const next = { notifications: change.notifications ?? now.notifications, beat: change.beat ?? now.beat };
-    // What else the file holds (each connection's alert rules) is kept as it is on disk.
-    writeFileAtomic(this.file, JSON.stringify({ ...this.onDisk(), ...next }, null, 2));
+    // What else the file holds (each connection's alert rules) is kept as it is on disk; a file
+    // that is not JSON is refused rather than written afresh without them.
+    updateSettingsObject(this.file, 'the settings were', (whole) => ({ ...whole, ...next }));
     this.stored = next;
     return this.get();
-  }
-
-  /** The file's object as it is now; empty when it is missing or holds something else (then written afresh). */
-  private onDisk(): Record<string, unknown> {
-    try {
-      const v = JSON.parse(readFileSync(this.file, 'utf8')) as unknown;
-      return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-    } catch {
-      return {};
-    }
   }
 }
