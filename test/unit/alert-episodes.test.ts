@@ -52,6 +52,22 @@ describe('the episode book', () => {
     expect(new EpisodeBook(file).history()).toEqual([]);
     expect(readFileSync(file, 'utf8')).toContain('"x"'); // read, never written over until something changes
   });
+
+  it('keeps every firing episode in its file, however long ago it fired, so a restart does not fire it again', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'celeriac-episodes-')), 'p.json');
+    const book = new EpisodeBook(file);
+    book.settle(rule, holding('old'), 1);
+    for (let i = 0; i < ALERT_HISTORY_LIMIT + 20; i++) {
+      book.settle({ ...rule, id: 'r2' }, holding(`q${i}`), 10 + i);
+      book.settle({ ...rule, id: 'r2' }, holding(), 10 + i);
+    }
+    book.flush();
+    const again = new EpisodeBook(file);
+    expect(again.firingNow().map((a) => a.subject)).toEqual(['old']);
+    expect(again.settle(rule, holding('old'), 1e6)).toEqual([]);
+    expect(again.kept()).toHaveLength(ALERT_HISTORY_LIMIT);
+    expect(again.kept()[1]!.subject).toBe(`q${ALERT_HISTORY_LIMIT + 19}`);
+  });
 });
 
 describe('rules read from the settings file', () => {

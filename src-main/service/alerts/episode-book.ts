@@ -2,14 +2,17 @@
  * A connection's alert episodes: one per (rule, subject), fired once when its condition starts
  * to hold and resolved once when it stops. The book is told, per rule, which subjects hold now;
  * it opens the episodes that are new and closes those that went, and nothing else: a condition
- * that keeps holding fires nothing more. Kept bounded (the newest ALERT_HISTORY_LIMIT episodes,
- * firing ones first) and, with a file, written through (atomically) so the view's history and
- * what is firing survive a restart.
+ * that keeps holding fires nothing more. Kept bounded: every firing episode (at most
+ * MAX_FIRING_EPISODES, the evaluator's caps) and the newest resolved ones, up to
+ * ALERT_HISTORY_LIMIT in all. With a file, it is written through (atomically) with every firing
+ * episode in it, however long ago it fired, so a restart does not fire it again; the file is read
+ * only up to MAX_EPISODES_FILE_BYTES.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../room/atomic-file.js';
-import { ALERT_HISTORY_LIMIT, ALERT_KINDS } from '../contract/limits.js';
+import { ALERT_HISTORY_LIMIT, ALERT_KINDS, MAX_ALERT_RULES } from '../contract/limits.js';
+import { MAX_SUBJECTS_PER_RULE } from './alert-evaluator.js';
 import type { Alert, AlertKind } from '../contract/types/alerts.js';
 
 /** What holds of one rule now: each subject, with the line a person reads. */
@@ -21,6 +24,13 @@ export interface EpisodeRule {
   name: string;
   kind: AlertKind;
 }
+
+/** Episodes firing at once at most: the evaluator alerts at most this many subjects per rule. */
+export const MAX_FIRING_EPISODES = MAX_ALERT_RULES * MAX_SUBJECTS_PER_RULE;
+/** An episode as JSON at most, with room to spare: ids, names and a subject of a few hundred characters, a summary of SUMMARY_CHARS. */
+const EPISODE_JSON_BYTES = 8 * 1024;
+/** The episodes file is read up to this size; past it, it is not ours to trust (started afresh). */
+export const MAX_EPISODES_FILE_BYTES = (MAX_FIRING_EPISODES + ALERT_HISTORY_LIMIT) * EPISODE_JSON_BYTES;
 
 const keyOf = (ruleId: string, subject: string): string => `${ruleId}\u001f${subject}`;
 /** An episode's summary is kept to this many characters (a name from outside may be long). */
@@ -85,10 +95,17 @@ export class EpisodeBook {
     return [...this.firing.values(), ...this.resolved].sort((a, b) => b.firedAt - a.firedAt).slice(0, limit);
   }
 
+  /** What the file keeps: every firing episode, then the newest resolved ones up to ALERT_HISTORY_LIMIT in all. */
+  kept(): Alert[] {
+    const firing = this.firingNow();
+    const room = Math.max(0, ALERT_HISTORY_LIMIT - firing.length);
+    return [...firing, ...(room > 0 ? this.resolved.slice(-room).reverse() : [])];
+  }
+
   /** Writes what changed since the last write. @throws the file system's error (kept dirty: the next flush tries again) */
   flush(): void {
     if (!this.file || !this.dirty) return;
-    writeFileAtomic(this.file, JSON.stringify({ version: 1, episodes: this.history() }));
+    writeFileAtomic(this.file, JSON.stringify({ version: 1, episodes: this.kept() }));
     this.dirty = false;
   }
 
@@ -102,12 +119,13 @@ export class EpisodeBook {
     }
     const episodes = (stored as { episodes?: unknown }).episodes;
     if (!Array.isArray(episodes)) return;
-    for (const e of episodes.slice(0, ALERT_HISTORY_LIMIT * 2)) {
+    for (const e of episodes) {
       if (!isAlert(e)) continue;
-      if (e.state === 'firing') this.firing.set(keyOf(e.ruleId, e.subject), e);
-      else this.resolved.push(e);
+      if (e.state === 'firing') {
+        if (this.firing.size < MAX_FIRING_EPISODES) this.firing.set(keyOf(e.ruleId, e.subject), e);
+      } else if (this.resolved.length < ALERT_HISTORY_LIMIT) this.resolved.push(e);
     }
-    this.resolved.sort((a, b) => a.firedAt - b.firedAt);
+    this.resolved.sort((a, b) => (a.resolvedAt ?? a.firedAt) - (b.resolvedAt ?? b.firedAt));
   }
 }
 

@@ -29,7 +29,7 @@ export type WorkerCommand = (typeof WORKER_COMMANDS)[number];
 
 /** Alert rules a connection keeps at most. */
 export const MAX_ALERT_RULES = 100;
-/** Alert episodes a connection keeps (firing and resolved), the oldest resolved forgotten first. */
+/** Alert episodes a connection keeps in its history (firing and resolved), the oldest resolved forgotten first; every firing one is kept besides, even past it. */
 export const ALERT_HISTORY_LIMIT = 500;
 /** The alert rule kinds, in the order the page offers them. */
 export const ALERT_KINDS = ['failure-rate', 'failure-group', 'queue-depth', 'queue-age', 'worker-offline', 'schedule-late', 'events-silent'] as const;
