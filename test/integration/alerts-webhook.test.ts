@@ -146,6 +146,26 @@ describe('alert webhooks', () => {
     }
   });
 
+  it("delivers to a receiver whose answer's body never ends, without reading it", async () => {
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        const more = setInterval(() => res.write('x'.repeat(64 * 1024)), 10);
+        res.on('close', () => clearInterval(more));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    servers.push(server);
+    const sender = new WebhookSender({ timeoutMs: 60_000 });
+    try {
+      sender.enqueue(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, { text: 'endless' });
+      await until(() => sender.status(null).delivered === 1);
+    } finally {
+      sender.stop();
+    }
+  });
+
   it('sends a test message at once and says what the receiver answered', async () => {
     const good = await receiver(() => 200);
     const bad = await receiver(() => 404);

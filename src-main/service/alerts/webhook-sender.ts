@@ -116,8 +116,8 @@ export class WebhookSender {
   private async post(url: string, body: string): Promise<{ ok: true; status: number } | { ok: false; status: number | null; error: string }> {
     try {
       const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(this.options.timeoutMs), redirect: 'manual' });
-      // The body is read (and thrown away) so the connection can be used again.
-      await res.arrayBuffer().catch(() => undefined);
+      // The answer's body is never read: a receiver could send one without end.
+      await res.body?.cancel().catch(() => undefined);
       if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status };
       return { ok: false, status: res.status, error: `HTTP ${res.status}` };
     } catch (err) {
