@@ -4,4 +4,4 @@
  * Views import the back end's words from here only.
  */
 export type * from '../../src-main/service/contract/index.js';
-export { MATCHING_LIMIT, MAX_REQUEST_BYTES, PROFILE_COLORS, WORKER_COMMANDS } from '../../src-main/service/contract/limits.js';
+export { MATCHING_LIMIT, MAX_REQUEST_BYTES, MESSAGE_SELECTION_LIMIT, PROFILE_COLORS, WORKER_COMMANDS } from '../../src-main/service/contract/limits.js';

@@ -152,7 +152,7 @@ describe("acting on the message shown", () => {
     for (const [method, extra] of [['queues:deleteMessage', {}], ['queues:moveMessage', { to: 'elsewhere' }], ['queues:runNow', {}], ['queues:message', {}]] as const) {
       expect(await svc.call(method, { queue, key: shown!.key, position: 0, ...extra }), method).toMatchObject({ ok: false, error: { code: 'E_MESSAGE_CHANGED', message: expect.stringContaining('refresh') } });
     }
-    expect(await ok(svc.call('queues:moveMessages', { queue, to: 'elsewhere', keys: [shown!.key], confirm: true }))).toEqual({ done: 0, changed: 1, scan: null });
+    expect(await ok(svc.call('queues:moveMessages', { queue, to: 'elsewhere', keys: [shown!.key], confirm: true }))).toEqual({ done: 0, changed: 1, scan: null, capped: false });
     expect(await redis.exists('elsewhere')).toBe(0);
 
     const { queue: q2 } = await fill([0, 0]);
@@ -164,7 +164,7 @@ describe("acting on the message shown", () => {
     expect(await svc.call('queues:moveMessage', { queue: q2, key: a!.key, position: 0, to: 'elsewhere' })).toMatchObject({ ok: false, error: { code: 'E_MESSAGE_CHANGED' } });
     expect(await redis.llen(q2)).toBe(2);
     // In bulk: the changed one is counted and left; the other acted on.
-    expect(await ok(svc.call('queues:deleteMessages', { queue: q2, keys: [a!.key, b!.key], confirm: true }))).toEqual({ done: 1, changed: 1, scan: null });
+    expect(await ok(svc.call('queues:deleteMessages', { queue: q2, keys: [a!.key, b!.key], confirm: true }))).toEqual({ done: 1, changed: 1, scan: null, capped: false });
     expect(await redis.lrange(q2, 0, -1)).toEqual([edited]);
   });
 
@@ -188,16 +188,40 @@ describe("acting on the message shown", () => {
     const pick = shown.filter((m) => m.task === 'task0' || m.task === 'task3').map((m) => m.key);
     expect(await svc.call('queues:deleteMessages', { queue, keys: pick })).toMatchObject({ ok: false, error: { code: 'E_BAD_INPUT', issues: [{ path: 'confirm' }] } });
     expect(await svc.call('queues:deleteMessages', { queue, keys: pick, search: 'name:task0', confirm: true })).toMatchObject({ ok: false, error: { code: 'E_BAD_INPUT', issues: [{ path: 'keys' }] } });
-    expect(await ok(svc.call('queues:deleteMessages', { queue, keys: pick, confirm: true }))).toEqual({ done: 2, changed: 0, scan: null });
+    expect(await ok(svc.call('queues:deleteMessages', { queue, keys: pick, confirm: true }))).toEqual({ done: 2, changed: 0, scan: null, capped: false });
     expect((await browse({ queue })).messages.map((m) => m.task)).toEqual(['task2', 'report.build', 'task1', 'report.build', 'task4']);
 
     const to = uniqueName('reports');
     const moved = await ok(svc.call('queues:moveMessages', { queue, to, search: 'name:report.build', confirm: true }));
-    expect(moved).toEqual({ done: 2, changed: 0, scan: { scanned: 5, of: 5, limit: expect.any(Number), matched: 2 } });
+    expect(moved).toEqual({ done: 2, changed: 0, scan: { scanned: 5, of: 5, limit: expect.any(Number), matched: 2 }, capped: false });
     expect((await browse({ queue })).messages.map((m) => m.task)).toEqual(['task2', 'task1', 'task4']);
     expect((await browse({ queue: to })).messages.map((m) => [m.task, m.step, m.args])).toEqual([['report.build', 0, '[0]'], ['report.build', 3, '[3]']]);
     // A selection of keys no longer there: all changed, nothing done.
-    expect(await ok(svc.call('queues:moveMessages', { queue, to, keys: pick, confirm: true }))).toEqual({ done: 0, changed: 2, scan: null });
+    expect(await ok(svc.call('queues:moveMessages', { queue, to, keys: pick, confirm: true }))).toEqual({ done: 0, changed: 2, scan: null, capped: false });
+  });
+
+  it('acts on at most 1,000 per call and says when it stopped there with more matching; a second call takes the rest', async () => {
+    const queue = uniqueName('capped');
+    await app.sendMany(Array.from({ length: 1005 }, (_, i) => ({ name: 'bulk.clean', args: [i], options: { queue } })));
+    await app.sendMany([{ name: 'other.task', args: [], options: { queue } }]);
+    const first = await ok(svc.call('queues:deleteMessages', { queue, search: 'name:bulk.clean', confirm: true }));
+    expect(first).toMatchObject({ done: 1000, changed: 0, capped: true });
+    expect(await redis.llen(queue)).toBe(6);
+    // The first 1,000 to be taken went; the rest still wait.
+    expect((await browse({ queue })).messages.map((m) => m.args)).toEqual(['[1000]', '[1001]', '[1002]', '[1003]', '[1004]', '[]']);
+    expect(await ok(svc.call('queues:deleteMessages', { queue, search: 'name:bulk.clean', confirm: true }))).toMatchObject({ done: 5, changed: 0, capped: false });
+    expect(await redis.llen(queue)).toBe(1);
+  });
+
+  it('is capped only when more than `max` match or are selected: exactly `max` is not', async () => {
+    const { queue } = await fill([0, 0, 0, 0]);
+    const actions = new QueueMessageActions(redis);
+    const to = uniqueName('capped-to');
+    expect(await actions.moveMany(queue, to, { search: 'name:task*' }, 4)).toMatchObject({ done: 4, capped: false });
+    const { queue: q2 } = await fill([0, 0, 0]);
+    const keys = (await browse({ queue: q2 })).messages.map((m) => m.key);
+    expect(await actions.deleteMany(q2, { keys }, 2)).toMatchObject({ done: 2, capped: true });
+    expect(await actions.deleteMany(q2, { keys }, 3)).toMatchObject({ done: 1, changed: 2, capped: false });
   });
 
   it('a moved message is run by a worker consuming the queue it went to', async () => {

@@ -40,6 +40,11 @@ export interface BulkOutcome {
   changed: number;
   /** For a search: what it read ("scanned N of M"); null for a selection. */
   scan: QueueScan | null;
+  /**
+   * More were selected or matched than the action takes (`max`): it stopped there, and the rest
+   * still wait (running it again takes the next ones).
+   */
+  capped: boolean;
 }
 
 /** Where a moved message is now. */
@@ -143,8 +148,11 @@ export class QueueMessageActions {
     let targets: Found[];
     let missing = 0;
     let scan: QueueScan | null = null;
+    let capped = false;
     if ('keys' in selection) {
-      const keys = [...new Set(selection.keys)].slice(0, max);
+      const unique = [...new Set(selection.keys)];
+      const keys = unique.slice(0, max);
+      capped = unique.length > max;
       const found = await this.findAll(queue, keys);
       targets = [...found.values()];
       missing = keys.length - targets.length;
@@ -157,15 +165,19 @@ export class QueueMessageActions {
       const scanned = await scanQueue(this.redis, queue, { priority, limit: this.scanLimit, lengths }, (raw, at) => {
         if (!matches(raw)) return;
         matched++;
+        // Reads on to the first match past `max`: only then is it known that some are left.
+        if (targets.length === max) {
+          capped = true;
+          return false;
+        }
         targets.push({ raw, list: at.list, step: at.step, position: at.position });
-        return targets.length < max;
       });
       const of = priority === null ? lengths.reduce((a, b) => a + b, 0) : lengths[PRIORITY_STEPS.indexOf(priority)]!;
       scan = { scanned, of, limit: this.scanLimit, matched };
     }
     // Sent together (one round trip's worth): each message's compare-and-act is still its own atomic step.
     const done = (await Promise.all(targets.map(act))).filter(Boolean).length;
-    return { done, changed: missing + targets.length - done, scan };
+    return { done, changed: missing + targets.length - done, scan, capped };
   }
 
   /** Each key's message, found by one bounded scan of the queue (a key not found is absent). */

@@ -3,7 +3,7 @@ import { call } from '../../api/client.js';
 import type { PriorityStep, QueuedMessageView } from '../../api/contract.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { MoveTarget } from './MoveTarget.js';
-import { messages, outcomeSaid, taskNames } from './message-words.js';
+import { messages, outcomeSaid, reachAction, reachSaid, taskNames } from './message-words.js';
 
 /** An action the reader asked for, waiting for their yes. */
 export type Pending =
@@ -55,10 +55,11 @@ export function PendingAction({ queue, pending, onDone, onClose }: { queue: stri
     ? call('queues:deleteMessages', { queue, search: pending.search, priority: step, confirm: true }).then((o) => outcomeSaid('Deleted', o))
     : call('queues:moveMessages', { queue, search: pending.search, priority: step, to, confirm: true }).then((o) => outcomeSaid('Moved', o, to)));
   return (
-    <ConfirmDialog title={`${verb} every message matching ${pending.search}?`} action={`${verb} all matching`} danger={deleting} ready={ready} onClose={onClose} onConfirm={act}>
+    <ConfirmDialog title={`${verb} the messages matching ${pending.search}?`} action={reachAction(verb, pending.matching)} danger={deleting} ready={ready} onClose={onClose} onConfirm={act}>
       <p>About {messages(pending.matching)} in {queue}{pending.priority === null ? '' : ` (priority sub-list ${pending.priority})`} match <code>{pending.search}</code>{pending.scanNote}.</p>
       {target}
-      <p className="small muted">The search runs again when you confirm: what matches then is {deleting ? 'deleted' : 'moved'}, each message only as it is then.</p>
+      <p data-testid="bulk-reach">{reachSaid(deleting ? 'deleted' : 'moved', pending.matching)}</p>
+      <p className="small muted">The search runs again when you confirm: what matches then is {deleting ? 'deleted' : 'moved'}, from the next to be taken on, each message only as it is then.</p>
     </ConfirmDialog>
   );
 }

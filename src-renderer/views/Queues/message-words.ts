@@ -1,5 +1,5 @@
 /** What the queue browser says of messages and of what its actions did. */
-import type { BulkOutcome, QueuedMessageView } from '../../api/contract.js';
+import { MESSAGE_SELECTION_LIMIT, type BulkOutcome, type QueuedMessageView } from '../../api/contract.js';
 
 /** "1 message", "3 messages". */
 export function messages(n: number): string {
@@ -19,8 +19,25 @@ export function taskNames(shown: readonly QueuedMessageView[]): string {
 export function outcomeSaid(verb: 'Deleted' | 'Moved', o: BulkOutcome, to?: string): string {
   const done = `${verb} ${messages(o.done)}${to ? ` to ${to}` : ''}.`;
   const changed = o.changed > 0 ? ` ${o.changed.toLocaleString()} ${o.changed === 1 ? 'was' : 'were'} taken or changed since you looked, and left alone.` : '';
-  const scan = o.scan && o.scan.scanned < o.scan.of ? ` The search read the first ${o.scan.scanned.toLocaleString()} of ${o.scan.of.toLocaleString()}.` : '';
-  return done + changed + scan;
+  // Capped, the search stopped at the cap, not at its read limit: what it read says nothing more.
+  const scan = !o.capped && o.scan && o.scan.scanned < o.scan.of ? ` The search read the first ${o.scan.scanned.toLocaleString()} of ${o.scan.of.toLocaleString()}.` : '';
+  const capped = o.capped ? ` Stopped at ${MESSAGE_SELECTION_LIMIT.toLocaleString()}: run it again for the rest.` : '';
+  return done + changed + scan + capped;
+}
+
+/**
+ * What confirming a search's bulk action reaches: the server takes at most
+ * MESSAGE_SELECTION_LIMIT messages per call, the first ones that match, and stops there.
+ */
+export function reachSaid(verb: 'deleted' | 'moved', matching: number): string {
+  const reach = Math.min(matching, MESSAGE_SELECTION_LIMIT);
+  const rest = matching > MESSAGE_SELECTION_LIMIT ? '; run it again for the rest' : '';
+  return `At most ${MESSAGE_SELECTION_LIMIT.toLocaleString()} per action: up to ${messages(reach)} will be ${verb}${rest}.`;
+}
+
+/** The confirm button of a search's bulk action: "Delete all matching", or "Delete the first 1,000" past the limit. */
+export function reachAction(verb: 'Delete' | 'Move', matching: number): string {
+  return matching > MESSAGE_SELECTION_LIMIT ? `${verb} the first ${MESSAGE_SELECTION_LIMIT.toLocaleString()}` : `${verb} all matching`;
 }
 
 /** Why the actions are off in a read-only room. */
