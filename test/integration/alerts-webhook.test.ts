@@ -59,7 +59,7 @@ async function watchingQueue(url: string, queue: string): Promise<ConnectionServ
   services.push(svc);
   await svc.start();
   const rule: AlertRule = { id: 'deep', name: '', enabled: true, kind: 'queue-depth', queue, depth: 1 };
-  await ok(svc.call('alerts:setConfig', { rules: [rule], delivery: { webhookUrl: url, desktop: false } }));
+  await ok(svc.call('alerts:setConfig', { rules: [rule], delivery: { webhookUrl: url, desktop: false }, version: (await ok(svc.call('alerts:config', {}))).version }));
   return svc;
 }
 
@@ -121,7 +121,7 @@ describe('alert webhooks', () => {
     const svc = new ConnectionService(app, undefined, { alerts: { intervalMs: 100, webhook: { timeoutMs: 300, backoffMs: 50, attempts: 3 } } });
     services.push(svc);
     await svc.start();
-    await ok(svc.call('alerts:setConfig', { rules: [{ id: 'deep', name: '', enabled: true, kind: 'queue-depth', queue, depth: 1 }], delivery: { webhookUrl: hook.url, desktop: false } }));
+    await ok(svc.call('alerts:setConfig', { rules: [{ id: 'deep', name: '', enabled: true, kind: 'queue-depth', queue, depth: 1 }], delivery: { webhookUrl: hook.url, desktop: false }, version: (await ok(svc.call('alerts:config', {}))).version }));
     await app.sendTask('tasks.add', [1, 1], {}, { queue });
     await until(async () => (await ok(svc.call('alerts:list', {}))).webhook.failed === 1);
     expect((await ok(svc.call('alerts:list', {}))).webhook.lastError).toMatch(/^gave up after 3 tries: HTTP 500/);
@@ -161,6 +161,62 @@ describe('alert webhooks', () => {
     try {
       sender.enqueue(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, { text: 'endless' });
       await until(() => sender.status(null).delivered === 1);
+    } finally {
+      sender.stop();
+    }
+  });
+
+  it('gives up at once on a 4xx other than 408 and 429, counts it and says why, and goes on to the next message', async () => {
+    const hook = await receiver((n) => (n === 1 ? 404 : 200));
+    servers.push(hook.server);
+    const sender = new WebhookSender({ backoffMs: 50, attempts: 100 });
+    try {
+      sender.enqueue(hook.url, { text: 'refused' });
+      sender.enqueue(hook.url, { text: 'taken' });
+      await until(() => sender.status(null).delivered === 1);
+      expect(hook.received.map((r) => r.body.text)).toEqual(['refused', 'taken']);
+      expect(sender.status(null)).toMatchObject({ failed: 1, lastError: expect.stringMatching(/^gave up at once: HTTP 404 .*refuses the message/) });
+    } finally {
+      sender.stop();
+    }
+  });
+
+  it("waits as a 429's Retry-After says, up to its longest wait", async () => {
+    const at: number[] = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        at.push(Date.now());
+        if (at.length === 1) res.writeHead(429, { 'retry-after': '1' }).end();
+        else if (at.length === 2) res.writeHead(503, { 'retry-after': '3600' }).end();
+        else res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    servers.push(server);
+    const sender = new WebhookSender({ backoffMs: 10, maxBackoffMs: 1500, attempts: 10 });
+    try {
+      sender.enqueue(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, { text: 'slow down' });
+      await until(() => sender.status(null).delivered === 1);
+      expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(995); // Retry-After: 1, not the 10 ms backoff
+      expect(at[2]! - at[1]!).toBeGreaterThanOrEqual(1495); // Retry-After: 3600, cut to the longest wait
+    } finally {
+      sender.stop();
+    }
+  });
+
+  it('drops, and counts, a message waiting for an address that is no longer configured', async () => {
+    const hook = await receiver(() => 500);
+    servers.push(hook.server);
+    let configured = hook.url;
+    const sender = new WebhookSender({ backoffMs: 50, maxBackoffMs: 50, attempts: 1000 }, (url) => url === configured);
+    try {
+      sender.enqueue(hook.url, { text: 'old' });
+      await until(() => hook.received.length >= 2);
+      configured = 'http://127.0.0.1:1/elsewhere';
+      await until(() => sender.status(null).dropped === 1);
+      expect(sender.status(null)).toMatchObject({ pending: 0, failed: 0, lastError: expect.stringContaining('no longer the configured webhook') });
+      expect(sender.status(null).lastError).not.toContain('secret');
     } finally {
       sender.stop();
     }

@@ -32,7 +32,7 @@ export class Alerts {
   constructor(sources: AlertSources, private readonly emit: (change: AlertChange) => void, options: AlertsOptions = {}) {
     this.store = new AlertConfigStore(options.config ?? null);
     this.book = new EpisodeBook(options.episodesPath ?? null);
-    this.webhook = new WebhookSender(options.webhook);
+    this.webhook = new WebhookSender(options.webhook, (url) => this.store.current().config.delivery.webhookUrl === url);
     this.evaluator = new AlertEvaluator(sources, () => this.store.current().config.rules, this.book, (changes) => this.deliver(changes), options);
   }
 

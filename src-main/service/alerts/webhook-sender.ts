@@ -3,8 +3,10 @@
  * evaluator and the event path never wait on a slow or broken receiver. One message is in
  * flight at a time (a receiver sees an episode fire before it resolves); a failure (an HTTP
  * status other than 2xx, a refused connection, no answer within the timeout) is retried with
- * exponential backoff, then given up and counted. The queue is bounded: past it the oldest
- * waiting message is dropped, and counted.
+ * exponential backoff (a 429 or 503's Retry-After honoured, up to the longest wait), then given
+ * up and counted. A 4xx other than 408 and 429 is given up at once: the receiver refuses the
+ * message itself. The queue is bounded: past it the oldest waiting message is dropped, and
+ * counted; so is a message for an address that is no longer the configured one.
  */
 import type { AlertWebhookStatus, WebhookTestResult } from '../contract/types/alerts.js';
 
@@ -41,7 +43,8 @@ export class WebhookSender {
   private lastError: string | null = null;
   private lastDeliveredAt: number | null = null;
 
-  constructor(options: WebhookOptions = {}) {
+  /** @param isConfigured whether `url` is still where messages go (a message for another is dropped) */
+  constructor(options: WebhookOptions = {}, private readonly isConfigured: (url: string) => boolean = () => true) {
     this.options = { ...DEFAULT_WEBHOOK_OPTIONS, ...options };
   }
 
@@ -84,6 +87,11 @@ export class WebhookSender {
       while (!this.stopped && this.queue.length > 0) {
         const head = this.queue[0]!;
         for (let attempt = 1; !this.stopped; attempt++) {
+          if (!this.isConfigured(head.url)) {
+            this.dropped++;
+            this.lastError = `a message for ${redact(head.url)} was dropped: that address is no longer the configured webhook`;
+            break;
+          }
           const r = await this.post(head.url, head.body);
           if (r.ok) {
             this.delivered++;
@@ -91,12 +99,17 @@ export class WebhookSender {
             break;
           }
           this.lastError = `${r.error} (${redact(head.url)}, try ${attempt} of ${this.options.attempts})`;
+          if (refusedForGood(r.status)) {
+            this.failed++;
+            this.lastError = `gave up at once: ${r.error} (${redact(head.url)}): the receiver refuses the message, and trying again would not change that`;
+            break;
+          }
           if (attempt >= this.options.attempts) {
             this.failed++;
             this.lastError = `gave up after ${attempt} tries: ${r.error} (${redact(head.url)})`;
             break;
           }
-          await this.wait(Math.min(this.options.maxBackoffMs, this.options.backoffMs * 2 ** (attempt - 1)));
+          await this.wait(Math.min(this.options.maxBackoffMs, r.retryAfterMs ?? this.options.backoffMs * 2 ** (attempt - 1)));
         }
         if (this.queue[0] === head) this.queue.shift();
       }
@@ -113,19 +126,33 @@ export class WebhookSender {
     });
   }
 
-  private async post(url: string, body: string): Promise<{ ok: true; status: number } | { ok: false; status: number | null; error: string }> {
+  private async post(url: string, body: string): Promise<{ ok: true; status: number } | { ok: false; status: number | null; error: string; retryAfterMs?: number | null }> {
     try {
       const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(this.options.timeoutMs), redirect: 'manual' });
       // The answer's body is never read: a receiver could send one without end.
       await res.body?.cancel().catch(() => undefined);
       if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status };
-      return { ok: false, status: res.status, error: `HTTP ${res.status}` };
+      const retryAfterMs = res.status === 429 || res.status === 503 ? retryAfter(res.headers.get('retry-after')) : null;
+      return { ok: false, status: res.status, error: `HTTP ${res.status}`, retryAfterMs };
     } catch (err) {
       const e = err as Error & { cause?: { code?: string; message?: string } };
       if (e.name === 'TimeoutError') return { ok: false, status: null, error: `no answer within ${this.options.timeoutMs / 1000} s` };
       return { ok: false, status: null, error: e.cause?.code ?? e.cause?.message ?? e.message };
     }
   }
+}
+
+/** A 4xx other than 408 (timeout) and 429 (too many): the message itself is refused. */
+function refusedForGood(status: number | null): boolean {
+  return status !== null && status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
+/** A Retry-After header (seconds, or an HTTP date) as a wait in ms; null when absent or unreadable. */
+function retryAfter(header: string | null): number | null {
+  if (header === null) return null;
+  if (/^\s*\d+\s*$/.test(header)) return Number(header) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
 }
 
 /** An address as a status may show it: a Slack webhook's path is its secret. */
