@@ -2,7 +2,8 @@
  * What evaluating alert rules costs the control room: 100 rules (every kind, each on every
  * subject) over 200 queues with waiting messages, 100 periodic entries past due and a history
  * of 200k tasks of which 50k failed in 500 groups. One evaluation when the failure groups are
- * not due, one that reads them (every 30 s), and the longest the event loop waited meanwhile:
+ * not due, the first (the baseline: the newest 50k failures, page by page), one after 1,000 new
+ * failures (read incrementally), and the longest the event loop waited during each:
  * the evaluator shares the room's main thread with the event path.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -80,7 +81,10 @@ export async function benchAlerts(url: string, redis: Redis): Promise<Row[]> {
     const delay = monitorEventLoopDelay({ resolution: 1 });
     const first: number[] = [];
     const next: number[] = [];
+    const since: number[] = [];
     let blocked = 0;
+    let blockedSince = 0;
+    let written = TASKS;
     for (let i = 0; i < RUNS; i++) {
       const e = evaluator();
       delay.reset();
@@ -89,11 +93,21 @@ export async function benchAlerts(url: string, redis: Redis): Promise<Row[]> {
       delay.disable();
       blocked = Math.max(blocked, delay.max / 1e6);
       next.push(await timed(() => e.evaluate()));
+      // New failures came (1,000 of them, of known groups): the next reading reads those only.
+      history.applyEvents(Array.from({ length: 4000 }, (_, k) => taskEvents(written + k, t0)).flat());
+      written += 4000;
+      delay.reset();
+      delay.enable();
+      since.push(await timed(() => e.evaluate()));
+      delay.disable();
+      blockedSince = Math.max(blockedSince, delay.max / 1e6);
     }
     return [
       { metric: 'alerts: 100 rules of every kind on every subject (200 queues waiting, 100 entries past due, 200k-task history, 50k failures in 500 groups): an evaluation, no failure since the last', celeriac: median(next), unit: 'ms', goal: '<= 100' },
-      { metric: 'same: an evaluation that groups the failures (new failures came; at most every 30 s)', celeriac: median(first), unit: 'ms' },
-      { metric: 'same: the longest the event loop waited during one that groups', celeriac: blocked, unit: 'ms' },
+      { metric: 'same: the first evaluation, which reads the newest 50k failures page by page (the baseline)', celeriac: median(first), unit: 'ms' },
+      { metric: 'same: the longest the event loop waited during the first', celeriac: blocked, unit: 'ms', goal: '<= 100' },
+      { metric: 'same: an evaluation after 1,000 new failures (reads those only; at most every 30 s)', celeriac: median(since), unit: 'ms' },
+      { metric: 'same: the longest the event loop waited during one after new failures', celeriac: blockedSince, unit: 'ms', goal: '<= 100' },
     ];
   } finally {
     history.close();

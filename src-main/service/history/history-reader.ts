@@ -14,7 +14,7 @@ import type { TriageMark, TriageMarkState } from './failure-triage.js';
 export const READER_METHODS = [
   'get', 'attempts', 'search', 'ids', 'count', 'exportChunk', 'unnamed', 'seenAt', 'ungroupedNear', 'groupProgress',
   'stateCounts', 'recentNames', 'failures', 'traceback', 'throughput', 'taskFigures', 'workersOnline', 'metricCounts',
-  'resendLinks', 'triageMarks', 'failuresNamed',
+  'resendLinks', 'triageMarks', 'failuresNamed', 'failurePage', 'failuresWritten', 'lastFailureWrite',
 ] as const satisfies ReadonlyArray<keyof HistoryStore>;
 
 /** The history, read only. */

@@ -205,6 +205,27 @@ function foldEvent(row: HistoryTask, e: CeleryEvent, now: number): void {
   row.updated_at = now;
 }
 
+/** When a failure failed: its task-failed; a retry: its last run's end (a task run again under its id moves it on). */
+const FAILED_AT = "CASE WHEN state = 'FAILURE' THEN failed_at ELSE (SELECT max(ended_at) FROM attempts WHERE task_id = tasks.id) END";
+
+/** A failing task as the failure pages read it. */
+export interface FailureRow {
+  rowid: number;
+  id: string;
+  name: string | null;
+  state: string;
+  exception: string | null;
+  seen_at: number;
+  failed_at: number;
+  updated_at: number;
+}
+
+/** Where a page of failures starts: a time (seen_at or updated_at, as the page says) and a rowid. */
+export interface FailureKeyset {
+  at: number;
+  rowid: number;
+}
+
 /** A task whose row a write changed: its state now, and whether its name is known yet. */
 export interface Changed {
   id: string;
@@ -570,6 +591,36 @@ export class HistoryStore {
     return this.db
       .prepare(`SELECT id, name, state, substr(exception, 1, ?) AS exception, seen_at, coalesce(${ended}, updated_at) AS failed_at FROM tasks WHERE state IN ('FAILURE', 'RETRY') ORDER BY seen_at DESC LIMIT ?`)
       .iterate(exceptionChars + 1, limit) as ReturnType<HistoryStore['failures']>;
+  }
+
+  /**
+   * One page of the failures by when first seen, newest first, those before the keyset `before`
+   * (seen_at, rowid; null: from the newest): a full scan read page by page, so no iterator stays
+   * open between pages (the connection is busy while one is).
+   */
+  failurePage(before: FailureKeyset | null, limit: number, exceptionChars: number): FailureRow[] {
+    const from = before ? 'AND (seen_at, rowid) < (?, ?)' : '';
+    const keys = before ? [before.at, before.rowid] : [];
+    // Walked down the seen_at index (which holds the rowid) and stopped at the page's end: the
+    // state index would have every failure sorted again for each page. (+state: not by it.)
+    return this.db
+      .prepare(`SELECT rowid, id, name, state, substr(exception, 1, ?) AS exception, seen_at, coalesce(${FAILED_AT}, updated_at) AS failed_at, updated_at FROM tasks WHERE +state IN ('FAILURE', 'RETRY') ${from} ORDER BY seen_at DESC, rowid DESC LIMIT ?`)
+      .all(exceptionChars + 1, ...keys, limit) as FailureRow[];
+  }
+
+  /**
+   * One page of the failures whose row was written past the keyset `after` (updated_at, rowid;
+   * rowid -1: every one written at `after.at` too), oldest write first: what failed since a read.
+   */
+  failuresWritten(after: FailureKeyset, limit: number, exceptionChars: number): FailureRow[] {
+    return this.db
+      .prepare(`SELECT rowid, id, name, state, substr(exception, 1, ?) AS exception, seen_at, coalesce(${FAILED_AT}, updated_at) AS failed_at, updated_at FROM tasks WHERE state IN ('FAILURE', 'RETRY') AND (updated_at > ? OR (updated_at = ? AND rowid > ?)) ORDER BY updated_at, rowid LIMIT ?`)
+      .all(exceptionChars + 1, after.at, after.at, after.rowid, limit) as FailureRow[];
+  }
+
+  /** When a failure's row was written last (updated_at), or null with none. */
+  lastFailureWrite(): number | null {
+    return (this.db.prepare("SELECT max(updated_at) FROM tasks WHERE state IN ('FAILURE', 'RETRY')").pluck().get() as number | null) ?? null;
   }
 
   /** The failure groups' triage marks, by group key: @see failure-triage.ts */
