@@ -88,7 +88,8 @@ export class FailureGroupWatch {
       const marks = history.triageMarks();
       const keys = await this.readSince(history);
       // Ignored groups count as known: one ignored is not news when it fails again.
-      added = [...keys].filter((k) => !this.known!.has(k) && marks.get(k)?.state !== 'ignored').map((k) => this.causes.get(k)!);
+      // (A group whose failures a flood already pushed out of those kept is not worded.)
+      added = [...keys].filter((k) => !this.known!.has(k) && marks.get(k)?.state !== 'ignored').flatMap((k) => this.causes.get(k) ?? []);
       for (const k of keys) this.known.add(k);
       added.sort((a, b) => b.count - a.count);
     }
