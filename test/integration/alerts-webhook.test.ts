@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../src-main/core/app.js';
 import type { AlertRule } from '../../src-main/service/contract/index.js';
 import { WebhookSender } from '../../src-main/service/alerts/webhook-sender.js';
@@ -77,7 +77,7 @@ describe('alert webhooks', () => {
     expect(fired).toEqual({ text: `Alert firing: queue ${queue} holds 1 waiting messages (rule: 1 or more)`, alert: expect.objectContaining({ ruleId: 'deep', kind: 'queue-depth', subject: queue, state: 'firing', resolvedAt: null }) });
     expect(resolved).toEqual({ text: expect.stringMatching(new RegExp(`^Alert resolved after \\d+ s: queue ${queue} holds 1`)), alert: expect.objectContaining({ id: fired!.alert!.id, state: 'resolved', resolvedAt: expect.any(Number) }) });
     await until(async () => (await ok(svc.call('alerts:list', {}))).webhook.delivered === 2);
-    expect((await ok(svc.call('alerts:list', {}))).webhook).toMatchObject({ url: hook.url, pending: 0, delivered: 2, failed: 0, dropped: 0, lastError: null, lastDeliveredAt: expect.any(Number) });
+    expect((await ok(svc.call('alerts:list', {}))).webhook).toMatchObject({ url: `${new URL(hook.url).origin}/…`, pending: 0, delivered: 2, failed: 0, dropped: 0, lastError: null, lastDeliveredAt: expect.any(Number) });
   });
 
   it('retries a receiver that answers HTTP 500, with growing waits, until it takes the message', async () => {
@@ -219,6 +219,33 @@ describe('alert webhooks', () => {
       expect(sender.status(null).lastError).not.toContain('secret');
     } finally {
       sender.stop();
+    }
+  });
+
+  it('sends what waits when stopped, for a bounded time, and takes nothing more', async () => {
+    const hook = await receiver(() => 200);
+    servers.push(hook.server);
+    const sender = new WebhookSender({ drainMs: 10_000 });
+    for (let i = 0; i < 3; i++) sender.enqueue(hook.url, { text: `message ${i}` });
+    await sender.stop();
+    sender.enqueue(hook.url, { text: 'after' });
+    expect(hook.received.map((r) => r.body.text)).toEqual(['message 0', 'message 1', 'message 2']);
+    expect(sender.status(null)).toMatchObject({ delivered: 3, pending: 0 });
+  });
+
+  it('stops within its drain time when the receiver does not answer, dropping what waits', async () => {
+    const hook = await receiver(() => 'hang');
+    servers.push(hook.server);
+    const sender = new WebhookSender({ timeoutMs: 600_000, drainMs: 100 });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      sender.enqueue(hook.url, { text: 'stuck' });
+      await until(() => hook.received.length === 1);
+      await sender.stop(); // would wait for the 10 min timeout without the bound
+      expect(sender.status(null).pending).toBe(0);
+      expect(warn.mock.calls).toEqual([[expect.stringContaining('1 webhook message(s) not delivered within 0.1 s are dropped')]]);
+    } finally {
+      warn.mockRestore();
     }
   });
 

@@ -91,6 +91,19 @@ describe('rules read from the settings file', () => {
 });
 
 describe('the evaluator', () => {
+  it('delivers what an evaluation settled when it ends while stopping waits for it', async () => {
+    const sources = { app: { broker: { status: 'ready' } }, cluster: {}, history: { taskFigures: () => [{ name: 'tasks.x', count: 4, failureRate: 1, p50: null, p95: null }] } };
+    const rate: AlertRule = { id: 'rate', name: '', enabled: true, kind: 'failure-rate', task: null, percent: 50, windowSeconds: 300, minTasks: 2 };
+    const fired: string[] = [];
+    const book = new EpisodeBook(null);
+    const evaluator = new AlertEvaluator(sources as never, () => [rate], book, (changes) => fired.push(...changes.map((c) => `${c.subject} ${c.state}`)));
+    const evaluation = evaluator.evaluate(1000);
+    await evaluator.stop();
+    await evaluation;
+    expect(book.firingNow().map((a) => a.subject)).toEqual(['tasks.x']);
+    expect(fired).toEqual(['tasks.x firing']);
+  });
+
   it('says a probe that fails in its problems, logs it once, and goes on evaluating; the rule fires once the probe works', async () => {
     let figures: () => TaskFigures[] = () => {
       throw new Error('disk I/O error');

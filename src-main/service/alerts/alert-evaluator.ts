@@ -38,7 +38,7 @@ export class AlertEvaluator {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = true;
-  /** How many times it was stopped: an evaluation under way when it was is left undelivered. */
+  /** How many times stopping gave up waiting: an evaluation still under way then is left undelivered. */
   private stops = 0;
   /** What went wrong in the last evaluation, by rule id ('' for the evaluation itself). */
   private failures = new Map<string, string>();
@@ -72,12 +72,12 @@ export class AlertEvaluator {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.stops++;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (!this.running) return;
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.running, new Promise((r) => (timer = setTimeout(r, STOP_WAIT_MS)))]);
+    const givenUp = new Promise<void>((r) => (timer = setTimeout(() => (this.stops++, r()), STOP_WAIT_MS)));
+    await Promise.race([this.running, givenUp]);
     clearTimeout(timer);
   }
 
@@ -137,7 +137,8 @@ export class AlertEvaluator {
     } catch (err) {
       failures.set('', `the alert rules could not be evaluated: ${(err as Error).message}`);
     }
-    // Stopped meanwhile: what this evaluation found is not delivered.
+    // Stopping gave up on it meanwhile: what this evaluation found is not delivered (what it
+    // settled is, when it ends while stopping waits: the webhook sends it as it drains).
     if (this.stops !== stops) return;
     if (changes.length > 0) {
       try {

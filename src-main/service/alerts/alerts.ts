@@ -42,7 +42,7 @@ export class Alerts {
 
   async stop(): Promise<void> {
     await this.evaluator.stop();
-    this.webhook.stop();
+    await this.webhook.stop();
     this.keep();
   }
 

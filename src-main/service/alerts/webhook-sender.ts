@@ -21,9 +21,11 @@ export interface WebhookOptions {
   maxBackoffMs?: number;
   /** Messages waiting at most (the one in flight included). @default 200 */
   maxPending?: number;
+  /** How long stopping goes on sending what waits, ms. @default 2000 */
+  drainMs?: number;
 }
 
-export const DEFAULT_WEBHOOK_OPTIONS: Required<WebhookOptions> = { timeoutMs: 10_000, attempts: 6, backoffMs: 2000, maxBackoffMs: 60_000, maxPending: 200 };
+export const DEFAULT_WEBHOOK_OPTIONS: Required<WebhookOptions> = { timeoutMs: 10_000, attempts: 6, backoffMs: 2000, maxBackoffMs: 60_000, maxPending: 200, drainMs: 2000 };
 
 interface Delivery {
   url: string;
@@ -35,6 +37,9 @@ export class WebhookSender {
   private readonly queue: Delivery[] = [];
   private sending = false;
   private stopped = false;
+  /** Stopping: nothing more is taken, and a failed message is not tried again. */
+  private draining = false;
+  private drained: (() => void) | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private wake: (() => void) | null = null;
   private delivered = 0;
@@ -50,7 +55,7 @@ export class WebhookSender {
 
   /** Queues one JSON body for `url`; returns at once. */
   enqueue(url: string, body: unknown): void {
-    if (this.stopped) return;
+    if (this.stopped || this.draining) return;
     if (this.queue.length >= this.options.maxPending) {
       // The one in flight (the head, while sending) stays: the oldest waiting behind it goes.
       this.queue.splice(this.sending ? 1 : 0, 1);
@@ -71,8 +76,20 @@ export class WebhookSender {
     return r.ok ? { ok: true, status: r.status, message: `delivered (HTTP ${r.status})` } : { ok: false, status: r.status, message: r.error };
   }
 
-  /** Stops sending: what waits is forgotten, a retry's wait is cut short. */
-  stop(): void {
+  /**
+   * Stops sending: what waits is sent for up to `drainMs` (one try each, a retry's wait cut
+   * short), then what still waits is forgotten, and said in the log.
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.draining = true;
+    if (this.queue.length > 0) {
+      this.wake?.();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise<void>((r) => (this.drained = r)), new Promise((r) => (timer = setTimeout(r, this.options.drainMs)))]);
+      clearTimeout(timer);
+    }
+    if (this.queue.length > 0) console.warn(`[Alerts] stopping: ${this.queue.length} webhook message(s) not delivered within ${this.options.drainMs / 1000} s are dropped`);
     this.stopped = true;
     this.queue.length = 0;
     if (this.retryTimer) clearTimeout(this.retryTimer);
@@ -104,7 +121,7 @@ export class WebhookSender {
             this.lastError = `gave up at once: ${r.error} (${redact(head.url)}): the receiver refuses the message, and trying again would not change that`;
             break;
           }
-          if (attempt >= this.options.attempts) {
+          if (attempt >= this.options.attempts || this.draining) {
             this.failed++;
             this.lastError = `gave up after ${attempt} tries: ${r.error} (${redact(head.url)})`;
             break;
@@ -115,6 +132,7 @@ export class WebhookSender {
       }
     } finally {
       this.sending = false;
+      if (this.queue.length === 0) this.drained?.();
     }
   }
 
