@@ -73,10 +73,12 @@ export async function resendTask(app: App, history: HistoryFace, edit: ResendEdi
   const refused = inPlaceRefusal(facts);
   if (refused) throw new Error(`task ${edit.id} cannot be retried in place: ${refused.message}`);
   const retries = (call.message?.retries ?? (typeof facts.meta?.retries === 'number' ? facts.meta.retries : facts.history?.retries ?? 0)) + 1;
+  // Built before anything is cleared: an edit that cannot be sent leaves the stored result as it was.
+  const message = call.message ? editedMessage(call.message, edit, queue, retries) : null;
   // Its stored result is cleared first, so it reads PENDING until the new run ends.
   await app.backend.forget(edit.id);
-  if (call.message) {
-    await app.publishMessage(editedMessage(call.message, edit, queue, retries));
+  if (message) {
+    await app.publishMessage(message);
   } else {
     // A rebuilt call carries no workflow (in-place refuses a rebuilt workflow step): no links to keep.
     await app.sendTask(call.name, edit.args, edit.kwargs, { taskId: edit.id, queue, retries, priority: edit.priority ?? call.priority, countdown: edit.countdown, eta: edit.eta });
