@@ -24,6 +24,11 @@ type FailureGroupRule = Extract<AlertRule, { kind: 'failure-group' }>;
 export const GROUPS_EVERY_MS = 30_000;
 /** Failures read per page: the event loop is let go between two. */
 export const FAILURE_PAGE_ROWS = 2_000;
+/**
+ * Group keys remembered as known at most (each up to a pattern long): past it the longest known
+ * are forgotten first, and one of them failing again would be news again.
+ */
+export const MAX_KNOWN_GROUPS = 100_000;
 
 /** A group as an alert words it. */
 interface Cause {
@@ -90,7 +95,14 @@ export class FailureGroupWatch {
       // Ignored groups count as known: one ignored is not news when it fails again.
       // (A group whose failures a flood already pushed out of those kept is not worded.)
       added = [...keys].filter((k) => !this.known!.has(k) && marks.get(k)?.state !== 'ignored').flatMap((k) => this.causes.get(k) ?? []);
-      for (const k of keys) this.known.add(k);
+      for (const k of keys) {
+        this.known.delete(k); // re-added last: the Set's order is how recently a key was seen
+        this.known.add(k);
+      }
+      for (const k of this.known) {
+        if (this.known.size <= MAX_KNOWN_GROUPS) break;
+        this.known.delete(k);
+      }
       added.sort((a, b) => b.count - a.count);
     }
     this.fresh = { at: r.now, added, regressed: this.regressed(history) };
