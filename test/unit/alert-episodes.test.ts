@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { AlertEvaluator } from '../../src-main/service/alerts/alert-evaluator.js';
-import { checkConfig } from '../../src-main/service/alerts/alert-config-store.js';
+import { AlertConfigStore, checkConfig } from '../../src-main/service/alerts/alert-config-store.js';
+import { readSettingsObject, SettingsFileDamagedError } from '../../src-main/service/room/settings-json.js';
 import { durationWords } from '../../src-main/service/alerts/alert-words.js';
-import { EpisodeBook } from '../../src-main/service/alerts/episode-book.js';
-import { ALERT_HISTORY_LIMIT, type AlertRule, type TaskFigures } from '../../src-main/service/contract/index.js';
+import { EpisodeBook, MAX_EPISODES_FILE_BYTES } from '../../src-main/service/alerts/episode-book.js';
+import { ALERT_HISTORY_LIMIT, MAX_SETTINGS_FILE_BYTES, type AlertRule, type TaskFigures } from '../../src-main/service/contract/index.js';
 
 const rule = { id: 'r1', name: 'deep', kind: 'queue-depth' as const };
 const holding = (...subjects: string[]): Map<string, string> => new Map(subjects.map((s) => [s, `${s} is deep`]));
@@ -68,9 +69,28 @@ describe('the episode book', () => {
     expect(again.kept()).toHaveLength(ALERT_HISTORY_LIMIT);
     expect(again.kept()[1]!.subject).toBe(`q${ALERT_HISTORY_LIMIT + 19}`);
   });
+
+  it('starts afresh, untouched, from an episodes file past its size', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'celeriac-episodes-')), 'p.json');
+    const episode = { id: 'e', ruleId: 'r1', ruleName: 'deep', kind: 'queue-depth', subject: 'a', state: 'firing', summary: 'x'.repeat(1000), firedAt: 1, resolvedAt: null };
+    writeFileSync(file, JSON.stringify({ version: 1, episodes: [episode] }) + ' '.repeat(MAX_EPISODES_FILE_BYTES));
+    const book = new EpisodeBook(file);
+    expect(book.firingNow()).toEqual([]);
+    expect(book.loadProblem).toMatch(/is larger than .* started afresh/);
+  });
 });
 
 describe('rules read from the settings file', () => {
+  it('refuses a settings file past its size: no rules are evaluated, and it is never written over', () => {
+    const settingsPath = join(mkdtempSync(join(tmpdir(), 'celeriac-settings-')), 'settings.json');
+    writeFileSync(settingsPath, JSON.stringify({ alerts: { p: { rules: [] } }, pad: 'x'.repeat(MAX_SETTINGS_FILE_BYTES) }));
+    const read = new AlertConfigStore({ settingsPath, profileId: 'p' }).current();
+    expect(read.config.rules).toEqual([]);
+    expect(read.problems).toEqual([expect.stringMatching(/could not be read \(it is \d+ bytes, more than the 1048576 a settings file may be\): no alert rules are evaluated/)]);
+    expect(() => readSettingsObject(settingsPath, 'the alert rules were')).toThrow(SettingsFileDamagedError);
+  });
+
+
   it('keeps the valid rules and says why each other one was skipped', () => {
     const good = { id: 'ok', name: '', enabled: true, kind: 'events-silent', seconds: 60 };
     const read = checkConfig({ rules: [good, { ...good, id: 'bad id!' }, { ...good, id: 'more', seconds: 0 }, 'x', good], delivery: { webhookUrl: 'ftp://x', desktop: true } }, 'alerts["p"]');

@@ -9,7 +9,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { writeFileAtomic } from '../room/atomic-file.js';
 import { alertDeliverySchema, alertRuleSchema } from '../contract/methods/alerts.js';
-import { MAX_ALERT_RULES } from '../contract/limits.js';
+import { MAX_ALERT_RULES, MAX_SETTINGS_FILE_BYTES } from '../contract/limits.js';
 import type { AlertConfig, AlertDelivery, AlertRule } from '../contract/types/alerts.js';
 
 export const DEFAULT_ALERT_DELIVERY: AlertDelivery = { webhookUrl: null, desktop: true };
@@ -62,6 +62,8 @@ export class AlertConfigStore {
   private readFile(place: AlertConfigPlace): ReadConfig {
     let whole: Record<string, unknown>;
     try {
+      const size = statSync(place.settingsPath).size;
+      if (size > MAX_SETTINGS_FILE_BYTES) throw new Error(`it is ${size} bytes, more than the ${MAX_SETTINGS_FILE_BYTES} a settings file may be`);
       whole = JSON.parse(readFileSync(place.settingsPath, 'utf8')) as Record<string, unknown>;
       if (!isObject(whole)) throw new Error('it is not a JSON object');
     } catch (err) {

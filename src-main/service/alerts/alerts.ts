@@ -67,7 +67,7 @@ export class Alerts {
       history: this.book.history(),
       webhook: this.webhook.status(config.delivery.webhookUrl),
       evaluatedAt: this.evaluator.evaluatedAt,
-      problems: [...problems, ...this.evaluator.problems(), ...(this.keepProblem ? [this.keepProblem] : [])],
+      problems: [...problems, ...this.evaluator.problems(), ...(this.book.loadProblem ? [this.book.loadProblem] : []), ...(this.keepProblem ? [this.keepProblem] : [])],
     };
   }
 

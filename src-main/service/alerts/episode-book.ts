@@ -9,7 +9,7 @@
  * only up to MAX_EPISODES_FILE_BYTES.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { writeFileAtomic } from '../room/atomic-file.js';
 import { ALERT_HISTORY_LIMIT, ALERT_KINDS, MAX_ALERT_RULES } from '../contract/limits.js';
 import { MAX_SUBJECTS_PER_RULE } from './alert-evaluator.js';
@@ -42,6 +42,8 @@ export class EpisodeBook {
   /** Resolved, the newest last. */
   private resolved: Alert[] = [];
   private dirty = false;
+  /** Why the kept episodes were not read (the file started afresh), or null. */
+  loadProblem: string | null = null;
 
   /** @param file where the episodes are kept; null: in memory */
   constructor(private readonly file: string | null) {
@@ -113,6 +115,11 @@ export class EpisodeBook {
   private load(file: string): void {
     let stored: unknown;
     try {
+      const size = statSync(file).size;
+      if (size > MAX_EPISODES_FILE_BYTES) {
+        this.loadProblem = `${file} is larger than ${MAX_EPISODES_FILE_BYTES} bytes (${size}): the alert history started afresh`;
+        return;
+      }
       stored = JSON.parse(readFileSync(file, 'utf8'));
     } catch {
       return;

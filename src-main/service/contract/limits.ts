@@ -27,6 +27,8 @@ export type ProfileColor = (typeof PROFILE_COLORS)[number];
 export const WORKER_COMMANDS = ['shutdown', 'pool_grow', 'pool_shrink', 'autoscale', 'pool_restart', 'add_consumer', 'cancel_consumer', 'rate_limit', 'time_limit', 'enable_events', 'disable_events'] as const;
 export type WorkerCommand = (typeof WORKER_COMMANDS)[number];
 
+/** settings.json is read up to this size; past it, it is refused as a damaged one is (left as it is until fixed by hand). */
+export const MAX_SETTINGS_FILE_BYTES = 1024 * 1024;
 /** Alert rules a connection keeps at most. */
 export const MAX_ALERT_RULES = 100;
 /** Alert episodes a connection keeps in its history (firing and resolved), the oldest resolved forgotten first; every firing one is kept besides, even past it. */

@@ -4,8 +4,9 @@
  * whole back; a file that is not a JSON object is never written over, since what it held (a
  * hand edit gone wrong) would be lost.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { CeleriacError } from '../../core/errors.js';
+import { MAX_SETTINGS_FILE_BYTES } from '../contract/limits.js';
 import { writeFileAtomic } from './atomic-file.js';
 
 /** settings.json holds something that is not a JSON object: it is left as it is until fixed by hand. */
@@ -23,8 +24,11 @@ export class SettingsFileDamagedError extends CeleriacError {
 export function readSettingsObject(path: string, what: string): Record<string, unknown> {
   let text: string;
   try {
+    const size = statSync(path).size;
+    if (size > MAX_SETTINGS_FILE_BYTES) throw new SettingsFileDamagedError(path, `is ${size} bytes, more than the ${MAX_SETTINGS_FILE_BYTES} a settings file may be`, what);
     text = readFileSync(path, 'utf8');
-  } catch {
+  } catch (err) {
+    if (err instanceof SettingsFileDamagedError) throw err;
     return {};
   }
   let v: unknown;
