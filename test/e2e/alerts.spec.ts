@@ -37,7 +37,7 @@ test.beforeAll(async () => {
     });
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/T0/B0/s3cret`; // a Slack webhook's path is its secret
 });
 test.afterAll(async () => {
   receiver?.close();
@@ -100,6 +100,10 @@ test('a queue-depth rule added in the page fires when messages wait, notifies, a
   expect(received.map((b) => b.text)).toEqual([expect.stringContaining('a test message')]);
   await delivery.getByRole('button', { name: 'Save delivery' }).click();
   await expect(page.getByText('Delivery saved.')).toBeVisible();
+  // Shown back redacted, its path never sent to the page: a field replaces it.
+  await expect(delivery.getByTestId('webhook-current')).toContainText(`${new URL(hookUrl).origin}/…`);
+  await expect(delivery.getByLabel(/Webhook: replace it/)).toHaveValue('');
+  expect(await page.content()).not.toContain('s3cret');
 
   // The rule, through its typed form: a bad threshold is refused before anything is saved.
   await page.getByRole('button', { name: 'Add rule' }).click();
@@ -114,7 +118,7 @@ test('a queue-depth rule added in the page fires when messages wait, notifies, a
   await form.getByRole('button', { name: 'Add rule' }).click();
   await expect(page.getByText('Rule added.')).toBeVisible();
   await expect(page.getByRole('table', { name: 'alert rules' })).toContainText(`${queue} holding 1 message or more`);
-  expect(await callContract('alerts:config', {})).toMatchObject({ rules: [{ kind: 'queue-depth', queue, depth: 1, name: 'backed up', enabled: true }], delivery: { desktop: true, webhookUrl: hookUrl } });
+  expect(await callContract('alerts:config', {})).toMatchObject({ rules: [{ kind: 'queue-depth', queue, depth: 1, name: 'backed up', enabled: true }], delivery: { desktop: true, webhookUrl: `${new URL(hookUrl).origin}/…`, webhookSet: true } });
 
   // Three real messages wait in the queue: nothing consumes it.
   const { createApp } = await import('../../src-main/core/app.js');
@@ -145,11 +149,31 @@ test('a queue-depth rule added in the page fires when messages wait, notifies, a
 });
 
 test('a rule is edited, disabled and deleted through the page', async ({ page }) => {
-  const config = (await callContract('alerts:config', {})) as { rules: unknown[]; delivery: unknown };
+  type View = { rules: unknown[]; delivery: { desktop: boolean }; version: string };
+  const config = (await callContract('alerts:config', {})) as View;
   const rule = { id: 'slow-queue', name: 'slow queue', enabled: true, kind: 'queue-depth', queue: uniqueName('slow'), depth: 10 };
-  await callContract('alerts:setConfig', { ...config, rules: [...config.rules, rule] });
+  const keep = { webhookUrl: { keep: true }, desktop: config.delivery.desktop };
+  await callContract('alerts:setConfig', { rules: [...config.rules, rule], delivery: keep, version: config.version });
   await page.goto(`${url}#/alerts`);
   const row = page.getByRole('table', { name: 'alert rules' }).locator('tr[data-rule="slow-queue"]');
+  await expect(row).toBeVisible();
+
+  // Another tab adds a rule after this page read the config: the page's next change is refused,
+  // the config read again (the other rule kept and shown), and made again on it.
+  const elsewhere = { ...rule, id: 'other-tab', name: 'other tab', queue: uniqueName('other') };
+  const read = (await callContract('alerts:config', {})) as View;
+  await callContract('alerts:setConfig', { rules: [...read.rules, elsewhere], delivery: keep, version: read.version });
+  await row.getByRole('button', { name: 'Disable' }).click();
+  await expect(page.getByText(/The rules changed elsewhere .*reloaded; apply your change again/)).toBeVisible();
+  const otherRow = page.getByRole('table', { name: 'alert rules' }).locator('tr[data-rule="other-tab"]');
+  await expect(otherRow).toBeVisible();
+  await expect(row).not.toContainText('(disabled)');
+  page.once('dialog', (d) => void d.accept());
+  await otherRow.getByRole('button', { name: 'Delete' }).click();
+  await expect(otherRow).toHaveCount(0);
+  await page.getByRole('status').filter({ hasText: 'Rule deleted.' }).getByRole('button', { name: 'dismiss' }).click();
+  await expect(page.getByText('Rule deleted.')).toHaveCount(0);
+
   await row.getByRole('button', { name: 'Edit' }).click();
   const form = page.getByRole('form', { name: 'alert rule' });
   await expect(form.getByLabel('Kind')).toBeDisabled(); // a saved rule keeps its kind

@@ -39,7 +39,7 @@ async function watching(rules: AlertRule[], options: { groupsEveryMs?: number } 
     if (event === 'alerts:changed') changes.push(data as AlertChange);
   });
   await svc.start();
-  await ok(svc.call('alerts:setConfig', { rules, delivery: { webhookUrl: null, desktop: true } }));
+  await ok(svc.call('alerts:setConfig', { rules, delivery: { webhookUrl: null, desktop: true }, version: (await ok(svc.call('alerts:config', {}))).version }));
   return { svc, changes };
 }
 
@@ -117,9 +117,9 @@ describe('alert rules', () => {
       await app.sendTask('tasks.add', [1, 1], {}, { queue });
       await until(() => changes.length === 1);
       await app.sendTask('tasks.add', [2, 2], {}, { queue });
-      await ok(svc.call('alerts:setConfig', { rules: [{ ...rule, name: 'renamed' }], delivery }));
+      await ok(svc.call('alerts:setConfig', { rules: [{ ...rule, name: 'renamed' }], delivery, version: (await ok(svc.call('alerts:config', {}))).version }));
       await settled(svc, changes, 1);
-      await ok(svc.call('alerts:setConfig', { rules: [{ ...rule, depth: 2 }], delivery }));
+      await ok(svc.call('alerts:setConfig', { rules: [{ ...rule, depth: 2 }], delivery, version: (await ok(svc.call('alerts:config', {}))).version }));
       await until(() => changes.length === 3);
       expect(changes.map((c) => [c.alert.state, c.alert.summary])).toEqual([
         ['firing', `queue ${queue} holds 1 waiting messages (rule: 1 or more)`],

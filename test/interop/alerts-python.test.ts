@@ -39,6 +39,7 @@ describe.runIf(available)('alerts on a Python Celery deployment', () => {
         { id: 'offline', name: '', enabled: true, kind: 'worker-offline', worker: null, seconds: 1 },
       ],
       delivery: { webhookUrl: null, desktop: true },
+      version: (await ok(svc.call('alerts:config', {}))).version,
     }));
     // The worker sends task events once the room's enable_events cast reached it: a task it ran is in the history then.
     await until(async () => {

@@ -6,11 +6,13 @@
  * and time are looked at, the file read again only when they changed). Without a file (a
  * connection made in code) the config lives in memory.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { writeFileAtomic } from '../room/atomic-file.js';
+import { CeleriacError } from '../../core/errors.js';
+import { updateSettingsObject } from '../room/settings-json.js';
 import { alertDeliverySchema, alertRuleSchema } from '../contract/methods/alerts.js';
 import { MAX_ALERT_RULES, MAX_SETTINGS_FILE_BYTES } from '../contract/limits.js';
-import type { AlertConfig, AlertDelivery, AlertRule } from '../contract/types/alerts.js';
+import type { AlertConfig, AlertConfigChange, AlertDelivery, AlertRule } from '../contract/types/alerts.js';
 
 export const DEFAULT_ALERT_DELIVERY: AlertDelivery = { webhookUrl: null, desktop: true };
 
@@ -24,11 +26,24 @@ export interface AlertConfigPlace {
 export interface ReadConfig {
   config: AlertConfig;
   problems: string[];
+  /** The rules as stored that were left out, kept as they are when the page saves. */
+  skipped: unknown[];
+  /** Names what is stored (a hash of the connection's entry): a change made on another version is refused. */
+  version: string;
 }
+
+/** The stored config changed since the change was made on it (a hand edit, another tab). */
+export class AlertConfigChangedError extends CeleriacError {
+  constructor() {
+    super('the alert rules changed elsewhere since they were read (by hand or in another tab): read them again and make the change again', 'E_CONFIG_CHANGED');
+  }
+}
+
+const EMPTY: ReadConfig = { config: { rules: [], delivery: DEFAULT_ALERT_DELIVERY }, problems: [], skipped: [], version: versionOf(undefined) };
 
 export class AlertConfigStore {
   /** The config as last read (or set, in memory). */
-  private last: ReadConfig = { config: { rules: [], delivery: DEFAULT_ALERT_DELIVERY }, problems: [] };
+  private last: ReadConfig = EMPTY;
   /** The file's size and time when last read ('' when it was missing; null: read it at the next use). */
   private readStamp: string | null = null;
 
@@ -40,23 +55,30 @@ export class AlertConfigStore {
     const stamp = fileStamp(this.place.settingsPath);
     if (stamp !== this.readStamp) {
       this.readStamp = stamp;
-      this.last = stamp === '' ? { config: { rules: [], delivery: DEFAULT_ALERT_DELIVERY }, problems: [] } : this.readFile(this.place);
+      this.last = stamp === '' ? EMPTY : this.readFile(this.place);
     }
     return this.last;
   }
 
-  /** Replaces the connection's config (already checked by the contract's schema). @throws the file system's error */
-  set(config: AlertConfig): AlertConfig {
-    if (this.place) {
-      const whole = readObject(this.place.settingsPath);
-      const alerts = isObject(whole.alerts) ? whole.alerts : {};
-      // The rest of the file (the room's settings, other connections' alerts) is kept as it is.
-      writeFileAtomic(this.place.settingsPath, JSON.stringify({ ...whole, alerts: { ...alerts, [this.place.profileId]: config } }, null, 2));
-      this.readStamp = null;
-      return this.current().config;
+  /**
+   * Replaces the connection's rules and delivery (already checked by the contract's schema);
+   * rules stored that are invalid stay in the file, after the page's.
+   * @throws AlertConfigChangedError when `change.version` is not what is stored now; SettingsFileDamagedError; the file system's error
+   */
+  set(change: AlertConfigChange): ReadConfig {
+    const place = this.place;
+    if (!place) {
+      this.last = { ...merged(this.last, change), problems: [], skipped: [] };
+      return this.last;
     }
-    this.last = { config, problems: [] };
-    return config;
+    updateSettingsObject(place.settingsPath, 'the alert rules were', (whole) => {
+      const alerts = isObject(whole.alerts) ? whole.alerts : {};
+      const stored = readEntry(alerts[place.profileId], place.profileId);
+      // The rest of the file (the room's settings, other connections' alerts) is kept as it is.
+      return { ...whole, alerts: { ...alerts, [place.profileId]: merged(stored, change).config } };
+    });
+    this.readStamp = null;
+    return this.current();
   }
 
   private readFile(place: AlertConfigPlace): ReadConfig {
@@ -67,33 +89,59 @@ export class AlertConfigStore {
       whole = JSON.parse(readFileSync(place.settingsPath, 'utf8')) as Record<string, unknown>;
       if (!isObject(whole)) throw new Error('it is not a JSON object');
     } catch (err) {
-      return { config: { rules: [], delivery: DEFAULT_ALERT_DELIVERY }, problems: [`${place.settingsPath} could not be read (${(err as Error).message}): no alert rules are evaluated until it is fixed`] };
+      return { ...EMPTY, problems: [`${place.settingsPath} could not be read (${(err as Error).message}): no alert rules are evaluated until it is fixed`], version: 'unreadable' };
     }
-    const mine = isObject(whole.alerts) ? whole.alerts[place.profileId] : undefined;
-    return mine === undefined ? { config: { rules: [], delivery: DEFAULT_ALERT_DELIVERY }, problems: [] } : checkConfig(mine, `alerts["${place.profileId}"]`);
+    return readEntry(isObject(whole.alerts) ? whole.alerts[place.profileId] : undefined, place.profileId);
   }
+}
+
+/** A connection's stored entry (undefined: none yet), checked. */
+function readEntry(stored: unknown, profileId: string): ReadConfig {
+  return stored === undefined ? EMPTY : checkConfig(stored, `alerts["${profileId}"]`);
+}
+
+/**
+ * What is stored next: the page's rules, then the stored ones that were left out as invalid; the webhook kept, replaced or removed.
+ * @throws AlertConfigChangedError when the change was made on another version
+ */
+function merged(stored: ReadConfig, change: AlertConfigChange): { config: AlertConfig; version: string } {
+  if (change.version !== stored.version) throw new AlertConfigChangedError();
+  const webhookUrl = isObject(change.delivery.webhookUrl) ? stored.config.delivery.webhookUrl : change.delivery.webhookUrl;
+  const config = { rules: [...change.rules, ...stored.skipped] as AlertRule[], delivery: { webhookUrl, desktop: change.delivery.desktop } };
+  return { config, version: versionOf(config) };
+}
+
+/** A short hash of an entry as stored. */
+function versionOf(stored: unknown): string {
+  return createHash('sha256').update(JSON.stringify(stored ?? null)).digest('base64url').slice(0, 22);
 }
 
 /** A config from the file, rule by rule: the valid ones kept, each other one said. */
 export function checkConfig(stored: unknown, where: string): ReadConfig {
   const problems: string[] = [];
-  if (!isObject(stored)) return { config: { rules: [], delivery: DEFAULT_ALERT_DELIVERY }, problems: [`settings.json ${where} is not an object: no alert rules are evaluated`] };
+  const version = versionOf(stored);
+  if (!isObject(stored)) return { config: { rules: [], delivery: DEFAULT_ALERT_DELIVERY }, problems: [`settings.json ${where} is not an object: no alert rules are evaluated`], skipped: [], version };
   const delivery = alertDeliverySchema.safeParse(stored.delivery ?? DEFAULT_ALERT_DELIVERY);
   if (!delivery.success) problems.push(`settings.json ${where}.delivery is invalid (${issueWords(delivery.error)}): nothing is sent to a webhook`);
   const rules: AlertRule[] = [];
+  const skipped: unknown[] = [];
   const ids = new Set<string>();
   const storedRules = Array.isArray(stored.rules) ? stored.rules : [];
   if (stored.rules !== undefined && !Array.isArray(stored.rules)) problems.push(`settings.json ${where}.rules is not a list: no alert rules are evaluated`);
   storedRules.forEach((raw, i) => {
     const label = `settings.json ${where}.rules[${i}]${isObject(raw) && typeof raw.id === 'string' ? ` (${raw.id.slice(0, 64)})` : ''}`;
-    if (rules.length === MAX_ALERT_RULES) return problems.push(`${label} is skipped: a connection keeps at most ${MAX_ALERT_RULES} rules`);
+    const skip = (why: string): void => {
+      skipped.push(raw);
+      problems.push(`${label} is skipped: ${why}`);
+    };
+    if (rules.length === MAX_ALERT_RULES) return skip(`a connection keeps at most ${MAX_ALERT_RULES} rules`);
     const rule = alertRuleSchema.safeParse(raw);
-    if (!rule.success) return problems.push(`${label} is skipped: ${issueWords(rule.error)}`);
-    if (ids.has(rule.data.id)) return problems.push(`${label} is skipped: another rule has its id`);
+    if (!rule.success) return skip(issueWords(rule.error));
+    if (ids.has(rule.data.id)) return skip('another rule has its id');
     ids.add(rule.data.id);
     rules.push(rule.data as AlertRule);
   });
-  return { config: { rules, delivery: delivery.success ? delivery.data : { ...DEFAULT_ALERT_DELIVERY, webhookUrl: null } }, problems };
+  return { config: { rules, delivery: delivery.success ? delivery.data : { ...DEFAULT_ALERT_DELIVERY, webhookUrl: null } }, problems, skipped, version };
 }
 
 /** A zod error in a line: each issue's path and message. */
@@ -116,25 +164,4 @@ function fileStamp(path: string): string {
   } catch {
     return '';
   }
-}
-
-/**
- * The settings file as an object; empty when it is missing.
- * @throws when it holds something else (a hand edit gone wrong): it is not written over
- */
-function readObject(path: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return {};
-  }
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${path} is not valid JSON (${(err as Error).message}): fix it by hand first, the alert rules were not saved`);
-  }
-  if (!isObject(v)) throw new Error(`${path} is not a JSON object: fix it by hand first, the alert rules were not saved`);
-  return v;
 }

@@ -4,13 +4,13 @@
  * `alerts:changed` event for the page (which shows a desktop notification when delivery says
  * so) and a webhook message, queued and sent in the background.
  */
-import type { Alert, AlertChange, AlertConfig, AlertsView, WebhookTestResult } from '../contract/types/alerts.js';
-import { AlertConfigStore, type AlertConfigPlace } from './alert-config-store.js';
+import type { Alert, AlertChange, AlertConfigChange, AlertConfigView, AlertsView, WebhookTestResult } from '../contract/types/alerts.js';
+import { AlertConfigStore, type AlertConfigPlace, type ReadConfig } from './alert-config-store.js';
 import { AlertEvaluator, type EvaluatorOptions } from './alert-evaluator.js';
 import { EpisodeBook } from './episode-book.js';
 import type { AlertSources } from './probes/readings.js';
 import { webhookBody, testWebhookBody } from './webhook-body.js';
-import { WebhookSender, type WebhookOptions } from './webhook-sender.js';
+import { redact, WebhookSender, type WebhookOptions } from './webhook-sender.js';
 
 export interface AlertsOptions extends EvaluatorOptions {
   /** Where the rules are kept (settings.json, under the connection's profile id); absent: in memory. */
@@ -51,13 +51,17 @@ export class Alerts {
     this.evaluator.noteEvents();
   }
 
-  config(): AlertConfig {
-    return this.store.current().config;
+  /** The config as every client reads it: the webhook's address redacted. */
+  config(): AlertConfigView {
+    return viewOf(this.store.current());
   }
 
-  /** Replaces the rules and delivery; a removed, turned-off or changed rule's episodes resolve at the next evaluation. */
-  setConfig(config: AlertConfig): AlertConfig {
-    return this.store.set(config);
+  /**
+   * Replaces the rules and delivery; a removed, turned-off or changed rule's episodes resolve at the next evaluation.
+   * @throws AlertConfigChangedError when the config changed since `change.version` was read
+   */
+  setConfig(change: AlertConfigChange): AlertConfigView {
+    return viewOf(this.store.set(change));
   }
 
   list(): AlertsView {
@@ -65,7 +69,8 @@ export class Alerts {
     return {
       firing: this.book.firingNow(),
       history: this.book.history(),
-      webhook: this.webhook.status(config.delivery.webhookUrl),
+      // Every client reads this, read-only ones too: the address's path (the secret) is left out.
+      webhook: this.webhook.status(config.delivery.webhookUrl && redact(config.delivery.webhookUrl)),
       evaluatedAt: this.evaluator.evaluatedAt,
       problems: [...problems, ...this.evaluator.problems(), ...(this.book.loadProblem ? [this.book.loadProblem] : []), ...(this.keepProblem ? [this.keepProblem] : [])],
     };
@@ -73,7 +78,7 @@ export class Alerts {
 
   /** Sends one test message to `url` (else the configured webhook) now, and says what came back. */
   testWebhook(url?: string): Promise<WebhookTestResult> {
-    const to = url ?? this.config().delivery.webhookUrl;
+    const to = url ?? this.store.current().config.delivery.webhookUrl;
     if (!to) throw new Error('no webhook address is configured: give one');
     return this.webhook.test(to, testWebhookBody());
   }
@@ -81,7 +86,7 @@ export class Alerts {
   /** Hands each change to the page and the webhook; never waits for either. */
   private deliver(changes: Alert[]): void {
     this.keep();
-    const { delivery } = this.config();
+    const { delivery } = this.store.current().config;
     for (const alert of changes) {
       this.emit({ alert, desktop: delivery.desktop });
       if (delivery.webhookUrl) this.webhook.enqueue(delivery.webhookUrl, webhookBody(alert));
@@ -97,4 +102,9 @@ export class Alerts {
       this.keepProblem = `the alert history could not be saved (${(err as Error).message}): it is kept in memory until it can`;
     }
   }
+}
+
+function viewOf({ config, version }: ReadConfig): AlertConfigView {
+  const { webhookUrl, desktop } = config.delivery;
+  return { rules: config.rules, delivery: { webhookUrl: webhookUrl && redact(webhookUrl), webhookSet: webhookUrl !== null, desktop }, version };
 }

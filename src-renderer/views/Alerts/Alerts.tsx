@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'react';
 import { Notice } from '../Notice.js';
 import { When } from '../../format/When.js';
-import { call, on } from '../../api/client.js';
+import { call, CallError, on } from '../../api/client.js';
 import { useCall, useEvery } from '../../api/use-call.js';
-import type { AlertConfig, AlertRule } from '../../api/contract.js';
+import type { AlertConfigChange, AlertRule } from '../../api/contract.js';
 import { FiringTable, HistoryTable } from './AlertTables.js';
 import { DeliveryForm } from './DeliveryForm.js';
 import { RuleForm } from './RuleForm.js';
@@ -11,6 +11,7 @@ import { RulesTable } from './RulesTable.js';
 
 /** Read again this often besides each alert fired or resolved: the webhook's counts move on their own. */
 const REFRESH_MS = 5000;
+const CHANGED_ELSEWHERE = 'The rules changed elsewhere (by hand or in another tab): reloaded; apply your change again.';
 const READ_ONLY = 'This control room is read-only (celeriac serve --read-only): rules and delivery are shown, not changed here. Change them in the settings file.';
 
 /**
@@ -27,19 +28,33 @@ export function Alerts({ readOnly = false }: { readOnly?: boolean }) {
   useEvery(list.reload, REFRESH_MS);
   const locked = readOnly ? READ_ONLY : null;
 
-  const save = async (next: AlertConfig, said: string): Promise<void> => {
-    await call('alerts:setConfig', next);
+  /**
+   * Sends a change made on the config as read (its version); false when the config changed
+   * elsewhere since: it is read again, for the reader to make the change again on it.
+   */
+  const save = async (change: Omit<AlertConfigChange, 'version' | 'delivery'> & Partial<Pick<AlertConfigChange, 'delivery'>>, said: string): Promise<boolean> => {
+    const cfg = config.data!;
+    // The page never holds the webhook's address: it is kept unless the delivery form replaces it.
+    const delivery = change.delivery ?? { webhookUrl: { keep: true }, desktop: cfg.delivery.desktop };
+    try {
+      await call('alerts:setConfig', { rules: change.rules, delivery, version: cfg.version });
+    } catch (err) {
+      if (!(err instanceof CallError && err.error.code === 'E_CONFIG_CHANGED')) throw err;
+      setNotice(CHANGED_ELSEWHERE);
+      config.reload();
+      return false;
+    }
     setNotice(said);
     config.reload();
     list.reload();
+    return true;
   };
   const saveRule = async (rule: AlertRule): Promise<void> => {
     const rules = config.data!.rules;
     const at = rules.findIndex((r) => r.id === rule.id);
-    await save({ ...config.data!, rules: at < 0 ? [...rules, rule] : rules.map((r) => (r.id === rule.id ? rule : r)) }, at < 0 ? 'Rule added.' : 'Rule saved.');
-    setEditing(null);
+    if (await save({ rules: at < 0 ? [...rules, rule] : rules.map((r) => (r.id === rule.id ? rule : r)) }, at < 0 ? 'Rule added.' : 'Rule saved.')) setEditing(null);
   };
-  const act = (p: Promise<void>): void => void p.catch((e: Error) => setNotice(e.message));
+  const act = (p: Promise<unknown>): void => void p.catch((e: Error) => setNotice(e.message));
 
   const error = list.error ?? config.error;
   if (error && !(list.data && config.data)) return <p className="error">{error}</p>;
@@ -75,19 +90,19 @@ export function Alerts({ readOnly = false }: { readOnly?: boolean }) {
       <RulesTable
         rules={rules}
         locked={locked}
-        onToggle={(r) => act(save({ ...cfg, rules: rules.map((x) => (x.id === r.id ? { ...r, enabled: !r.enabled } : x)) }, `${r.enabled ? 'Disabled' : 'Enabled'} the rule.`))}
+        onToggle={(r) => act(save({ rules: rules.map((x) => (x.id === r.id ? { ...r, enabled: !r.enabled } : x)) }, `${r.enabled ? 'Disabled' : 'Enabled'} the rule.`))}
         onEdit={(r) => setEditing(r)}
-        onDelete={(r) => act(save({ ...cfg, rules: rules.filter((x) => x.id !== r.id) }, 'Rule deleted.'))}
+        onDelete={(r) => act(save({ rules: rules.filter((x) => x.id !== r.id) }, 'Rule deleted.'))}
       />
 
       <h3>Delivery</h3>
       <DeliveryForm
-        key={`${cfg.delivery.webhookUrl}:${cfg.delivery.desktop}`}
+        key={cfg.version}
         delivery={cfg.delivery}
         webhook={webhook}
         locked={locked}
-        onSave={(delivery) => save({ ...cfg, delivery }, 'Delivery saved.')}
-        onTest={(url) => call('alerts:testWebhook', { url }).then((r) => setNotice(r.ok ? `Test sent: ${r.message}` : `Test failed: ${r.message}`))}
+        onSave={(delivery) => save({ rules, delivery }, 'Delivery saved.').then(() => undefined)}
+        onTest={(url) => call('alerts:testWebhook', url === null ? {} : { url }).then((r) => setNotice(r.ok ? `Test sent: ${r.message}` : `Test failed: ${r.message}`))}
       />
 
       <h3>History</h3>

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { noInput } from './fields.js';
 import { MAX_ALERT_RULES } from '../limits.js';
-import type { AlertConfig, AlertsView, WebhookTestResult } from '../types/alerts.js';
+import type { AlertConfigView, AlertsView, WebhookTestResult } from '../types/alerts.js';
 
 const DAY_S = 86_400;
 /** A length of time a rule waits for, in seconds: a second to a week. */
@@ -33,24 +33,31 @@ export const webhookUrlSchema = z
   .max(2048)
   .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'an http:// or https:// address');
 
+/** Delivery as the settings file keeps it. */
 export const alertDeliverySchema = z.object({ webhookUrl: webhookUrlSchema.nullable(), desktop: z.boolean() }).strict();
 
-export const alertConfigSchema = z
-  .object({ rules: z.array(alertRuleSchema).max(MAX_ALERT_RULES), delivery: alertDeliverySchema })
+/** The change the page sends: the webhook kept ({ keep: true }: the page never holds its secret path), replaced, or removed (null). */
+export const alertConfigChangeSchema = z
+  .object({
+    rules: z.array(alertRuleSchema).max(MAX_ALERT_RULES),
+    delivery: z.object({ webhookUrl: z.union([z.object({ keep: z.literal(true) }).strict(), webhookUrlSchema, z.null()]), desktop: z.boolean() }).strict(),
+    version: z.string().max(128),
+  })
   .strict()
   .refine((c) => new Set(c.rules.map((r) => r.id)).size === c.rules.length, 'two rules have the same id');
 
 export const alertsMethods = {
   'alerts:config': {
     reads: true,
-    // The connection's rules and delivery (rules the settings file holds that are invalid are left out, and said by alerts:list).
+    // The connection's rules and delivery, the webhook's address redacted (rules the settings file holds that are invalid are left out, and said by alerts:list).
     input: noInput,
-    output: undefined as unknown as AlertConfig,
+    output: undefined as unknown as AlertConfigView,
   },
   'alerts:setConfig': {
     // Replaces the connection's rules and delivery; episodes of rules removed, turned off or changed resolve (a changed rule fires again where it holds).
-    input: alertConfigSchema,
-    output: undefined as unknown as AlertConfig,
+    // Rules in the file that are invalid are kept there. Error E_CONFIG_CHANGED when the version is no longer the stored one; E_FILE_DAMAGED when settings.json is not JSON.
+    input: alertConfigChangeSchema,
+    output: undefined as unknown as AlertConfigView,
   },
   'alerts:list': {
     reads: true,

@@ -37,6 +37,32 @@ export interface AlertConfig {
   delivery: AlertDelivery;
 }
 
+/**
+ * The config as every client reads it (alerts:config): the webhook's address is redacted to
+ * `scheme://host/…`, since its path is the secret (a Slack webhook's) and read-only rooms read
+ * it too.
+ */
+export interface AlertConfigView {
+  rules: AlertRule[];
+  delivery: {
+    /** The webhook's address redacted (`https://hooks.slack.com/…`), or null when none. */
+    webhookUrl: string | null;
+    /** A webhook is set. */
+    webhookSet: boolean;
+    desktop: boolean;
+  };
+  /** Names the stored config as read; alerts:setConfig is refused once it changed (a hand edit, another tab). */
+  version: string;
+}
+
+/** A change to the config (alerts:setConfig): the webhook kept as it is, replaced, or removed. */
+export interface AlertConfigChange {
+  rules: AlertRule[];
+  delivery: { webhookUrl: { keep: true } | string | null; desktop: boolean };
+  /** The version the change was made on (alerts:config's). */
+  version: string;
+}
+
 /** One episode of a rule on one subject: fired once, resolved once. */
 export interface Alert {
   /** The episode's id. */
@@ -57,6 +83,7 @@ export interface Alert {
 
 /** How the webhook is doing: never blocks the event path, retried with backoff. */
 export interface AlertWebhookStatus {
+  /** The address redacted (`scheme://host/…`: its path is the secret), or null when none. */
   url: string | null;
   /** Deliveries waiting (a retry or the first try). */
   pending: number;
