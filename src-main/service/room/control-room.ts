@@ -448,6 +448,13 @@ export class ControlRoom implements CallBackend {
       // Alert rules are per profile, in settings.json beside the room's own settings; what they fired in a file of their own.
       const alerts = { config: { settingsPath: join(this.options.dataDir, 'settings.json'), profileId }, episodesPath: join(this.options.dataDir, 'alerts', `${profileId.replace(/[^\w-]/g, '_')}.json`) };
       service = new ConnectionService(app, this.options.spawner, { historyPath, poolQueues, alerts });
+      // Listened to before it starts: what it says while the beat and the pool start (an alert
+      // fired, a batch noticed) reaches the clients too.
+      const offEvents = service.onEvent((event, data) => {
+        // Notifications can be turned off; everything else goes through.
+        if (event === 'batches:notice' && !this.settings.get().notifications) return;
+        this.events.emit(event, data);
+      });
       await service.start();
       if (this.beatWanted(profileId)) await service.setBeat(true);
       if (profile.hostPool && !this.options.readOnly && this.options.pool !== undefined) {
@@ -455,11 +462,6 @@ export class ControlRoom implements CallBackend {
         // the control room stays up and says why (pool:status, and the status message).
         await service.hosted.start(this.options.pool.modules, this.options.pool.concurrency, poolQueues).catch(() => undefined);
       }
-      const offEvents = service.onEvent((event, data) => {
-        // Notifications can be turned off; everything else goes through.
-        if (event === 'batches:notice' && !this.settings.get().notifications) return;
-        this.events.emit(event, data);
-      });
       const current: Connected = { profileId, historyPath, app, service, unsubscribe: () => undefined };
       const offHealth = this.watchHealth(current);
       current.unsubscribe = () => {
