@@ -17,6 +17,8 @@ export const ScriptResult = {
   LockNotHeld: -1,
   /** restoreInbox touched nothing because the inbox was refreshed meanwhile: its owner lives. */
   InboxStillOwned: -1,
+  /** moveWaiting touched nothing because a key it would push to holds another type. */
+  WrongType: -2,
 } as const;
 
 export type ScriptResult = (typeof ScriptResult)[keyof typeof ScriptResult];

@@ -181,6 +181,32 @@ describe("acting on the message shown", () => {
     expect([await redis.llen(queue), await redis.llen(to)]).toEqual([0, 1]);
   });
 
+  it('never loses a message moved to a name that holds other data: it stays where it was, and the move is refused', async () => {
+    const { queue } = await fill([0, 0]);
+    const [a, b] = (await browse({ queue })).messages;
+    const before = await redis.lrange(queue, 0, -1);
+    const actions = new QueueMessageActions(redis);
+    // `unacked` is kombu's hash of held messages: the contract refuses the name, and the core (used
+    // by the CLI too) refuses it before anything is taken off the queue.
+    expect(await svc.call('queues:moveMessage', { queue, key: a!.key, to: 'unacked' })).toMatchObject({ ok: false, error: { code: 'E_BAD_INPUT' } });
+    await redis.hset('unacked', 'someone', 'held');
+    await expect(actions.move({ queue, key: a!.key }, 'unacked')).rejects.toMatchObject({ code: 'E_MESSAGE_NOT_MOVABLE' });
+    const hash = uniqueName('hash');
+    await redis.hset(hash, 'f', 'v');
+    expect(await svc.call('queues:moveMessage', { queue, key: a!.key, to: hash })).toMatchObject({ ok: false, error: { code: 'E_MESSAGE_NOT_MOVABLE' } });
+    // A queue whose binding key holds other data is refused too: the push there would fail.
+    const badBinding = uniqueName('binding');
+    await redis.set(`_kombu.binding.${badBinding}`, 'x');
+    await expect(actions.move({ queue, key: b!.key }, badBinding)).rejects.toMatchObject({ code: 'E_MESSAGE_NOT_MOVABLE' });
+    expect(await redis.lrange(queue, 0, -1)).toEqual(before);
+    expect(await redis.hlen('unacked')).toBe(1);
+    await redis.del('unacked');
+    for (const to of [queue, `${queue}${SEP}3`, 'unacked_index', '_kombu.binding.x', 'celeriac:dead']) {
+      expect(await svc.call('queues:moveMessages', { queue, to, keys: [a!.key], confirm: true }), to).toMatchObject({ ok: false, error: { code: 'E_BAD_INPUT' } });
+    }
+    expect(await redis.lrange(queue, 0, -1)).toEqual(before);
+  });
+
   it('deletes a selection and moves what a search matches, only when confirmed', async () => {
     const { queue } = await fill([0, 3, 0, 9, 6]);
     await app.sendMany([0, 3].map((priority) => ({ name: 'report.build', args: [priority], options: { queue, priority } })));

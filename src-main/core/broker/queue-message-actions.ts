@@ -69,6 +69,13 @@ export class MessageNotMovableError extends CeleriacError {
   }
 }
 
+/** A move whose target key (or its binding key) holds another type of data than a queue's: nothing was moved. */
+export class MoveTargetError extends CeleriacError {
+  constructor(to: string) {
+    super(`cannot move to ${to}: that name holds other data, not a queue; nothing was moved`, 'E_MESSAGE_NOT_MOVABLE');
+  }
+}
+
 /** How far either side of the shown position the look-up reads before it scans the queue. */
 const NEAR = 100;
 
@@ -215,10 +222,15 @@ export class QueueMessageActions {
     return null;
   }
 
-  /** Takes the message found off its list and pushes `message` to `queue`'s list of `step`; false when it was no longer there. */
+  /**
+   * Takes the message found off its list and pushes `message` to `queue`'s list of `step`; false when it was no longer there.
+   * @throws MoveTargetError when `queue`'s list or binding key holds another type (the message stays where it was)
+   */
   private async push(found: Found, queue: string, step: PriorityStep, message: string, end: 'next' | 'last', bind: boolean): Promise<boolean> {
     const keys = [found.list, queueListKey(queue, step), bindingKey(queue)];
-    return (await callScript<number>(this.redis, 'moveWaiting', keys, [found.raw, message, end, bind ? bindingMember(queue, queue) : ''])) === ScriptResult.Done;
+    const result = await callScript<number>(this.redis, 'moveWaiting', keys, [found.raw, message, end, bind ? bindingMember(queue, queue) : '']);
+    if (result === ScriptResult.WrongType) throw new MoveTargetError(queue);
+    return result === ScriptResult.Done;
   }
 }
 

@@ -17,7 +17,17 @@
   Output:
     ScriptResult.Done (1)     moved
     ScriptResult.NotDone (0)  no longer there as read: nothing done
+    ScriptResult.WrongType (-2)  the list it goes to is not a list, or the binding set not a set:
+                              nothing done (checked before the LREM: Redis does not undo it
+                              when a later push fails, and the message would be lost)
 ]]
+local function isOrNone(key, kind)
+  local t = redis.call('TYPE', key).ok
+  return t == kind or t == 'none'
+end
+if not isOrNone(KEYS[2], 'list') or (ARGV[4] ~= '' and not isOrNone(KEYS[3], 'set')) then
+  return -2
+end
 if redis.call('LREM', KEYS[1], -1, ARGV[1]) == 0 then
   return 0
 end

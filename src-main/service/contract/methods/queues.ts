@@ -23,6 +23,17 @@ const selection = {
   queue: queueName, keys: z.array(messageKey).min(1).max(MESSAGE_SELECTION_LIMIT).optional(), search: messageSearch.optional(),
   priority: priorityStep.optional(), confirm: z.literal(true),
 };
+/**
+ * A queue a message is moved to: not one of the keys kombu and Celeriac keep beside the queues
+ * (a push there would fail on another type, or corrupt what workers hold), and no priority-step
+ * list's name (the separator is kombu's own).
+ */
+const RESERVED_KEYS = new Set(['unacked', 'unacked_index', 'unacked_mutex']);
+const moveTarget = queueName
+  .refine((q) => !q.includes('\x06\x16'), 'a queue name holds no \\x06\\x16 (the priority-step separator)')
+  .refine((q) => !RESERVED_KEYS.has(q) && !q.startsWith('_kombu.') && !q.startsWith('celeriac:'), 'that name is kept for kombu or Celeriac, not a queue');
+const notToItself = (i: { queue: string; to: string }): boolean => i.queue !== i.to;
+const notToItselfSaid = { message: 'a message is moved to another queue (run now takes it next in its own)', path: ['to'] };
 const keysOrSearch = (i: { keys?: unknown; search?: unknown }): boolean => (i.keys === undefined) !== (i.search === undefined);
 const keysOrSearchSaid = { message: 'give either keys (the messages selected) or search (the messages it matches)', path: ['keys'] };
 
@@ -55,7 +66,7 @@ export const queuesMethods = {
   },
   'queues:moveMessage': {
     // To another queue, in the same priority step, after those waiting there.
-    input: z.object({ ...shownMessage, to: queueName }).strict(),
+    input: z.object({ ...shownMessage, to: moveTarget }).strict().refine(notToItself, notToItselfSaid),
     output: undefined as unknown as MovedMessage,
   },
   'queues:runNow': {
@@ -68,7 +79,7 @@ export const queuesMethods = {
     output: undefined as unknown as BulkOutcome,
   },
   'queues:moveMessages': {
-    input: z.object({ ...selection, to: queueName }).strict().refine(keysOrSearch, keysOrSearchSaid),
+    input: z.object({ ...selection, to: moveTarget }).strict().refine(keysOrSearch, keysOrSearchSaid).refine(notToItself, notToItselfSaid),
     output: undefined as unknown as BulkOutcome,
   },
   'queues:held': {
