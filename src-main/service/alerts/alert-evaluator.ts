@@ -8,6 +8,7 @@
 import type { Alert, AlertRule } from '../contract/types/alerts.js';
 import { ruleName } from './alert-words.js';
 import type { EpisodeBook } from './episode-book.js';
+import { cappedSubjects } from './subject-cap.js';
 import { EventSilence } from './probes/events-silent.js';
 import { failureRate } from './probes/failure-rate.js';
 import { FailureGroupWatch, GROUPS_EVERY_MS } from './probes/failure-group.js';
@@ -126,8 +127,8 @@ export class AlertEvaluator {
           // Probes that read Redis are not run while it is away: the rule's episodes stay as they are.
           const holding = needsRedis(rule) && !connected ? null : await this.probe(rule, readings);
           if (holding === null) continue;
-          if (holding.size > MAX_SUBJECTS_PER_RULE) failures.set(rule.id, `rule "${ruleName(rule)}" holds for ${holding.size} subjects: the first ${MAX_SUBJECTS_PER_RULE} are alerted`);
-          const alerted = holding.size > MAX_SUBJECTS_PER_RULE ? new Map([...holding].slice(0, MAX_SUBJECTS_PER_RULE)) : holding;
+          if (holding.size > MAX_SUBJECTS_PER_RULE) failures.set(rule.id, `rule "${ruleName(rule)}" holds for ${holding.size} subjects: ${MAX_SUBJECTS_PER_RULE} are alerted (those firing already, then by name)`);
+          const alerted = holding.size > MAX_SUBJECTS_PER_RULE ? cappedSubjects(holding, this.firingSubjects(rule.id), MAX_SUBJECTS_PER_RULE) : holding;
           changes.push(...this.book.settle({ id: rule.id, name: ruleName(rule), kind: rule.kind }, alerted, now));
         } catch (err) {
           failures.set(rule.id, `rule "${ruleName(rule)}" could not be evaluated: ${(err as Error).message}`);
@@ -149,6 +150,11 @@ export class AlertEvaluator {
     }
     this.failures = failures;
     this.logNew(failures);
+  }
+
+  /** The subjects a rule has firing now. */
+  private firingSubjects(ruleId: string): Set<string> {
+    return new Set(this.book.firingNow().filter((a) => a.ruleId === ruleId).map((a) => a.subject));
   }
 
   private probe(rule: AlertRule, r: Readings): Promise<Map<string, string> | null> | Map<string, string> | null {
