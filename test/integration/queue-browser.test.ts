@@ -226,6 +226,17 @@ describe("acting on the message shown", () => {
     expect(await ok(svc.call('queues:moveMessages', { queue, to, keys: pick, confirm: true }))).toEqual({ done: 0, changed: 2, scan: null, capped: false });
   });
 
+  it('refuses a bulk search of only spaces (it would match every message), and says a search that does not parse as such', async () => {
+    const { queue } = await fill([0, 0]);
+    const to = uniqueName('blank');
+    for (const [method, extra] of [['queues:deleteMessages', {}], ['queues:moveMessages', { to }]] as const) {
+      expect(await svc.call(method, { queue, search: '  ', confirm: true, ...extra }), method).toMatchObject({ ok: false, error: { code: 'E_BAD_INPUT' } });
+      expect(await svc.call(method, { queue, search: 'state:x', confirm: true, ...extra }), method).toMatchObject({ ok: false, error: { code: 'E_BAD_SEARCH', message: expect.stringContaining('state:') } });
+    }
+    await expect(new QueueMessageActions(redis).deleteMany(queue, { search: '  ' }, 1000)).rejects.toMatchObject({ code: 'E_BAD_SEARCH' });
+    expect(await redis.llen(queue)).toBe(2);
+  });
+
   it('acts on at most 1,000 per call and says when it stopped there with more matching; a second call takes the rest', async () => {
     const queue = uniqueName('capped');
     await app.sendMany(Array.from({ length: 1005 }, (_, i) => ({ name: 'bulk.clean', args: [i], options: { queue } })));

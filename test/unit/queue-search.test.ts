@@ -27,6 +27,13 @@ describe('the queue search', () => {
     expect(parseQueueSearch('-name:x').test(undecoded)).toBe(true);
   });
 
+  it('refuses a search without terms: it would match every message', () => {
+    for (const blank of ['', '  ', '\t\n']) {
+      expect(() => parseQueueSearch(blank), JSON.stringify(blank)).toThrow(QueueSearchError);
+      expect(() => storedMessageMatch(blank), JSON.stringify(blank)).toThrow(QueueSearchError);
+    }
+  });
+
   it('refuses a qualifier it does not know, saying which', () => {
     expect(() => parseQueueSearch('state:FAILURE')).toThrow(QueueSearchError);
     expect(() => parseQueueSearch('state:FAILURE')).toThrow(/state:/);

@@ -36,11 +36,13 @@ const MAX_TERMS = 32;
 
 /**
  * A search as a test on listed messages.
- * @throws QueueSearchError for an unknown qualifier, or a search too long
+ * @throws QueueSearchError for an unknown qualifier, a search too long, or one without terms
  */
 export function parseQueueSearch(search: string): QueueSearch {
   if (search.length > MAX_SEARCH_LENGTH) throw new QueueSearchError(`a search is at most ${MAX_SEARCH_LENGTH} characters`);
   const terms = [...search.trim().matchAll(/(-?[A-Za-z]+:"[^"]*"|"[^"]*"|\S+)/g)].map((m) => m[1]!);
+  // No terms would match every message: a bulk action would act on all it reads.
+  if (terms.length === 0) throw new QueueSearchError('a search needs at least one term');
   if (terms.length > MAX_TERMS) throw new QueueSearchError(`a search has at most ${MAX_TERMS} terms`);
   let readsArguments = false;
   const tests: QueueMatch[] = terms.map((term) => {

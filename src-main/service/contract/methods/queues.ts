@@ -14,13 +14,15 @@ const shownMessage = { queue: queueName, key: messageKey, position: z.number().i
 const priorityStep = z.union([z.literal(0), z.literal(3), z.literal(6), z.literal(9)]);
 /** `name:x`, `id:x` (a trailing * matches any rest), -name:x, free words over args and kwargs. */
 const messageSearch = z.string().min(1).max(2000);
+/** A bulk action's search: one of only spaces would match every message, so it needs a term. */
+const bulkSearch = messageSearch.regex(/\S/, 'a search needs at least one term: to act on all, select them');
 /**
  * A bulk action's messages: those selected (`keys` as listed), or those a `search` matches
  * (within `priority`'s step when given) among the first it reads; one or the other.
  * `confirm: true` is the UI's confirmation made explicit in the call.
  */
 const selection = {
-  queue: queueName, keys: z.array(messageKey).min(1).max(MESSAGE_SELECTION_LIMIT).optional(), search: messageSearch.optional(),
+  queue: queueName, keys: z.array(messageKey).min(1).max(MESSAGE_SELECTION_LIMIT).optional(), search: bulkSearch.optional(),
   priority: priorityStep.optional(), confirm: z.literal(true),
 };
 /**
