@@ -11,40 +11,57 @@ import type { Readings } from './readings.js';
 
 type QueueAgeRule = Extract<AlertRule, { kind: 'queue-age' }>;
 
-/** Queues whose head is read at most per evaluation (the deepest first). */
+/** Queues whose head is read per evaluation besides those a rule names (the deepest first). */
 export const MAX_HEADS_READ = 200;
+
+type Head = { id: string | null; since: number };
 
 /** The message at the head of each queue, and since when it has been there as far as we know. */
 export class QueueHeads {
-  private heads = new Map<string, { id: string | null; since: number }>();
+  /** Heads as of the last evaluation (for how long one has been there). */
+  private before = new Map<string, Head>();
+  private heads = new Map<string, Head>();
+  /** Queues whose head was read in this evaluation. */
+  private read = new Set<string>();
   private readAt = -1;
-  /** Ages by queue, as of the last read. */
+  /** Ages by queue, as of this evaluation. */
   private ages = new Map<string, { id: string | null; ageMs: number; known: boolean }>();
 
-  /** Reads each non-empty queue's head once per evaluation, whatever the number of queue-age rules. */
-  private async read(r: Readings): Promise<void> {
-    if (this.readAt === r.now) return;
-    this.readAt = r.now;
-    const waiting = (await r.queues()).filter((q) => q.depth > 0).sort((a, b) => b.depth - a.depth).slice(0, MAX_HEADS_READ);
-    const heads = new Map<string, { id: string | null; since: number }>();
-    const ages = new Map<string, { id: string | null; ageMs: number; known: boolean }>();
+  /**
+   * Reads the deepest queues' heads once per evaluation, whatever the number of queue-age rules,
+   * and the head of the queue a rule names when it was not among them: a named queue is watched
+   * however many queues are deeper.
+   */
+  private async readHeads(r: Readings, named: string | null): Promise<void> {
+    if (this.readAt !== r.now) {
+      this.readAt = r.now;
+      this.before = this.heads;
+      this.heads = new Map();
+      this.ages = new Map();
+      this.read = new Set();
+      const waiting = (await r.queues()).filter((q) => q.depth > 0).sort((a, b) => b.depth - a.depth).slice(0, MAX_HEADS_READ);
+      await this.readQueues(r, waiting.map((q) => q.name));
+    }
+    if (named !== null && !this.read.has(named)) await this.readQueues(r, [named]);
+  }
+
+  private async readQueues(r: Readings, queues: string[]): Promise<void> {
     // Read side by side: the connection sends the reads without waiting for each reply.
-    const read = await Promise.all(waiting.map((q) => nextMessage(r.sources.app.broker, q.name)));
-    for (const [i, q] of waiting.entries()) {
+    const read = await Promise.all(queues.map((q) => nextMessage(r.sources.app.broker, q)));
+    for (const [i, queue] of queues.entries()) {
+      this.read.add(queue);
       const head = read[i];
       if (!head) continue;
-      const before = this.heads.get(q.name);
+      const before = this.before.get(queue);
       const since = before && before.id === head.id ? before.since : r.now;
-      heads.set(q.name, { id: head.id, since });
+      this.heads.set(queue, { id: head.id, since });
       const seen = head.id ? r.sources.history.seenAt(head.id) : null;
-      ages.set(q.name, seen === null ? { id: head.id, ageMs: r.now - since, known: false } : { id: head.id, ageMs: r.now - seen * 1000, known: true });
+      this.ages.set(queue, seen === null ? { id: head.id, ageMs: r.now - since, known: false } : { id: head.id, ageMs: r.now - seen * 1000, known: true });
     }
-    this.heads = heads;
-    this.ages = ages;
   }
 
   async probe(rule: QueueAgeRule, r: Readings): Promise<Map<string, string>> {
-    await this.read(r);
+    await this.readHeads(r, rule.queue);
     const holding = new Map<string, string>();
     for (const [queue, age] of this.ages) {
       if (rule.queue !== null && queue !== rule.queue) continue;
