@@ -237,6 +237,19 @@ describe("acting on the message shown", () => {
     expect(await redis.llen(queue)).toBe(2);
   });
 
+  it('a bulk move acts on each message it can and reports those it could not, left where they were', async () => {
+    const { queue } = await fill([0, 3, 0]);
+    const to = uniqueName('halfway');
+    // The step-3 list of the queue moved to holds other data: the step-3 message cannot go there.
+    await redis.hset(`${to}${SEP}3`, 'f', 'v');
+    const stuck = await redis.lrange(`${queue}${SEP}3`, 0, -1);
+    const outcome = await ok(svc.call('queues:moveMessages', { queue, to, search: 'name:task*', confirm: true }));
+    expect(outcome).toMatchObject({ done: 2, changed: 0, failed: { count: 1, reason: expect.stringContaining(`cannot move to ${to}`) } });
+    expect(await redis.llen(to)).toBe(2);
+    expect(await redis.lrange(`${queue}${SEP}3`, 0, -1)).toEqual(stuck);
+    expect(await redis.llen(queue)).toBe(0);
+  });
+
   it('acts on at most 1,000 per call and says when it stopped there with more matching; a second call takes the rest', async () => {
     const queue = uniqueName('capped');
     await app.sendMany(Array.from({ length: 1005 }, (_, i) => ({ name: 'bulk.clean', args: [i], options: { queue } })));

@@ -22,6 +22,13 @@ describe('what the queue browser says', () => {
     expect(outcomeSaid('Deleted', { done: 0, changed: 1, scan: { scanned: 10, of: 20, limit: 10, matched: 1 }, capped: false })).toBe('Deleted 0 messages. 1 was taken or changed since you looked, and left alone. The search read the first 10 of 20.');
   });
 
+  it('says how many a bulk action could not act on, and why', () => {
+    expect(outcomeSaid('Moved', { done: 1, changed: 0, scan: null, capped: false, failed: { count: 2, reason: 'cannot move to b' } }, 'b'))
+      .toBe('Moved 1 message to b. 2 messages could not be moved and were left where they were: cannot move to b.');
+    expect(outcomeSaid('Deleted', { done: 0, changed: 0, scan: null, capped: false, failed: { count: 1, reason: 'Connection is closed' } }))
+      .toBe('Deleted 0 messages. 1 message could not be deleted and was left where it was: Connection is closed.');
+  });
+
   it('says a bulk action reaches at most 1,000 messages, and that one past it stopped there', () => {
     const n = (x: number) => x.toLocaleString();
     expect(reachSaid('deleted', 5000)).toBe(`At most ${n(1000)} per action: up to ${n(1000)} messages will be deleted; run it again for the rest.`);

@@ -45,6 +45,12 @@ export interface BulkOutcome {
    * still wait (running it again takes the next ones).
    */
   capped: boolean;
+  /**
+   * Messages whose own delete or move failed (a name moved to whose step list holds other data,
+   * Redis gone mid-way), left where they were while the others were acted on: how many, and the
+   * first one's reason. Absent when none failed.
+   */
+  failed?: { count: number; reason: string };
 }
 
 /** Where a moved message is now. */
@@ -72,7 +78,7 @@ export class MessageNotMovableError extends CeleriacError {
 /** A move whose target key (or its binding key) holds another type of data than a queue's: nothing was moved. */
 export class MoveTargetError extends CeleriacError {
   constructor(to: string) {
-    super(`cannot move to ${to}: that name holds other data, not a queue; nothing was moved`, 'E_MESSAGE_NOT_MOVABLE');
+    super(`cannot move to ${to}: a key of that name (its list in this priority step, or its binding) holds other data, not a queue's; the message was not moved`, 'E_MESSAGE_NOT_MOVABLE');
   }
 }
 
@@ -182,9 +188,14 @@ export class QueueMessageActions {
       const of = priority === null ? lengths.reduce((a, b) => a + b, 0) : lengths[PRIORITY_STEPS.indexOf(priority)]!;
       scan = { scanned, of, limit: this.scanLimit, matched };
     }
-    // Sent together (one round trip's worth): each message's compare-and-act is still its own atomic step.
-    const done = (await Promise.all(targets.map(act))).filter(Boolean).length;
-    return { done, changed: missing + targets.length - done, scan, capped };
+    // Sent together (one round trip's worth): each message's compare-and-act is still its own
+    // atomic step, so one failing does not undo the others: each is counted as it ended.
+    const settled = await Promise.allSettled(targets.map(act));
+    const done = settled.filter((r) => r.status === 'fulfilled' && r.value).length;
+    const failures = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const outcome: BulkOutcome = { done, changed: missing + targets.length - done - failures.length, scan, capped };
+    if (failures.length > 0) outcome.failed = { count: failures.length, reason: reasonOf(failures[0]!.reason) };
+    return outcome;
   }
 
   /** Each key's message, found by one bounded scan of the queue (a key not found is absent). */
@@ -232,6 +243,10 @@ export class QueueMessageActions {
     if (result === ScriptResult.WrongType) throw new MoveTargetError(queue);
     return result === ScriptResult.Done;
   }
+}
+
+function reasonOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 /**

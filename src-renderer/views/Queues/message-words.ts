@@ -15,14 +15,15 @@ export function taskNames(shown: readonly QueuedMessageView[]): string {
   return sorted.length > 4 ? `${said} and ${sorted.length - 4} more` : said;
 }
 
-/** What a bulk action did: how many, and how many it left because they changed since shown. */
+/** What a bulk action did: how many, how many it left because they changed since shown, and how many failed. */
 export function outcomeSaid(verb: 'Deleted' | 'Moved', o: BulkOutcome, to?: string): string {
   const done = `${verb} ${messages(o.done)}${to ? ` to ${to}` : ''}.`;
   const changed = o.changed > 0 ? ` ${o.changed.toLocaleString()} ${o.changed === 1 ? 'was' : 'were'} taken or changed since you looked, and left alone.` : '';
   // Capped, the search stopped at the cap, not at its read limit: what it read says nothing more.
   const scan = !o.capped && o.scan && o.scan.scanned < o.scan.of ? ` The search read the first ${o.scan.scanned.toLocaleString()} of ${o.scan.of.toLocaleString()}.` : '';
   const capped = o.capped ? ` Stopped at ${MESSAGE_SELECTION_LIMIT.toLocaleString()}: run it again for the rest.` : '';
-  return done + changed + scan + capped;
+  const failed = o.failed ? ` ${messages(o.failed.count)} could not be ${verb.toLowerCase()} and ${o.failed.count === 1 ? 'was' : 'were'} left where ${o.failed.count === 1 ? 'it was' : 'they were'}: ${o.failed.reason}.` : '';
+  return done + changed + failed + scan + capped;
 }
 
 /**
