@@ -1,5 +1,5 @@
 /** Alert episodes and the rules read from the settings file, without Redis. */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -8,6 +8,7 @@ import { AlertConfigStore, checkConfig } from '../../src-main/service/alerts/ale
 import { readSettingsObject, SettingsFileDamagedError } from '../../src-main/service/room/settings-json.js';
 import { durationWords } from '../../src-main/service/alerts/alert-words.js';
 import { EpisodeBook, MAX_EPISODES_FILE_BYTES } from '../../src-main/service/alerts/episode-book.js';
+import { MAX_PENDING_FILE_BYTES, pendingPathOf, savePending, takePending } from '../../src-main/service/alerts/pending-webhooks.js';
 import { ALERT_HISTORY_LIMIT, MAX_SETTINGS_FILE_BYTES, type AlertRule, type TaskFigures } from '../../src-main/service/contract/index.js';
 
 const rule = { id: 'r1', name: 'deep', kind: 'queue-depth' as const };
@@ -77,6 +78,19 @@ describe('the episode book', () => {
     const book = new EpisodeBook(file);
     expect(book.firingNow()).toEqual([]);
     expect(book.loadProblem).toMatch(/is larger than .* started afresh/);
+  });
+});
+
+describe('webhook messages kept over a stop', () => {
+  it('gives back what was kept once, and drops a file past its size, saying so', () => {
+    const file = pendingPathOf(join(mkdtempSync(join(tmpdir(), 'celeriac-pending-')), 'p.json'));
+    const message = { url: 'http://127.0.0.1:1/hook', body: '{"text":"x"}' };
+    savePending(file, [message]);
+    expect(takePending(file)).toEqual({ messages: [message], problem: null });
+    expect(takePending(file)).toEqual({ messages: [], problem: null });
+    writeFileSync(file, JSON.stringify({ version: 1, messages: [message] }) + ' '.repeat(MAX_PENDING_FILE_BYTES));
+    expect(takePending(file)).toEqual({ messages: [], problem: expect.stringMatching(/is larger than \d+ bytes .* were dropped$/) });
+    expect(existsSync(file)).toBe(false);
   });
 });
 

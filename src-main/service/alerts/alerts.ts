@@ -8,6 +8,7 @@ import type { Alert, AlertChange, AlertConfigChange, AlertConfigView, AlertsView
 import { AlertConfigStore, type AlertConfigPlace, type ReadConfig } from './alert-config-store.js';
 import { AlertEvaluator, type EvaluatorOptions } from './alert-evaluator.js';
 import { EpisodeBook } from './episode-book.js';
+import { pendingPathOf, savePending, takePending } from './pending-webhooks.js';
 import type { AlertSources } from './probes/readings.js';
 import { webhookBody, testWebhookBody } from './webhook-body.js';
 import { redact, WebhookSender, type WebhookOptions } from './webhook-sender.js';
@@ -27,6 +28,10 @@ export class Alerts {
   private readonly evaluator: AlertEvaluator;
   /** Why the episodes could not be written, or null. */
   private keepProblem: string | null = null;
+  /** Where the webhook messages waiting at a stop are kept for the next start; null: in memory (lost). */
+  private readonly pendingPath: string | null;
+  /** Why the messages kept at the last stop could not be read, or null. */
+  private pendingProblem: string | null = null;
 
   /** @param emit pushes an `alerts:changed` event to the clients */
   constructor(sources: AlertSources, private readonly emit: (change: AlertChange) => void, options: AlertsOptions = {}) {
@@ -34,16 +39,31 @@ export class Alerts {
     this.book = new EpisodeBook(options.episodesPath ?? null);
     this.webhook = new WebhookSender(options.webhook, (url) => this.store.current().config.delivery.webhookUrl === url);
     this.evaluator = new AlertEvaluator(sources, () => this.store.current().config.rules, this.book, (changes) => this.deliver(changes), options);
+    this.pendingPath = options.episodesPath ? pendingPathOf(options.episodesPath) : null;
   }
 
   start(): void {
+    if (this.pendingPath) {
+      const { messages, problem } = takePending(this.pendingPath);
+      this.pendingProblem = problem;
+      for (const m of messages) this.webhook.enqueueMessage(m);
+    }
     this.evaluator.start();
   }
 
   async stop(): Promise<void> {
     await this.evaluator.stop();
-    await this.webhook.stop();
+    const left = await this.webhook.stop();
     this.keep();
+    if (!this.pendingPath) {
+      if (left.length > 0) console.warn(`[Alerts] stopping: ${left.length} webhook message(s) not delivered are dropped`);
+      return;
+    }
+    try {
+      savePending(this.pendingPath, left);
+    } catch (err) {
+      console.warn(`[Alerts] stopping: ${left.length} webhook message(s) not delivered could not be kept (${(err as Error).message}): they are dropped`);
+    }
   }
 
   /** Events came from the cluster: called on the event path, it notes the time and nothing else. */
@@ -72,7 +92,7 @@ export class Alerts {
       // Every client reads this, read-only ones too: the address's path (the secret) is left out.
       webhook: this.webhook.status(config.delivery.webhookUrl && redact(config.delivery.webhookUrl)),
       evaluatedAt: this.evaluator.evaluatedAt,
-      problems: [...problems, ...this.evaluator.problems(), ...(this.book.loadProblem ? [this.book.loadProblem] : []), ...(this.keepProblem ? [this.keepProblem] : [])],
+      problems: [...problems, ...this.evaluator.problems(), ...(this.book.loadProblem ? [this.book.loadProblem] : []), ...(this.pendingProblem ? [this.pendingProblem] : []), ...(this.keepProblem ? [this.keepProblem] : [])],
     };
   }
 

@@ -27,14 +27,15 @@ export interface WebhookOptions {
 
 export const DEFAULT_WEBHOOK_OPTIONS: Required<WebhookOptions> = { timeoutMs: 10_000, attempts: 6, backoffMs: 2000, maxBackoffMs: 60_000, maxPending: 200, drainMs: 2000 };
 
-interface Delivery {
+/** One message: where it goes and its JSON body. */
+export interface WebhookMessage {
   url: string;
   body: string;
 }
 
 export class WebhookSender {
   private readonly options: Required<WebhookOptions>;
-  private readonly queue: Delivery[] = [];
+  private readonly queue: WebhookMessage[] = [];
   private sending = false;
   private stopped = false;
   /** Stopping: nothing more is taken, and a failed message is not tried again. */
@@ -55,6 +56,11 @@ export class WebhookSender {
 
   /** Queues one JSON body for `url`; returns at once. */
   enqueue(url: string, body: unknown): void {
+    this.enqueueMessage({ url, body: JSON.stringify(body) });
+  }
+
+  /** Queues a message as `stop` gave it back (kept over a restart); returns at once. */
+  enqueueMessage(message: WebhookMessage): void {
     if (this.stopped || this.draining) return;
     if (this.queue.length >= this.options.maxPending) {
       // The one in flight (the head, while sending) stays: the oldest waiting behind it goes.
@@ -62,7 +68,7 @@ export class WebhookSender {
       this.dropped++;
       this.lastError = `the webhook's queue was full (${this.options.maxPending} messages): the oldest waiting one was dropped`;
     }
-    this.queue.push({ url, body: JSON.stringify(body) });
+    this.queue.push(message);
     if (!this.sending) void this.pump();
   }
 
@@ -78,10 +84,10 @@ export class WebhookSender {
 
   /**
    * Stops sending: what waits is sent for up to `drainMs` (one try each, a retry's wait cut
-   * short), then what still waits is forgotten, and said in the log.
+   * short). @returns what still waits then (the one in flight included), for the caller to keep
    */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
+  async stop(): Promise<WebhookMessage[]> {
+    if (this.stopped) return [];
     this.draining = true;
     if (this.queue.length > 0) {
       this.wake?.();
@@ -89,12 +95,12 @@ export class WebhookSender {
       await Promise.race([new Promise<void>((r) => (this.drained = r)), new Promise((r) => (timer = setTimeout(r, this.options.drainMs)))]);
       clearTimeout(timer);
     }
-    if (this.queue.length > 0) console.warn(`[Alerts] stopping: ${this.queue.length} webhook message(s) not delivered within ${this.options.drainMs / 1000} s are dropped`);
     this.stopped = true;
-    this.queue.length = 0;
+    const left = this.queue.splice(0);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.wake?.();
+    return left;
   }
 
   /** Sends the queue's head until it is delivered or given up, then the next; never throws. */
