@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src-main/core/app.js';
 import { heldMessages, routingKeyOf } from '../../src-main/core/broker/held-messages.js';
+import { MAX_MESSAGE_BYTES } from '../../src-main/core/protocol/limits.js';
 import type { Worker } from '../../src-main/core/worker/worker.js';
 import type { HeldByWorkersPage } from '../../src-main/service/contract/index.js';
 import { ConnectionService } from '../../src-main/service/room/connection-service.js';
@@ -52,6 +53,17 @@ describe('held messages', () => {
     expect(second.messages.map((m) => m.tag)).toEqual(['tag-new']);
     const all = await heldMessages(redis, { offset: 0, limit: 10, visibilityTimeout: 3600 });
     expect(all.total).toBe(4);
+    await redis.del('unacked', 'unacked_index');
+  });
+
+  it('says an entry past the message size limit is too large, without parsing it', async () => {
+    const queue = uniqueName('heldbig');
+    // Parsed, it would be listed as not an envelope: too large, it is never parsed.
+    await redis.hset('unacked', 'tag-big', `["${'x'.repeat(MAX_MESSAGE_BYTES)}", "", "${queue}"]`);
+    await redis.zadd('unacked_index', Date.now() / 1000, 'tag-big');
+    const page = await heldMessages(redis, { queue, offset: 0, limit: 10, visibilityTimeout: 3600 });
+    expect(page.messages).toHaveLength(1);
+    expect(page.messages[0]).toMatchObject({ tag: 'tag-big', id: null, task: null, queue, problem: expect.stringMatching(/^too_large/) });
     await redis.del('unacked', 'unacked_index');
   });
 

@@ -10,6 +10,7 @@
 import type { Redis } from 'ioredis';
 import { UNACKED, UNACKED_INDEX } from '../keys.js';
 import { decodeTaskMessage } from '../protocol/decode.js';
+import { MAX_MESSAGE_BYTES } from '../protocol/limits.js';
 
 /** One held message, decoded. */
 export interface HeldMessage {
@@ -108,7 +109,8 @@ function pairs(flat: string[]): Array<{ tag: string; at: number }> {
 
 /**
  * The routing key of an `unacked` entry, read from its tail (the entry ends with the exchange
- * and the routing key) without parsing the message; the whole entry when the tail is unusual.
+ * and the routing key) without parsing the message; the whole entry when the tail is unusual
+ * (null when that entry is too large to parse).
  */
 export function routingKeyOf(entry: string): string | null {
   const tail = /,\s*"((?:[^"\\]|\\.)*)"\s*\]\s*$/.exec(entry.slice(-600));
@@ -119,6 +121,7 @@ export function routingKeyOf(entry: string): string | null {
       // parsed below
     }
   }
+  if (entry.length > MAX_MESSAGE_BYTES) return null;
   try {
     const v = JSON.parse(entry) as unknown;
     return Array.isArray(v) && typeof v[2] === 'string' ? v[2] : null;
@@ -136,6 +139,7 @@ function describe(tag: string, entry: string, at: number, now: number, visibilit
   const ageSeconds = claimedAt === null ? null : Math.max(0, now - claimedAt);
   const base = { tag, claimedAt, ageSeconds, overdue: ageSeconds !== null && ageSeconds > visibilityTimeout };
   const empty = { id: null, task: null, argsrepr: '', kwargsrepr: '', queue: routingKeyOf(entry) ?? '', priority: 0, eta: null, retries: 0, origin: '' };
+  if (entry.length > MAX_MESSAGE_BYTES) return { ...base, ...empty, problem: `too_large: the unacked entry is ${entry.length} bytes; the limit is ${MAX_MESSAGE_BYTES}` };
   let envelope: string;
   try {
     const v = JSON.parse(entry) as unknown;

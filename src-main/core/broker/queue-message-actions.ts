@@ -8,6 +8,7 @@
  */
 import type { Redis } from 'ioredis';
 import { CeleriacError } from '../errors.js';
+import { MAX_MESSAGE_BYTES } from '../protocol/limits.js';
 import { bindingKey, bindingMember, PRIORITY_STEPS, queueListKey, queueListKeys } from '../keys.js';
 import { callScript, registerScripts } from '../scripts.js';
 import { ScriptResult } from '../script-results.js';
@@ -252,9 +253,11 @@ function reasonOf(err: unknown): string {
 /**
  * The message with its delivery_info routed to `queue` by the default exchange (kombu's restore
  * and Celery's retry read it), its body untouched.
- * @throws MessageNotMovableError when the envelope is not a JSON object with properties
+ * @throws MessageNotMovableError when the envelope is not a JSON object with properties, or too large to parse
  */
 export function routedTo(raw: string, queue: string): string {
+  // Past the limit a worker would refuse it unparsed (too_large): it is not parsed here either.
+  if (raw.length > MAX_MESSAGE_BYTES) throw new MessageNotMovableError(`it is ${raw.length} bytes, over the ${MAX_MESSAGE_BYTES} a worker takes`);
   let env: unknown;
   try {
     env = JSON.parse(raw);

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { decodeTaskMessage } from '../protocol/decode.js';
+import { MAX_MESSAGE_BYTES } from '../protocol/limits.js';
 import { PICKLE_CONTENT_TYPE, SERIALIZERS } from '../protocol/serializers.js';
 import type { PriorityStep } from './queue-scan.js';
 
@@ -95,8 +96,9 @@ interface Peeked {
   priority: number;
 }
 
-/** The envelope's headers, content type and priority, whatever its body; empty when it is not a JSON object. */
+/** The envelope's headers, content type and priority, whatever its body; empty when it is not a JSON object, or too large to parse. */
 function peekEnvelope(raw: string): Peeked {
+  if (raw.length > MAX_MESSAGE_BYTES) return { headers: {}, contentType: '', priority: 0 };
   try {
     const env = JSON.parse(raw) as unknown;
     if (typeof env !== 'object' || env === null || Array.isArray(env)) throw new Error('not an envelope');
