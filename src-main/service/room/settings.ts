@@ -1,6 +1,5 @@
 /** The control room's own settings, in settings.json in its data folder, and what its host can do. */
-import { readFileSync } from 'node:fs';
-import { updateSettingsObject } from './settings-json.js';
+import { readSettingsObject, updateSettingsObject } from './settings-json.js';
 import type { Settings } from '../contract/index.js';
 
 const DEFAULTS = { notifications: true, beat: false };
@@ -13,7 +12,8 @@ export class SettingsFile {
   get(): Settings {
     if (!this.stored) {
       try {
-        this.stored = { ...DEFAULTS, ...(JSON.parse(readFileSync(this.file, 'utf8')) as Partial<Settings>) };
+        // Bounded like every reader of the file; a damaged one reads as the defaults (and set refuses it).
+        this.stored = { ...DEFAULTS, ...(readSettingsObject(this.file, 'the settings were') as Partial<Settings>) };
       } catch {
         this.stored = { ...DEFAULTS };
       }
