@@ -123,6 +123,10 @@ async function selectionOf(keys: string[], flags: ActFlags, what: string): Promi
 function report(done: string, outcome: BulkOutcome): void {
   process.stdout.write(`${done}: ${outcome.done}; no longer there as listed (taken by a worker or changed): ${outcome.changed}.\n`);
   if (outcome.scan && outcome.scan.scanned < outcome.scan.of) process.stdout.write(`The search read ${outcome.scan.scanned} of ${outcome.scan.of} messages (its limit).\n`);
-  if (outcome.failed) process.stdout.write(`Failed, left where they were: ${outcome.failed.count} (${outcome.failed.reason}).\n`);
+  if (outcome.failed) {
+    process.stdout.write(`Failed, left where they were: ${outcome.failed.count} (${outcome.failed.reason}).\n`);
+    // A script that deletes or moves by search learns that some were not.
+    process.exitCode = 1;
+  }
   if (outcome.capped) process.stdout.write(`Stopped at ${MAX_ACTED}: run it again for the rest.\n`);
 }

@@ -37,12 +37,14 @@ describe('celeriac queue', () => {
     expect((await runCli(['queue', 'delete', queue, 'nope', '-b', server.url])).stderr).toMatch(/not a message key/);
   });
 
-  it('says how many a move could not act on, left where they were, and why', async () => {
+  it('says how many a move could not act on, left where they were, and why, and exits 1', async () => {
     const queue = uniqueName('cliq');
     await app.sendMany([{ name: 'tasks.a', options: { queue, priority: 0 } }, { name: 'tasks.a', options: { queue, priority: 3 } }]);
     const to = uniqueName('clito');
     await redis.hset(`${to}\x06\x163`, 'f', 'v'); // its step-3 list holds other data
-    const out = (await runCli(['queue', 'move', queue, to, '--search', 'name:tasks.a', '-f', '-b', server.url])).stdout;
+    const run = await runCli(['queue', 'move', queue, to, '--search', 'name:tasks.a', '-f', '-b', server.url]);
+    const out = run.stdout;
+    expect(run.code).toBe(1);
     expect(out).toContain(`Moved to ${to}: 1;`);
     expect(out).toContain(`Failed, left where they were: 1 (cannot move to ${to}`);
     expect(await redis.llen(`${queue}\x06\x163`)).toBe(1);
