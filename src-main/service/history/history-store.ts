@@ -585,11 +585,9 @@ export class HistoryStore {
    * Nothing else may use the database until the rows are all read (better-sqlite3's iterator).
    */
   failures(limit: number, exceptionChars: number): IterableIterator<{ id: string; name: string | null; state: string; exception: string | null; seen_at: number; failed_at: number }> {
-    // failed_at: when it failed (its task-failed; a retry: its last run's end), which a task run
-    // again under its id moves on; one told without a time: when it was written.
-    const ended = "CASE WHEN state = 'FAILURE' THEN failed_at ELSE (SELECT max(ended_at) FROM attempts WHERE task_id = tasks.id) END";
+    // failed_at: FAILED_AT; one told without a time: when it was written.
     return this.db
-      .prepare(`SELECT id, name, state, substr(exception, 1, ?) AS exception, seen_at, coalesce(${ended}, updated_at) AS failed_at FROM tasks WHERE state IN ('FAILURE', 'RETRY') ORDER BY seen_at DESC LIMIT ?`)
+      .prepare(`SELECT id, name, state, substr(exception, 1, ?) AS exception, seen_at, coalesce(${FAILED_AT}, updated_at) AS failed_at FROM tasks WHERE state IN ('FAILURE', 'RETRY') ORDER BY seen_at DESC LIMIT ?`)
       .iterate(exceptionChars + 1, limit) as ReturnType<HistoryStore['failures']>;
   }
 
